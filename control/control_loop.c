@@ -1,0 +1,176 @@
+/* The control thread's loop: MAC learning from the workers' rings, punted
+ * packets (ARP), MAC aging, exit on idle / duration / signal. */
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "control.h"
+#include "dp.h"
+#include "log.h"
+#include "mac_table.h"
+
+struct control_stats g_ctl;
+static volatile sig_atomic_t stop_requested;
+
+void control_request_stop(void)
+{
+    stop_requested = 1;
+}
+
+static uint64_t now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static unsigned drain_learn(void)
+{
+    struct learn_event ev[64];
+    unsigned total = 0;
+    uint64_t t = now_s();
+
+    for (unsigned i = 0; i < g_dp.n_workers; i++) {
+        unsigned n;
+        while ((n = rte_ring_sc_dequeue_burst_elem(g_dp.workers[i]->learn_ring, ev,
+                                                   sizeof(ev[0]), 64, NULL)) > 0) {
+            total += n;
+            for (unsigned k = 0; k < n; k++) {
+                enum learn_result r = mac_table_learn(g_dp.macs, ev[k].vni_idx, ev[k].mac,
+                                                      ev[k].attach, t);
+                switch (r) {
+                case LEARN_NEW: g_ctl.learn_new++; break;
+                case LEARN_REFRESHED: g_ctl.learn_refreshed++; break;
+                case LEARN_MOVED: g_ctl.learn_moved++; break;
+                case LEARN_LIMIT:
+                    g_ctl.learn_limit++;
+                    if (ev[k].vni_idx < g_dp.n_vnis)
+                        g_ctl.vni_learn_limit[ev[k].vni_idx]++;
+                    break;
+                case LEARN_STATIC: g_ctl.learn_static++; break;
+                case LEARN_FULL: g_ctl.learn_full++; break;
+                }
+            }
+        }
+    }
+    return total;
+}
+
+static void handle_punt(struct rte_mbuf *m)
+{
+    uint16_t port = m->port;
+    const struct dp_port *p = port < g_dp.n_ports ? &g_dp.ports[port] : NULL;
+    uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+    int rc;
+
+    if (!p || m->nb_segs != 1 || rte_pktmbuf_data_len(m) < 14 ||
+        !(d[12] == 0x08 && d[13] == 0x06)) {
+        g_ctl.punt_other++;     /* BFD has no session owner yet */
+        rte_pktmbuf_free(m);
+        return;
+    }
+    rc = arp_make_reply(d, rte_pktmbuf_data_len(m), g_dp.local_ip, p->mac.addr_bytes);
+    if (rc != 1) {
+        if (rc == 0)
+            g_ctl.arp_ignored++;
+        else if (rc == -2)
+            g_ctl.arp_not_for_us++;
+        else
+            g_ctl.arp_bad++;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    /* 42 bytes of ARP, padded to the Ethernet minimum */
+    rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - 42));
+    if (!rte_pktmbuf_append(m, 18)) {
+        rte_pktmbuf_free(m);
+        return;
+    }
+    memset(rte_pktmbuf_mtod_offset(m, uint8_t *, 42), 0, 18);
+    m->port = port;
+    if (rte_ring_sp_enqueue(g_dp.workers[0]->ctrl_tx_ring, m) != 0) {
+        g_ctl.ctrl_tx_full++;
+        rte_pktmbuf_free(m);
+        return;
+    }
+    g_ctl.arp_replies++;
+}
+
+static unsigned drain_punt(void)
+{
+    struct rte_mbuf *m[32];
+    unsigned total = 0, n;
+
+    for (unsigned i = 0; i < g_dp.n_workers; i++)
+        while ((n = rte_ring_sc_dequeue_burst(g_dp.workers[i]->punt_ring, (void **)m, 32,
+                                              NULL)) > 0) {
+            total += n;
+            for (unsigned k = 0; k < n; k++)
+                handle_punt(m[k]);
+        }
+    return total;
+}
+
+/* Packets seen by all workers so far (relaxed reads of their counters). */
+static uint64_t rx_total(void)
+{
+    uint64_t t = 0;
+
+    for (unsigned i = 0; i < g_dp.n_workers; i++)
+        t += __atomic_load_n(&g_dp.workers[i]->st.packets, __ATOMIC_RELAXED);
+    return t;
+}
+
+void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
+{
+    uint64_t start = now_ms(), last_change = start, last_age = now_s();
+    uint64_t last_rx = 0;
+    int pending_ctrl = 0;
+
+    while (!stop_requested) {
+        uint64_t t = now_ms();
+        unsigned work = drain_learn() + drain_punt();
+        uint64_t rx = rx_total();
+
+        if (rx != last_rx || work) {
+            last_rx = rx;
+            last_change = t;
+        }
+        pending_ctrl = rte_ring_count(g_dp.workers[0]->ctrl_tx_ring) != 0;
+        if (o->exit_on_idle_ms && !pending_ctrl && t - last_change >= o->exit_on_idle_ms) {
+            VLOG(INFO, "no packet for %llu ms: stopping",
+                 (unsigned long long)o->exit_on_idle_ms);
+            break;
+        }
+        if (o->duration_ms && t - start >= o->duration_ms) {
+            VLOG(INFO, "ran for %llu ms: stopping", (unsigned long long)o->duration_ms);
+            break;
+        }
+        if (cfg->mac_age_s && now_s() != last_age) {
+            last_age = now_s();
+            g_ctl.aged += mac_table_age(g_dp.macs, last_age, cfg->mac_age_s);
+        }
+        if (!work)
+            usleep(200);
+    }
+    __atomic_store_n(&g_dp.stop, 1, __ATOMIC_RELEASE);
+    rte_eal_mp_wait_lcore();
+    /* what the workers handed over before they stopped */
+    drain_learn();
+    drain_punt();
+}

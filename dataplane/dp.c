@@ -1,0 +1,4 @@
+/* The one dataplane instance (see include/dp.h). */
+#include "dp.h"
+
+struct dp g_dp;

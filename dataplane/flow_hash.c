@@ -1,0 +1,168 @@
+/* Flow hash over configurable header fields (see include/flow_hash.h). */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+
+#include "flow_hash.h"
+
+static const char *const names[FH_NUM_FIELDS] = {
+    [FH_INNER_SRC_MAC] = "inner_src_mac",
+    [FH_INNER_DST_MAC] = "inner_dst_mac",
+    [FH_INNER_ETHERTYPE] = "inner_ethertype",
+    [FH_INNER_SRC_IP] = "inner_src_ip",
+    [FH_INNER_DST_IP] = "inner_dst_ip",
+    [FH_INNER_PROTO] = "inner_proto",
+    [FH_INNER_SRC_PORT] = "inner_src_port",
+    [FH_INNER_DST_PORT] = "inner_dst_port",
+    [FH_VNI] = "vni",
+    [FH_OUTER_SRC_IP] = "outer_src_ip",
+    [FH_OUTER_DST_IP] = "outer_dst_ip",
+};
+
+int flow_hash_field_from_name(const char *name)
+{
+    for (int i = 0; i < FH_NUM_FIELDS; i++)
+        if (strcmp(names[i], name) == 0)
+            return i;
+    return -1;
+}
+
+const char *flow_hash_field_names(void)
+{
+    return "inner_src_mac, inner_dst_mac, inner_ethertype, inner_src_ip, "
+           "inner_dst_ip, inner_proto, inner_src_port, inner_dst_port, vni, "
+           "outer_src_ip, outer_dst_ip";
+}
+
+const char *flow_hash_field_name(enum flow_hash_field f)
+{
+    return (unsigned)f < FH_NUM_FIELDS ? names[f] : "?";
+}
+
+int flow_hash_policy_init(struct flow_hash_policy *p, const char n[][32], int count)
+{
+    p->fields = count ? 0 : FH_DEFAULT_FIELDS;
+    p->seed = 0x5eed1234u;
+    for (int i = 0; i < count; i++) {
+        int f = flow_hash_field_from_name(n[i]);
+        if (f < 0)
+            return -1;
+        p->fields |= FH_BIT(f);
+    }
+    return 0;
+}
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint16_t load16(const uint8_t *p)
+{
+    uint16_t v;
+    memcpy(&v, p, 2);
+    return v;
+}
+
+static inline uint32_t crc_mac(const uint8_t *m, uint32_t h)
+{
+    h = rte_hash_crc_4byte(load32(m), h);
+    return rte_hash_crc_2byte(load16(m + 4), h);
+}
+
+uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
+                   uint32_t len, uint32_t vni, uint32_t outer_src,
+                   uint32_t outer_dst)
+{
+    const uint32_t f = p->fields;
+    uint32_t h = p->seed;
+    uint32_t off = RTE_ETHER_HDR_LEN;
+    uint16_t etype;
+    int is_ip = 0;
+
+    if (len < RTE_ETHER_HDR_LEN)
+        return rte_hash_crc_4byte(len, h);
+    etype = load16(frame + 12);
+    if (etype == RTE_BE16(RTE_ETHER_TYPE_VLAN) && len >= off + 4) {
+        etype = load16(frame + 16);
+        off += 4;
+    }
+
+    if (f & FH_IP_FIELDS) {
+        uint32_t proto = 0, l4 = 0, ports_ok = 0;
+
+        if (etype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && len >= off + 20 &&
+            (frame[off] >> 4) == 4) {
+            const uint8_t *ip = frame + off;
+            uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
+            uint16_t frag = load16(ip + 6);
+
+            is_ip = 1;
+            proto = ip[9];
+            if (f & FH_BIT(FH_INNER_SRC_IP))
+                h = rte_hash_crc_4byte(load32(ip + 12), h);
+            if (f & FH_BIT(FH_INNER_DST_IP))
+                h = rte_hash_crc_4byte(load32(ip + 16), h);
+            /* ports only on first fragments; later fragments carry none */
+            if (ihl >= 20 && (frag & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
+                !(frag & RTE_BE16(RTE_IPV4_HDR_MF_FLAG))) {
+                l4 = off + ihl;
+                ports_ok = 1;
+            }
+        } else if (etype == RTE_BE16(RTE_ETHER_TYPE_IPV6) && len >= off + 40 &&
+                   (frame[off] >> 4) == 6) {
+            const uint8_t *ip = frame + off;
+
+            is_ip = 1;
+            proto = ip[6];
+            if (f & FH_BIT(FH_INNER_SRC_IP))
+                for (int i = 0; i < 16; i += 4)
+                    h = rte_hash_crc_4byte(load32(ip + 8 + i), h);
+            if (f & FH_BIT(FH_INNER_DST_IP))
+                for (int i = 0; i < 16; i += 4)
+                    h = rte_hash_crc_4byte(load32(ip + 24 + i), h);
+            l4 = off + 40;
+            ports_ok = 1;
+        }
+        if (is_ip) {
+            if (f & FH_BIT(FH_INNER_PROTO))
+                h = rte_hash_crc_1byte((uint8_t)proto, h);
+            if (ports_ok && (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
+                             proto == IPPROTO_SCTP) && len >= l4 + 4) {
+                if (f & FH_BIT(FH_INNER_SRC_PORT))
+                    h = rte_hash_crc_2byte(load16(frame + l4), h);
+                if (f & FH_BIT(FH_INNER_DST_PORT))
+                    h = rte_hash_crc_2byte(load16(frame + l4 + 2), h);
+            }
+        }
+    }
+    /* L2 fields when asked for, and always for frames that are not IP when
+     * the policy looks at IP fields (so ARP and friends still spread). */
+    if ((f & FH_L2_FIELDS) || (!is_ip && (f & FH_IP_FIELDS))) {
+        uint32_t l2 = (f & FH_L2_FIELDS) ? f : FH_L2_FIELDS;
+        if (l2 & FH_BIT(FH_INNER_SRC_MAC))
+            h = crc_mac(frame + 6, h);
+        if (l2 & FH_BIT(FH_INNER_DST_MAC))
+            h = crc_mac(frame, h);
+        if (l2 & FH_BIT(FH_INNER_ETHERTYPE))
+            h = rte_hash_crc_2byte(etype, h);
+    }
+    if (f & FH_BIT(FH_VNI))
+        h = rte_hash_crc_4byte(vni, h);
+    if (f & FH_BIT(FH_OUTER_SRC_IP))
+        h = rte_hash_crc_4byte(outer_src, h);
+    if (f & FH_BIT(FH_OUTER_DST_IP))
+        h = rte_hash_crc_4byte(outer_dst, h);
+    /* final avalanche so that low bits (bucket index) depend on every input */
+    h ^= h >> 16;
+    h *= 0x7feb352dU;
+    h ^= h >> 15;
+    h *= 0x846ca68bU;
+    h ^= h >> 16;
+    return h;
+}

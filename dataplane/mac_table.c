@@ -1,0 +1,266 @@
+/* MAC table on rte_hash with lock-free readers and RCU slot reuse
+ * (see include/mac_table.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include "log.h"
+#include "mac_table.h"
+
+struct mac_table {
+    struct rte_hash *h;
+    uint32_t n_vnis;
+    uint32_t *learned;      /* per VNI: MAC_LOCAL entries */
+    uint32_t *count;        /* per VNI: all entries */
+    uint32_t *limit;        /* per VNI */
+    uint64_t *last_seen;    /* per key position: seconds */
+    uint32_t max_pos;
+};
+
+struct mac_table *mac_table_create(const char *name, uint32_t size,
+                                   uint32_t n_vnis, struct rte_rcu_qsbr *qsv,
+                                   int socket)
+{
+    struct rte_hash_parameters hp = {
+        .name = name,
+        .entries = size,
+        .key_len = sizeof(struct mac_key),
+        .hash_func = rte_hash_crc,
+        .hash_func_init_val = 0,
+        .socket_id = socket,
+        .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+                      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+    };
+    struct mac_table *t;
+    uint32_t nv = n_vnis ? n_vnis : 1;
+
+    t = rte_zmalloc_socket("mac_table", sizeof(*t), 0, socket);
+    if (!t)
+        return NULL;
+    t->n_vnis = n_vnis;
+    t->h = rte_hash_create(&hp);
+    if (!t->h) {
+        VLOG(ERR, "mac table: rte_hash_create(%u entries) failed: %s", size,
+             rte_strerror(rte_errno));
+        goto fail;
+    }
+    if (qsv) {
+        struct rte_hash_rcu_config rc = {
+            .v = qsv,
+            .mode = RTE_HASH_QSBR_MODE_DQ,
+        };
+        if (rte_hash_rcu_qsbr_add(t->h, &rc) != 0) {
+            VLOG(ERR, "mac table: rte_hash_rcu_qsbr_add failed: %s",
+                 rte_strerror(rte_errno));
+            goto fail;
+        }
+    }
+    t->max_pos = rte_hash_max_key_id(t->h) + 1;
+    t->learned = rte_zmalloc_socket("mac_learned", nv * sizeof(uint32_t), 0, socket);
+    t->count = rte_zmalloc_socket("mac_count", nv * sizeof(uint32_t), 0, socket);
+    t->limit = rte_zmalloc_socket("mac_limit", nv * sizeof(uint32_t), 0, socket);
+    t->last_seen = rte_zmalloc_socket("mac_seen", (size_t)t->max_pos * sizeof(uint64_t),
+                                      0, socket);
+    if (!t->learned || !t->count || !t->limit || !t->last_seen)
+        goto fail;
+    for (uint32_t i = 0; i < nv; i++)
+        t->limit[i] = UINT32_MAX;
+    return t;
+fail:
+    mac_table_free(t);
+    return NULL;
+}
+
+void mac_table_free(struct mac_table *t)
+{
+    if (!t)
+        return;
+    rte_hash_free(t->h);
+    rte_free(t->learned);
+    rte_free(t->count);
+    rte_free(t->limit);
+    rte_free(t->last_seen);
+    rte_free(t);
+}
+
+void mac_table_set_limit(struct mac_table *t, uint32_t vni_idx, uint32_t limit)
+{
+    if (vni_idx < t->n_vnis)
+        t->limit[vni_idx] = limit;
+}
+
+void mac_table_lookup_bulk(const struct mac_table *t, const struct mac_key **keys,
+                           unsigned n, uint64_t *vals)
+{
+    void *data[RTE_HASH_LOOKUP_BULK_MAX];
+    uint64_t hits = 0;
+
+    if (n == 0)
+        return;
+    rte_hash_lookup_bulk_data(t->h, (const void **)keys, n, &hits, data);
+    for (unsigned i = 0; i < n; i++)
+        vals[i] = (hits >> i) & 1 ? (uint64_t)(uintptr_t)data[i] : 0;
+}
+
+uint64_t mac_table_lookup(const struct mac_table *t, uint32_t vni_idx,
+                          const uint8_t mac[6])
+{
+    struct mac_key k;
+    void *data;
+
+    mac_key_set(&k, vni_idx, mac);
+    if (rte_hash_lookup_data(t->h, &k, &data) < 0)
+        return 0;
+    return (uint64_t)(uintptr_t)data;
+}
+
+static int32_t add(struct mac_table *t, const struct mac_key *k, uint64_t val)
+{
+    if (rte_hash_add_key_data(t->h, k, (void *)(uintptr_t)val) != 0)
+        return -1;
+    return rte_hash_lookup(t->h, k);
+}
+
+enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
+                                  const uint8_t mac[6], uint16_t attach,
+                                  uint64_t now)
+{
+    struct mac_key k;
+    void *data;
+    int32_t pos;
+
+    if (vni_idx >= t->n_vnis)
+        return LEARN_FULL;
+    mac_key_set(&k, vni_idx, mac);
+    pos = rte_hash_lookup_data(t->h, &k, &data);
+    if (pos >= 0) {
+        uint64_t v = (uint64_t)(uintptr_t)data;
+        enum mac_kind kind = mac_val_kind(v);
+
+        if (kind == MAC_LOCAL_STATIC || kind == MAC_REMOTE_STATIC)
+            return (kind == MAC_LOCAL_STATIC && mac_val_attach(v) == attach)
+                       ? LEARN_REFRESHED : LEARN_STATIC;
+        if (kind == MAC_LOCAL && mac_val_attach(v) == attach) {
+            t->last_seen[pos] = now;
+            return LEARN_REFRESHED;
+        }
+        if (kind != MAC_LOCAL && t->learned[vni_idx] >= t->limit[vni_idx])
+            return LEARN_LIMIT;
+        if (rte_hash_add_key_data(t->h, &k,
+                                  (void *)(uintptr_t)mac_val_local(MAC_LOCAL, attach)) != 0)
+            return LEARN_FULL;
+        if (kind != MAC_LOCAL)
+            t->learned[vni_idx]++;
+        t->last_seen[pos] = now;
+        return LEARN_MOVED;
+    }
+    if (t->learned[vni_idx] >= t->limit[vni_idx])
+        return LEARN_LIMIT;
+    pos = add(t, &k, mac_val_local(MAC_LOCAL, attach));
+    if (pos < 0)
+        return LEARN_FULL;
+    t->last_seen[pos] = now;
+    t->learned[vni_idx]++;
+    t->count[vni_idx]++;
+    return LEARN_NEW;
+}
+
+int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
+                  uint64_t val, uint64_t now)
+{
+    struct mac_key k;
+    void *data;
+    int32_t pos;
+    int was_local = 0, existed;
+
+    if (vni_idx >= t->n_vnis)
+        return -1;
+    mac_key_set(&k, vni_idx, mac);
+    pos = rte_hash_lookup_data(t->h, &k, &data);
+    existed = pos >= 0;
+    if (existed)
+        was_local = mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL;
+    pos = add(t, &k, val);
+    if (pos < 0)
+        return -1;
+    t->last_seen[pos] = now;
+    if (!existed)
+        t->count[vni_idx]++;
+    if (was_local && mac_val_kind(val) != MAC_LOCAL)
+        t->learned[vni_idx]--;
+    else if (!was_local && mac_val_kind(val) == MAC_LOCAL)
+        t->learned[vni_idx]++;
+    return 0;
+}
+
+int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6])
+{
+    struct mac_key k;
+    void *data;
+
+    if (vni_idx >= t->n_vnis)
+        return -1;
+    mac_key_set(&k, vni_idx, mac);
+    if (rte_hash_lookup_data(t->h, &k, &data) < 0)
+        return -1;
+    if (rte_hash_del_key(t->h, &k) < 0)
+        return -1;
+    if (mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL)
+        t->learned[vni_idx]--;
+    t->count[vni_idx]--;
+    return 0;
+}
+
+uint32_t mac_table_age(struct mac_table *t, uint64_t now, uint64_t age)
+{
+    const void *key;
+    void *data;
+    uint32_t it = 0, removed = 0;
+    int32_t pos;
+
+    while ((pos = rte_hash_iterate(t->h, &key, &data, &it)) >= 0) {
+        uint64_t v = (uint64_t)(uintptr_t)data;
+        struct mac_key k;
+
+        if (mac_val_kind(v) != MAC_LOCAL || (uint32_t)pos >= t->max_pos)
+            continue;
+        if (now - t->last_seen[pos] <= age)
+            continue;
+        memcpy(&k, key, sizeof(k));
+        if (mac_table_del(t, k.vni_idx, k.mac) == 0)
+            removed++;
+    }
+    return removed;
+}
+
+uint32_t mac_table_learned(const struct mac_table *t, uint32_t vni_idx)
+{
+    return vni_idx < t->n_vnis ? t->learned[vni_idx] : 0;
+}
+
+uint32_t mac_table_count(const struct mac_table *t, uint32_t vni_idx)
+{
+    return vni_idx < t->n_vnis ? t->count[vni_idx] : 0;
+}
+
+int mac_table_next(const struct mac_table *t, uint32_t *it,
+                   struct mac_key *key, uint64_t *val, uint64_t *last_seen)
+{
+    const void *k;
+    void *data;
+    int32_t pos = rte_hash_iterate(t->h, &k, &data, it);
+
+    if (pos < 0)
+        return -1;
+    memcpy(key, k, sizeof(*key));
+    *val = (uint64_t)(uintptr_t)data;
+    if (last_seen)
+        *last_seen = (uint32_t)pos < t->max_pos ? t->last_seen[pos] : 0;
+    return 0;
+}

@@ -1,0 +1,62 @@
+/* The control thread: builds the dataplane from the configuration, runs the
+ * event loop that drains the workers' rings (MAC learning, punted packets),
+ * ages MACs, and reports. */
+#ifndef VTEPD_CONTROL_H
+#define VTEPD_CONTROL_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vtepd_config.h"
+
+/* Counters kept by the control thread itself. */
+struct control_stats {
+    uint64_t learn_new;
+    uint64_t learn_refreshed;
+    uint64_t learn_moved;
+    uint64_t learn_limit;       /* refused: VNI at its MAC limit */
+    uint64_t learn_static;      /* refused: MAC is static elsewhere */
+    uint64_t learn_full;        /* refused: table full */
+    uint64_t aged;
+    uint64_t arp_replies;
+    uint64_t arp_ignored;       /* ARP replies/gratuitous ARP to us */
+    uint64_t arp_not_for_us;
+    uint64_t arp_bad;
+    uint64_t punt_other;        /* punted packets with no consumer yet (BFD) */
+    uint64_t ctrl_tx_full;
+    uint64_t *vni_learn_limit;  /* per VNI: learn_limit events */
+};
+
+extern struct control_stats g_ctl;
+
+/* Build g_dp from cfg after rte_eal_init(): ports, mempool, tables, workers.
+ * Returns 0, or -1 with the reason logged. */
+int dp_setup(const struct vtepd_config *cfg);
+
+/* Stop and close the ports, free what dp_setup() made that holds mbufs. */
+void dp_teardown(void);
+
+struct run_opts {
+    uint64_t exit_on_idle_ms;   /* 0: run until signalled */
+    uint64_t duration_ms;       /* 0: no limit */
+    const char *stats_json;
+};
+
+/* Run the control loop until a signal, idle timeout or duration ends it,
+ * then stop the workers. */
+void control_run(const struct vtepd_config *cfg, const struct run_opts *o);
+
+/* Request a stop (async-signal-safe). */
+void control_request_stop(void);
+
+/* Build an ARP reply in place for a request for local_ip on a port with
+ * port_mac. frame holds len bytes. Returns 1 when frame now holds the reply
+ * (42 bytes: the caller trims), 0 when the ARP is valid but needs no reply,
+ * -1 malformed, -2 a request for another address. */
+int arp_make_reply(uint8_t *frame, uint32_t len, uint32_t local_ip,
+                   const uint8_t port_mac[6]);
+
+/* Write every counter, the tables and run time as JSON to f. */
+void stats_json_write(FILE *f, double uptime_s);
+
+#endif

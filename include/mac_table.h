@@ -1,0 +1,118 @@
+/* MAC table: (VNI, MAC) -> where the station is.
+ *
+ * One rte_hash shared by all VNIs, keyed by (VNI index, MAC), in lock-free
+ * read/write-concurrency mode with an rte_rcu_qsbr variable: workers look up
+ * without locks while the control thread - the only writer - adds, changes
+ * and deletes. A deleted key's slot is reused only after every worker has
+ * reported quiescence. The value is a packed 64-bit word (no pointer), so a
+ * change is one atomic store and needs no reclamation.
+ *
+ * Per-VNI accounting (count of learned MACs, the learn limit) and the aging
+ * of locally learned entries also live here, in control-thread memory.
+ */
+#ifndef VTEPD_MAC_TABLE_H
+#define VTEPD_MAC_TABLE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rte_rcu_qsbr;
+struct mac_table;
+
+enum mac_kind {
+    MAC_NONE = 0,
+    MAC_LOCAL = 1,          /* learned on an access attachment; ages */
+    MAC_LOCAL_STATIC = 2,   /* configured on an access attachment */
+    MAC_REMOTE = 3,         /* behind a remote VTEP, from the control plane */
+    MAC_REMOTE_STATIC = 4,  /* behind a remote VTEP, configured */
+};
+
+struct mac_key {
+    uint32_t vni_idx;
+    uint8_t mac[6];
+    uint16_t pad;           /* always 0 */
+};
+
+/* Packed value: kind | attachment << 16 | VTEP IPv4 (network order) << 32. */
+static inline uint64_t mac_val_local(enum mac_kind k, uint16_t attach)
+{
+    return (uint64_t)k | (uint64_t)attach << 16;
+}
+static inline uint64_t mac_val_remote(enum mac_kind k, uint32_t vtep_be)
+{
+    return (uint64_t)k | (uint64_t)vtep_be << 32;
+}
+static inline enum mac_kind mac_val_kind(uint64_t v) { return (enum mac_kind)(v & 0xff); }
+static inline uint16_t mac_val_attach(uint64_t v) { return (uint16_t)(v >> 16); }
+static inline uint32_t mac_val_vtep(uint64_t v) { return (uint32_t)(v >> 32); }
+static inline bool mac_kind_is_local(enum mac_kind k)
+{
+    return k == MAC_LOCAL || k == MAC_LOCAL_STATIC;
+}
+
+static inline void mac_key_set(struct mac_key *k, uint32_t vni_idx, const uint8_t *mac)
+{
+    k->vni_idx = vni_idx;
+    __builtin_memcpy(k->mac, mac, 6);
+    k->pad = 0;
+}
+
+/* Create a table of size entries for n_vnis VNIs, registered with qsv for
+ * safe slot reuse. Returns NULL on failure (reason logged). */
+struct mac_table *mac_table_create(const char *name, uint32_t size,
+                                   uint32_t n_vnis, struct rte_rcu_qsbr *qsv,
+                                   int socket);
+void mac_table_free(struct mac_table *t);
+
+/* Learned-MAC limit for one VNI (entries of kind MAC_LOCAL). */
+void mac_table_set_limit(struct mac_table *t, uint32_t vni_idx, uint32_t limit);
+
+/* --- readers (any thread, lock-free) --- */
+
+/* Look up n (<= 64) keys; vals[i] is the packed value or 0 when absent. */
+void mac_table_lookup_bulk(const struct mac_table *t, const struct mac_key **keys,
+                           unsigned n, uint64_t *vals);
+
+/* Value for one key, or 0 when absent. */
+uint64_t mac_table_lookup(const struct mac_table *t, uint32_t vni_idx,
+                          const uint8_t mac[6]);
+
+/* --- writer (control thread only) --- */
+
+enum learn_result {
+    LEARN_NEW = 0,          /* new local entry */
+    LEARN_REFRESHED,        /* same place: age timer restarted */
+    LEARN_MOVED,            /* was elsewhere (other attachment or remote) */
+    LEARN_LIMIT,            /* refused: the VNI is at its MAC limit */
+    LEARN_STATIC,           /* refused: a static entry holds this MAC */
+    LEARN_FULL,             /* refused: the table is full */
+};
+
+/* A worker saw mac as source on attachment attach of vni_idx at time now
+ * (seconds, monotonic). Static entries never move. */
+enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
+                                  const uint8_t mac[6], uint16_t attach,
+                                  uint64_t now);
+
+/* Install or replace an entry of any kind (static config, control plane).
+ * Replacing a MAC_LOCAL entry releases its slot in the VNI's learned count.
+ * Returns 0, or -1 when the table is full. */
+int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
+                  uint64_t val, uint64_t now);
+
+/* Remove an entry. Returns 0, or -1 when absent. */
+int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6]);
+
+/* Remove MAC_LOCAL entries not refreshed for more than age seconds.
+ * Returns how many were removed. */
+uint32_t mac_table_age(struct mac_table *t, uint64_t now, uint64_t age);
+
+/* Learned (MAC_LOCAL) entries of one VNI, and all entries of one VNI. */
+uint32_t mac_table_learned(const struct mac_table *t, uint32_t vni_idx);
+uint32_t mac_table_count(const struct mac_table *t, uint32_t vni_idx);
+
+/* Iterate: *it starts at 0; returns 0 and fills key/val until the end (-1). */
+int mac_table_next(const struct mac_table *t, uint32_t *it,
+                   struct mac_key *key, uint64_t *val, uint64_t *last_seen);
+
+#endif

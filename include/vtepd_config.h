@@ -1,0 +1,116 @@
+/* vtepd configuration: the parsed form of the YAML file.
+ *
+ * The parser (control/config.c) fills these plain structures without touching
+ * DPDK, so it runs before rte_eal_init() and in unit tests. Addresses are kept
+ * in network byte order, MACs as 6 bytes.
+ */
+#ifndef VTEPD_CONFIG_H
+#define VTEPD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CFG_MAX_PORTS      16
+#define CFG_MAX_NEXTHOPS   16
+#define CFG_MAX_VNIS       4096
+#define CFG_MAX_ATTACH     8       /* access attachments per VNI */
+#define CFG_MAX_FLOOD      128     /* flood-list VTEPs per VNI */
+#define CFG_MAX_STATIC     256     /* static MACs per VNI */
+#define CFG_MAX_EAL_ARGS   64
+#define CFG_MAX_HASH_FIELDS 16
+#define CFG_NAME_LEN       32
+#define CFG_DEVARGS_LEN    512
+#define CFG_PATH_LEN       256
+
+#define VLAN_UNTAGGED 0  /* an attachment with vlan 0 takes untagged frames */
+
+enum port_role { PORT_ROLE_ACCESS = 0, PORT_ROLE_UNDERLAY = 1 };
+
+struct cfg_port {
+    char name[CFG_NAME_LEN];
+    enum port_role role;
+    char devargs[CFG_DEVARGS_LEN];
+    bool has_mac;           /* false: use the device's own MAC */
+    uint8_t mac[6];
+    uint16_t mtu;           /* 0: leave the device default */
+};
+
+struct cfg_nexthop {
+    char name[CFG_NAME_LEN];
+    int port;               /* index into cfg.ports, role underlay */
+    uint32_t ip;            /* network order */
+    uint8_t mac[6];
+};
+
+struct cfg_attach {
+    int port;               /* index into cfg.ports, role access */
+    uint16_t vlan;          /* VLAN_UNTAGGED or 1..4094 */
+};
+
+struct cfg_static_mac {
+    uint8_t mac[6];
+    bool remote;            /* true: behind vtep; false: on local port */
+    uint32_t vtep;          /* network order, when remote */
+    int port;               /* index into cfg.ports, when local */
+};
+
+struct cfg_vni {
+    uint32_t vni;
+    uint32_t mac_limit;
+    int n_attach;
+    struct cfg_attach attach[CFG_MAX_ATTACH];
+    int n_static;
+    struct cfg_static_mac statics[CFG_MAX_STATIC];
+    int n_flood;
+    uint32_t flood[CFG_MAX_FLOOD];   /* network order */
+};
+
+struct vtepd_config {
+    char path[CFG_PATH_LEN];
+
+    /* vtep: */
+    uint32_t local_ip;      /* network order */
+    uint16_t udp_port;      /* host order, default 4789 */
+    uint8_t ttl;            /* default 64 */
+    uint16_t underlay_mtu;  /* outer IPv4 MTU, default 1500 */
+    uint32_t mac_age_s;     /* default 300, 0 = never */
+    uint32_t mac_limit;     /* default per-VNI limit */
+    uint32_t mac_table_size;/* total entries in the shared table */
+
+    int n_eal;
+    char *eal[CFG_MAX_EAL_ARGS];
+
+    int n_ports;
+    struct cfg_port ports[CFG_MAX_PORTS];
+
+    int n_nexthops;
+    struct cfg_nexthop nexthops[CFG_MAX_NEXTHOPS];
+    int n_hash_fields;
+    char hash_fields[CFG_MAX_HASH_FIELDS][CFG_NAME_LEN];
+
+    int n_vnis;
+    struct cfg_vni *vnis;   /* n_vnis entries, heap */
+
+    char feed_socket[CFG_PATH_LEN];
+    char cli_socket[CFG_PATH_LEN];
+};
+
+/* Parse the YAML file at path into *cfg (zeroed first, defaults applied).
+ * Returns 0 on success. On failure returns -1 and writes one line
+ * "FILE:LINE:COL: FIELD: what is wrong" (1-based line and column) into err.
+ * On success *cfg owns heap memory: release it with config_free(). */
+int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen);
+
+/* Same as config_load() but parses an in-memory buffer; name is used in
+ * error messages in place of the file name. */
+int config_load_buffer(const char *name, const char *buf, size_t len,
+                       struct vtepd_config *cfg, char *err, size_t errlen);
+
+/* Release what config_load() allocated. Safe on a zeroed or failed config. */
+void config_free(struct vtepd_config *cfg);
+
+/* Index of the port called name, or -1. */
+int config_port_index(const struct vtepd_config *cfg, const char *name);
+
+#endif
