@@ -693,7 +693,7 @@ static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
                 char f2[200];
                 yaml_node_t *sm = map_get(p, it, "static_macs");
                 snprintf(f2, sizeof(f2), "%s.static_macs[%d].port", field, s);
-                return fail(p, seq_item(p, sm, s), f2,
+                return fail(p, map_get(p, seq_item(p, sm, s), "port"), f2,
                             "port '%s' is not attached to VNI %u",
                             c->ports[st->port].name, c->vnis[i].vni);
             }

@@ -1,0 +1,290 @@
+/* Unit tests: YAML configuration parser (control/config.c). */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "vtepd_config.h"
+
+#define GOOD_HEAD \
+    "vtep: { local_ip: 192.0.2.1 }\n" \
+    "ports:\n" \
+    "  - { name: up0, role: underlay, devargs: \"net_null0\", mac: \"02:00:00:00:00:01\" }\n" \
+    "  - { name: h0, role: access, devargs: \"net_null1\" }\n" \
+    "  - { name: h1, role: access, devargs: \"net_null2\" }\n"
+
+static int load(const char *text, struct vtepd_config *c, char *err, size_t n)
+{
+    return config_load_buffer("t.yaml", text, strlen(text), c, err, n);
+}
+
+/* Expect a failure whose message starts with "t.yaml:LINE:COL: FIELD: " and
+ * contains what. */
+static void expect_error(const char *text, int line, int col, const char *field,
+                         const char *what)
+{
+    struct vtepd_config c;
+    char err[512], prefix[256];
+
+    assert_int_equal(load(text, &c, err, sizeof(err)), -1);
+    snprintf(prefix, sizeof(prefix), "t.yaml:%d:%d: %s: ", line, col, field);
+    if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, what)) {
+        print_error("got:      %s\nexpected: %s...%s\n", err, prefix, what);
+        fail();
+    }
+    assert_null(c.vnis);
+}
+
+static void test_full_valid(void **state)
+{
+    static const char text[] =
+        "# a full configuration\n"
+        "eal: [\"--no-huge\", \"-m\", \"128\"]\n"
+        "vtep: { local_ip: 192.0.2.1, udp_port: 4790, ttl: 32, underlay_mtu: 9000,\n"
+        "        mac_age_s: 60, mac_limit: 100, mac_table_size: 4096 }\n"
+        "ports:\n"
+        "  - { name: up0, role: underlay, devargs: \"net_null0\", mac: \"02:00:00:00:00:01\", mtu: 9100 }\n"
+        "  - { name: up1, role: underlay, devargs: \"net_null1\" }\n"
+        "  - { name: h0, role: access, devargs: \"net_null2\" }\n"
+        "underlay:\n"
+        "  nexthops:\n"
+        "    - { name: spine1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" }\n"
+        "    - { port: up1, ip: 192.0.2.253, mac: \"02:00:00:00:01:02\" }\n"
+        "  ecmp_hash: [ inner_src_ip, inner_dst_ip, vni ]\n"
+        "vnis:\n"
+        "  - vni: 100\n"
+        "    access: [ { port: h0, vlan: untagged } ]\n"
+        "    static_macs:\n"
+        "      - { mac: \"02:00:00:00:aa:01\", vtep: 198.51.100.2 }\n"
+        "      - { mac: \"02:00:00:00:aa:02\", port: h0 }\n"
+        "    flood: [ 198.51.100.2, 198.51.100.3 ]\n"
+        "  - vni: 16777215\n"
+        "    mac_limit: 7\n"
+        "    access: [ { port: h0, vlan: 4094 } ]\n"
+        "control: { feed_socket: /run/vtepd/feed.sock, cli_socket: /run/vtepd/cli.sock }\n";
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(load(text, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.n_eal, 3);
+    assert_string_equal(c.eal[2], "128");
+    assert_int_equal(c.local_ip, inet_addr("192.0.2.1"));
+    assert_int_equal(c.udp_port, 4790);
+    assert_int_equal(c.ttl, 32);
+    assert_int_equal(c.underlay_mtu, 9000);
+    assert_int_equal(c.mac_age_s, 60);
+    assert_int_equal(c.mac_table_size, 4096);
+    assert_int_equal(c.n_ports, 3);
+    assert_int_equal(c.ports[0].role, PORT_ROLE_UNDERLAY);
+    assert_true(c.ports[0].has_mac);
+    assert_int_equal(c.ports[0].mac[5], 1);
+    assert_int_equal(c.ports[0].mtu, 9100);
+    assert_false(c.ports[1].has_mac);
+    assert_int_equal(c.ports[2].role, PORT_ROLE_ACCESS);
+    assert_int_equal(c.n_nexthops, 2);
+    assert_string_equal(c.nexthops[0].name, "spine1");
+    assert_string_equal(c.nexthops[1].name, "nh1");
+    assert_int_equal(c.nexthops[1].port, 1);
+    assert_int_equal(c.nexthops[1].mac[5], 2);
+    assert_int_equal(c.n_hash_fields, 3);
+    assert_int_equal(c.n_vnis, 2);
+    assert_int_equal(c.vnis[0].vni, 100);
+    assert_int_equal(c.vnis[0].mac_limit, 100);     /* global default */
+    assert_int_equal(c.vnis[0].n_attach, 1);
+    assert_int_equal(c.vnis[0].attach[0].port, 2);
+    assert_int_equal(c.vnis[0].attach[0].vlan, VLAN_UNTAGGED);
+    assert_int_equal(c.vnis[0].n_static, 2);
+    assert_true(c.vnis[0].statics[0].remote);
+    assert_int_equal(c.vnis[0].statics[0].vtep, inet_addr("198.51.100.2"));
+    assert_false(c.vnis[0].statics[1].remote);
+    assert_int_equal(c.vnis[0].statics[1].port, 2);
+    assert_int_equal(c.vnis[0].n_flood, 2);
+    assert_int_equal(c.vnis[0].flood[1], inet_addr("198.51.100.3"));
+    assert_int_equal(c.vnis[1].vni, 16777215);
+    assert_int_equal(c.vnis[1].mac_limit, 7);
+    assert_int_equal(c.vnis[1].attach[0].vlan, 4094);
+    assert_string_equal(c.feed_socket, "/run/vtepd/feed.sock");
+    config_free(&c);
+}
+
+static void test_defaults(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(load(GOOD_HEAD, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.udp_port, 4789);
+    assert_int_equal(c.ttl, 64);
+    assert_int_equal(c.underlay_mtu, 1500);
+    assert_int_equal(c.mac_age_s, 300);
+    assert_int_equal(c.n_vnis, 0);
+    config_free(&c);
+}
+
+static void test_section_order_free(void **state)
+{
+    /* vnis before ports in the file must still resolve port names */
+    static const char text[] =
+        "vnis:\n"
+        "  - { vni: 5, access: [ { port: h0 } ] }\n"
+        "ports:\n"
+        "  - { name: h0, role: access, devargs: \"net_null0\" }\n"
+        "vtep: { local_ip: 192.0.2.1 }\n";
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(load(text, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.vnis[0].attach[0].port, 0);
+    config_free(&c);
+}
+
+static void test_unknown_key(void **state)
+{
+    (void)state;
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 100, colour: blue }\n",
+                 7, 17, "vnis[0].colour", "unknown key");
+    expect_error("vtep: { local_ip: 192.0.2.1, ttl: 3, foo: 1 }\nports: []\n",
+                 1, 38, "vtep.foo", "unknown key");
+    expect_error(GOOD_HEAD "classifier: {}\n", 6, 1, "classifier", "unknown key");
+}
+
+static void test_bad_mac(void **state)
+{
+    (void)state;
+    expect_error("vtep: { local_ip: 192.0.2.1 }\nports:\n"
+                 "  - { name: up0, role: underlay, devargs: x, mac: \"02:00:00:00:00\" }\n",
+                 3, 51, "ports[0].mac", "expected a MAC address");
+    expect_error(GOOD_HEAD "vnis:\n  - vni: 1\n    static_macs: [ { mac: \"zz:00:00:00:00:01\", vtep: 198.51.100.2 } ]\n",
+                 8, 27, "vnis[0].static_macs[0].mac", "expected a MAC address");
+    expect_error(GOOD_HEAD "vnis:\n  - vni: 1\n    static_macs: [ { mac: \"01:00:5e:00:00:01\", vtep: 198.51.100.2 } ]\n",
+                 8, 27, "vnis[0].static_macs[0].mac", "must be unicast");
+}
+
+static void test_bad_ip(void **state)
+{
+    (void)state;
+    expect_error("vtep: { local_ip: 192.0.2.300 }\nports: []\n",
+                 1, 19, "vtep.local_ip", "expected an IPv4 address");
+    expect_error("vtep: { local_ip: 224.0.0.1 }\nports: []\n",
+                 1, 19, "vtep.local_ip", "unicast");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 1, flood: [ 198.51.100.2, \"fe80::1\" ] }\n",
+                 7, 38, "vnis[0].flood[1]", "expected an IPv4 address");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 1, flood: [ 192.0.2.1 ] }\n",
+                 7, 24, "vnis[0].flood[0]", "our own VTEP address");
+}
+
+static void test_duplicate_vni(void **state)
+{
+    (void)state;
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 100 }\n  - { vni: 200 }\n  - { vni: 100 }\n",
+                 9, 12, "vnis[2].vni", "duplicate VNI 100");
+}
+
+static void test_vlan_clash(void **state)
+{
+    (void)state;
+    expect_error(GOOD_HEAD "vnis:\n"
+                 "  - { vni: 100, access: [ { port: h0, vlan: 10 } ] }\n"
+                 "  - { vni: 200, access: [ { port: h1 }, { port: h0, vlan: 10 } ] }\n",
+                 8, 41, "vnis[1].access[1]", "VLAN clash: port 'h0' vlan 10 is already mapped to VNI 100");
+    expect_error(GOOD_HEAD "vnis:\n"
+                 "  - { vni: 100, access: [ { port: h0 } ] }\n"
+                 "  - { vni: 200, access: [ { port: h0, vlan: untagged } ] }\n",
+                 8, 27, "vnis[1].access[0]", "untagged is already mapped to VNI 100");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 100, access: [ { port: h0, vlan: 4095 } ] }\n",
+                 7, 45, "vnis[0].access[0].vlan", "'untagged' or a VLAN id from 1 to 4094");
+}
+
+static void test_unknown_port(void **state)
+{
+    (void)state;
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 100, access: [ { port: h9 } ] }\n",
+                 7, 35, "vnis[0].access[0].port", "unknown port 'h9'");
+    expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { port: h0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n",
+                 7, 23, "underlay.nexthops[0].port", "not an underlay port");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 100, access: [ { port: up0 } ] }\n",
+                 7, 35, "vnis[0].access[0].port", "not an access port");
+    expect_error(GOOD_HEAD "vnis:\n  - vni: 100\n    access: [ { port: h0 } ]\n"
+                 "    static_macs: [ { mac: \"02:00:00:00:aa:01\", port: h1 } ]\n",
+                 9, 54, "vnis[0].static_macs[0].port", "not attached to VNI 100");
+}
+
+static void test_misc_errors(void **state)
+{
+    (void)state;
+    expect_error("vtep: { local_ip: 192.0.2.1 }\nports:\n  - { name: a, role: access }\n",
+                 3, 5, "ports[0]", "missing required key 'devargs'");
+    expect_error("vtep: { local_ip: 192.0.2.1 }\nports:\n  - { name: a, role: spine, devargs: x }\n",
+                 3, 22, "ports[0].role", "expected 'access' or 'underlay'");
+    expect_error(GOOD_HEAD "  - { name: h0, role: access, devargs: y }\n",
+                 6, 13, "ports[3].name", "duplicate port name 'h0'");
+    expect_error("vtep: { local_ip: 192.0.2.1, ttl: 0 }\nports: []\n",
+                 1, 35, "vtep.ttl", "from 1 to 255");
+    expect_error("vtep: { local_ip: 192.0.2.1, ttl: -1 }\nports: []\n",
+                 1, 35, "vtep.ttl", "from 1 to 255");
+    expect_error("vtep: { local_ip: 192.0.2.1, udp_port: 70000 }\nports: []\n",
+                 1, 40, "vtep.udp_port", "from 1 to 65535");
+    expect_error("vtep: { local_ip: 192.0.2.1, ttl: 3, ttl: 4 }\nports: []\n",
+                 1, 38, "vtep.ttl", "duplicate key");
+    expect_error("ports: []\n", 1, 1, "(top)", "missing required key 'vtep'");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 0 }\n", 7, 12, "vnis[0].vni", "from 1 to 16777215");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 16777216 }\n", 7, 12, "vnis[0].vni", "from 1 to 16777215");
+    expect_error(GOOD_HEAD "vnis: { vni: 1 }\n", 6, 7, "vnis", "expected a list");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 1, static_macs: [ { mac: \"02:00:00:00:aa:01\" } ] }\n",
+                 7, 30, "vnis[0].static_macs[0]", "exactly one of 'vtep' or 'port'");
+    expect_error(GOOD_HEAD "underlay: { ecmp_hash: [ inner_src_ip, colour ] }\n",
+                 6, 40, "underlay.ecmp_hash[1]", "unknown hash field 'colour'");
+    expect_error(GOOD_HEAD "vnis:\n  - { vni: 1, flood: [ 198.51.100.2, 198.51.100.2 ] }\n",
+                 7, 38, "vnis[0].flood[1]", "duplicate flood VTEP");
+}
+
+static void test_syntax_error(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(load("vtep: { local_ip: 192.0.2.1\nports: [\n", &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:"));
+    assert_non_null(strstr(err, "(syntax)"));
+    assert_int_equal(load("", &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:1:1: (top): the file is empty"));
+    assert_int_equal(load("- a\n- b\n", &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "expected a mapping"));
+}
+
+static void test_missing_file(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(config_load("/nonexistent/vtepd.yaml", &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "/nonexistent/vtepd.yaml: cannot open"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_valid),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_section_order_free),
+        cmocka_unit_test(test_unknown_key),
+        cmocka_unit_test(test_bad_mac),
+        cmocka_unit_test(test_bad_ip),
+        cmocka_unit_test(test_duplicate_vni),
+        cmocka_unit_test(test_vlan_clash),
+        cmocka_unit_test(test_unknown_port),
+        cmocka_unit_test(test_misc_errors),
+        cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_missing_file),
+    };
+    return cmocka_run_group_tests_name("config", tests, NULL, NULL);
+}
