@@ -33,8 +33,8 @@ static inline void learn(struct worker *w, uint32_t vni_idx, const uint8_t *mac,
     struct learn_slot *s = &w->learn_cache[h & (LEARN_CACHE_SLOTS - 1)];
     struct learn_event ev;
 
-    if (s->vni_idx == vni_idx && s->attach == a && memcmp(s->mac, mac, 6) == 0 &&
-        now - s->tsc < w->learn_refresh_tsc)
+    if (s->vni_idx == vni_idx && s->attach == a && ld32(s->mac) == ld32(mac) &&
+        ld16(s->mac + 4) == ld16(mac + 4) && now - s->tsc < w->learn_refresh_tsc)
         return;
     ev.vni_idx = vni_idx;
     ev.attach = a;

@@ -104,10 +104,15 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
 
             is_ip = 1;
             proto = ip[9];
-            if (f & FH_BIT(FH_INNER_SRC_IP))
+            if ((f & FH_BIT(FH_INNER_SRC_IP)) && (f & FH_BIT(FH_INNER_DST_IP))) {
+                uint64_t both;
+                memcpy(&both, ip + 12, 8);
+                h = rte_hash_crc_8byte(both, h);
+            } else if (f & FH_BIT(FH_INNER_SRC_IP)) {
                 h = rte_hash_crc_4byte(load32(ip + 12), h);
-            if (f & FH_BIT(FH_INNER_DST_IP))
+            } else if (f & FH_BIT(FH_INNER_DST_IP)) {
                 h = rte_hash_crc_4byte(load32(ip + 16), h);
+            }
             /* ports only on first fragments; later fragments carry none */
             if (ihl >= 20 && (frag & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
                 !(frag & RTE_BE16(RTE_IPV4_HDR_MF_FLAG))) {
@@ -134,10 +139,12 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
                 h = rte_hash_crc_1byte((uint8_t)proto, h);
             if (ports_ok && (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
                              proto == IPPROTO_SCTP) && len >= l4 + 4) {
-                if (f & FH_BIT(FH_INNER_SRC_PORT))
-                    h = rte_hash_crc_2byte(load16(frame + l4), h);
-                if (f & FH_BIT(FH_INNER_DST_PORT))
-                    h = rte_hash_crc_2byte(load16(frame + l4 + 2), h);
+                uint32_t ports = load32(frame + l4);
+                if (!(f & FH_BIT(FH_INNER_SRC_PORT)))
+                    ports &= RTE_BE32(0x0000ffff);
+                if (!(f & FH_BIT(FH_INNER_DST_PORT)))
+                    ports &= RTE_BE32(0xffff0000);
+                h = rte_hash_crc_4byte(ports, h);
             }
         }
     }
@@ -158,11 +165,9 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
         h = rte_hash_crc_4byte(outer_src, h);
     if (f & FH_BIT(FH_OUTER_DST_IP))
         h = rte_hash_crc_4byte(outer_dst, h);
-    /* final avalanche so that low bits (bucket index) depend on every input */
-    h ^= h >> 16;
-    h *= 0x7feb352dU;
+    /* one multiply-xorshift round: CRC is linear, this spreads every input
+     * bit over the top byte (ECMP bucket) and the low bits (UDP port) */
+    h *= 0x9E3779B1u;
     h ^= h >> 15;
-    h *= 0x846ca68bU;
-    h ^= h >> 16;
     return h;
 }
