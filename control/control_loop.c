@@ -10,7 +10,9 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "cli_server.h"
 #include "control.h"
+#include "event_loop.h"
 #include "dp.h"
 #include "log.h"
 #include "mac_table.h"
@@ -21,6 +23,36 @@ static volatile sig_atomic_t stop_requested;
 void control_request_stop(void)
 {
     stop_requested = 1;
+}
+
+static double start_s;
+
+static int cmd_show_stats(FILE *out, const char *args)
+{
+    struct timespec ts;
+    (void)args;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    stats_json_write(out, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - start_s);
+    return 0;
+}
+
+static int cmd_show_macs(FILE *out, const char *args)
+{
+    (void)args;
+    fprintf(out, "{\n");
+    stats_json_macs(out);
+    fprintf(out, "  \"tables\": \"macs\"\n}\n");
+    return 0;
+}
+
+void control_cli_register(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    start_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    cli_register("show stats", "every counter, the MAC table, mempool use (JSON)", cmd_show_stats);
+    cli_register("show macs", "the MAC table of every VNI (JSON)", cmd_show_macs);
 }
 
 static uint64_t now_s(void)
@@ -165,8 +197,8 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
             last_age = now_s();
             g_ctl.aged += mac_table_age(g_dp.macs, last_age, cfg->mac_age_s);
         }
-        if (!work)
-            usleep(200);
+        /* sockets (CLI, feeds) and a short nap when there was nothing to do */
+        ev_run_once(work ? 0 : 200);
     }
     __atomic_store_n(&g_dp.stop, 1, __ATOMIC_RELEASE);
     rte_eal_mp_wait_lcore();

@@ -14,7 +14,9 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "cli_server.h"
 #include "control.h"
+#include "event_loop.h"
 #include "dp.h"
 #include "log.h"
 
@@ -173,11 +175,22 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    if (ev_init() != 0) {
+        VLOG(ERR, "epoll: %s", strerror(errno));
+        rc = 1;
+        goto out;
+    }
+    control_cli_register();
+    if (cfg.cli_socket[0] && cli_server_start(cfg.cli_socket) != 0) {
+        rc = 1;
+        goto out;
+    }
     for (unsigned i = 0; i < g_dp.n_workers; i++)
         rte_eal_remote_launch(worker_main, g_dp.workers[i], g_dp.workers[i]->lcore);
     VLOG(INFO, "forwarding: %u worker(s), %u port(s), %u VNI(s), VTEP %s",
          g_dp.n_workers, g_dp.n_ports, g_dp.n_vnis, config);
     control_run(&cfg, &ro);
+    cli_server_stop();
     dp_teardown();
     print_summary();
     if (ro.stats_json) {

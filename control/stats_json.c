@@ -122,7 +122,7 @@ static void write_drops(FILE *f)
             U64(g_ctl.arp_replies), U64(g_ctl.arp_ignored), U64(ctrl_tx), U64(g_ctl.ctrl_tx_full));
 }
 
-static void write_macs(FILE *f)
+void stats_json_macs(FILE *f)
 {
     struct mac_key k;
     uint64_t v, seen;
@@ -162,7 +162,7 @@ void stats_json_write(FILE *f, double uptime_s)
     write_ports(f);
     write_vnis(f);
     write_drops(f);
-    write_macs(f);
+    stats_json_macs(f);
     fprintf(f, "  \"workers\": [");
     for (unsigned i = 0; i < g_dp.n_workers; i++) {
         const struct worker_stats *s = &g_dp.workers[i]->st;

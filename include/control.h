@@ -59,4 +59,10 @@ int arp_make_reply(uint8_t *frame, uint32_t len, uint32_t local_ip,
 /* Write every counter, the tables and run time as JSON to f. */
 void stats_json_write(FILE *f, double uptime_s);
 
+/* Write the MAC table as one JSON member: "macs": [ ... ], (with a comma). */
+void stats_json_macs(FILE *f);
+
+/* Register the CLI commands of the control thread (show stats, show macs). */
+void control_cli_register(void);
+
 #endif
