@@ -714,6 +714,15 @@ static int control_key(struct pctx *p, const char *path, const char *key,
         return get_str(p, v, path, c->feed_socket, sizeof(c->feed_socket));
     if (!strcmp(key, "cli_socket"))
         return get_str(p, v, path, c->cli_socket, sizeof(c->cli_socket));
+    if (!strcmp(key, "feed_tcp_port")) {
+        uint32_t u;
+        if (get_u32(p, v, path, 1, 65535, &u))
+            return -1;
+        c->feed_tcp_port = (uint16_t)u;
+        return 0;
+    }
+    if (!strcmp(key, "feed_stale_s"))
+        return get_u32(p, v, path, 1, 86400, &c->feed_stale_s);
     return fail(p, v, path, "unhandled key");
 }
 
@@ -722,7 +731,8 @@ static int control_key(struct pctx *p, const char *path, const char *key,
 static int top_key(struct pctx *p, const char *path, const char *key,
                    yaml_node_t *v, void *arg)
 {
-    static const char *const ctl_allowed[] = {"feed_socket", "cli_socket", NULL};
+    static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
+                                              "cli_socket", NULL};
     (void)arg;
 
     if (!strcmp(key, "vtep"))
@@ -790,6 +800,7 @@ static void set_defaults(struct vtepd_config *c)
     c->mac_age_s = 300;
     c->mac_limit = 8192;
     c->mac_table_size = 262144;
+    c->feed_stale_s = 120;
 }
 
 int config_load_buffer(const char *name, const char *buf, size_t len,

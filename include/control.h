@@ -29,6 +29,9 @@ struct control_stats {
 
 extern struct control_stats g_ctl;
 
+/* The EVPN RIB when a feed is configured, else NULL. */
+extern struct evpn_rib *g_rib;
+
 /* Build g_dp from cfg after rte_eal_init(): ports, mempool, tables, workers.
  * Returns 0, or -1 with the reason logged. */
 int dp_setup(const struct vtepd_config *cfg);

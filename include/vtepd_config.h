@@ -93,6 +93,8 @@ struct vtepd_config {
     struct cfg_vni *vnis;   /* n_vnis entries, heap */
 
     char feed_socket[CFG_PATH_LEN];
+    uint16_t feed_tcp_port;     /* 0: no TCP listener; else 127.0.0.1:port */
+    uint32_t feed_stale_s;      /* how long a closed feed's paths live, default 120 */
     char cli_socket[CFG_PATH_LEN];
 };
 
