@@ -193,7 +193,10 @@ struct bgp_update {
  * that must be an UPDATE. as4 selects 4-byte (true) or 2-byte (false) AS
  * numbers in AS_PATH. Fills *u (zeroed first) and returns BGP_ERR_NONE, or
  * returns the kind of error with a human-readable reason in err (err may be
- * NULL). Never reads outside msg[0..len-1]; allocates nothing. */
+ * NULL); then *u is partly filled and must not be used. Decoded attributes
+ * must have the RFC 4271 optional/transitive bits; a repeated attribute is
+ * ignored, except MP_REACH_NLRI/MP_UNREACH_NLRI (an error). Never reads
+ * outside msg[0..len-1]; allocates nothing. */
 enum bgp_err bgp_update_parse(const uint8_t *msg, size_t len, bool as4,
                               struct bgp_update *u, char *err, size_t errlen);
 

@@ -300,7 +300,8 @@ void bmp_parser_init(struct bmp_parser *ps);
 
 /* Parses one complete message buf[0..len-1] (as from bmp_stream_next) into
  * *msg (zeroed first) and updates ps->c. Returns BMP_MSG_OK, BMP_MSG_SKIPPED
- * for an unknown type, or BMP_MSG_ERROR with msg->err/bgp_err/reason set.
+ * for an unknown type, or BMP_MSG_ERROR with msg->err, bgp_err and reason
+ * set (msg->peer is still valid when msg->has_peer, to name the sender).
  * The common header must say version 3 and exactly len bytes. Reads only
  * buf[0..len-1]; allocates nothing. */
 enum bmp_result bmp_parse_msg(struct bmp_parser *ps, const uint8_t *buf,
