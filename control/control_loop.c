@@ -13,17 +13,15 @@
 #include "cli_server.h"
 #include "control.h"
 #include "event_loop.h"
+#include "evpn_program.h"
+#include "feed_server.h"
 #include "dp.h"
 #include "log.h"
 #include "mac_table.h"
 
 struct control_stats g_ctl;
-static volatile sig_atomic_t stop_requested;
-
-void control_request_stop(void)
-{
-    stop_requested = 1;
-}
+struct evpn_rib *g_rib;
+volatile sig_atomic_t g_stop_requested;
 
 static double start_s;
 
@@ -45,6 +43,17 @@ static int cmd_show_macs(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_evpn(FILE *out, const char *args)
+{
+    (void)args;
+    if (!g_rib) {
+        fprintf(out, "{\"error\": \"no EVPN feed configured (control.feed_socket)\"}\n");
+        return -1;
+    }
+    feed_server_dump_json(out);
+    return 0;
+}
+
 void control_cli_register(void)
 {
     struct timespec ts;
@@ -53,6 +62,8 @@ void control_cli_register(void)
     start_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     cli_register("show stats", "every counter, the MAC table, mempool use (JSON)", cmd_show_stats);
     cli_register("show macs", "the MAC table of every VNI (JSON)", cmd_show_macs);
+    cli_register("show evpn", "EVPN feeds, peers, RIB paths, best paths, flood lists (JSON)",
+                 cmd_show_evpn);
 }
 
 static uint64_t now_s(void)
@@ -146,11 +157,14 @@ static void handle_punt(struct rte_mbuf *m)
 static unsigned drain_punt(void)
 {
     struct rte_mbuf *m[32];
-    unsigned total = 0, n;
+    unsigned total = 0;
 
     for (unsigned i = 0; i < g_dp.n_workers; i++)
-        while ((n = rte_ring_sc_dequeue_burst(g_dp.workers[i]->punt_ring, (void **)m, 32,
-                                              NULL)) > 0) {
+        for (;;) {
+            unsigned n = rte_ring_sc_dequeue_burst(g_dp.workers[i]->punt_ring, (void **)m, 32,
+                                                   NULL);
+            if (n == 0)
+                break;
             total += n;
             for (unsigned k = 0; k < n; k++)
                 handle_punt(m[k]);
@@ -171,10 +185,9 @@ static uint64_t rx_total(void)
 void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
 {
     uint64_t start = now_ms(), last_change = start, last_age = now_s();
-    uint64_t last_rx = 0;
-    int pending_ctrl = 0;
+    uint64_t last_rx = 0, last_feed_poll = start;
 
-    while (!stop_requested) {
+    while (!g_stop_requested) {
         uint64_t t = now_ms();
         unsigned work = drain_learn() + drain_punt();
         uint64_t rx = rx_total();
@@ -183,7 +196,7 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
             last_rx = rx;
             last_change = t;
         }
-        pending_ctrl = rte_ring_count(g_dp.workers[0]->ctrl_tx_ring) != 0;
+        int pending_ctrl = rte_ring_count(g_dp.workers[0]->ctrl_tx_ring) != 0;
         if (o->exit_on_idle_ms && !pending_ctrl && t - last_change >= o->exit_on_idle_ms) {
             VLOG(INFO, "no packet for %llu ms: stopping",
                  (unsigned long long)o->exit_on_idle_ms);
@@ -196,6 +209,10 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
         if (cfg->mac_age_s && now_s() != last_age) {
             last_age = now_s();
             g_ctl.aged += mac_table_age(g_dp.macs, last_age, cfg->mac_age_s);
+        }
+        if (g_rib && t - last_feed_poll >= 1000) {
+            last_feed_poll = t;
+            feed_server_poll();
         }
         /* sockets (CLI, feeds) and a short nap when there was nothing to do */
         ev_run_once(work ? 0 : 200);

@@ -17,6 +17,9 @@
 #include "cli_server.h"
 #include "control.h"
 #include "event_loop.h"
+#include "evpn_program.h"
+#include "evpn_rib.h"
+#include "feed_server.h"
 #include "dp.h"
 #include "log.h"
 
@@ -50,7 +53,7 @@ static int parse_ms(const char *s, uint64_t *out)
 static void on_signal(int sig)
 {
     (void)sig;
-    control_request_stop();
+    g_stop_requested = 1;
 }
 
 static double mono_s(void)
@@ -181,6 +184,17 @@ int main(int argc, char **argv)
         goto out;
     }
     control_cli_register();
+    if (cfg.feed_socket[0] || cfg.feed_tcp_port) {
+        struct rib_callbacks cb;
+        evpn_program_init(&cfg, &cb);
+        g_rib = rib_create(cfg.local_ip, evpn_program_is_vni, &cb);
+        if (!g_rib || feed_server_start(g_rib, cfg.feed_socket, cfg.feed_tcp_port,
+                                        cfg.feed_stale_s) != 0) {
+            VLOG(ERR, "EVPN feed server failed to start");
+            rc = 1;
+            goto out;
+        }
+    }
     if (cfg.cli_socket[0] && cli_server_start(cfg.cli_socket) != 0) {
         rc = 1;
         goto out;
@@ -191,6 +205,8 @@ int main(int argc, char **argv)
          g_dp.n_workers, g_dp.n_ports, g_dp.n_vnis, config);
     control_run(&cfg, &ro);
     cli_server_stop();
+    if (g_rib)
+        feed_server_stop();
     dp_teardown();
     print_summary();
     if (ro.stats_json) {
@@ -209,6 +225,10 @@ int main(int argc, char **argv)
             VLOG(WARNING, "%u mbufs still in use at exit", in_use);
     }
 out:
+    if (g_rib) {
+        rib_free(g_rib);
+        g_rib = NULL;
+    }
     config_free(&cfg);
     rte_eal_cleanup();
     return rc;

@@ -8,6 +8,8 @@
 #include <rte_mempool.h>
 
 #include "control.h"
+#include "evpn_program.h"
+#include "feed_server.h"
 #include "dp.h"
 #include "mac_table.h"
 
@@ -178,6 +180,18 @@ void stats_json_write(FILE *f, double uptime_s)
     fprintf(f, "\n  ],\n");
     fprintf(f, "  \"mempool\": {\"size\": %u, \"available\": %u, \"in_use\": %u},\n",
             size, avail, size - avail);
+    if (g_rib) {
+        fprintf(f, "  \"evpn_program\": {\"mac_set\": %llu, \"mac_del\": %llu, "
+                "\"mac_static_kept\": %llu, \"mac_local_kept\": %llu, \"mac_table_full\": %llu, "
+                "\"flood_swaps\": %llu, \"unknown_vni\": %llu},\n",
+                U64(g_evpn_prog.mac_set), U64(g_evpn_prog.mac_del),
+                U64(g_evpn_prog.mac_static_kept), U64(g_evpn_prog.mac_local_kept),
+                U64(g_evpn_prog.mac_table_full), U64(g_evpn_prog.flood_swaps),
+                U64(g_evpn_prog.unknown_vni));
+        fprintf(f, "  \"evpn\": ");
+        feed_server_dump_json(f);
+        fprintf(f, "  ,\n");
+    }
     fprintf(f, "  \"tsc_hz\": %llu,\n", U64(hz));
     fprintf(f, "  \"forwarding_seconds\": %.6f,\n",
             first && last > first ? (double)(last - first) / (double)hz : 0.0);

@@ -49,8 +49,9 @@ struct run_opts {
  * then stop the workers. */
 void control_run(const struct vtepd_config *cfg, const struct run_opts *o);
 
-/* Request a stop (async-signal-safe). */
-void control_request_stop(void);
+/* Set (from a signal handler) to stop the control loop. */
+#include <signal.h>
+extern volatile sig_atomic_t g_stop_requested;
 
 /* Build an ARP reply in place for a request for local_ip on a port with
  * port_mac. frame holds len bytes. Returns 1 when frame now holds the reply

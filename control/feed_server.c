@@ -1,0 +1,475 @@
+/* EVPN feed server: BMP (RFC 7854) sessions from BGP speakers over a Unix
+ * stream socket and, optionally, loopback TCP (FRR 8.4 speaks BMP over TCP
+ * only). Each session is parsed with bmp_parse and applied to the RIB.
+ * Sessions are independent: one failing or closing disturbs no other. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bmp_parse.h"
+#include "event_loop.h"
+#include "evpn_rib.h"
+#include "feed_server.h"
+#include "log.h"
+#include "unix_listen.h"
+
+#define FEED_MAX 32
+#define FEED_BUF (2u << 20)     /* two maximal BMP messages */
+#define FEED_MAX_PEERS 64
+
+struct feed_peer {
+    struct rib_source src;
+    char addr[BMP_ADDR_STR_LEN];
+    uint32_t as;
+    uint32_t bgp_id;
+    bool up;
+    uint64_t routes_reach, routes_unreach, eor;
+};
+
+struct feed {
+    bool used;
+    int fd;
+    unsigned id;
+    char name[RIB_FEED_NAME_LEN];
+    bool named;                 /* name from the BMP Initiation sysName */
+    char origin[64];            /* "unix" or the TCP peer */
+    struct bmp_stream st;
+    uint8_t *buf;
+    struct bmp_parser ps;
+    struct bmp_msg *msg;
+    uint64_t connected_at;
+    uint64_t errors;
+    uint64_t skipped_not_pre_policy;    /* post-policy, Loc-RIB, Adj-RIB-Out */
+    char last_error[BMP_REASON_LEN];
+    int n_peers;
+    struct feed_peer peers[FEED_MAX_PEERS];
+};
+
+static struct feed feeds[FEED_MAX];
+static struct evpn_rib *rib;
+static int unix_fd = -1, tcp_fd = -1;
+static char unix_path[256];
+static unsigned next_id = 1;
+static uint64_t stale_timeout = 120;
+static struct {
+    uint64_t accepted, closed, refused, fatal, bytes;
+} fs;
+
+static uint64_t now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec;
+}
+
+static struct feed_peer *peer_of(struct feed *f, const struct bmp_peer_hdr *h, bool create)
+{
+    for (int i = 0; i < f->n_peers; i++)
+        if (f->peers[i].src.peer_distinguisher == h->distinguisher &&
+            !memcmp(f->peers[i].src.peer_addr, h->addr, 16))
+            return &f->peers[i];
+    if (!create || f->n_peers == FEED_MAX_PEERS)
+        return NULL;
+    struct feed_peer *p = &f->peers[f->n_peers++];
+    memset(p, 0, sizeof(*p));
+    p->src.peer_distinguisher = h->distinguisher;
+    memcpy(p->src.peer_addr, h->addr, 16);
+    snprintf(p->addr, sizeof(p->addr), "%s", h->addr_str);
+    return p;
+}
+
+static void fill_source(const struct feed *f, const struct bmp_peer_hdr *h, struct rib_source *s)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->feed, sizeof(s->feed), "%s", f->name);
+    s->peer_distinguisher = h->distinguisher;
+    memcpy(s->peer_addr, h->addr, 16);
+}
+
+/* Parser route + UPDATE attributes -> RIB route. */
+static void to_rib_route(const struct evpn_route *e, const struct bgp_update *u,
+                         struct rib_route *r)
+{
+    const struct bgp_attrs *a = &u->attrs;
+
+    memset(r, 0, sizeof(*r));
+    r->type = e->type;
+    memcpy(r->rd, e->rd.raw, 8);
+    r->eth_tag = e->eth_tag;
+    memcpy(r->mac, e->mac, 6);
+    r->ip_len = e->ip_len;
+    memcpy(r->ip, e->ip, 16);
+    r->label = e->type == EVPN_ROUTE_MAC_IP ? e->label1 : 0;
+    if (u->nh_len == 4)
+        memcpy(&r->nexthop, u->nh, 4);
+    r->mm_seq = a->mac_mobility.present ? a->mac_mobility.seq : 0;
+    r->sticky = a->mac_mobility.present && a->mac_mobility.sticky;
+    for (unsigned i = 0; i < a->n_rts && i < BGP_MAX_RTS && r->n_rts < RIB_MAX_RTS; i++)
+        r->rt_local[r->n_rts++] = a->rts[i].local;
+    if (a->pmsi.present) {
+        r->pmsi_ir = a->pmsi.tunnel_type == 6;
+        if (e->type == EVPN_ROUTE_IMET)
+            r->label = a->pmsi.label;
+        if (a->pmsi.endpoint_len == 4)
+            memcpy(&r->pmsi_endpoint, a->pmsi.endpoint, 4);
+    }
+}
+
+static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
+{
+    const struct bgp_update *u = &m->rm.update;
+    struct feed_peer *p = peer_of(f, &m->peer, true);
+    struct rib_source src;
+    struct evpn_nlri_iter it;
+    struct evpn_route e;
+    struct rib_route r;
+
+    /* Pre-policy Adj-RIB-In only: FRR 8.4 sends post-policy copies of the
+     * same routes, and its post-policy stream is unreliable (own routes with
+     * a zero peer header, withdrawals not re-sent). */
+    if (m->peer.post_policy || m->peer.type == BMP_PEER_LOC_RIB || m->peer.adj_rib_out) {
+        f->skipped_not_pre_policy++;
+        return;
+    }
+    fill_source(f, &m->peer, &src);
+    if (u->eor == BGP_EOR_EVPN) {
+        uint32_t n = rib_end_of_rib(rib, &src);
+        if (p)
+            p->eor++;
+        VLOG(INFO, "feed %s: End-of-RIB from peer %s, %u stale path(s) removed", f->name,
+             m->peer.addr_str, n);
+        return;
+    }
+    if (u->evpn_unreach.data) {
+        evpn_nlri_iter_init(&it, &u->evpn_unreach);
+        while (evpn_nlri_iter_next(&it, &e)) {
+            if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
+                continue;
+            to_rib_route(&e, u, &r);
+            rib_withdraw(rib, &src, &r);
+            if (p)
+                p->routes_unreach++;
+        }
+    }
+    if (u->evpn_reach.data) {
+        evpn_nlri_iter_init(&it, &u->evpn_reach);
+        while (evpn_nlri_iter_next(&it, &e)) {
+            if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
+                continue;
+            to_rib_route(&e, u, &r);
+            rib_update(rib, &src, &r);
+            if (p)
+                p->routes_reach++;
+        }
+    }
+}
+
+static void feed_close(struct feed *f, const char *why)
+{
+    VLOG(INFO, "feed %s (%s): closed: %s; its paths are stale for up to %llu s",
+         f->name, f->origin, why, (unsigned long long)stale_timeout);
+    rib_feed_stale(rib, f->name, now_s());
+    ev_del(f->fd);
+    close(f->fd);
+    free(f->buf);
+    free(f->msg);
+    f->used = false;
+    fs.closed++;
+}
+
+/* Handle one complete BMP message. Returns -1 when the session must end. */
+static int feed_message(struct feed *f, const uint8_t *p, size_t len)
+{
+    struct bmp_msg *m = f->msg;
+    enum bmp_result res = bmp_parse_msg(&f->ps, p, len, m);
+
+    if (res == BMP_MSG_SKIPPED)
+        return 0;
+    if (res == BMP_MSG_ERROR) {
+        f->errors++;
+        snprintf(f->last_error, sizeof(f->last_error), "%s", m->reason);
+        VLOG(WARNING, "feed %s: malformed message skipped: %s", f->name, m->reason);
+        return 0;
+    }
+    switch (m->type) {
+    case BMP_MSG_INITIATION:
+        if (m->info.sys_name.data && m->info.sys_name.len) {
+            char name[RIB_FEED_NAME_LEN];
+            size_t n = m->info.sys_name.len < sizeof(name) - 1 ? m->info.sys_name.len
+                                                              : sizeof(name) - 1;
+            for (size_t i = 0; i < n; i++) {
+                char c = (char)m->info.sys_name.data[i];
+                name[i] = (c > 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '_';
+            }
+            name[n] = '\0';
+            for (int i = 0; i < FEED_MAX; i++)
+                if (feeds[i].used && &feeds[i] != f && feeds[i].named &&
+                    !strcmp(feeds[i].name, name)) {
+                    VLOG(WARNING, "feed %s: a second session with this name; "
+                         "keeping it apart as %s-%u", name, name, f->id);
+                    snprintf(name + (n > 40 ? 40 : n), sizeof(name) - (n > 40 ? 40 : n),
+                             "-%u", f->id);
+                    break;
+                }
+            snprintf(f->name, sizeof(f->name), "%s", name);
+            f->named = true;
+        }
+        VLOG(INFO, "feed %s (%s): initiation", f->name, f->origin);
+        break;
+    case BMP_MSG_PEER_UP: {
+        struct feed_peer *pp = peer_of(f, &m->peer, true);
+        if (pp) {
+            pp->up = true;
+            pp->as = m->peer.as;
+            pp->bgp_id = m->peer.bgp_id;
+        }
+        VLOG(INFO, "feed %s: peer %s AS %u up", f->name, m->peer.addr_str, m->peer.as);
+        break;
+    }
+    case BMP_MSG_PEER_DOWN: {
+        struct rib_source src;
+        struct feed_peer *pp = peer_of(f, &m->peer, false);
+        fill_source(f, &m->peer, &src);
+        uint32_t n = rib_peer_down(rib, &src);
+        if (pp)
+            pp->up = false;
+        VLOG(INFO, "feed %s: peer %s down (reason %u): %u path(s) removed", f->name,
+             m->peer.addr_str, m->peer_down.reason, n);
+        break;
+    }
+    case BMP_MSG_ROUTE_MONITORING:
+        apply_route_monitoring(f, m);
+        break;
+    case BMP_MSG_TERMINATION:
+        return -1;
+    default:
+        break;      /* statistics, mirroring: counted by the parser */
+    }
+    return 0;
+}
+
+static void on_feed(int fd, uint32_t events, void *arg)
+{
+    struct feed *f = arg;
+    (void)fd;
+
+    for (;;) {
+        size_t room;
+        uint8_t *space = bmp_stream_space(&f->st, &room);
+        ssize_t r;
+
+        if (room == 0) {
+            fs.fatal++;
+            feed_close(f, f->st.reason[0] ? f->st.reason : "receive buffer full");
+            return;
+        }
+        r = read(f->fd, space, room);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (r <= 0) {
+            feed_close(f, r == 0 ? "peer closed the connection" : strerror(errno));
+            return;
+        }
+        fs.bytes += (uint64_t)r;
+        bmp_stream_commit(&f->st, (size_t)r);
+        for (;;) {
+            const uint8_t *msg;
+            size_t len;
+            enum bmp_frame fr = bmp_stream_next(&f->st, &msg, &len);
+            if (fr == BMP_FRAME_NEED_MORE)
+                break;
+            if (fr == BMP_FRAME_FATAL) {
+                fs.fatal++;
+                feed_close(f, f->st.reason);
+                return;
+            }
+            if (feed_message(f, msg, len) != 0) {
+                feed_close(f, "termination message");
+                return;
+            }
+        }
+    }
+    (void)events;
+}
+
+static void on_accept(int lfd, uint32_t events, void *arg)
+{
+    int is_tcp = arg != NULL;
+    (void)events;
+
+    for (;;) {
+        struct sockaddr_in sin;
+        socklen_t sl = sizeof(sin);
+        int c = accept4(lfd, is_tcp ? (struct sockaddr *)&sin : NULL, is_tcp ? &sl : NULL,
+                        SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct feed *f = NULL;
+
+        if (c < 0)
+            return;
+        for (int i = 0; i < FEED_MAX; i++)
+            if (!feeds[i].used) {
+                f = &feeds[i];
+                break;
+            }
+        if (!f) {
+            VLOG(WARNING, "feed: refusing a connection: %d sessions already", FEED_MAX);
+            fs.refused++;
+            close(c);
+            continue;
+        }
+        memset(f, 0, sizeof(*f));
+        f->buf = malloc(FEED_BUF);
+        f->msg = malloc(sizeof(*f->msg));
+        if (!f->buf || !f->msg) {
+            free(f->buf);
+            free(f->msg);
+            close(c);
+            fs.refused++;
+            continue;
+        }
+        f->used = true;
+        f->fd = c;
+        f->id = next_id++;
+        snprintf(f->name, sizeof(f->name), "feed-%u", f->id);
+        if (is_tcp) {
+            char a[INET_ADDRSTRLEN] = "?";
+            inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
+            snprintf(f->origin, sizeof(f->origin), "tcp %s:%u", a, ntohs(sin.sin_port));
+        } else {
+            snprintf(f->origin, sizeof(f->origin), "unix");
+        }
+        f->connected_at = now_s();
+        bmp_stream_init(&f->st, f->buf, FEED_BUF);
+        bmp_parser_init(&f->ps);
+        if (ev_add(c, EPOLLIN, on_feed, f) != 0) {
+            free(f->buf);
+            free(f->msg);
+            close(c);
+            f->used = false;
+            continue;
+        }
+        fs.accepted++;
+        VLOG(INFO, "feed %s: connected (%s)", f->name, f->origin);
+    }
+}
+
+int feed_server_start(struct evpn_rib *r, const char *path, uint16_t tcp_port,
+                      uint64_t stale_s)
+{
+    char err[256];
+
+    rib = r;
+    stale_timeout = stale_s;
+    if (path && path[0]) {
+        unix_fd = unix_listen(path, 0660, err, sizeof(err));
+        if (unix_fd < 0) {
+            VLOG(ERR, "feed socket: %s", err);
+            return -1;
+        }
+        snprintf(unix_path, sizeof(unix_path), "%s", path);
+        if (ev_add(unix_fd, EPOLLIN, on_accept, NULL) != 0)
+            return -1;
+        VLOG(INFO, "feed: listening on %s", path);
+    }
+    if (tcp_port) {
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(tcp_port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int one = 1;
+
+        tcp_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (tcp_fd < 0)
+            return -1;
+        setsockopt(tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(tcp_fd, 16) != 0) {
+            VLOG(ERR, "feed: cannot listen on 127.0.0.1:%u: %s", tcp_port, strerror(errno));
+            close(tcp_fd);
+            tcp_fd = -1;
+            return -1;
+        }
+        if (ev_add(tcp_fd, EPOLLIN, on_accept, (void *)1) != 0)
+            return -1;
+        VLOG(INFO, "feed: listening on 127.0.0.1:%u", tcp_port);
+    }
+    return 0;
+}
+
+void feed_server_poll(void)
+{
+    uint32_t n = rib_sweep(rib, now_s(), stale_timeout);
+
+    if (n)
+        VLOG(INFO, "feed: %u stale path(s) swept after %llu s", n,
+             (unsigned long long)stale_timeout);
+}
+
+void feed_server_stop(void)
+{
+    for (int i = 0; i < FEED_MAX; i++)
+        if (feeds[i].used) {
+            ev_del(feeds[i].fd);
+            close(feeds[i].fd);
+            free(feeds[i].buf);
+            free(feeds[i].msg);
+            feeds[i].used = false;
+        }
+    if (unix_fd >= 0) {
+        ev_del(unix_fd);
+        close(unix_fd);
+        unlink(unix_path);
+        unix_fd = -1;
+    }
+    if (tcp_fd >= 0) {
+        ev_del(tcp_fd);
+        close(tcp_fd);
+        tcp_fd = -1;
+    }
+}
+
+void feed_server_dump_json(FILE *out)
+{
+    uint64_t t = now_s();
+    int first = 1;
+
+    fprintf(out, "{\"server\": {\"accepted\": %llu, \"closed\": %llu, \"refused\": %llu, "
+            "\"fatal\": %llu, \"bytes\": %llu},\n \"feeds\": [",
+            (unsigned long long)fs.accepted, (unsigned long long)fs.closed,
+            (unsigned long long)fs.refused, (unsigned long long)fs.fatal,
+            (unsigned long long)fs.bytes);
+    for (int i = 0; i < FEED_MAX; i++) {
+        const struct feed *f = &feeds[i];
+        const struct bmp_counters *c = &f->ps.c;
+        if (!f->used)
+            continue;
+        fprintf(out, "%s\n  {\"name\": \"%s\", \"origin\": \"%s\", \"up_s\": %llu, "
+                "\"messages\": %llu, \"malformed\": %llu, \"unknown_type\": %llu, "
+                "\"evpn_reach\": %llu, \"evpn_unreach\": %llu, \"evpn_other_types\": %llu, "
+                "\"eor\": %llu, \"skipped_not_pre_policy\": %llu, \"peers\": [",
+                first ? "" : ",", f->name, f->origin,
+                (unsigned long long)(t - f->connected_at), (unsigned long long)c->msgs,
+                (unsigned long long)c->malformed, (unsigned long long)c->unknown_type,
+                (unsigned long long)c->evpn_reach, (unsigned long long)c->evpn_unreach,
+                (unsigned long long)c->evpn_skipped, (unsigned long long)c->eor_evpn,
+                (unsigned long long)f->skipped_not_pre_policy);
+        for (int k = 0; k < f->n_peers; k++) {
+            const struct feed_peer *p = &f->peers[k];
+            fprintf(out, "%s{\"address\": \"%s\", \"as\": %u, \"up\": %s, \"reach\": %llu, "
+                    "\"unreach\": %llu, \"eor\": %llu}", k ? ", " : "", p->addr, p->as,
+                    p->up ? "true" : "false", (unsigned long long)p->routes_reach,
+                    (unsigned long long)p->routes_unreach, (unsigned long long)p->eor);
+        }
+        fprintf(out, "]}");
+        first = 0;
+    }
+    fprintf(out, "],\n \"rib\": ");
+    rib_dump_json(rib, out);
+    fprintf(out, "}\n");
+}
