@@ -1,6 +1,7 @@
 /* The control thread's loop: MAC learning from the workers' rings, punted
  * packets (ARP), MAC aging, exit on idle / duration / signal. */
 #include <signal.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +51,7 @@ static int cmd_show_evpn(FILE *out, const char *args)
         fprintf(out, "{\"error\": \"no EVPN feed configured (control.feed_socket)\"}\n");
         return -1;
     }
-    feed_server_dump_json(out);
+    feed_server_dump_json(out, strcmp(args, "summary") != 0);
     return 0;
 }
 
@@ -62,7 +63,8 @@ void control_cli_register(void)
     start_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     cli_register("show stats", "every counter, the MAC table, mempool use (JSON)", cmd_show_stats);
     cli_register("show macs", "the MAC table of every VNI (JSON)", cmd_show_macs);
-    cli_register("show evpn", "EVPN feeds, peers, RIB paths, best paths, flood lists (JSON)",
+    cli_register("show evpn", "EVPN feeds, peers, RIB paths, best paths, flood lists (JSON); "
+                 "'show evpn summary': feeds and counters only",
                  cmd_show_evpn);
 }
 

@@ -304,7 +304,7 @@ static unsigned count_worker_lcores(void)
 int dp_setup(const struct vtepd_config *cfg)
 {
     unsigned n_workers = count_worker_lcores();
-    unsigned n_mbufs;
+    unsigned n_mbufs, max_frame;
 
     g_dp.local_ip = cfg->local_ip;
     g_dp.udp_port = cfg->udp_port;
@@ -324,8 +324,15 @@ int dp_setup(const struct vtepd_config *cfg)
     n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
               n_workers * (PUNT_RING_SIZE + DP_MAX_PORTS * DP_TXBUF + 512) +
               CTRL_TX_RING_SIZE + 4096;
+    /* the largest frame the configuration allows must fit in one mbuf: the
+     * underlay checks read a frame's lengths from its first segment only */
+    max_frame = cfg->underlay_mtu + RTE_ETHER_HDR_LEN;
+    for (int i = 0; i < cfg->n_ports; i++)
+        max_frame = RTE_MAX(max_frame, (unsigned)cfg->ports[i].mtu + RTE_ETHER_HDR_LEN + 4);
     g_dp.pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256, 0,
-                                        RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+                                        (uint16_t)RTE_MAX((unsigned)RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                          RTE_PKTMBUF_HEADROOM + max_frame),
+                                        (int)rte_socket_id());
     if (!g_dp.pool) {
         VLOG(ERR, "cannot create a pool of %u mbufs: %s (give EAL more memory, -m)",
              n_mbufs, rte_strerror(rte_errno));

@@ -434,7 +434,7 @@ void feed_server_stop(void)
     }
 }
 
-void feed_server_dump_json(FILE *out)
+void feed_server_dump_json(FILE *out, bool full)
 {
     uint64_t t = now_s();
     int first = 1;
@@ -469,7 +469,21 @@ void feed_server_dump_json(FILE *out)
         fprintf(out, "]}");
         first = 0;
     }
-    fprintf(out, "],\n \"rib\": ");
-    rib_dump_json(rib, out);
-    fprintf(out, "}\n");
+    if (full) {
+        fprintf(out, "],\n \"rib\": ");
+        rib_dump_json(rib, out);
+        fprintf(out, "}\n");
+        return;
+    }
+    const struct rib_counters *c = rib_counters(rib);
+    fprintf(out, "],\n \"rib_counters\": {\"paths\": %llu, \"type2_paths\": %llu, "
+            "\"type3_paths\": %llu, \"unresolved\": %llu, \"stale\": %llu, \"adds\": %llu, "
+            "\"replaces\": %llu, \"withdraws\": %llu, \"swept\": %llu, \"mac_updates\": %llu, "
+            "\"flood_updates\": %llu}}\n",
+            (unsigned long long)c->paths, (unsigned long long)c->type2_paths,
+            (unsigned long long)c->type3_paths, (unsigned long long)c->unresolved,
+            (unsigned long long)c->stale, (unsigned long long)c->adds,
+            (unsigned long long)c->replaces, (unsigned long long)c->withdraws,
+            (unsigned long long)c->swept, (unsigned long long)c->mac_updates,
+            (unsigned long long)c->flood_updates);
 }

@@ -189,7 +189,7 @@ void stats_json_write(FILE *f, double uptime_s)
                 U64(g_evpn_prog.mac_table_full), U64(g_evpn_prog.flood_swaps),
                 U64(g_evpn_prog.unknown_vni));
         fprintf(f, "  \"evpn\": ");
-        feed_server_dump_json(f);
+        feed_server_dump_json(f, true);
         fprintf(f, "  ,\n");
     }
     fprintf(f, "  \"tsc_hz\": %llu,\n", U64(hz));

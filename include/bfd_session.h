@@ -61,7 +61,8 @@ struct bfd_session_cfg {
     uint16_t src_port;          /* UDP source port 49152-65535; 0: picked
                                    from the random source at init */
     uint32_t desired_min_tx_us; /* nonzero; used once Up */
-    uint32_t required_min_rx_us;/* 0 asks the peer to send nothing */
+    uint32_t required_min_rx_us;/* nonzero (0, "send me nothing", is not
+                                   supported) */
     uint8_t detect_mult;        /* nonzero */
     bool admin_down;            /* start in AdminDown */
     bfd_rand_fn rand_fn;        /* NULL: internal PRNG seeded with seed */
@@ -143,8 +144,9 @@ struct bfd_poll_result {
 
 /* Set up s from cfg at time now_ns: state Down (AdminDown if
  * cfg->admin_down), first packet due at now_ns. Returns 0, or -1 when cfg
- * is invalid (local_disc 0, detect_mult 0, desired_min_tx_us 0, or a
- * nonzero src_port below 49152); s is then untouched. */
+ * is invalid (local_disc 0, detect_mult 0, desired_min_tx_us 0,
+ * required_min_rx_us 0, or a nonzero src_port below 49152); s is then
+ * untouched. */
 int bfd_session_init(struct bfd_session *s, const struct bfd_session_cfg *cfg,
                      uint64_t now_ns);
 
@@ -194,7 +196,7 @@ bool bfd_session_set_admin(struct bfd_session *s, bool up, uint64_t now_ns);
 
 /* Change the configured timers (detect_mult 0: keep the current one).
  * Advertised intervals that change start a Poll sequence (RFC 5880 6.8.3).
- * Returns 0, or -1 when desired_min_tx_us is 0. */
+ * Returns 0, or -1 when an interval is 0 (nothing changes then). */
 int bfd_session_set_intervals(struct bfd_session *s, uint32_t desired_min_tx_us,
                               uint32_t required_min_rx_us, uint8_t detect_mult,
                               uint64_t now_ns);

@@ -6,6 +6,7 @@
 #ifndef VTEPD_FEED_SERVER_H
 #define VTEPD_FEED_SERVER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,7 +23,8 @@ void feed_server_poll(void);
 /* Close every session and listening socket. */
 void feed_server_stop(void);
 
-/* JSON: server counters, each feed with its peers, then the RIB. */
-void feed_server_dump_json(FILE *out);
+/* JSON: server counters, each feed with its peers, then the whole RIB
+ * (full) or only its counters. */
+void feed_server_dump_json(FILE *out, bool full);
 
 #endif
