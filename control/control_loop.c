@@ -44,6 +44,20 @@ static int cmd_show_macs(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_vnis(FILE *out, const char *args)
+{
+    (void)args;
+    fprintf(out, "{\"vnis\": [");
+    for (uint32_t v = 0; v < g_dp.n_vnis; v++) {
+        const struct dp_flood *fl = g_dp.vnis[v].flood;
+        fprintf(out, "%s\n  {\"vni\": %u, \"mac_count\": %u, \"mac_learned\": %u, "
+                "\"flood_count\": %u}", v ? "," : "", g_dp.vnis[v].vni,
+                mac_table_count(g_dp.macs, v), mac_table_learned(g_dp.macs, v), fl ? fl->n : 0);
+    }
+    fprintf(out, "\n]}\n");
+    return 0;
+}
+
 static int cmd_show_evpn(FILE *out, const char *args)
 {
     (void)args;
@@ -63,6 +77,8 @@ void control_cli_register(void)
     start_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     cli_register("show stats", "every counter, the MAC table, mempool use (JSON)", cmd_show_stats);
     cli_register("show macs", "the MAC table of every VNI (JSON)", cmd_show_macs);
+    cli_register("show vnis", "per VNI: MAC count, learned MACs, flood-list size (JSON)",
+                 cmd_show_vnis);
     cli_register("show evpn", "EVPN feeds, peers, RIB paths, best paths, flood lists (JSON); "
                  "'show evpn summary': feeds and counters only",
                  cmd_show_evpn);
