@@ -27,6 +27,7 @@ static const char *const names[DROP_NUM] = {
     [DROP_PUNT_RING_FULL] = "punt_ring_full",
     [DROP_TX_FULL] = "tx_full",
     [DROP_FLOOD_NO_MBUF] = "flood_no_mbuf",
+    [DROP_FLOOD_NO_TARGET] = "flood_no_target",
     [DROP_CTRL_BAD_PORT] = "ctrl_bad_port",
 };
 

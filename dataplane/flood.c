@@ -18,7 +18,7 @@ void flood_send(struct worker *w, struct rte_mbuf *m, uint32_t vni_idx,
     left = n_remote + n_local;
     vs->flood_packets++;
     if (left == 0) {
-        rte_pktmbuf_free(m);
+        dp_drop(w, m, DROP_FLOOD_NO_TARGET);
         return;
     }
 

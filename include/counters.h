@@ -36,6 +36,7 @@ enum drop_reason {
     DROP_PUNT_RING_FULL,
     DROP_TX_FULL,               /* the port did not take the packet */
     DROP_FLOOD_NO_MBUF,         /* replication could not get a buffer */
+    DROP_FLOOD_NO_TARGET,       /* BUM frame with nowhere to go in its VNI */
     DROP_CTRL_BAD_PORT,         /* control thread packet for a bad port */
     DROP_NUM
 };
