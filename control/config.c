@@ -702,6 +702,72 @@ static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
     return 0;
 }
 
+/* ---- bfd: ----------------------------------------------------------- */
+
+static int bfd_key(struct pctx *p, const char *path, const char *key,
+                   yaml_node_t *v, void *arg)
+{
+    struct cfg_bfd *b = arg;
+    uint32_t u;
+
+    if (!strcmp(key, "peer"))
+        return get_ip(p, v, path, &b->peer);
+    if (!strcmp(key, "port"))
+        return port_ref(p, v, path, PORT_ROLE_UNDERLAY, &b->port);
+    if (!strcmp(key, "tx_ms"))
+        return get_u32(p, v, path, 1, 60000, &b->tx_ms);
+    if (!strcmp(key, "rx_ms"))
+        return get_u32(p, v, path, 1, 60000, &b->rx_ms);
+    if (!strcmp(key, "multiplier")) {
+        if (get_u32(p, v, path, 1, 255, &u))
+            return -1;
+        b->multiplier = (uint8_t)u;
+        return 0;
+    }
+    if (!strcmp(key, "hold_down_ms"))
+        return get_u32(p, v, path, 0, 3600000, &b->hold_down_ms);
+    return fail(p, v, path, "unhandled key");
+}
+
+static int parse_bfd(struct pctx *p, yaml_node_t *n, const char *path)
+{
+    static const char *const allowed[] = {"peer", "port", "tx_ms", "rx_ms", "multiplier",
+                                          "hold_down_ms", NULL};
+    static const char *const required[] = {"peer", "port", NULL};
+    struct vtepd_config *c = p->cfg;
+    int len = seq_check(p, n, path, CFG_MAX_NEXTHOPS);
+
+    if (len < 0)
+        return -1;
+    for (int i = 0; i < len; i++) {
+        yaml_node_t *it = seq_item(p, n, i);
+        struct cfg_bfd *b = &c->bfd[i];
+        char field[192];
+
+        b->port = -1;
+        b->nexthop = -1;
+        b->tx_ms = 300;
+        b->rx_ms = 300;
+        b->multiplier = 3;
+        snprintf(field, sizeof(field), "%s[%d]", path, i);
+        if (walk_map(p, it, field, allowed, bfd_key, b) || need_keys(p, it, field, required))
+            return -1;
+        for (int k = 0; k < c->n_nexthops; k++)
+            if (c->nexthops[k].ip == b->peer && c->nexthops[k].port == b->port)
+                b->nexthop = k;
+        if (b->nexthop < 0)
+            return fail(p, map_get(p, it, "peer"), field,
+                        "no underlay next hop with this address on port '%s'",
+                        c->ports[b->port].name);
+        for (int k = 0; k < i; k++)
+            if (c->bfd[k].nexthop == b->nexthop)
+                return fail(p, it, field, "a second BFD session to next hop '%s'",
+                            c->nexthops[b->nexthop].name);
+        c->n_bfd = i + 1;
+    }
+    return 0;
+}
+
 /* ---- control: ------------------------------------------------------- */
 
 static int control_key(struct pctx *p, const char *path, const char *key,
@@ -747,6 +813,8 @@ static int top_key(struct pctx *p, const char *path, const char *key,
         return parse_vnis(p, v, path);
     if (!strcmp(key, "control"))
         return walk_map(p, v, path, ctl_allowed, control_key, NULL);
+    if (!strcmp(key, "bfd"))
+        return parse_bfd(p, v, path);
     return fail(p, v, path, "unhandled key");
 }
 
@@ -755,9 +823,9 @@ static int top_key(struct pctx *p, const char *path, const char *key,
 static int parse_root(struct pctx *p, yaml_node_t *root)
 {
     static const char *const allowed[] = {"vtep", "eal", "ports", "underlay",
-                                          "vnis", "control", NULL};
+                                          "vnis", "control", "bfd", NULL};
     static const char *const order[] = {"vtep", "eal", "ports", "underlay",
-                                        "vnis", "control", NULL};
+                                        "vnis", "control", "bfd", NULL};
     static const char *const required[] = {"vtep", "ports", NULL};
 
     if (root->type != YAML_MAPPING_NODE)
@@ -773,7 +841,7 @@ static int parse_root(struct pctx *p, yaml_node_t *root)
             known |= !strcmp(allowed[i], (const char *)k->data.scalar.value);
         if (!known)
             return fail(p, k, (const char *)k->data.scalar.value,
-                        "unknown key (expected one of: vtep, eal, ports, underlay, vnis, control)");
+                        "unknown key (expected one of: vtep, eal, ports, underlay, vnis, control, bfd)");
         for (yaml_node_pair_t *b = root->data.mapping.pairs.start; b < a; b++) {
             yaml_node_t *k2 = yaml_document_get_node(p->doc, b->key);
             if (k2 && k2->type == YAML_SCALAR_NODE &&

@@ -11,6 +11,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "bfd_manager.h"
 #include "cli_server.h"
 #include "control.h"
 #include "event_loop.h"
@@ -58,6 +59,13 @@ static int cmd_show_vnis(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_bfd(FILE *out, const char *args)
+{
+    (void)args;
+    bfd_manager_dump_json(out);
+    return 0;
+}
+
 static int cmd_show_evpn(FILE *out, const char *args)
 {
     (void)args;
@@ -77,6 +85,8 @@ void control_cli_register(void)
     start_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     cli_register("show stats", "every counter, the MAC table, mempool use (JSON)", cmd_show_stats);
     cli_register("show macs", "the MAC table of every VNI (JSON)", cmd_show_macs);
+    cli_register("show bfd", "BFD sessions: state, timers, counters, ECMP membership (JSON)",
+                 cmd_show_bfd);
     cli_register("show vnis", "per VNI: MAC count, learned MACs, flood-list size (JSON)",
                  cmd_show_vnis);
     cli_register("show evpn", "EVPN feeds, peers, RIB paths, best paths, flood lists (JSON); "
@@ -139,9 +149,14 @@ static void handle_punt(struct rte_mbuf *m)
     uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
     int rc;
 
+    if (p && m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= 14 && d[12] == 0x08 && d[13] == 0x00) {
+        bfd_manager_rx(d, rte_pktmbuf_data_len(m), port);     /* UDP 3784 to us */
+        rte_pktmbuf_free(m);
+        return;
+    }
     if (!p || m->nb_segs != 1 || rte_pktmbuf_data_len(m) < 14 ||
         !(d[12] == 0x08 && d[13] == 0x06)) {
-        g_ctl.punt_other++;     /* BFD has no session owner yet */
+        g_ctl.punt_other++;
         rte_pktmbuf_free(m);
         return;
     }
@@ -232,8 +247,16 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
             last_feed_poll = t;
             feed_server_poll();
         }
-        /* sockets (CLI, feeds) and a short nap when there was nothing to do */
-        ev_run_once(work ? 0 : 200);
+        /* BFD timers, then sockets (CLI, feeds) with a nap no longer than
+         * 200 us or the next BFD deadline when there was nothing to do */
+        int64_t nap = work ? 0 : 200;
+        if (bfd_manager_active()) {
+            bfd_manager_poll();
+            int64_t next = bfd_manager_next_us();
+            if (next >= 0 && next < nap)
+                nap = next;
+        }
+        ev_run_once(nap);
     }
     __atomic_store_n(&g_dp.stop, 1, __ATOMIC_RELEASE);
     rte_eal_mp_wait_lcore();

@@ -14,6 +14,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "bfd_manager.h"
 #include "cli_server.h"
 #include "control.h"
 #include "event_loop.h"
@@ -184,6 +185,10 @@ int main(int argc, char **argv)
         goto out;
     }
     control_cli_register();
+    if (bfd_manager_init(&cfg) != 0) {
+        rc = 1;
+        goto out;
+    }
     if (cfg.feed_socket[0] || cfg.feed_tcp_port) {
         struct rib_callbacks cb;
         evpn_program_init(&cfg, &cb);

@@ -7,6 +7,7 @@
 #include <rte_cycles.h>
 #include <rte_mempool.h>
 
+#include "bfd_manager.h"
 #include "control.h"
 #include "evpn_program.h"
 #include "feed_server.h"
@@ -190,6 +191,11 @@ void stats_json_write(FILE *f, double uptime_s)
                 U64(g_evpn_prog.unknown_vni));
         fprintf(f, "  \"evpn\": ");
         feed_server_dump_json(f, true);
+        fprintf(f, "  ,\n");
+    }
+    if (bfd_manager_active()) {
+        fprintf(f, "  \"bfd\": ");
+        bfd_manager_dump_json(f);
         fprintf(f, "  ,\n");
     }
     fprintf(f, "  \"tsc_hz\": %llu,\n", U64(hz));

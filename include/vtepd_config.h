@@ -55,6 +55,16 @@ struct cfg_static_mac {
     int port;               /* index into cfg.ports, when local */
 };
 
+struct cfg_bfd {
+    uint32_t peer;          /* network order: a next hop's address */
+    int port;               /* index into cfg.ports, role underlay */
+    int nexthop;            /* index into cfg.nexthops (port + peer) */
+    uint32_t tx_ms;         /* desired min TX interval */
+    uint32_t rx_ms;         /* required min RX interval */
+    uint8_t multiplier;
+    uint32_t hold_down_ms;  /* Up must last this long before the next hop returns */
+};
+
 struct cfg_vni {
     uint32_t vni;
     uint32_t mac_limit;
@@ -91,6 +101,9 @@ struct vtepd_config {
 
     int n_vnis;
     struct cfg_vni *vnis;   /* n_vnis entries, heap */
+
+    int n_bfd;
+    struct cfg_bfd bfd[CFG_MAX_NEXTHOPS];
 
     char feed_socket[CFG_PATH_LEN];
     uint16_t feed_tcp_port;     /* 0: no TCP listener; else 127.0.0.1:port */

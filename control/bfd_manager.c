@@ -1,0 +1,299 @@
+/* BFD sessions to the underlay next hops, run by the control thread.
+ *
+ * Packets come in through the workers' punt rings and leave through the
+ * control TX ring; timers are driven by the control loop, which sleeps no
+ * longer than the next session deadline. A session going Down takes its
+ * next hop out of the ECMP group at once; Up puts it back, after an
+ * optional hold-down. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "bfd_manager.h"
+#include "bfd_session.h"
+#include "bfd_udp.h"
+#include "dp.h"
+#include "log.h"
+
+struct bfd_mgr_sess {
+    struct bfd_session s;
+    int nexthop;
+    uint16_t port;
+    uint32_t hold_down_ms;
+    uint64_t up_since_ns;       /* 0 when not Up */
+    bool live;                  /* the next hop is in the ECMP group */
+    uint64_t ecmp_out, ecmp_in, buckets_moved;
+    uint64_t tx_sent, tx_no_mbuf, tx_ring_full;
+    uint64_t tx_late_max_ns;    /* worst lateness of a transmission */
+    uint64_t tx_late_sum_ns, tx_late_n;
+    uint64_t last_down_ns;
+};
+
+static struct bfd_mgr_sess sess[CFG_MAX_NEXTHOPS];
+static int n_sess;
+static struct bfd_udp_counters udp_cnt;
+static uint64_t rx_no_session, rx_decode_drop;
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
+{
+    unsigned moved;
+
+    if (m->live == live)
+        return;
+    moved = ecmp_set_live(&g_dp.ecmp, (uint16_t)m->nexthop, live);
+    m->live = live;
+    m->buckets_moved += moved;
+    if (live)
+        m->ecmp_in++;
+    else
+        m->ecmp_out++;
+    VLOG(NOTICE, "next hop %s %s the ECMP group (%s, %u buckets moved)",
+         g_dp.nexthops[m->nexthop].name, live ? "joins" : "leaves", why, moved);
+}
+
+static void on_state(void *ctx, const struct bfd_session *s, enum bfd_state old_state,
+                     enum bfd_state new_state)
+{
+    struct bfd_mgr_sess *m = ctx;
+    char peer[INET_ADDRSTRLEN];
+    struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
+
+    inet_ntop(AF_INET, &a, peer, sizeof(peer));
+    VLOG(NOTICE, "bfd %s: %s -> %s (diag %s)", peer, bfd_state_name(old_state),
+         bfd_state_name(new_state), bfd_diag_name(s->local_diag));
+    if (new_state == BFD_STATE_UP) {
+        m->up_since_ns = now_ns();
+        if (m->hold_down_ms == 0)
+            set_live(m, true, "BFD up");
+    } else {
+        m->up_since_ns = 0;
+        if (old_state == BFD_STATE_UP)
+            m->last_down_ns = now_ns();
+        set_live(m, false, "BFD down");
+    }
+}
+
+static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
+{
+    const struct dp_nexthop *nh = &g_dp.nexthops[m->nexthop];
+    struct bfd_udp_tx tx = {.src_ip_be = m->s.cfg.local_ip_be, .dst_ip_be = m->s.cfg.peer_ip_be,
+                            .src_port = m->s.cfg.src_port, .tos = BFD_TOS_CS6};
+    struct rte_mbuf *mb = rte_pktmbuf_alloc(g_dp.pool);
+    uint8_t *d;
+    size_t flen;
+
+    if (!mb) {
+        m->tx_no_mbuf++;
+        return;
+    }
+    memcpy(tx.dst_mac, nh->mac.addr_bytes, 6);
+    memcpy(tx.src_mac, g_dp.ports[m->port].mac.addr_bytes, 6);
+    d = (uint8_t *)rte_pktmbuf_append(mb, BFD_FRAME_HDR_LEN + (uint16_t)len);
+    if (!d) {
+        rte_pktmbuf_free(mb);
+        m->tx_no_mbuf++;
+        return;
+    }
+    flen = bfd_udp_build(d, BFD_FRAME_HDR_LEN + len, &tx, pkt, len);
+    if (flen == 0) {
+        rte_pktmbuf_free(mb);
+        return;
+    }
+    mb->port = m->port;
+    if (rte_ring_sp_enqueue(g_dp.workers[0]->ctrl_tx_ring, mb) != 0) {
+        rte_pktmbuf_free(mb);
+        m->tx_ring_full++;
+        return;
+    }
+    m->tx_sent++;
+}
+
+/* Run one session's timers: send what is due, expire detection. */
+static void service(struct bfd_mgr_sess *m, uint64_t t)
+{
+    uint8_t pkt[BFD_CTRL_LEN + 8];
+    struct bfd_poll_result pr;
+    uint64_t due = bfd_session_next_deadline(&m->s);
+    size_t len;
+
+    if (due == BFD_NO_DEADLINE || t < due)
+        goto hold;
+    len = bfd_session_poll(&m->s, t, pkt, sizeof(pkt), &pr);
+    if (len) {
+        uint64_t late = t - due;
+        if (late > m->tx_late_max_ns)
+            m->tx_late_max_ns = late;
+        m->tx_late_sum_ns += late;
+        m->tx_late_n++;
+        send_frame(m, pkt, len);
+    }
+hold:
+    if (!m->live && m->up_since_ns && m->s.state == BFD_STATE_UP &&
+        t - m->up_since_ns >= (uint64_t)m->hold_down_ms * 1000000ull)
+        set_live(m, true, "BFD up, hold-down over");
+}
+
+int bfd_manager_init(const struct vtepd_config *cfg)
+{
+    uint64_t t = now_ns();
+    uint32_t disc_base;
+
+    if (getrandom(&disc_base, sizeof(disc_base), 0) != sizeof(disc_base))
+        disc_base = (uint32_t)t;
+    disc_base &= 0x7fff0000u;
+    for (int i = 0; i < cfg->n_bfd; i++) {
+        const struct cfg_bfd *b = &cfg->bfd[i];
+        struct bfd_mgr_sess *m = &sess[i];
+        struct bfd_session_cfg sc = {
+            .local_ip_be = cfg->local_ip,
+            .peer_ip_be = b->peer,
+            .local_disc = disc_base + (uint32_t)i + 1,
+            .desired_min_tx_us = b->tx_ms * 1000,
+            .required_min_rx_us = b->rx_ms * 1000,
+            .detect_mult = b->multiplier,
+            .on_state_change = on_state,
+            .cb_ctx = m,
+        };
+
+        memset(m, 0, sizeof(*m));
+        if (getrandom(&sc.seed, sizeof(sc.seed), 0) != sizeof(sc.seed))
+            sc.seed = t ^ (uint64_t)i;
+        m->nexthop = b->nexthop;
+        m->port = (uint16_t)b->port;
+        m->hold_down_ms = b->hold_down_ms;
+        if (bfd_session_init(&m->s, &sc, t) != 0) {
+            VLOG(ERR, "bfd session %d: bad parameters", i);
+            return -1;
+        }
+        /* a next hop watched by BFD carries traffic only once BFD is Up */
+        m->live = true;
+        set_live(m, false, "waiting for BFD");
+        n_sess = i + 1;
+    }
+    return 0;
+}
+
+bool bfd_manager_active(void)
+{
+    return n_sess > 0;
+}
+
+void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port)
+{
+    struct bfd_udp_rx u;
+    struct bfd_ctrl c;
+    struct bfd_rx_result res;
+    uint64_t t = now_ns();
+
+    if (bfd_udp_parse(frame, len, &u, &udp_cnt) != BFD_DROP_NONE)
+        return;
+    if (bfd_ctrl_decode(u.payload, u.payload_len, &c) != BFD_DROP_NONE) {
+        rx_decode_drop++;
+        return;
+    }
+    for (int i = 0; i < n_sess; i++) {
+        struct bfd_mgr_sess *m = &sess[i];
+        if (m->port != port || !bfd_session_match(&m->s, &c, u.src_ip_be))
+            continue;
+        bfd_session_rx_ctrl(&m->s, &c, t, &res);
+        if (res.send_now)
+            service(m, t);
+        return;
+    }
+    rx_no_session++;
+}
+
+void bfd_manager_poll(void)
+{
+    uint64_t t = now_ns();
+
+    for (int i = 0; i < n_sess; i++)
+        service(&sess[i], t);
+}
+
+int64_t bfd_manager_next_us(void)
+{
+    uint64_t t = now_ns(), next = UINT64_MAX;
+
+    for (int i = 0; i < n_sess; i++) {
+        uint64_t d = bfd_session_next_deadline(&sess[i].s);
+        if (d < next)
+            next = d;
+        if (!sess[i].live && sess[i].up_since_ns) {
+            uint64_t h = sess[i].up_since_ns + (uint64_t)sess[i].hold_down_ms * 1000000ull;
+            if (h < next)
+                next = h;
+        }
+    }
+    if (next == UINT64_MAX)
+        return -1;
+    return next <= t ? 0 : (int64_t)((next - t) / 1000);
+}
+
+void bfd_manager_dump_json(FILE *out)
+{
+    fprintf(out, "{\"sessions\": [");
+    for (int i = 0; i < n_sess; i++) {
+        const struct bfd_mgr_sess *m = &sess[i];
+        const struct bfd_session *s = &m->s;
+        char peer[INET_ADDRSTRLEN];
+        struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
+
+        inet_ntop(AF_INET, &a, peer, sizeof(peer));
+        fprintf(out, "%s\n  {\"peer\": \"%s\", \"port\": \"%s\", \"nexthop\": \"%s\", "
+                "\"state\": \"%s\", \"remote_state\": \"%s\", \"local_diag\": \"%s\", "
+                "\"remote_diag\": \"%s\", \"local_disc\": %u, \"remote_disc\": %u, "
+                "\"src_port\": %u, \"tx_interval_us\": %u, \"detect_time_us\": %llu, "
+                "\"remote_min_rx_us\": %u, \"remote_desired_tx_us\": %u, \"remote_mult\": %u, "
+                "\"ecmp_live\": %s, \"ecmp_buckets\": %u, \"ecmp_out\": %llu, \"ecmp_in\": %llu, "
+                "\"tx\": %llu, \"rx\": %llu, \"up_transitions\": %llu, "
+                "\"down_transitions\": %llu, \"detect_expired\": %llu, "
+                "\"tx_late_max_us\": %.1f, \"tx_late_avg_us\": %.1f, \"tx_no_mbuf\": %llu, "
+                "\"tx_ring_full\": %llu, \"rx_drop\": {",
+                i ? "," : "", peer, g_dp.ports[m->port].name, g_dp.nexthops[m->nexthop].name,
+                bfd_state_name(s->state), bfd_state_name(s->remote_state),
+                bfd_diag_name(s->local_diag), bfd_diag_name(s->remote_diag), s->cfg.local_disc,
+                s->remote_disc, s->cfg.src_port, bfd_session_tx_interval_us(s),
+                (unsigned long long)bfd_session_detect_time_us(s), s->remote_min_rx_us,
+                s->remote_desired_tx_us, s->remote_mult, m->live ? "true" : "false",
+                ecmp_buckets_of(&g_dp.ecmp, (uint16_t)m->nexthop),
+                (unsigned long long)m->ecmp_out, (unsigned long long)m->ecmp_in,
+                (unsigned long long)m->tx_sent, (unsigned long long)s->cnt.rx,
+                (unsigned long long)s->cnt.up_transitions,
+                (unsigned long long)s->cnt.down_transitions,
+                (unsigned long long)s->cnt.detect_expired, (double)m->tx_late_max_ns / 1000.0,
+                m->tx_late_n ? (double)m->tx_late_sum_ns / (double)m->tx_late_n / 1000.0 : 0.0,
+                (unsigned long long)m->tx_no_mbuf, (unsigned long long)m->tx_ring_full);
+        int first = 1;
+        for (int r = 1; r < BFD_DROP_NUM; r++)
+            if (s->cnt.rx_drop[r]) {
+                fprintf(out, "%s\"%s\": %llu", first ? "" : ", ", bfd_drop_name((enum bfd_drop)r),
+                        (unsigned long long)s->cnt.rx_drop[r]);
+                first = 0;
+            }
+        fprintf(out, "}}");
+    }
+    fprintf(out, "],\n \"rx_no_session\": %llu, \"rx_bad_packet\": %llu, \"rx_frames_ok\": %llu, "
+            "\"rx_frame_drops\": {", (unsigned long long)rx_no_session,
+            (unsigned long long)rx_decode_drop, (unsigned long long)udp_cnt.rx_ok);
+    int first = 1;
+    for (int r = 1; r < BFD_DROP_NUM; r++)
+        if (udp_cnt.drop[r]) {
+            fprintf(out, "%s\"%s\": %llu", first ? "" : ", ", bfd_drop_name((enum bfd_drop)r),
+                    (unsigned long long)udp_cnt.drop[r]);
+            first = 0;
+        }
+    fprintf(out, "}}\n");
+}
