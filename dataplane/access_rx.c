@@ -109,6 +109,10 @@ void access_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, ui
         uint32_t vni_idx = g_dp.attach[a].vni_idx;
         learn(w, vni_idx, d + 6, a, now);
         if (d[0] & 1) {     /* broadcast / multicast */
+            if (unlikely(dp_is_link_local(d))) {
+                dp_drop(w, m, DROP_LINK_LOCAL);
+                continue;
+            }
             flood_send(w, m, vni_idx, a, 1);
             continue;
         }

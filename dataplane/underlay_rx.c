@@ -64,6 +64,19 @@ void underlay_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, 
         m->ol_flags = 0;
         w->st.vni[vni_idx].decap_packets++;
         w->st.vni[vni_idx].decap_bytes += r.inner_len;
+        {
+            const uint8_t *in = rte_pktmbuf_mtod(m, const uint8_t *);
+            /* RFC 7348 section 5: decapsulated frames with an inner VLAN tag
+             * SHOULD be discarded */
+            if (unlikely((in[12] == 0x81 && in[13] == 0x00) || (in[12] == 0x88 && in[13] == 0xa8))) {
+                dp_drop(w, m, DROP_DECAP_INNER_VLAN);
+                continue;
+            }
+            if (unlikely(dp_is_link_local(in))) {
+                dp_drop(w, m, DROP_LINK_LOCAL);
+                continue;
+            }
+        }
         mac_key_set(&keys[nd], (uint32_t)vni_idx, rte_pktmbuf_mtod(m, const uint8_t *));
         kp[nd] = &keys[nd];
         dm[nd++] = m;

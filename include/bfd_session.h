@@ -10,7 +10,7 @@
  *   bfd_session_init(&s, &cfg, now);
  *   loop:
  *     on a received control packet (the UDP payload, after bfd_udp_parse):
- *         bfd_session_rx(&s, payload, len, now, &rx);
+ *         bfd_session_rx(&s, now, payload, len, &rx);
  *     when now >= bfd_session_next_deadline(&s) (or after an rx that says
  *     send_now):
  *         while ((n = bfd_session_poll(&s, now, buf, sizeof(buf), &pr)) > 0)
@@ -119,6 +119,7 @@ struct bfd_session {
                                        detection time has not passed */
     uint64_t last_rx_ns;            /* time of the last valid packet */
     uint64_t prng;                  /* internal PRNG state */
+    uint64_t clock_ns;              /* time given to the latest call */
     struct bfd_session_counters cnt;
 };
 
@@ -156,8 +157,8 @@ int bfd_session_init(struct bfd_session *s, const struct bfd_session_cfg *cfg,
  * Discriminator, or by peer address when it is 0 (bfd_session_match).
  * Returns the drop reason (BFD_DROP_NONE when accepted), counted in
  * s->cnt; res (may be NULL) tells more. */
-enum bfd_drop bfd_session_rx(struct bfd_session *s, const uint8_t *pkt,
-                             size_t len, uint64_t now_ns,
+enum bfd_drop bfd_session_rx(struct bfd_session *s, uint64_t now_ns,
+                             const uint8_t *pkt, size_t len,
                              struct bfd_rx_result *res);
 
 /* The same for a packet already decoded by bfd_ctrl_decode (which must
@@ -194,12 +195,18 @@ uint64_t bfd_session_detect_deadline(const struct bfd_session *s);
  * changed. */
 bool bfd_session_set_admin(struct bfd_session *s, bool up, uint64_t now_ns);
 
-/* Change the configured timers (detect_mult 0: keep the current one).
- * Advertised intervals that change start a Poll sequence (RFC 5880 6.8.3).
- * Returns 0, or -1 when an interval is 0 (nothing changes then). */
-int bfd_session_set_intervals(struct bfd_session *s, uint32_t desired_min_tx_us,
-                              uint32_t required_min_rx_us, uint8_t detect_mult,
-                              uint64_t now_ns);
+/* New timer configuration for bfd_session_set_intervals. */
+struct bfd_intervals {
+    uint32_t desired_min_tx_us;     /* nonzero */
+    uint32_t required_min_rx_us;    /* nonzero */
+    uint8_t detect_mult;            /* 0: keep the current one */
+};
+
+/* Change the configured timers. Advertised intervals that change start a
+ * Poll sequence (RFC 5880 6.8.3). Returns 0, or -1 when an interval is 0
+ * (nothing changes then). */
+int bfd_session_set_intervals(struct bfd_session *s,
+                              const struct bfd_intervals *iv, uint64_t now_ns);
 
 /* Detection time in microseconds (RFC 5880 6.8.4): remote Detect Mult x
  * max(our Required Min RX in use, remote Desired Min TX); 0 before any

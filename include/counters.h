@@ -15,6 +15,7 @@ enum drop_reason {
     DROP_ACCESS_NO_VNI,         /* (port, VLAN) mapped to no VNI */
     DROP_ACCESS_BAD_SRC_MAC,    /* multicast/broadcast or zero source MAC */
     DROP_ACCESS_SAME_PORT,      /* destination learned where it came from */
+    DROP_LINK_LOCAL,            /* 01:80:c2:00:00:0x (STP, LACP, LLDP...): never bridged */
     DROP_MTU_EXCEEDED,          /* too big for the underlay after encap */
     DROP_NO_NEXTHOP,            /* no live underlay next hop */
     DROP_NO_HEADROOM,           /* mbuf cannot take the outer headers */
@@ -31,6 +32,7 @@ enum drop_reason {
     DROP_VXLAN_BAD_FLAGS,       /* I flag clear */
     DROP_VXLAN_UNKNOWN_VNI,
     DROP_DECAP_DST_REMOTE,      /* inner destination is behind the underlay */
+    DROP_DECAP_INNER_VLAN,      /* inner frame carries a VLAN tag (RFC 7348 5) */
     DROP_ARP_NOT_FOR_US,        /* ARP on the underlay for another address */
     DROP_ARP_BAD,               /* malformed ARP */
     DROP_PUNT_RING_FULL,

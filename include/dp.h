@@ -179,6 +179,14 @@ static inline void tx_enqueue(struct worker *w, uint16_t port, struct rte_mbuf *
     b->pkts[b->n++] = m;
 }
 
+/* IEEE 802.1D reserved link-local group 01:80:c2:00:00:00-0f: bridges
+ * consume these (STP, pause, LACP, 802.1X, LLDP) and never forward them. */
+static inline int dp_is_link_local(const uint8_t *dst)
+{
+    return dst[0] == 0x01 && dst[1] == 0x80 && dst[2] == 0xc2 && dst[3] == 0 &&
+           dst[4] == 0 && (dst[5] & 0xf0) == 0;
+}
+
 /* Drop m for reason why (counts and frees). */
 static inline void dp_drop(struct worker *w, struct rte_mbuf *m, enum drop_reason why)
 {

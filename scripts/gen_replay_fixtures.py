@@ -58,7 +58,7 @@ def pad_to(pkt, size, tag="p"):
     return pkt / Raw(body) if short else pkt
 
 
-def udp_frame(src, dst, sip="10.0.0.1", dip="10.0.1.1", sport=1000, dport=5555,
+def udp_frame(src, dst, sip="203.0.113.1", dip="203.0.113.11", sport=1000, dport=5555,
               size=80, vlan=None, prio=0, payload="x"):
     """Ethernet/[802.1Q]/IPv4/UDP frame of `size` bytes without the tag (the
     tag, when given, adds 4)."""
@@ -207,7 +207,7 @@ def case_encap():
                                   payload="s%d" % seq),
                   do="encap", vni=100, vtep=V2, flow="f%d" % i)
     for i in range(3):
-        c.add("h0", udp_frame(A, R2, sip="10.0.0.2", sport=2000 + i, size=100),
+        c.add("h0", udp_frame(A, R2, sip="203.0.113.2", sport=2000 + i, size=100),
               do="encap", vni=100, vtep=V3, flow="g%d" % i)
     # priority tag (VLAN 0, PCP 5) on h0: the untagged attachment, tag stripped;
     # same inner 5-tuple as flow f0, so the same outer source port
@@ -221,7 +221,7 @@ def case_encap():
     for i in range(10):
         c.add("h1", udp_frame(B, R1, sport=10000 + i, size=70 + i, vlan=10, payload="t"),
               do="encap", vni=100, vtep=V2, flow="f%d" % i)
-    c.add("h1", udp_frame(B, R2, sip="10.0.0.3", sport=4000, size=128, vlan=10, prio=3),
+    c.add("h1", udp_frame(B, R2, sip="203.0.113.3", sport=4000, size=128, vlan=10, prio=3),
           do="encap", vni=100, vtep=V3, flow="h-prio")
     # MTU edge counted after the tag is stripped
     c.add("h1", udp_frame(B, R1, sport=3002, size=1464, vlan=10), do="encap", vni=100,
@@ -244,9 +244,9 @@ def case_mtu():
             "its two VXLAN copies but still reaches the local port h1.")
     c.add("h0", udp_frame(A, R1, size=1364), do="encap", vni=100, vtep=V2)
     c.add("h0", udp_frame(A, R1, size=1365), do="drop", reason="mtu_exceeded")
-    c.add("h0", udp_frame(A, BCAST, dip="10.0.0.255", size=1364), do="flood", vni=100,
+    c.add("h0", udp_frame(A, BCAST, dip="203.0.113.255", size=1364), do="flood", vni=100,
           vteps=[V2, V3], local=[["h1", 0]])
-    c.add("h0", udp_frame(A, BCAST, dip="10.0.0.255", size=1365), do="flood", vni=100,
+    c.add("h0", udp_frame(A, BCAST, dip="203.0.113.255", size=1365), do="flood", vni=100,
           vteps=[], local=[["h1", 0]], dropped_copies={"mtu_exceeded": 2})
     return c
 
@@ -266,11 +266,11 @@ def case_jumbo():
           vtep=V2)
     c.add("h1", udp_frame(A, R1, sport=1002, size=8965, vlan=10), do="drop",
           reason="mtu_exceeded")
-    i = udp_frame(R, L0, sip="10.9.0.1", size=3000)
+    i = udp_frame(R, L0, sip="203.0.113.91", size=3000)
     c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
-    i = udp_frame(R, L0, sip="10.9.0.1", size=8964)
+    i = udp_frame(R, L0, sip="203.0.113.91", size=8964)
     c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
-    i = udp_frame(R, BCAST, sip="10.9.0.1", size=5000)
+    i = udp_frame(R, BCAST, sip="203.0.113.91", size=5000)
     c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=[["h0", 0], ["h1", 10]],
           inner=i)
     return c
@@ -325,6 +325,11 @@ def case_access_drops():
     c.add("h0", bytes(Ether(src=A, dst=R1) / Dot1Q(vlan=10))[:17], do="drop",
           reason="access_runt")
     c.add("h1", udp_frame(A2, R1, size=90, vlan=10), do="drop", reason="access_no_vni")
+    # IEEE 802.1D link-local groups (here LLDP and STP) are never bridged
+    c.add("h1", pad_to(Ether(src=A2, dst="01:80:c2:00:00:0e", type=0x88cc), 60), do="drop",
+          reason="link_local_multicast")
+    c.add("h0", udp_frame(A, "01:80:c2:00:00:00", size=64, vlan=10), do="drop",
+          reason="link_local_multicast")
     c.add("h1", udp_frame(A2, R1, size=91), do="encap", vni=100, vtep=V2)
     c.extra["macs"] = [
         {"vni": 100, "mac": A, "type": "local", "port": "h0", "vlan": 10},
@@ -350,7 +355,7 @@ def case_flood():
     def others(p):
         return [v for k, v in every.items() if k != p]
 
-    arp = Ether(src=A, dst=BCAST) / ARP(hwsrc=A, psrc="10.0.0.1", pdst="10.0.0.9")
+    arp = Ether(src=A, dst=BCAST) / ARP(hwsrc=A, psrc="203.0.113.1", pdst="203.0.113.9")
     c.add("h0", pad_to(arp, 60, "\0"), do="flood", vni=100, vteps=[V2, V3, V4],
           local=others("h0"))
     c.add("h0", udp_frame(A, "01:00:5e:01:02:03", dip="224.1.2.3", size=120), do="flood",
@@ -384,15 +389,15 @@ def case_decap():
            "the underlay. The inner frame is delivered byte for byte.")
 
     def inner(dst, size=100, **kw):
-        kw.setdefault("dip", "10.0.0.1")
-        return udp_frame(R, dst, sip="10.9.0.1", size=size, **kw)
+        kw.setdefault("dip", "203.0.113.1")
+        return udp_frame(R, dst, sip="203.0.113.91", size=size, **kw)
 
     both = [["h0", 0], ["h1", 10]]
     i = inner(L0, 100)
     c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
     i = inner(L1, 101)
     c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h1", 10]], inner=i)
-    i = inner(BCAST, 102, dip="10.0.0.255")
+    i = inner(BCAST, 102, dip="203.0.113.255")
     c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=both, inner=i)
     i = inner(U, 103)
     c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=both, inner=i)
@@ -423,8 +428,14 @@ def case_decap():
     assert Ether(bytes(o))[UDP].chksum != 0
     c.add("up0", o, do="decap", vni=100, to=[["h1", 10]], inner=i)
     # a small inner frame (ARP, 42 bytes, no padding)
-    i = Ether(src=R, dst=BCAST) / ARP(hwsrc=R, psrc="10.9.0.1", pdst="10.0.0.1")
+    i = Ether(src=R, dst=BCAST) / ARP(hwsrc=R, psrc="203.0.113.91", pdst="203.0.113.1")
     c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=both, inner=i)
+    # an inner 802.1Q tag: discarded (RFC 7348 section 5)
+    i = Ether(src=R, dst=L0) / Dot1Q(vlan=10) / IP(src="203.0.113.91", dst="203.0.113.1") / UDP()
+    c.add("up0", outer(i, 100), do="drop", reason="decap_inner_vlan", decap_vni=100, inner=i)
+    # an inner link-local group frame (LLDP): never bridged
+    i = pad_to(Ether(src=R, dst="01:80:c2:00:00:0e", type=0x88cc), 60)
+    c.add("up0", outer(i, 100), do="drop", reason="link_local_multicast", decap_vni=100, inner=i)
     # inner destination behind a remote VTEP: split horizon
     i = inner(R1, 111)
     c.add("up0", outer(i, 100), do="drop", reason="decap_dst_remote", decap_vni=100, inner=i)
@@ -444,7 +455,7 @@ def case_underlay_bad():
     P = 4790
 
     def good(dst=L0, size=100):
-        return udp_frame(R, dst, sip="10.9.0.1", dip="10.0.0.1", size=size)
+        return udp_frame(R, dst, sip="203.0.113.91", dip="203.0.113.1", size=size)
 
     def base(**kw):
         kw.setdefault("dport", P)
@@ -572,16 +583,16 @@ def case_isolation():
            "200), Q a remote static MAC in both (.2 in 100, .3 in 200). Nothing of\n"
            "one VNI may reach an attachment or a VTEP of the other.")
     # underlay -> access
-    i = udp_frame(R, M, sip="10.9.0.1", size=100)
+    i = udp_frame(R, M, sip="203.0.113.91", size=100)
     c.add("up0", outer(i, 200), do="decap", vni=200, to=[["h1", 0]], inner=i)
-    i = udp_frame(R, M, sip="10.9.0.1", size=101)
+    i = udp_frame(R, M, sip="203.0.113.91", size=101)
     c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
-    i = udp_frame(R, BCAST, sip="10.9.0.1", size=102)
+    i = udp_frame(R, BCAST, sip="203.0.113.91", size=102)
     c.add("up0", outer(i, 200), do="decap_flood", vni=200, local=[["h0", 20], ["h1", 0]],
           inner=i)
-    i = udp_frame(R, BCAST, sip="10.9.0.1", size=103)
+    i = udp_frame(R, BCAST, sip="203.0.113.91", size=103)
     c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=[["h0", 0]], inner=i)
-    i = udp_frame(R, Q, sip="10.9.0.1", size=104)
+    i = udp_frame(R, Q, sip="203.0.113.91", size=104)
     c.add("up0", outer(i, 200), do="drop", reason="decap_dst_remote", decap_vni=200,
           inner=i)
     # access -> *
