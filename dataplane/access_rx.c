@@ -64,8 +64,14 @@ void access_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, ui
     struct rte_mbuf *uc[DP_BURST];
     uint16_t uc_attach[DP_BURST];
     uint64_t vals[DP_BURST];
+    uint8_t uidx[DP_BURST];     /* packet -> its unique key in kp/vals */
     uint64_t now = rte_rdtsc();
-    unsigned n_uc = 0;
+    unsigned n_uc = 0, n_u = 0;
+    /* the source last reported in this burst: runs of frames from one
+     * station (the common case) skip the learn cache entirely */
+    uint64_t last_src = 0;
+    uint32_t last_vni = UINT32_MAX;
+    uint16_t last_attach = DP_NO_ATTACH;
 
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
@@ -107,7 +113,13 @@ void access_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, ui
             continue;
         }
         uint32_t vni_idx = g_dp.attach[a].vni_idx;
-        learn(w, vni_idx, d + 6, a, now);
+        uint64_t src = (uint64_t)ld32(d + 6) | (uint64_t)ld16(d + 10) << 32;
+        if (src != last_src || vni_idx != last_vni || a != last_attach) {
+            learn(w, vni_idx, d + 6, a, now);
+            last_src = src;
+            last_vni = vni_idx;
+            last_attach = a;
+        }
         if (d[0] & 1) {     /* broadcast / multicast */
             if (unlikely(dp_is_link_local(d))) {
                 dp_drop(w, m, DROP_LINK_LOCAL);
@@ -117,7 +129,13 @@ void access_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, ui
             continue;
         }
         mac_key_set(&keys[n_uc], vni_idx, d);
-        kp[n_uc] = &keys[n_uc];
+        /* consecutive frames to one destination share one table lookup */
+        if (n_uc && !memcmp(&keys[n_uc], &keys[n_uc - 1], sizeof(keys[0]))) {
+            uidx[n_uc] = uidx[n_uc - 1];
+        } else {
+            kp[n_u] = &keys[n_uc];
+            uidx[n_uc] = (uint8_t)n_u++;
+        }
         uc[n_uc] = m;
         uc_attach[n_uc] = a;
         n_uc++;
@@ -125,11 +143,11 @@ void access_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, ui
     if (n_uc == 0)
         return;
 
-    mac_table_lookup_bulk(g_dp.macs, kp, n_uc, vals);
+    mac_table_lookup_bulk(g_dp.macs, kp, n_u, vals);
     for (unsigned i = 0; i < n_uc; i++) {
         struct rte_mbuf *m = uc[i];
         uint32_t vni_idx = keys[i].vni_idx;
-        uint64_t v = vals[i];
+        uint64_t v = vals[uidx[i]];
         enum mac_kind k = mac_val_kind(v);
         struct vni_stats *vs = &w->st.vni[vni_idx];
 

@@ -27,7 +27,8 @@ void underlay_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, 
     const struct mac_key *kp[DP_BURST];
     struct rte_mbuf *dm[DP_BURST];
     uint64_t vals[DP_BURST];
-    unsigned nd = 0;
+    uint8_t uidx[DP_BURST];     /* packet -> its unique key in kp/vals */
+    unsigned nd = 0, n_u = 0;
 
     memcpy(up.port_mac, p->mac.addr_bytes, 6);
     for (uint16_t i = 0; i < n; i++) {
@@ -78,21 +79,28 @@ void underlay_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, 
             }
         }
         mac_key_set(&keys[nd], (uint32_t)vni_idx, rte_pktmbuf_mtod(m, const uint8_t *));
-        kp[nd] = &keys[nd];
+        /* consecutive frames to one destination share one table lookup */
+        if (nd && !memcmp(&keys[nd], &keys[nd - 1], sizeof(keys[0]))) {
+            uidx[nd] = uidx[nd - 1];
+        } else {
+            kp[n_u] = &keys[nd];
+            uidx[nd] = (uint8_t)n_u++;
+        }
         dm[nd++] = m;
     }
     if (nd == 0)
         return;
 
-    mac_table_lookup_bulk(g_dp.macs, kp, nd, vals);
+    mac_table_lookup_bulk(g_dp.macs, kp, n_u, vals);
     for (unsigned i = 0; i < nd; i++) {
         struct rte_mbuf *m = dm[i];
-        enum mac_kind k = mac_val_kind(vals[i]);
+        uint64_t v = vals[uidx[i]];
+        enum mac_kind k = mac_val_kind(v);
 
         if (keys[i].mac[0] & 1 || k == MAC_NONE) {
             flood_send(w, m, keys[i].vni_idx, DP_NO_ATTACH, 0);
-        } else if (mac_kind_is_local(k) && mac_val_attach(vals[i]) < g_dp.n_attach) {
-            access_send(w, m, mac_val_attach(vals[i]));
+        } else if (mac_kind_is_local(k) && mac_val_attach(v) < g_dp.n_attach) {
+            access_send(w, m, mac_val_attach(v));
         } else {
             dp_drop(w, m, DROP_DECAP_DST_REMOTE);   /* split horizon */
         }
