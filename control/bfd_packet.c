@@ -1,6 +1,4 @@
 /* BFD control packet encoding and decoding (see include/bfd_packet.h). */
-#include <string.h>
-
 #include "bfd_packet.h"
 
 static void put32(uint8_t *p, uint32_t v)
@@ -47,12 +45,11 @@ size_t bfd_ctrl_encode(const struct bfd_ctrl *c, uint8_t *buf, size_t cap)
 
 enum bfd_drop bfd_ctrl_decode(const uint8_t *pkt, size_t len, struct bfd_ctrl *c)
 {
-    struct bfd_ctrl d;
+    struct bfd_ctrl d = { .version = 0 };
     size_t min_len;
 
     if (len < 4)
         return BFD_DROP_TRUNCATED;
-    memset(&d, 0, sizeof(d));
     d.version = pkt[0] >> 5;
     d.diag = pkt[0] & 0x1f;
     d.state = pkt[1] >> 6;

@@ -1,7 +1,5 @@
 /* One BFD session: RFC 5880 asynchronous mode state machine and timers
  * (see include/bfd_session.h and docs/BFD.md). */
-#include <string.h>
-
 #include "bfd_session.h"
 #include "bfd_udp.h"
 
@@ -141,44 +139,44 @@ static void end_poll(struct bfd_session *s)
     s->cnt.polls_completed++;
 }
 
-static void owe_packet(struct bfd_session *s, uint64_t now_ns)
+/* A packet is owed now (s->clock_ns): remember since when. */
+static void owe_packet(struct bfd_session *s)
 {
     if (!s->final_pending && !s->trigger_pending)
-        s->due_ns = now_ns;
+        s->due_ns = s->clock_ns;
 }
 
-static void set_state(struct bfd_session *s, enum bfd_state st, uint8_t diag,
-                      uint64_t now_ns)
+/* Enter state st with local diag diag at s->clock_ns. */
+static void set_state(struct bfd_session *s, enum bfd_state st,
+                      enum bfd_diag diag)
 {
     enum bfd_state old = s->state;
 
     if (st == old)
         return;
     s->state = st;
-    s->local_diag = diag;
+    s->local_diag = (uint8_t)diag;
     s->cnt.state_changes++;
     if (st == BFD_STATE_UP)
         s->cnt.up_transitions++;
     if (old == BFD_STATE_UP)
         s->cnt.down_transitions++;
-    s->cnt.last_change_ns = now_ns;
-    s->cnt.last_diag = diag;
-    owe_packet(s, now_ns);
+    s->cnt.last_change_ns = s->clock_ns;
+    s->cnt.last_diag = (uint8_t)diag;
+    owe_packet(s);
     s->trigger_pending = true;
     sync_intervals(s);
     reschedule(s);
 }
 
-/* Report a state change that happened since old: result fields and the
- * callback. */
-static void notify(struct bfd_session *s, enum bfd_state old, bool *changed,
-                   enum bfd_state *old_out, enum bfd_state *new_out)
+/* Report a state change since old through the callback; true if any. */
+static bool notify(struct bfd_session *s, enum bfd_state old)
 {
-    *old_out = old;
-    *new_out = s->state;
-    *changed = old != s->state;
-    if (*changed && s->cfg.on_state_change)
+    if (old == s->state)
+        return false;
+    if (s->cfg.on_state_change)
         s->cfg.on_state_change(s->cfg.cb_ctx, s, old, s->state);
+    return true;
 }
 
 int bfd_session_init(struct bfd_session *s, const struct bfd_session_cfg *cfg,
@@ -188,8 +186,8 @@ int bfd_session_init(struct bfd_session *s, const struct bfd_session_cfg *cfg,
         cfg->desired_min_tx_us == 0 || cfg->required_min_rx_us == 0 ||
         (cfg->src_port != 0 && cfg->src_port < BFD_SRC_PORT_MIN))
         return -1;
-    memset(s, 0, sizeof(*s));
-    s->cfg = *cfg;
+    *s = (struct bfd_session){ .cfg = *cfg };
+    s->clock_ns = now_ns;
     s->prng = cfg->seed;
     if (s->cfg.src_port == 0)
         s->cfg.src_port = (uint16_t)(BFD_SRC_PORT_MIN +
@@ -215,9 +213,27 @@ bool bfd_session_match(const struct bfd_session *s, const struct bfd_ctrl *c,
     return src_ip_be == s->cfg.peer_ip_be;
 }
 
-/* RFC 5880 6.8.6, from the selection of the session on. */
-static enum bfd_drop receive(struct bfd_session *s, const struct bfd_ctrl *c,
-                             uint64_t now_ns)
+/* Detection time passed without a valid packet (RFC 5880 6.8.4): Init or
+ * Up go Down with diag 1; in any state the peer is forgotten (6.8.1:
+ * bfd.RemoteDiscr back to 0; 6.8.18: bfd.RemoteMinRxInterval back to 1). */
+static void check_detect(struct bfd_session *s)
+{
+    if (!s->detect_armed || s->clock_ns < bfd_session_detect_deadline(s))
+        return;
+    s->detect_armed = false;
+    s->cnt.detect_expired++;
+    s->remote_disc = 0;
+    s->remote_state = BFD_STATE_DOWN;
+    s->remote_demand = false;
+    s->remote_min_rx_us = 1;
+    if (s->state == BFD_STATE_INIT || s->state == BFD_STATE_UP)
+        set_state(s, BFD_STATE_DOWN, BFD_DIAG_DETECT_EXPIRED);
+    sync_intervals(s);
+    reschedule(s);
+}
+
+/* RFC 5880 6.8.6, from the selection of the session on, at s->clock_ns. */
+static enum bfd_drop receive(struct bfd_session *s, const struct bfd_ctrl *c)
 {
     if (c->your_disc != 0 && c->your_disc != s->cfg.local_disc)
         return BFD_DROP_UNKNOWN_DISC;
@@ -235,7 +251,7 @@ static enum bfd_drop receive(struct bfd_session *s, const struct bfd_ctrl *c,
         s->poll_wait = false;
     /* Valid packet: restart the detection time (6.8.4). */
     s->detect_armed = true;
-    s->last_rx_ns = now_ns;
+    s->last_rx_ns = s->clock_ns;
 
     if (s->state == BFD_STATE_ADMIN_DOWN) {
         sync_intervals(s);
@@ -245,21 +261,21 @@ static enum bfd_drop receive(struct bfd_session *s, const struct bfd_ctrl *c,
 
     if (s->remote_state == BFD_STATE_ADMIN_DOWN) {
         if (s->state != BFD_STATE_DOWN)
-            set_state(s, BFD_STATE_DOWN, BFD_DIAG_NEIGHBOR_DOWN, now_ns);
+            set_state(s, BFD_STATE_DOWN, BFD_DIAG_NEIGHBOR_DOWN);
     } else if (s->state == BFD_STATE_DOWN) {
         if (s->remote_state == BFD_STATE_DOWN)
-            set_state(s, BFD_STATE_INIT, s->local_diag, now_ns);
+            set_state(s, BFD_STATE_INIT, (enum bfd_diag)s->local_diag);
         else if (s->remote_state == BFD_STATE_INIT)
-            set_state(s, BFD_STATE_UP, BFD_DIAG_NONE, now_ns);
+            set_state(s, BFD_STATE_UP, BFD_DIAG_NONE);
     } else if (s->state == BFD_STATE_INIT) {
         if (s->remote_state == BFD_STATE_INIT || s->remote_state == BFD_STATE_UP)
-            set_state(s, BFD_STATE_UP, BFD_DIAG_NONE, now_ns);
+            set_state(s, BFD_STATE_UP, BFD_DIAG_NONE);
     } else if (s->remote_state == BFD_STATE_DOWN) {     /* we are Up */
-        set_state(s, BFD_STATE_DOWN, BFD_DIAG_NEIGHBOR_DOWN, now_ns);
+        set_state(s, BFD_STATE_DOWN, BFD_DIAG_NEIGHBOR_DOWN);
     }
 
     if (c->poll) {      /* answer at once with F (6.8.7) */
-        owe_packet(s, now_ns);
+        owe_packet(s);
         s->final_pending = true;
     }
     sync_intervals(s);
@@ -272,82 +288,78 @@ enum bfd_drop bfd_session_rx_ctrl(struct bfd_session *s,
                                   struct bfd_rx_result *res)
 {
     enum bfd_state old = s->state;
-    struct bfd_rx_result r;
-    enum bfd_drop why = receive(s, c, now_ns);
+    enum bfd_drop why;
+    bool changed;
 
-    memset(&r, 0, sizeof(r));
+    s->clock_ns = now_ns;
+    check_detect(s);    /* a late caller must not let a packet hide it */
+    why = receive(s, c);
     if (why == BFD_DROP_NONE)
         s->cnt.rx++;
     else
         s->cnt.rx_drop[why]++;
-    r.drop = why;
-    r.send_now = s->final_pending || s->trigger_pending;
-    notify(s, old, &r.state_changed, &r.old_state, &r.new_state);
-    if (res)
-        *res = r;
+    changed = notify(s, old);
+    if (res) {
+        *res = (struct bfd_rx_result){
+            .drop = why,
+            .state_changed = changed,
+            .old_state = old,
+            .new_state = s->state,
+            .send_now = s->final_pending || s->trigger_pending,
+        };
+    }
     return why;
 }
 
-enum bfd_drop bfd_session_rx(struct bfd_session *s, const uint8_t *pkt,
-                             size_t len, uint64_t now_ns,
+enum bfd_drop bfd_session_rx(struct bfd_session *s, uint64_t now_ns,
+                             const uint8_t *pkt, size_t len,
                              struct bfd_rx_result *res)
 {
     struct bfd_ctrl c;
     enum bfd_drop why = bfd_ctrl_decode(pkt, len, &c);
 
+    enum bfd_state old = s->state;
+    bool changed;
+
     if (why == BFD_DROP_NONE)
         return bfd_session_rx_ctrl(s, &c, now_ns, res);
+    s->clock_ns = now_ns;
+    check_detect(s);
     s->cnt.rx_drop[why]++;
+    changed = notify(s, old);
     if (res) {
-        memset(res, 0, sizeof(*res));
-        res->drop = why;
-        res->old_state = s->state;
-        res->new_state = s->state;
-        res->send_now = s->final_pending || s->trigger_pending;
+        *res = (struct bfd_rx_result){
+            .drop = why,
+            .state_changed = changed,
+            .old_state = old,
+            .new_state = s->state,
+            .send_now = s->final_pending || s->trigger_pending,
+        };
     }
     return why;
 }
 
-/* Detection time passed without a valid packet (RFC 5880 6.8.4): Init or
- * Up go Down with diag 1; in any state the peer is forgotten (6.8.1:
- * bfd.RemoteDiscr back to 0; 6.8.18: bfd.RemoteMinRxInterval back to 1). */
-static void check_detect(struct bfd_session *s, uint64_t now_ns)
-{
-    if (!s->detect_armed || now_ns < bfd_session_detect_deadline(s))
-        return;
-    s->detect_armed = false;
-    s->cnt.detect_expired++;
-    s->remote_disc = 0;
-    s->remote_state = BFD_STATE_DOWN;
-    s->remote_demand = false;
-    s->remote_min_rx_us = 1;
-    if (s->state == BFD_STATE_INIT || s->state == BFD_STATE_UP)
-        set_state(s, BFD_STATE_DOWN, BFD_DIAG_DETECT_EXPIRED, now_ns);
-    sync_intervals(s);
-    reschedule(s);
-}
-
-static void sent_scheduled(struct bfd_session *s, uint64_t now_ns)
+/* A periodic or triggered packet goes out now: draw the next one. */
+static void sent_scheduled(struct bfd_session *s)
 {
     uint32_t iv = bfd_session_tx_interval_us(s);
 
     s->tx_started = true;
-    s->last_tx_ns = now_ns;
+    s->last_tx_ns = s->clock_ns;
     s->tx_interval_us = iv;
-    s->next_tx_ns = now_ns + (iv != 0 ? jittered_ns(s, iv) : 0);
+    s->next_tx_ns = s->clock_ns + (iv != 0 ? jittered_ns(s, iv) : 0);
 }
 
 size_t bfd_session_poll(struct bfd_session *s, uint64_t now_ns, uint8_t *buf,
                         size_t cap, struct bfd_poll_result *res)
 {
     enum bfd_state old = s->state;
-    struct bfd_poll_result r;
-    struct bfd_ctrl c;
+    struct bfd_poll_result r = { .pkt_len = 0 };
     bool send = false;
     bool final = false;
 
-    memset(&r, 0, sizeof(r));
-    check_detect(s, now_ns);
+    s->clock_ns = now_ns;
+    check_detect(s);
     if (buf != NULL && cap >= BFD_CTRL_LEN) {
         if (s->final_pending) {
             /* The Final carries the current state too: it stands for the
@@ -360,27 +372,29 @@ size_t bfd_session_poll(struct bfd_session *s, uint64_t now_ns, uint8_t *buf,
             s->trigger_pending = false;
             if (bfd_session_tx_interval_us(s) != 0) {
                 send = true;
-                sent_scheduled(s, now_ns);
+                sent_scheduled(s);
             }
         } else if (periodic_enabled(s) && now_ns >= s->next_tx_ns) {
             send = true;
-            sent_scheduled(s, now_ns);
+            sent_scheduled(s);
         }
     }
     if (send) {
-        memset(&c, 0, sizeof(c));
-        c.version = BFD_VERSION;
-        c.diag = s->local_diag;
-        c.state = (uint8_t)s->state;
-        c.poll = !final && s->poll_active;
-        c.final = final;
-        c.detect_mult = s->cfg.detect_mult;
-        c.length = BFD_CTRL_LEN;
-        c.my_disc = s->cfg.local_disc;
-        c.your_disc = s->remote_disc;
-        c.desired_min_tx_us = s->adv_tx_us;
-        c.required_min_rx_us = s->adv_rx_us;
-        c.required_min_echo_rx_us = 0;  /* no Echo */
+        const struct bfd_ctrl c = {
+            .version = BFD_VERSION,
+            .diag = s->local_diag,
+            .state = (uint8_t)s->state,
+            .poll = !final && s->poll_active,
+            .final = final,
+            .detect_mult = s->cfg.detect_mult,
+            .length = BFD_CTRL_LEN,
+            .my_disc = s->cfg.local_disc,
+            .your_disc = s->remote_disc,
+            .desired_min_tx_us = s->adv_tx_us,
+            .required_min_rx_us = s->adv_rx_us,
+            .required_min_echo_rx_us = 0,   /* no Echo */
+        };
+
         r.pkt_len = bfd_ctrl_encode(&c, buf, cap);
         r.poll = c.poll;
         r.final = c.final;
@@ -391,7 +405,9 @@ size_t bfd_session_poll(struct bfd_session *s, uint64_t now_ns, uint8_t *buf,
             s->cnt.tx_final++;
     }
     r.next_deadline_ns = bfd_session_next_deadline(s);
-    notify(s, old, &r.state_changed, &r.old_state, &r.new_state);
+    r.old_state = old;
+    r.new_state = s->state;
+    r.state_changed = notify(s, old);
     if (res)
         *res = r;
     return r.pkt_len;
@@ -412,28 +428,25 @@ uint64_t bfd_session_next_deadline(const struct bfd_session *s)
 bool bfd_session_set_admin(struct bfd_session *s, bool up, uint64_t now_ns)
 {
     enum bfd_state old = s->state;
-    enum bfd_state o, n;
-    bool changed;
 
+    s->clock_ns = now_ns;
     if (up && s->state == BFD_STATE_ADMIN_DOWN)
-        set_state(s, BFD_STATE_DOWN, BFD_DIAG_NONE, now_ns);
+        set_state(s, BFD_STATE_DOWN, BFD_DIAG_NONE);
     else if (!up && s->state != BFD_STATE_ADMIN_DOWN)
-        set_state(s, BFD_STATE_ADMIN_DOWN, BFD_DIAG_ADMIN_DOWN, now_ns);
-    notify(s, old, &changed, &o, &n);
-    return changed;
+        set_state(s, BFD_STATE_ADMIN_DOWN, BFD_DIAG_ADMIN_DOWN);
+    return notify(s, old);
 }
 
-int bfd_session_set_intervals(struct bfd_session *s, uint32_t desired_min_tx_us,
-                              uint32_t required_min_rx_us, uint8_t detect_mult,
-                              uint64_t now_ns)
+int bfd_session_set_intervals(struct bfd_session *s,
+                              const struct bfd_intervals *iv, uint64_t now_ns)
 {
-    (void)now_ns;   /* timers are redrawn from the last packet sent */
-    if (desired_min_tx_us == 0 || required_min_rx_us == 0)
+    if (iv->desired_min_tx_us == 0 || iv->required_min_rx_us == 0)
         return -1;
-    s->cfg.desired_min_tx_us = desired_min_tx_us;
-    s->cfg.required_min_rx_us = required_min_rx_us;
-    if (detect_mult != 0)
-        s->cfg.detect_mult = detect_mult;
+    s->clock_ns = now_ns;   /* timers are redrawn from the last packet sent */
+    s->cfg.desired_min_tx_us = iv->desired_min_tx_us;
+    s->cfg.required_min_rx_us = iv->required_min_rx_us;
+    if (iv->detect_mult != 0)
+        s->cfg.detect_mult = iv->detect_mult;
     sync_intervals(s);
     reschedule(s);
     return 0;

@@ -1,6 +1,4 @@
 /* RFC 5881 framing of BFD control packets (see include/bfd_udp.h). */
-#include <string.h>
-
 #include "bfd_udp.h"
 
 #define ETHERTYPE_IPV4      0x0800
@@ -8,6 +6,22 @@
 #define IP_FLAG_DF          0x4000
 #define IP_FLAG_MF          0x2000
 #define IP_OFFSET_MASK      0x1fff
+
+/* Byte copy that allows overlap (the payload may already be in place). */
+static void move_bytes(uint8_t *dst, const uint8_t *src, size_t n)
+{
+    size_t i;
+
+    if (dst == src || n == 0)
+        return;
+    if (dst < src) {
+        for (i = 0; i < n; i++)
+            dst[i] = src[i];
+    } else {
+        for (i = n; i > 0; i--)
+            dst[i - 1] = src[i - 1];
+    }
+}
 
 static uint16_t get16(const uint8_t *p)
 {
@@ -54,15 +68,17 @@ size_t bfd_udp_build(uint8_t *frame, size_t cap, const struct bfd_udp_tx *p,
     uint8_t *ip = frame + BFD_ETH_HDR_LEN;
     uint8_t *udp = ip + BFD_IP_HDR_LEN;
     size_t total = BFD_FRAME_HDR_LEN + payload_len;
-    uint16_t ip_len, udp_len, csum;
+    uint16_t ip_len, udp_len, sum;
 
     if (payload_len > 0xffff - BFD_IP_HDR_LEN - BFD_UDP_HDR_LEN || cap < total)
         return 0;
     ip_len = (uint16_t)(BFD_IP_HDR_LEN + BFD_UDP_HDR_LEN + payload_len);
     udp_len = (uint16_t)(BFD_UDP_HDR_LEN + payload_len);
+    /* Payload first: it may overlap the headers' place. */
+    move_bytes(udp + BFD_UDP_HDR_LEN, payload, payload_len);
 
-    memcpy(frame, p->dst_mac, 6);
-    memcpy(frame + 6, p->src_mac, 6);
+    move_bytes(frame, p->dst_mac, 6);
+    move_bytes(frame + 6, p->src_mac, 6);
     put16(frame + 12, ETHERTYPE_IPV4);
 
     ip[0] = 0x45;                       /* version 4, IHL 5 */
@@ -73,18 +89,17 @@ size_t bfd_udp_build(uint8_t *frame, size_t cap, const struct bfd_udp_tx *p,
     ip[8] = BFD_TTL;
     ip[9] = IPPROTO_UDP_NUM;
     put16(ip + 10, 0);
-    memcpy(ip + 12, &p->src_ip_be, 4);
-    memcpy(ip + 16, &p->dst_ip_be, 4);
+    move_bytes(ip + 12, (const uint8_t *)&p->src_ip_be, 4);
+    move_bytes(ip + 16, (const uint8_t *)&p->dst_ip_be, 4);
     put16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, BFD_IP_HDR_LEN)));
 
     put16(udp, p->src_port);
     put16(udp + 2, BFD_UDP_PORT);
     put16(udp + 4, udp_len);
     put16(udp + 6, 0);
-    if (payload_len > 0)
-        memmove(udp + BFD_UDP_HDR_LEN, payload, payload_len);
-    csum = (uint16_t)~fold(sum_bytes(pseudo_sum(ip, udp_len), udp, udp_len));
-    put16(udp + 6, csum == 0 ? 0xffff : csum);  /* 0 means "no checksum" */
+    sum = fold(sum_bytes(pseudo_sum(ip, udp_len), udp, udp_len));
+    /* A computed checksum of 0 is sent as 0xffff: 0 means "none". */
+    put16(udp + 6, sum == 0xffff ? 0xffff : (uint16_t)~sum);
     return total;
 }
 
@@ -107,7 +122,7 @@ enum bfd_drop bfd_udp_parse(const uint8_t *frame, size_t len,
     size_t ihl, ip_len, udp_len;
     uint16_t frag;
 
-    memset(out, 0, sizeof(*out));
+    *out = (struct bfd_udp_rx){ .payload = NULL };
     if (len < BFD_FRAME_HDR_LEN)
         return count(cnt, BFD_DROP_FRAME_SHORT);
     if (get16(frame + 12) != ETHERTYPE_IPV4)
@@ -121,8 +136,8 @@ enum bfd_drop bfd_udp_parse(const uint8_t *frame, size_t len,
         return count(cnt, BFD_DROP_IP_HEADER);
     if (fold(sum_bytes(0, ip, ihl)) != 0xffff)
         return count(cnt, BFD_DROP_IP_CHECKSUM);
-    memcpy(&out->src_ip_be, ip + 12, 4);
-    memcpy(&out->dst_ip_be, ip + 16, 4);
+    move_bytes((uint8_t *)&out->src_ip_be, ip + 12, 4);
+    move_bytes((uint8_t *)&out->dst_ip_be, ip + 16, 4);
     out->ttl = ip[8];
     frag = get16(ip + 6);
     if (frag & (IP_FLAG_MF | IP_OFFSET_MASK))

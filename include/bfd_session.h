@@ -152,8 +152,10 @@ int bfd_session_init(struct bfd_session *s, const struct bfd_session_cfg *cfg,
                      uint64_t now_ns);
 
 /* A control packet for this session was received at now_ns: pkt is the UDP
- * payload of len bytes, already checked by bfd_udp_parse (TTL etc.). Runs
- * the whole of RFC 5880 6.8.6. The caller picked the session by Your
+ * payload of len bytes, already checked by bfd_udp_parse (TTL etc.). First
+ * runs the detection timer (a packet arriving after the detection time
+ * passed does not save the session), then the whole of RFC 5880 6.8.6.
+ * The caller picked the session by Your
  * Discriminator, or by peer address when it is 0 (bfd_session_match).
  * Returns the drop reason (BFD_DROP_NONE when accepted), counted in
  * s->cnt; res (may be NULL) tells more. */

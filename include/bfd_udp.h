@@ -51,8 +51,9 @@ struct bfd_udp_tx {
 /* Write Ethernet + IPv4 + UDP headers for p followed by the payload_len
  * bytes at payload into frame. Returns the frame length
  * (BFD_FRAME_HDR_LEN + payload_len), or 0 when cap is too small or the
- * payload does not fit in an IPv4 packet. The payload may already sit at
- * frame + BFD_FRAME_HDR_LEN (built in place, e.g. by bfd_session_poll). */
+ * payload does not fit in an IPv4 packet. The payload may lie inside
+ * frame, e.g. already at frame + BFD_FRAME_HDR_LEN (built in place by
+ * bfd_session_poll): it is moved before the headers are written. */
 size_t bfd_udp_build(uint8_t *frame, size_t cap, const struct bfd_udp_tx *p,
                      const uint8_t *payload, size_t payload_len);
 
