@@ -52,7 +52,7 @@ static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
 
     if (m->live == live)
         return;
-    moved = ecmp_set_live(&g_dp.ecmp, (uint16_t)m->nexthop, live);
+    moved = dp_nexthop_set_live((uint16_t)m->nexthop, live);
     m->live = live;
     m->buckets_moved += moved;
     if (live)
@@ -268,7 +268,7 @@ void bfd_manager_dump_json(FILE *out)
                 s->remote_disc, s->cfg.src_port, bfd_session_tx_interval_us(s),
                 (unsigned long long)bfd_session_detect_time_us(s), s->remote_min_rx_us,
                 s->remote_desired_tx_us, s->remote_mult, m->live ? "true" : "false",
-                ecmp_buckets_of(&g_dp.ecmp, (uint16_t)m->nexthop),
+                dp_nexthop_buckets((uint16_t)m->nexthop),
                 (unsigned long long)m->ecmp_out, (unsigned long long)m->ecmp_in,
                 (unsigned long long)m->tx_sent, (unsigned long long)s->cnt.rx,
                 (unsigned long long)s->cnt.up_transitions,

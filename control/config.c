@@ -476,13 +476,183 @@ static int underlay_key(struct pctx *p, const char *path, const char *key,
         }
         return 0;
     }
+    if (!strcmp(key, "groups") || !strcmp(key, "routes"))
+        return 0;   /* after nexthops: see parse_underlay */
+    return fail(p, v, path, "unhandled key");
+}
+
+static int hash_list(struct pctx *p, yaml_node_t *v, const char *path,
+                     char fields[][CFG_NAME_LEN], int *n)
+{
+    int len = seq_check(p, v, path, CFG_MAX_HASH_FIELDS);
+
+    if (len < 0)
+        return -1;
+    if (len == 0)
+        return fail(p, v, path, "needs at least one field");
+    for (int i = 0; i < len; i++) {
+        yaml_node_t *it = seq_item(p, v, i);
+        char field[192];
+
+        snprintf(field, sizeof(field), "%s[%d]", path, i);
+        if (get_str(p, it, field, fields[i], CFG_NAME_LEN))
+            return -1;
+        if (flow_hash_field_from_name(fields[i]) < 0)
+            return fail(p, it, field, "unknown hash field '%s' (known: %s)", fields[i],
+                        flow_hash_field_names());
+        *n = i + 1;
+    }
+    return 0;
+}
+
+static int group_key(struct pctx *p, const char *path, const char *key,
+                     yaml_node_t *v, void *arg)
+{
+    struct cfg_group *g = arg;
+    struct vtepd_config *c = p->cfg;
+
+    if (!strcmp(key, "name"))
+        return get_str(p, v, path, g->name, sizeof(g->name));
+    if (!strcmp(key, "ecmp_hash"))
+        return hash_list(p, v, path, g->hash_fields, &g->n_hash_fields);
+    if (!strcmp(key, "nexthops")) {
+        int len = seq_check(p, v, path, CFG_MAX_NEXTHOPS);
+        if (len < 0)
+            return -1;
+        if (len == 0)
+            return fail(p, v, path, "needs at least one next hop");
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            char field[192];
+            const char *s;
+            int found = -1;
+
+            snprintf(field, sizeof(field), "%s[%d]", path, i);
+            if (!(s = scalar(p, it, field)))
+                return -1;
+            for (int k = 0; k < c->n_nexthops; k++)
+                if (!strcmp(c->nexthops[k].name, s))
+                    found = k;
+            if (found < 0)
+                return fail(p, it, field, "unknown next hop '%s'", s);
+            for (int k = 0; k < i; k++)
+                if (g->members[k] == found)
+                    return fail(p, it, field, "next hop '%s' listed twice", s);
+            g->members[i] = found;
+            g->n_members = i + 1;
+        }
+        return 0;
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
+static int route_key(struct pctx *p, const char *path, const char *key,
+                     yaml_node_t *v, void *arg)
+{
+    struct cfg_route *r = arg;
+    struct vtepd_config *c = p->cfg;
+    const char *s = scalar(p, v, path);
+
+    if (!s)
+        return -1;
+    if (!strcmp(key, "prefix")) {
+        char buf[64];
+        char *slash;
+        struct in_addr a;
+        unsigned long len;
+
+        snprintf(buf, sizeof(buf), "%s", s);
+        slash = strchr(buf, '/');
+        if (!slash)
+            return fail(p, v, path, "expected A.B.C.D/LEN, got '%s'", s);
+        *slash = '\0';
+        len = strtoul(slash + 1, NULL, 10);
+        if (inet_pton(AF_INET, buf, &a) != 1 || slash[1] == '\0' || len > 32 ||
+            strspn(slash + 1, "0123456789") != strlen(slash + 1))
+            return fail(p, v, path, "expected A.B.C.D/LEN, got '%s'", s);
+        r->len = (uint8_t)len;
+        uint32_t mask = len ? htonl(~0u << (32 - len)) : 0;
+        if (a.s_addr & ~mask)
+            return fail(p, v, path, "host bits set in '%s'", s);
+        r->prefix = a.s_addr;
+        return 0;
+    }
+    if (!strcmp(key, "group")) {
+        for (int k = 0; k < c->n_groups; k++)
+            if (!strcmp(c->groups[k].name, s)) {
+                r->group = k;
+                return 0;
+            }
+        return fail(p, v, path, "unknown ECMP group '%s'", s);
+    }
     return fail(p, v, path, "unhandled key");
 }
 
 static int parse_underlay(struct pctx *p, yaml_node_t *n, const char *path)
 {
-    static const char *const allowed[] = {"nexthops", "ecmp_hash", NULL};
-    return walk_map(p, n, path, allowed, underlay_key, NULL);
+    static const char *const allowed[] = {"nexthops", "ecmp_hash", "groups", "routes", NULL};
+    static const char *const g_allowed[] = {"name", "nexthops", "ecmp_hash", NULL};
+    static const char *const g_required[] = {"name", "nexthops", NULL};
+    static const char *const r_allowed[] = {"prefix", "group", NULL};
+    static const char *const r_required[] = {"prefix", "group", NULL};
+    struct vtepd_config *c = p->cfg;
+    yaml_node_t *v;
+    int len;
+
+    if (walk_map(p, n, path, allowed, underlay_key, NULL))
+        return -1;
+    /* the default group: every next hop, the top-level policy */
+    struct cfg_group *d = &c->groups[0];
+    snprintf(d->name, sizeof(d->name), "default");
+    for (int i = 0; i < c->n_nexthops; i++)
+        d->members[i] = i;
+    d->n_members = c->n_nexthops;
+    d->n_hash_fields = c->n_hash_fields;
+    memcpy(d->hash_fields, c->hash_fields, sizeof(d->hash_fields));
+    c->n_groups = 1;
+
+    if ((v = map_get(p, n, "groups"))) {
+        char gp[64];
+        snprintf(gp, sizeof(gp), "%s.groups", path);
+        if ((len = seq_check(p, v, gp, CFG_MAX_GROUPS - 1)) < 0)
+            return -1;
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            struct cfg_group *g = &c->groups[c->n_groups];
+            char field[192];
+
+            snprintf(field, sizeof(field), "%s[%d]", gp, i);
+            if (walk_map(p, it, field, g_allowed, group_key, g) ||
+                need_keys(p, it, field, g_required))
+                return -1;
+            for (int k = 0; k < c->n_groups; k++)
+                if (!strcmp(c->groups[k].name, g->name))
+                    return fail(p, map_get(p, it, "name"), field, "duplicate group name '%s'",
+                                g->name);
+            c->n_groups++;
+        }
+    }
+    if ((v = map_get(p, n, "routes"))) {
+        char rp[64];
+        snprintf(rp, sizeof(rp), "%s.routes", path);
+        if ((len = seq_check(p, v, rp, CFG_MAX_ROUTES)) < 0)
+            return -1;
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            struct cfg_route *r = &c->routes[i];
+            char field[192];
+
+            snprintf(field, sizeof(field), "%s[%d]", rp, i);
+            if (walk_map(p, it, field, r_allowed, route_key, r) ||
+                need_keys(p, it, field, r_required))
+                return -1;
+            for (int k = 0; k < i; k++)
+                if (c->routes[k].prefix == r->prefix && c->routes[k].len == r->len)
+                    return fail(p, it, field, "duplicate route");
+            c->n_routes = i + 1;
+        }
+    }
+    return 0;
 }
 
 /* ---- vnis: ---------------------------------------------------------- */

@@ -1,4 +1,5 @@
 /* Build the dataplane from the configuration (see include/control.h). */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +8,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_lpm.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
@@ -139,6 +141,41 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
          cp->name, cp->role == PORT_ROLE_ACCESS ? "access" : "underlay", p->port_id,
          info.driver_name, p->nb_rxq, p->nb_txq, p->mac.addr_bytes[0], p->mac.addr_bytes[1],
          p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
+    return 0;
+}
+
+/* ECMP groups (groups[0] = every next hop) and the VTEP prefix routes. */
+static int setup_groups(const struct vtepd_config *cfg)
+{
+    int n = cfg->n_groups ? cfg->n_groups : 1;
+
+    for (int g = 0; g < n; g++) {
+        struct dp_group *grp = &g_dp.groups[g];
+        const struct cfg_group *cg = cfg->n_groups ? &cfg->groups[g] : NULL;
+
+        snprintf(grp->name, sizeof(grp->name), "%s", cg ? cg->name : "default");
+        for (int m = 0; cg && m < cg->n_members; m++)
+            grp->member_nh[m] = (uint16_t)cg->members[m];
+        ecmp_init(&grp->ecmp, cg ? (uint16_t)cg->n_members : 0);
+        if (flow_hash_policy_init(&grp->hash, cg ? (const char (*)[32])cg->hash_fields : NULL,
+                                  cg ? cg->n_hash_fields : 0) != 0)
+            return -1;
+    }
+    g_dp.n_groups = (uint16_t)n;
+    if (cfg->n_routes) {
+        struct rte_lpm_config lc = {.max_rules = CFG_MAX_ROUTES * 2, .number_tbl8s = 256};
+        g_dp.routes = rte_lpm_create("vtep_routes", (int)rte_socket_id(), &lc);
+        if (!g_dp.routes) {
+            VLOG(ERR, "cannot create the VTEP route table");
+            return -1;
+        }
+        for (int r = 0; r < cfg->n_routes; r++)
+            if (rte_lpm_add(g_dp.routes, ntohl(cfg->routes[r].prefix), cfg->routes[r].len,
+                            (uint32_t)cfg->routes[r].group) != 0) {
+                VLOG(ERR, "cannot add VTEP route %d", r);
+                return -1;
+            }
+    }
     return 0;
 }
 
@@ -310,9 +347,6 @@ int dp_setup(const struct vtepd_config *cfg)
     g_dp.udp_port = cfg->udp_port;
     g_dp.ttl = cfg->ttl;
     g_dp.underlay_mtu = cfg->underlay_mtu;
-    if (flow_hash_policy_init(&g_dp.hash, (const char (*)[32])cfg->hash_fields,
-                              cfg->n_hash_fields) != 0)
-        return -1;
     if (n_workers == 0) {
         VLOG(ERR, "no worker lcore: give EAL at least two lcores (e.g. -l 0-1); "
              "the main lcore runs the control thread");
@@ -367,7 +401,8 @@ int dp_setup(const struct vtepd_config *cfg)
                         cfg->local_ip, cfg->ttl, cfg->udp_port);
     }
     g_dp.n_nexthops = (uint16_t)cfg->n_nexthops;
-    ecmp_init(&g_dp.ecmp, g_dp.n_nexthops);
+    if (setup_groups(cfg) != 0)
+        return -1;
 
     if (setup_vnis(cfg) != 0 || setup_workers() != 0 || setup_macs(cfg) != 0)
         return -1;

@@ -166,6 +166,17 @@ void stats_json_write(FILE *f, double uptime_s)
     write_vnis(f);
     write_drops(f);
     stats_json_macs(f);
+    fprintf(f, "  \"ecmp_groups\": [");
+    for (uint16_t g = 0; g < g_dp.n_groups; g++) {
+        const struct dp_group *grp = &g_dp.groups[g];
+        fprintf(f, "%s\n    {\"name\": \"%s\", \"members\": [", g ? "," : "", grp->name);
+        for (uint16_t m = 0; m < grp->ecmp.n_members; m++)
+            fprintf(f, "%s{\"nexthop\": \"%s\", \"live\": %s, \"buckets\": %u}", m ? ", " : "",
+                    g_dp.nexthops[grp->member_nh[m]].name,
+                    (grp->ecmp.live >> m) & 1 ? "true" : "false", ecmp_buckets_of(&grp->ecmp, m));
+        fprintf(f, "]}");
+    }
+    fprintf(f, "\n  ],\n");
     fprintf(f, "  \"workers\": [");
     for (unsigned i = 0; i < g_dp.n_workers; i++) {
         const struct worker_stats *s = &g_dp.workers[i]->st;

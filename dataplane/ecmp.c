@@ -96,3 +96,32 @@ unsigned ecmp_set_live(struct ecmp_group *g, uint16_t m, int live)
     }
     return moved;
 }
+
+/* ---- next hops across the dataplane's groups ---- */
+#include "dp.h"
+
+unsigned dp_nexthop_set_live(uint16_t nh, int live)
+{
+    unsigned moved = 0;
+
+    for (uint16_t g = 0; g < g_dp.n_groups; g++) {
+        struct dp_group *grp = &g_dp.groups[g];
+        for (uint16_t m = 0; m < grp->ecmp.n_members; m++)
+            if (grp->member_nh[m] == nh)
+                moved += ecmp_set_live(&grp->ecmp, m, live);
+    }
+    return moved;
+}
+
+unsigned dp_nexthop_buckets(uint16_t nh)
+{
+    unsigned n = 0;
+
+    for (uint16_t g = 0; g < g_dp.n_groups; g++) {
+        const struct dp_group *grp = &g_dp.groups[g];
+        for (uint16_t m = 0; m < grp->ecmp.n_members; m++)
+            if (grp->member_nh[m] == nh)
+                n += ecmp_buckets_of(&grp->ecmp, m);
+    }
+    return n;
+}

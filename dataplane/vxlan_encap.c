@@ -39,30 +39,43 @@ void vxlan_tmpl_init(struct vxlan_tmpl *t, const uint8_t dst_mac[6],
 }
 
 /* ---- sending (worker hot path) ---- */
+#include <rte_lpm.h>
+
 #include "dp.h"
+
+static inline const struct dp_group *group_of(uint32_t vtep_be)
+{
+    uint32_t g;
+
+    if (likely(g_dp.routes == NULL) ||
+        rte_lpm_lookup(g_dp.routes, rte_be_to_cpu_32(vtep_be), &g) != 0 || g >= g_dp.n_groups)
+        return &g_dp.groups[0];
+    return &g_dp.groups[g];
+}
 
 int vxlan_encap_send(struct worker *w, struct rte_mbuf *m, uint32_t vni_idx,
                      uint32_t vtep_be)
 {
     const struct dp_vni *v = &g_dp.vnis[vni_idx];
     uint32_t inner_len = rte_pktmbuf_pkt_len(m);
+    const struct dp_group *grp = group_of(vtep_be);
     const struct dp_nexthop *nh;
     uint32_t h;
-    uint16_t nhi;
+    uint16_t mi;
     uint8_t *hdr;
 
     if (unlikely(inner_len + VXLAN_OUTER_IP_OVERHEAD > g_dp.underlay_mtu)) {
         dp_drop(w, m, DROP_MTU_EXCEEDED);
         return -1;
     }
-    h = flow_hash(&g_dp.hash, rte_pktmbuf_mtod(m, const uint8_t *),
+    h = flow_hash(&grp->hash, rte_pktmbuf_mtod(m, const uint8_t *),
                   rte_pktmbuf_data_len(m), v->vni, g_dp.local_ip, vtep_be);
-    nhi = ecmp_pick(&g_dp.ecmp, h);
-    if (unlikely(nhi >= g_dp.n_nexthops)) {
+    mi = ecmp_pick(&grp->ecmp, h);
+    if (unlikely(mi >= grp->ecmp.n_members)) {
         dp_drop(w, m, DROP_NO_NEXTHOP);
         return -1;
     }
-    nh = &g_dp.nexthops[nhi];
+    nh = &g_dp.nexthops[grp->member_nh[mi]];
     hdr = (uint8_t *)rte_pktmbuf_prepend(m, VXLAN_ENCAP_LEN);
     if (unlikely(hdr == NULL)) {
         dp_drop(w, m, DROP_NO_HEADROOM);

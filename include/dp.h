@@ -23,6 +23,7 @@
 #define DP_MAX_PORTS     16
 #define DP_MAX_WORKERS   16
 #define DP_MAX_NEXTHOPS  ECMP_MAX_MEMBERS
+#define DP_MAX_GROUPS    8
 #define DP_BURST         32
 #define DP_TXBUF         64
 #define DP_NO_ATTACH     0xffff
@@ -62,6 +63,15 @@ struct dp_vni {
     uint16_t n_attach;
     uint16_t attach[16];        /* indexes into dp.attach */
     struct dp_flood *flood;     /* read with __atomic_load_n */
+};
+
+/* An ECMP group: resilient buckets over member next hops, and the hash
+ * policy that spreads flows over them (and picks their UDP source port). */
+struct dp_group {
+    char name[32];
+    struct ecmp_group ecmp;         /* buckets hold member indexes */
+    uint16_t member_nh[ECMP_MAX_MEMBERS];   /* member -> dp.nexthops index */
+    struct flow_hash_policy hash;
 };
 
 struct dp_nexthop {
@@ -142,8 +152,9 @@ struct dp {
     struct vni_map *vni_map;
     uint16_t n_nexthops;
     struct dp_nexthop nexthops[DP_MAX_NEXTHOPS];
-    struct ecmp_group ecmp;
-    struct flow_hash_policy hash;
+    uint16_t n_groups;              /* groups[0]: every next hop */
+    struct dp_group groups[DP_MAX_GROUPS];
+    struct rte_lpm *routes;         /* remote VTEP -> group; NULL: group 0 */
 
     struct mac_table *macs;
     struct rte_rcu_qsbr *qsv;
@@ -156,6 +167,13 @@ struct dp {
 
 /* The dataplane: one per process. */
 extern struct dp g_dp;
+
+/* Put next hop nh in or out of every ECMP group it belongs to (control
+ * thread). Returns the number of buckets that changed member. */
+unsigned dp_nexthop_set_live(uint16_t nh, int live);
+
+/* Buckets held by next hop nh over all groups. */
+unsigned dp_nexthop_buckets(uint16_t nh);
 
 /* Worker main loop (rte_eal_remote_launch entry); arg is a struct worker *. */
 int worker_main(void *arg);

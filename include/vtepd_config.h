@@ -43,6 +43,25 @@ struct cfg_nexthop {
     uint8_t mac[6];
 };
 
+#define CFG_MAX_GROUPS 8
+#define CFG_MAX_ROUTES 64
+
+/* An ECMP group: a set of next hops and the hash policy spreading over them. */
+struct cfg_group {
+    char name[CFG_NAME_LEN];
+    int n_members;
+    int members[CFG_MAX_NEXTHOPS];  /* indexes into cfg.nexthops */
+    int n_hash_fields;
+    char hash_fields[CFG_MAX_HASH_FIELDS][CFG_NAME_LEN];
+};
+
+/* Remote VTEPs in prefix/len are reached through group. */
+struct cfg_route {
+    uint32_t prefix;        /* network order */
+    uint8_t len;
+    int group;              /* index into cfg.groups */
+};
+
 struct cfg_attach {
     int port;               /* index into cfg.ports, role access */
     uint16_t vlan;          /* VLAN_UNTAGGED or 1..4094 */
@@ -98,6 +117,12 @@ struct vtepd_config {
     struct cfg_nexthop nexthops[CFG_MAX_NEXTHOPS];
     int n_hash_fields;
     char hash_fields[CFG_MAX_HASH_FIELDS][CFG_NAME_LEN];
+    /* groups[0] is "default": every next hop, the ecmp_hash above; more
+     * groups and the routes that use them come from underlay.groups/routes */
+    int n_groups;
+    struct cfg_group groups[CFG_MAX_GROUPS];
+    int n_routes;
+    struct cfg_route routes[CFG_MAX_ROUTES];
 
     int n_vnis;
     struct cfg_vni *vnis;   /* n_vnis entries, heap */

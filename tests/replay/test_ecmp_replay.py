@@ -104,6 +104,19 @@ def main():
     flows, per = run(tmp, "dstip", "  ecmp_hash: [ inner_dst_ip ]")
     allv = set().union(*flows.values())
     check("policy [inner_dst_ip]: all flows share one uplink and one source port", len(allv) == 1, allv)
+    # a group with spine2 only, routed for the remote VTEP's prefix
+    flows, per = run(tmp, "group", "  groups: [ { name: right, nexthops: [ spine2 ], "
+                     "ecmp_hash: [ inner_src_port ] } ]\n"
+                     "  routes: [ { prefix: 198.51.100.0/24, group: right } ]")
+    ups = {u for v in flows.values() for (u, _) in v}
+    check("VTEP route to group 'right': every flow on up1", ups == {"up1"}, ups)
+    check("group policy [inner_src_port]: flows keep distinct source ports",
+          len({p for v in flows.values() for (_, p) in v}) >= 240)
+    flows, per = run(tmp, "group2", "  groups: [ { name: right, nexthops: [ spine2 ] } ]\n"
+                     "  routes: [ { prefix: 203.0.113.0/24, group: right } ]")
+    n0 = sum(1 for v in flows.values() if next(iter(v))[0] == "up0")
+    check(f"VTEP outside every route: default group, both uplinks ({n0}/256 on up0)",
+          96 <= n0 <= 160, n0)
     print(f"{passed} passed, {failed} failed")
     return 1 if failed else 0
 

@@ -241,6 +241,18 @@ static void test_misc_errors(void **state)
                  7, 30, "vnis[0].static_macs[0]", "exactly one of 'vtep' or 'port'");
     expect_error(GOOD_HEAD "underlay: { ecmp_hash: [ inner_src_ip, colour ] }\n",
                  6, 40, "underlay.ecmp_hash[1]", "unknown hash field 'colour'");
+    expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n"
+                 "  groups: [ { name: g, nexthops: [ s2 ] } ]\n",
+                 8, 36, "underlay.groups[0].nexthops[0]", "unknown next hop 's2'");
+    expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n"
+                 "  groups: [ { name: g, nexthops: [ s1 ] } ]\n  routes: [ { prefix: 198.51.100.1/24, group: g } ]\n",
+                 9, 23, "underlay.routes[0].prefix", "host bits set");
+    expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n"
+                 "  routes: [ { prefix: 198.51.100.0/24, group: nope } ]\n",
+                 8, 51, "underlay.routes[0].group", "unknown ECMP group 'nope'");
+    expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n"
+                 "bfd: [ { peer: 192.0.2.253, port: up0 } ]\n",
+                 8, 17, "bfd[0]", "no underlay next hop with this address");
     expect_error(GOOD_HEAD "vnis:\n  - { vni: 1, flood: [ 198.51.100.2, 198.51.100.2 ] }\n",
                  7, 38, "vnis[0].flood[1]", "duplicate flood VTEP");
 }
