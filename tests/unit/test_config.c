@@ -249,7 +249,7 @@ static void test_misc_errors(void **state)
                  9, 23, "underlay.routes[0].prefix", "host bits set");
     expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n"
                  "  routes: [ { prefix: 198.51.100.0/24, group: nope } ]\n",
-                 8, 51, "underlay.routes[0].group", "unknown ECMP group 'nope'");
+                 8, 47, "underlay.routes[0].group", "unknown ECMP group 'nope'");
     expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n"
                  "bfd: [ { peer: 192.0.2.253, port: up0 } ]\n",
                  8, 17, "bfd[0]", "no underlay next hop with this address");
