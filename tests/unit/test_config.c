@@ -252,7 +252,7 @@ static void test_misc_errors(void **state)
                  8, 47, "underlay.routes[0].group", "unknown ECMP group 'nope'");
     expect_error(GOOD_HEAD "underlay:\n  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n"
                  "bfd: [ { peer: 192.0.2.253, port: up0 } ]\n",
-                 8, 17, "bfd[0]", "no underlay next hop with this address");
+                 8, 16, "bfd[0]", "no underlay next hop with this address");
     expect_error(GOOD_HEAD "vnis:\n  - { vni: 1, flood: [ 198.51.100.2, 198.51.100.2 ] }\n",
                  7, 38, "vnis[0].flood[1]", "duplicate flood VTEP");
 }
