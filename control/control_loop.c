@@ -59,6 +59,13 @@ static int cmd_show_vnis(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_metrics(FILE *out, const char *args)
+{
+    (void)args;
+    metrics_write(out);
+    return 0;
+}
+
 static int cmd_show_bfd(FILE *out, const char *args)
 {
     (void)args;
@@ -85,6 +92,7 @@ void control_cli_register(void)
     start_s = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     cli_register("show stats", "every counter, the MAC table, mempool use (JSON)", cmd_show_stats);
     cli_register("show macs", "the MAC table of every VNI (JSON)", cmd_show_macs);
+    cli_register("show metrics", "every counter in Prometheus text format", cmd_show_metrics);
     cli_register("show bfd", "BFD sessions: state, timers, counters, ECMP membership (JSON)",
                  cmd_show_bfd);
     cli_register("show vnis", "per VNI: MAC count, learned MACs, flood-list size (JSON)",

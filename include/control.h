@@ -66,6 +66,9 @@ void stats_json_write(FILE *f, double uptime_s);
 /* Write the MAC table as one JSON member: "macs": [ ... ], (with a comma). */
 void stats_json_macs(FILE *f);
 
+/* Prometheus text exposition of the counters. */
+void metrics_write(FILE *f);
+
 /* Register the CLI commands of the control thread (show stats, show macs). */
 void control_cli_register(void);
 

@@ -204,6 +204,17 @@ control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock}, feed_tcp_port: {po
         fl = cli(cli_sock, "show stats")["vnis"]["100"]["flood_list"]
         check("dataplane flood list back to the configured one", fl == ["203.0.113.9"], fl)
 
+        # the operator's views: Prometheus text and the vtepctl client
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "vtepctl"), "-s", cli_sock,
+                            "show", "metrics"], capture_output=True, text=True)
+        check("show metrics: Prometheus text with MAC gauges and drop counters",
+              r.returncode == 0 and 'vtepd_vni_macs{vni="200"}' in r.stdout and
+              'vtepd_drops_total{reason="vxlan_unknown_vni"} 0' in r.stdout and
+              "# TYPE vtepd_port_rx_packets_total counter" in r.stdout, r.stdout[:300])
+        r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "vtepctl"), "-s", cli_sock,
+                            "show", "bogus"], capture_output=True, text=True)
+        check("vtepctl: unknown command is an error", r.returncode == 1 and "unknown command" in r.stdout)
+
         # 7. the TCP feed closes and never returns: swept after feed_stale_s
         b.close()
         check("closed feed swept after its stale timeout",
