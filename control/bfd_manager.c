@@ -69,10 +69,14 @@ static void on_state(void *ctx, const struct bfd_session *s, enum bfd_state old_
     struct bfd_mgr_sess *m = ctx;
     char peer[INET_ADDRSTRLEN];
     struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
+    struct timespec rt;
 
+    /* wall-clock time of the change, to line up with packet captures */
+    clock_gettime(CLOCK_REALTIME, &rt);
     inet_ntop(AF_INET, &a, peer, sizeof(peer));
-    VLOG(NOTICE, "bfd %s: %s -> %s (diag %s)", peer, bfd_state_name(old_state),
-         bfd_state_name(new_state), bfd_diag_name(s->local_diag));
+    VLOG(NOTICE, "bfd %s: %s -> %s (diag %s) at %lld.%09ld", peer, bfd_state_name(old_state),
+         bfd_state_name(new_state), bfd_diag_name(s->local_diag), (long long)rt.tv_sec,
+         rt.tv_nsec);
     if (new_state == BFD_STATE_UP) {
         m->up_since_ns = now_ns();
         if (m->hold_down_ms == 0)
