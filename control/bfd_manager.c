@@ -11,6 +11,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
@@ -194,12 +195,36 @@ bool bfd_manager_active(void)
     return n_sess > 0;
 }
 
-void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port)
+/* Monotonic ns of a TSC value: anchored to CLOCK_MONOTONIC, re-anchored
+ * every second against drift. */
+static uint64_t tsc_to_ns(uint64_t tsc)
+{
+    static uint64_t anchor_tsc, anchor_ns, hz;
+    uint64_t now_tsc = rte_rdtsc(), t = now_ns();
+
+    if (!hz)
+        hz = rte_get_tsc_hz();
+    if (!anchor_tsc || now_tsc - anchor_tsc > hz) {
+        anchor_tsc = now_tsc;
+        anchor_ns = t;
+    }
+    if (tsc >= anchor_tsc)
+        return anchor_ns + (uint64_t)((double)(tsc - anchor_tsc) * 1e9 / (double)hz);
+    uint64_t back = (uint64_t)((double)(anchor_tsc - tsc) * 1e9 / (double)hz);
+    return back < anchor_ns ? anchor_ns - back : 0;
+}
+
+void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc)
 {
     struct bfd_udp_rx u;
     struct bfd_ctrl c;
     struct bfd_rx_result res;
     uint64_t t = now_ns();
+    uint64_t at = arrival_tsc ? tsc_to_ns(arrival_tsc) : t;
+
+    /* never in the future, never before what the session already saw */
+    if (at > t)
+        at = t;
 
     if (bfd_udp_parse(frame, len, &u, &udp_cnt) != BFD_DROP_NONE)
         return;
@@ -211,7 +236,9 @@ void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port)
         struct bfd_mgr_sess *m = &sess[i];
         if (m->port != port || !bfd_session_match(&m->s, &c, u.src_ip_be))
             continue;
-        bfd_session_rx_ctrl(&m->s, &c, t, &res);
+        if (at < m->s.last_rx_ns)
+            at = m->s.last_rx_ns;
+        bfd_session_rx_ctrl(&m->s, &c, at, &res);
         if (res.send_now)
             service(m, t);
         return;

@@ -158,7 +158,7 @@ static void handle_punt(struct rte_mbuf *m)
     int rc;
 
     if (p && m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= 14 && d[12] == 0x08 && d[13] == 0x00) {
-        bfd_manager_rx(d, rte_pktmbuf_data_len(m), port);     /* UDP 3784 to us */
+        bfd_manager_rx(d, rte_pktmbuf_data_len(m), port, *dp_punt_tsc(m));  /* UDP 3784 to us */
         rte_pktmbuf_free(m);
         return;
     }
@@ -225,7 +225,7 @@ static uint64_t rx_total(void)
 
 void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
 {
-    uint64_t start = now_ms(), last_change = start, last_age = now_s();
+    uint64_t start = now_ms(), last_change = start, last_age = start;
     uint64_t last_rx = 0, last_feed_poll = start;
 
     while (!g_stop_requested) {
@@ -247,9 +247,12 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
             VLOG(INFO, "ran for %llu ms: stopping", (unsigned long long)o->duration_ms);
             break;
         }
-        if (cfg->mac_age_s && now_s() != last_age) {
-            last_age = now_s();
-            g_ctl.aged += mac_table_age(g_dp.macs, last_age, cfg->mac_age_s);
+        /* age 1/100 of the table every 10 ms: a full pass a second, and
+         * never a long stall of this thread (BFD timers) */
+        if (cfg->mac_age_s && t - last_age >= 10) {
+            last_age = t;
+            g_ctl.aged += mac_table_age_step(g_dp.macs, now_s(), cfg->mac_age_s,
+                                             mac_table_positions(g_dp.macs) / 100 + 1);
         }
         if (g_rib && t - last_feed_poll >= 1000) {
             last_feed_poll = t;

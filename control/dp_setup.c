@@ -11,6 +11,7 @@
 #include <rte_lpm.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_rcu_qsbr.h>
 
 #include "control.h"
@@ -350,6 +351,15 @@ int dp_setup(const struct vtepd_config *cfg)
     if (n_workers == 0) {
         VLOG(ERR, "no worker lcore: give EAL at least two lcores (e.g. -l 0-1); "
              "the main lcore runs the control thread");
+        return -1;
+    }
+
+    static const struct rte_mbuf_dynfield punt_tsc = {
+        .name = "vtepd_punt_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
+    };
+    g_punt_tsc_off = rte_mbuf_dynfield_register(&punt_tsc);
+    if (g_punt_tsc_off < 0) {
+        VLOG(ERR, "cannot register the mbuf dynamic field for punt timestamps");
         return -1;
     }
 

@@ -2,3 +2,4 @@
 #include "dp.h"
 
 struct dp g_dp;
+int g_punt_tsc_off = -1;

@@ -20,7 +20,9 @@ struct mac_table {
     uint32_t *count;        /* per VNI: all entries */
     uint32_t *limit;        /* per VNI */
     uint64_t *last_seen;    /* per key position: seconds */
+    uint8_t *is_local;      /* per key position: holds a MAC_LOCAL entry */
     uint32_t max_pos;
+    uint32_t age_cursor;    /* next position mac_table_age_step looks at */
 };
 
 /* rte_hash key hash for the 16-byte mac_key: two CRC32-C steps instead of
@@ -79,7 +81,8 @@ struct mac_table *mac_table_create(const char *name, uint32_t size,
     t->limit = rte_zmalloc_socket("mac_limit", nv * sizeof(uint32_t), 0, socket);
     t->last_seen = rte_zmalloc_socket("mac_seen", (size_t)t->max_pos * sizeof(uint64_t),
                                       0, socket);
-    if (!t->learned || !t->count || !t->limit || !t->last_seen)
+    t->is_local = rte_zmalloc_socket("mac_is_local", t->max_pos, 0, socket);
+    if (!t->learned || !t->count || !t->limit || !t->last_seen || !t->is_local)
         goto fail;
     for (uint32_t i = 0; i < nv; i++)
         t->limit[i] = UINT32_MAX;
@@ -98,6 +101,7 @@ void mac_table_free(struct mac_table *t)
     rte_free(t->count);
     rte_free(t->limit);
     rte_free(t->last_seen);
+    rte_free(t->is_local);
     rte_free(t);
 }
 
@@ -170,6 +174,7 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
         if (kind != MAC_LOCAL)
             t->learned[vni_idx]++;
         t->last_seen[pos] = now;
+        t->is_local[pos] = 1;
         return LEARN_MOVED;
     }
     if (t->learned[vni_idx] >= t->limit[vni_idx])
@@ -178,6 +183,7 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
     if (pos < 0)
         return LEARN_FULL;
     t->last_seen[pos] = now;
+    t->is_local[pos] = 1;
     t->learned[vni_idx]++;
     t->count[vni_idx]++;
     return LEARN_NEW;
@@ -202,6 +208,7 @@ int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
     if (pos < 0)
         return -1;
     t->last_seen[pos] = now;
+    t->is_local[pos] = mac_val_kind(val) == MAC_LOCAL;
     if (!existed)
         t->count[vni_idx]++;
     if (was_local && mac_val_kind(val) != MAC_LOCAL)
@@ -219,36 +226,54 @@ int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6])
     if (vni_idx >= t->n_vnis)
         return -1;
     mac_key_set(&k, vni_idx, mac);
-    if (rte_hash_lookup_data(t->h, &k, &data) < 0)
+    int32_t pos = rte_hash_lookup_data(t->h, &k, &data);
+    if (pos < 0)
         return -1;
     if (rte_hash_del_key(t->h, &k) < 0)
         return -1;
+    if ((uint32_t)pos < t->max_pos)
+        t->is_local[pos] = 0;
     if (mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL)
         t->learned[vni_idx]--;
     t->count[vni_idx]--;
     return 0;
 }
 
-uint32_t mac_table_age(struct mac_table *t, uint64_t now, uint64_t age)
+uint32_t mac_table_age_step(struct mac_table *t, uint64_t now, uint64_t age, uint32_t budget)
 {
-    const void *key;
-    void *data;
-    uint32_t it = 0, removed = 0;
-    int32_t pos;
+    uint32_t removed = 0;
 
-    while ((pos = rte_hash_iterate(t->h, &key, &data, &it)) >= 0) {
-        uint64_t v = (uint64_t)(uintptr_t)data;
+    while (budget--) {
+        uint32_t pos = t->age_cursor;
+
+        t->age_cursor = pos + 1 < t->max_pos ? pos + 1 : 0;
+        if (!t->is_local[pos] || now - t->last_seen[pos] <= age)
+            continue;
+        const void *kp;
         struct mac_key k;
-
-        if (mac_val_kind(v) != MAC_LOCAL || (uint32_t)pos >= t->max_pos)
+        if (rte_hash_get_key_with_position(t->h, (int32_t)pos, (void **)&kp) != 0) {
+            t->is_local[pos] = 0;
             continue;
-        if (now - t->last_seen[pos] <= age)
-            continue;
-        memcpy(&k, key, sizeof(k));
-        if (mac_table_del(t, k.vni_idx, k.mac) == 0)
+        }
+        memcpy(&k, kp, sizeof(k));
+        if (mac_val_kind(mac_table_lookup(t, k.vni_idx, k.mac)) == MAC_LOCAL &&
+            mac_table_del(t, k.vni_idx, k.mac) == 0)
             removed++;
+        else
+            t->is_local[pos] = 0;
     }
     return removed;
+}
+
+uint32_t mac_table_age(struct mac_table *t, uint64_t now, uint64_t age)
+{
+    t->age_cursor = 0;
+    return mac_table_age_step(t, now, age, t->max_pos);
+}
+
+uint32_t mac_table_positions(const struct mac_table *t)
+{
+    return t->max_pos;
 }
 
 uint32_t mac_table_learned(const struct mac_table *t, uint32_t vni_idx)

@@ -1,6 +1,7 @@
 /* Underlay port -> checks -> decapsulate -> deliver by inner destination to
  * a local attachment, or flood to the VNI's local attachments only. ARP and
  * BFD for us go to the control thread. */
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_prefetch.h>
 
@@ -11,6 +12,7 @@
 static inline void punt(struct worker *w, struct rte_mbuf *m, uint16_t port)
 {
     m->port = port;     /* dp port index for the control thread */
+    *dp_punt_tsc(m) = rte_rdtsc();  /* arrival time, for BFD timers */
     if (unlikely(rte_ring_sp_enqueue(w->punt_ring, m) != 0)) {
         dp_drop(w, m, DROP_PUNT_RING_FULL);
         return;

@@ -17,8 +17,10 @@ int bfd_manager_init(const struct vtepd_config *cfg);
 /* True when at least one session is configured. */
 bool bfd_manager_active(void);
 
-/* A punted frame (UDP to port 3784 for our address) from dp port `port`. */
-void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port);
+/* A punted frame (UDP to port 3784 for our address) from dp port `port`,
+ * received by the worker at arrival_tsc (rte_rdtsc): the session's timers
+ * see the packet when it arrived, not when the control thread got to it. */
+void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc);
 
 /* Send what is due, expire detection times, end hold-downs. */
 void bfd_manager_poll(void);

@@ -13,6 +13,7 @@
 
 #include <rte_ether.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_ring.h>
 
 #include "counters.h"
@@ -167,6 +168,15 @@ struct dp {
 
 /* The dataplane: one per process. */
 extern struct dp g_dp;
+
+/* Offset of the mbuf dynamic field "vtepd_punt_tsc": the TSC at which a
+ * worker punted the packet to the control thread (registered by dp_setup). */
+extern int g_punt_tsc_off;
+
+static inline uint64_t *dp_punt_tsc(struct rte_mbuf *m)
+{
+    return RTE_MBUF_DYNFIELD(m, g_punt_tsc_off, uint64_t *);
+}
 
 /* Put next hop nh in or out of every ECMP group it belongs to (control
  * thread). Returns the number of buckets that changed member. */

@@ -114,6 +114,12 @@ int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6]);
  * Returns how many were removed. */
 uint32_t mac_table_age(struct mac_table *t, uint64_t now, uint64_t age);
 
+/* The same over the next `budget` key positions only (a cursor wraps
+ * around), so the control thread can age a large table in small slices.
+ * mac_table_positions() slices make a full pass. */
+uint32_t mac_table_age_step(struct mac_table *t, uint64_t now, uint64_t age, uint32_t budget);
+uint32_t mac_table_positions(const struct mac_table *t);
+
 /* Learned (MAC_LOCAL) entries of one VNI, and all entries of one VNI. */
 uint32_t mac_table_learned(const struct mac_table *t, uint32_t vni_idx);
 uint32_t mac_table_count(const struct mac_table *t, uint32_t vni_idx);

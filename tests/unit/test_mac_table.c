@@ -86,6 +86,30 @@ static void test_age(void **state)
     assert_int_equal(mac_table_learned(t, 0), 0);
 }
 
+static void test_age_in_slices(void **state)
+{
+    struct mac_table *t = *state;
+    uint32_t removed = 0, slice = mac_table_positions(t) / 4 + 1;
+    uint8_t m[6];
+
+    for (uint32_t i = 0; i < 100; i++) {
+        mac_of(m, 0x50000 + i);
+        assert_int_equal(mac_table_learn(t, 1, m, 1, i < 50 ? 10 : 500), LEARN_NEW);
+    }
+    /* four slices make a full pass: exactly the 50 old ones go */
+    for (int k = 0; k < 4; k++)
+        removed += mac_table_age_step(t, 700, 300, slice);
+    assert_int_equal(removed, 50);
+    assert_int_equal(mac_table_learned(t, 1), 50);
+    /* a MAC moved to remote is no longer aged */
+    mac_of(m, 0x50000 + 60);
+    assert_int_equal(mac_table_set(t, 1, m, mac_val_remote(MAC_REMOTE, 1), 500), 0);
+    for (int k = 0; k < 4; k++)
+        removed += mac_table_age_step(t, 100000, 300, slice);
+    assert_int_equal(removed, 99);
+    assert_int_equal(mac_val_kind(mac_table_lookup(t, 1, m)), MAC_REMOTE);
+}
+
 static void test_limit(void **state)
 {
     struct mac_table *t = *state;
@@ -218,6 +242,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_learn_refresh_move, setup, teardown),
         cmocka_unit_test_setup_teardown(test_age, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_age_in_slices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static_and_remote, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_and_iterate, setup, teardown),
