@@ -195,23 +195,20 @@ bool bfd_manager_active(void)
     return n_sess > 0;
 }
 
-/* Monotonic ns of a TSC value: anchored to CLOCK_MONOTONIC, re-anchored
- * every second against drift. */
-static uint64_t tsc_to_ns(uint64_t tsc)
+/* Monotonic ns at which a packet stamped with TSC value tsc arrived: how long
+ * ago it was (in TSC ticks, read together with the clock) taken from now.
+ * The interval is short, so an imprecise TSC rate hardly matters. */
+static uint64_t arrival_ns(uint64_t tsc, uint64_t t_now)
 {
-    static uint64_t anchor_tsc, anchor_ns, hz;
-    uint64_t now_tsc = rte_rdtsc(), t = now_ns();
+    static double ns_per_tick;
+    uint64_t now_tsc = rte_rdtsc();
 
-    if (!hz)
-        hz = rte_get_tsc_hz();
-    if (!anchor_tsc || now_tsc - anchor_tsc > hz) {
-        anchor_tsc = now_tsc;
-        anchor_ns = t;
-    }
-    if (tsc >= anchor_tsc)
-        return anchor_ns + (uint64_t)((double)(tsc - anchor_tsc) * 1e9 / (double)hz);
-    uint64_t back = (uint64_t)((double)(anchor_tsc - tsc) * 1e9 / (double)hz);
-    return back < anchor_ns ? anchor_ns - back : 0;
+    if (ns_per_tick == 0)
+        ns_per_tick = 1e9 / (double)rte_get_tsc_hz();
+    if (tsc == 0 || tsc > now_tsc)
+        return t_now;
+    uint64_t ago = (uint64_t)((double)(now_tsc - tsc) * ns_per_tick);
+    return ago < t_now ? t_now - ago : t_now;
 }
 
 void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc)
@@ -220,7 +217,7 @@ void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t 
     struct bfd_ctrl c;
     struct bfd_rx_result res;
     uint64_t t = now_ns();
-    uint64_t at = arrival_tsc ? tsc_to_ns(arrival_tsc) : t;
+    uint64_t at = arrival_ns(arrival_tsc, t);
 
     /* never in the future, never before what the session already saw */
     if (at > t)
