@@ -959,6 +959,8 @@ static int control_key(struct pctx *p, const char *path, const char *key,
     }
     if (!strcmp(key, "feed_stale_s"))
         return get_u32(p, v, path, 1, 86400, &c->feed_stale_s);
+    if (!strcmp(key, "realtime_priority"))
+        return get_u32(p, v, path, 0, 99, &c->realtime_priority);
     return fail(p, v, path, "unhandled key");
 }
 
@@ -968,7 +970,7 @@ static int top_key(struct pctx *p, const char *path, const char *key,
                    yaml_node_t *v, void *arg)
 {
     static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
-                                              "cli_socket", NULL};
+                                              "cli_socket", "realtime_priority", NULL};
     (void)arg;
 
     if (!strcmp(key, "vtep"))

@@ -134,6 +134,7 @@ struct vtepd_config {
     uint16_t feed_tcp_port;     /* 0: no TCP listener; else 127.0.0.1:port */
     uint32_t feed_stale_s;      /* how long a closed feed's paths live, default 120 */
     char cli_socket[CFG_PATH_LEN];
+    uint32_t realtime_priority; /* 0: normal; 1-99: SCHED_FIFO for the control thread */
 };
 
 /* Parse the YAML file at path into *cfg (zeroed first, defaults applied).
