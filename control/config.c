@@ -424,6 +424,9 @@ static int nexthop_key(struct pctx *p, const char *path, const char *key,
     return fail(p, v, path, "unhandled key");
 }
 
+static int hash_list(struct pctx *p, yaml_node_t *v, const char *path,
+                     char fields[][CFG_NAME_LEN], int *n);
+
 static int underlay_key(struct pctx *p, const char *path, const char *key,
                         yaml_node_t *v, void *arg)
 {
@@ -456,26 +459,8 @@ static int underlay_key(struct pctx *p, const char *path, const char *key,
         }
         return 0;
     }
-    if (!strcmp(key, "ecmp_hash")) {
-        len = seq_check(p, v, path, CFG_MAX_HASH_FIELDS);
-        if (len < 0)
-            return -1;
-        if (len == 0)
-            return fail(p, v, path, "needs at least one field");
-        for (int i = 0; i < len; i++) {
-            yaml_node_t *it = seq_item(p, v, i);
-            char field[192];
-
-            snprintf(field, sizeof(field), "%s[%d]", path, i);
-            if (get_str(p, it, field, c->hash_fields[i], CFG_NAME_LEN))
-                return -1;
-            if (flow_hash_field_from_name(c->hash_fields[i]) < 0)
-                return fail(p, it, field, "unknown hash field '%s' (known: %s)",
-                            c->hash_fields[i], flow_hash_field_names());
-            c->n_hash_fields = i + 1;
-        }
-        return 0;
-    }
+    if (!strcmp(key, "ecmp_hash"))
+        return hash_list(p, v, path, c->hash_fields, &c->n_hash_fields);
     if (!strcmp(key, "groups") || !strcmp(key, "routes"))
         return 0;   /* after nexthops: see parse_underlay */
     return fail(p, v, path, "unhandled key");
