@@ -433,11 +433,10 @@ static int underlay_key(struct pctx *p, const char *path, const char *key,
     static const char *const nh_allowed[] = {"name", "port", "ip", "mac", NULL};
     static const char *const nh_required[] = {"port", "ip", "mac", NULL};
     struct vtepd_config *c = p->cfg;
-    int len;
     (void)arg;
 
     if (!strcmp(key, "nexthops")) {
-        len = seq_check(p, v, path, CFG_MAX_NEXTHOPS);
+        int len = seq_check(p, v, path, CFG_MAX_NEXTHOPS);
         if (len < 0)
             return -1;
         for (int i = 0; i < len; i++) {
@@ -582,7 +581,6 @@ static int parse_underlay(struct pctx *p, yaml_node_t *n, const char *path)
     static const char *const r_required[] = {"prefix", "group", NULL};
     struct vtepd_config *c = p->cfg;
     yaml_node_t *v;
-    int len;
 
     if (walk_map(p, n, path, allowed, underlay_key, NULL))
         return -1;
@@ -599,7 +597,8 @@ static int parse_underlay(struct pctx *p, yaml_node_t *n, const char *path)
     if ((v = map_get(p, n, "groups"))) {
         char gp[64];
         snprintf(gp, sizeof(gp), "%s.groups", path);
-        if ((len = seq_check(p, v, gp, CFG_MAX_GROUPS - 1)) < 0)
+        int len = seq_check(p, v, gp, CFG_MAX_GROUPS - 1);
+        if (len < 0)
             return -1;
         for (int i = 0; i < len; i++) {
             yaml_node_t *it = seq_item(p, v, i);
@@ -620,7 +619,8 @@ static int parse_underlay(struct pctx *p, yaml_node_t *n, const char *path)
     if ((v = map_get(p, n, "routes"))) {
         char rp[64];
         snprintf(rp, sizeof(rp), "%s.routes", path);
-        if ((len = seq_check(p, v, rp, CFG_MAX_ROUTES)) < 0)
+        int len = seq_check(p, v, rp, CFG_MAX_ROUTES);
+        if (len < 0)
             return -1;
         for (int i = 0; i < len; i++) {
             yaml_node_t *it = seq_item(p, v, i);

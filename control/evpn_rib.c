@@ -1296,7 +1296,7 @@ void rib_feed_stale(struct evpn_rib *r, const char *feed, uint64_t now)
         for (struct hnode *e = r->sources.b[i]; e; e = e->next) {
             struct source *s = (struct source *)e;
 
-            if (memcmp(s->id.feed, name, RIB_FEED_NAME_LEN))
+            if (memcmp(s->id.feed, name, RIB_FEED_NAME_LEN) != 0)
                 continue;
             for (struct link *l = s->paths.next; l != &s->paths; l = l->next) {
                 struct path *p = CONTAINER(l, struct path, by_src);

@@ -202,8 +202,9 @@ static int feed_message(struct feed *f, const uint8_t *p, size_t len)
     case BMP_MSG_INITIATION:
         if (m->info.sys_name.data && m->info.sys_name.len) {
             char name[RIB_FEED_NAME_LEN];
-            size_t n = m->info.sys_name.len < sizeof(name) - 1 ? m->info.sys_name.len
-                                                              : sizeof(name) - 1;
+            size_t n = m->info.sys_name.len;
+            if (n > sizeof(name) - 1)
+                n = sizeof(name) - 1;
             for (size_t i = 0; i < n; i++) {
                 char c = (char)m->info.sys_name.data[i];
                 name[i] = (c > 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '_';
@@ -301,7 +302,7 @@ static void on_feed(int fd, uint32_t events, void *arg)
     (void)events;
 }
 
-static void on_accept(int lfd, uint32_t events, void *arg)
+static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppress constParameter */
 {
     int is_tcp = arg != NULL;
     (void)events;
@@ -365,11 +366,10 @@ static void on_accept(int lfd, uint32_t events, void *arg)
 int feed_server_start(struct evpn_rib *r, const char *path, uint16_t tcp_port,
                       uint64_t stale_s)
 {
-    char err[256];
-
     rib = r;
     stale_timeout = stale_s;
     if (path && path[0]) {
+        char err[256];
         unix_fd = unix_listen(path, 0660, err, sizeof(err));
         if (unix_fd < 0) {
             VLOG(ERR, "feed socket: %s", err);
