@@ -1,11 +1,22 @@
-/* BFD sessions to the underlay next hops, run by the control thread.
+/* BFD sessions to the underlay next hops, run by a thread of their own.
  *
- * Packets come in through the workers' punt rings and leave through the
- * control TX ring; timers are driven by the control loop, which sleeps no
- * longer than the next session deadline. A session going Down takes its
- * next hop out of the ECMP group at once; Up puts it back, after an
- * optional hold-down. */
+ * The control thread serves sockets, the RIB and reloads, any of which can
+ * take milliseconds; a BFD session at 10 ms x 3 cannot wait for that. So
+ * the sessions live on the "vtepd-bfd" thread, which sleeps until the next
+ * transmission or detection deadline (at most BFD_NAP_US), drains the
+ * workers' BFD rings, and sends through the control TX ring (multi-producer:
+ * the control thread sends ARP replies through it too). A session going
+ * Down takes its next hop out of every ECMP group at once, from this
+ * thread: the BFD thread is the ECMP buckets' one writer. Up puts it back,
+ * after an optional hold-down.
+ *
+ * bfd_lock guards the sessions and the ECMP groups between this thread and
+ * the control thread (CLI dumps, reload); each side holds it for
+ * microseconds. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -35,10 +46,18 @@ struct bfd_mgr_sess {
     uint64_t last_down_ns;
 };
 
+#define BFD_NAP_US 1000         /* longest sleep: punted packets wait at most this */
+
 static struct bfd_mgr_sess sess[CFG_MAX_NEXTHOPS];
 static int n_sess;
 static struct bfd_udp_counters udp_cnt;
 static uint64_t rx_no_session, rx_decode_drop;
+static uint64_t wakeups, wake_late_max_ns;
+static pthread_mutex_t bfd_lock;
+static pthread_t bfd_thread;
+static bool thread_started;
+static volatile int thread_stop;
+static uint32_t rt_priority;
 
 static uint64_t now_ns(void)
 {
@@ -117,7 +136,7 @@ static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
         return;
     }
     mb->port = m->port;
-    if (rte_ring_sp_enqueue(g_dp.workers[0]->ctrl_tx_ring, mb) != 0) {
+    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), mb) != 0) {
         rte_pktmbuf_free(mb);
         m->tx_ring_full++;
         return;
@@ -154,6 +173,13 @@ int bfd_manager_init(const struct vtepd_config *cfg)
 {
     uint64_t t = now_ns();
     uint32_t disc_base;
+    pthread_mutexattr_t ma;
+
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+    pthread_mutex_init(&bfd_lock, &ma);
+    pthread_mutexattr_destroy(&ma);
+    rt_priority = cfg->realtime_priority;
 
     if (getrandom(&disc_base, sizeof(disc_base), 0) != sizeof(disc_base))
         disc_base = (uint32_t)t;
@@ -211,7 +237,7 @@ static uint64_t arrival_ns(uint64_t tsc, uint64_t t_now)
     return ago < t_now ? t_now - ago : t_now;
 }
 
-void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc)
+static void bfd_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc)
 {
     struct bfd_udp_rx u;
     struct bfd_ctrl c;
@@ -243,17 +269,31 @@ void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t 
     rx_no_session++;
 }
 
-void bfd_manager_poll(void)
+/* BFD frames the workers punted: m->port is the dp port, the arrival TSC
+ * is in the punt dynamic field. */
+static void drain_rx(void)
 {
-    uint64_t t = now_ns();
+    struct rte_mbuf *m[32];
 
-    for (int i = 0; i < n_sess; i++)
-        service(&sess[i], t);
+    for (unsigned i = 0; i < g_dp.n_workers; i++) {
+        unsigned n;
+        while ((n = rte_ring_sc_dequeue_burst(g_dp.workers[i]->bfd_ring, (void **)m, 32,
+                                              NULL)) > 0)
+            for (unsigned k = 0; k < n; k++) {
+                if (m[k]->nb_segs == 1)
+                    bfd_rx(rte_pktmbuf_mtod(m[k], const uint8_t *),
+                           rte_pktmbuf_data_len(m[k]), m[k]->port, *dp_punt_tsc(m[k]));
+                else
+                    udp_cnt.drop[BFD_DROP_FRAME_SHORT]++;
+                rte_pktmbuf_free(m[k]);
+            }
+    }
 }
 
-int64_t bfd_manager_next_us(void)
+/* Nanoseconds until the next session deadline (0: now), or BFD_NAP_US. */
+static uint64_t next_wait_ns(uint64_t t)
 {
-    uint64_t t = now_ns(), next = UINT64_MAX;
+    uint64_t next = t + BFD_NAP_US * 1000ull;
 
     for (int i = 0; i < n_sess; i++) {
         uint64_t d = bfd_session_next_deadline(&sess[i].s);
@@ -265,13 +305,86 @@ int64_t bfd_manager_next_us(void)
                 next = h;
         }
     }
-    if (next == UINT64_MAX)
-        return -1;
-    return next <= t ? 0 : (int64_t)((next - t) / 1000);
+    return next <= t ? 0 : next - t;
+}
+
+static void *bfd_main(void *arg)
+{
+    uint64_t wake_at = now_ns();
+    (void)arg;
+
+    pthread_setname_np(pthread_self(), "vtepd-bfd");
+    if (rt_priority) {
+        /* the thread sleeps between deadlines: FIFO starves no one */
+        struct sched_param sp = {.sched_priority = (int)rt_priority};
+        int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
+        if (e != 0)
+            VLOG(WARNING, "control.realtime_priority %u: %s", rt_priority, strerror(e));
+        else
+            VLOG(INFO, "BFD thread at SCHED_FIFO priority %u", rt_priority);
+    }
+    while (!__atomic_load_n(&thread_stop, __ATOMIC_ACQUIRE)) {
+        uint64_t t = now_ns(), wait;
+        struct timespec ts;
+
+        if (t > wake_at && t - wake_at > wake_late_max_ns)
+            wake_late_max_ns = t - wake_at;
+        pthread_mutex_lock(&bfd_lock);
+        wakeups++;
+        drain_rx();
+        t = now_ns();
+        for (int i = 0; i < n_sess; i++)
+            service(&sess[i], t);
+        wait = next_wait_ns(now_ns());
+        pthread_mutex_unlock(&bfd_lock);
+        if (wait == 0)
+            continue;
+        wake_at = now_ns() + wait;
+        ts.tv_sec = (time_t)(wake_at / 1000000000ull);
+        ts.tv_nsec = (long)(wake_at % 1000000000ull);
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
+            ;
+    }
+    return NULL;
+}
+
+int bfd_manager_start(void)
+{
+    int e;
+
+    thread_stop = 0;
+    e = pthread_create(&bfd_thread, NULL, bfd_main, NULL);
+    if (e != 0) {
+        VLOG(ERR, "cannot start the BFD thread: %s", strerror(e));
+        return -e;
+    }
+    thread_started = true;
+    return 0;
+}
+
+void bfd_manager_stop(void)
+{
+    if (!thread_started)
+        return;
+    __atomic_store_n(&thread_stop, 1, __ATOMIC_RELEASE);
+    pthread_join(bfd_thread, NULL);
+    thread_started = false;
+    drain_rx();
+}
+
+void bfd_manager_lock(void)
+{
+    pthread_mutex_lock(&bfd_lock);
+}
+
+void bfd_manager_unlock(void)
+{
+    pthread_mutex_unlock(&bfd_lock);
 }
 
 void bfd_manager_dump_json(FILE *out)
 {
+    pthread_mutex_lock(&bfd_lock);
     fprintf(out, "{\"sessions\": [");
     for (int i = 0; i < n_sess; i++) {
         const struct bfd_mgr_sess *m = &sess[i];
@@ -313,8 +426,12 @@ void bfd_manager_dump_json(FILE *out)
             }
         fprintf(out, "}}");
     }
-    fprintf(out, "],\n \"rx_no_session\": %llu, \"rx_bad_packet\": %llu, \"rx_frames_ok\": %llu, "
-            "\"rx_frame_drops\": {", (unsigned long long)rx_no_session,
+    fprintf(out, "],\n \"thread\": {\"running\": %s, \"realtime_priority\": %u, "
+            "\"wakeups\": %llu, \"wake_late_max_us\": %.1f},\n"
+            " \"rx_no_session\": %llu, \"rx_bad_packet\": %llu, \"rx_frames_ok\": %llu, "
+            "\"rx_frame_drops\": {", thread_started ? "true" : "false", rt_priority,
+            (unsigned long long)wakeups, (double)wake_late_max_ns / 1000.0,
+            (unsigned long long)rx_no_session,
             (unsigned long long)rx_decode_drop, (unsigned long long)udp_cnt.rx_ok);
     int first = 1;
     for (int r = 1; r < BFD_DROP_NUM; r++)
@@ -324,4 +441,5 @@ void bfd_manager_dump_json(FILE *out)
             first = 0;
         }
     fprintf(out, "}}\n");
+    pthread_mutex_unlock(&bfd_lock);
 }

@@ -5,10 +5,14 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "flow_hash.h"
@@ -946,6 +950,40 @@ static int control_key(struct pctx *p, const char *path, const char *key,
         return get_u32(p, v, path, 1, 86400, &c->feed_stale_s);
     if (!strcmp(key, "realtime_priority"))
         return get_u32(p, v, path, 0, 99, &c->realtime_priority);
+    if (!strcmp(key, "feed_init_timeout_s"))
+        return get_u32(p, v, path, 0, 3600, &c->feed_init_timeout_s);
+    if (!strcmp(key, "feed_idle_timeout_s"))
+        return get_u32(p, v, path, 0, 86400 * 7, &c->feed_idle_timeout_s);
+    if (!strcmp(key, "feed_allowed_users")) {
+        int len = seq_check(p, v, path, CFG_MAX_FEED_USERS);
+        if (len < 0)
+            return -1;
+        if (len == 0)
+            return fail(p, v, path, "needs at least one user (root is the usual one)");
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            char field[192];
+            const char *s;
+            char *end;
+            unsigned long u;
+
+            snprintf(field, sizeof(field), "%s[%d]", path, i);
+            if (!(s = scalar(p, it, field)))
+                return -1;
+            errno = 0;
+            u = strtoul(s, &end, 10);
+            if (*s >= '0' && *s <= '9' && *end == '\0' && !errno && u < 0xffffffffu) {
+                c->feed_users[i] = (uid_t)u;
+            } else {
+                const struct passwd *pw = getpwnam(s);
+                if (!pw)
+                    return fail(p, it, field, "unknown user '%s'", s);
+                c->feed_users[i] = pw->pw_uid;
+            }
+            c->n_feed_users = i + 1;
+        }
+        return 0;
+    }
     return fail(p, v, path, "unhandled key");
 }
 
@@ -955,7 +993,9 @@ static int top_key(struct pctx *p, const char *path, const char *key,
                    yaml_node_t *v, void *arg)
 {
     static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
-                                              "cli_socket", "realtime_priority", NULL};
+                                              "feed_allowed_users", "feed_init_timeout_s",
+                                              "feed_idle_timeout_s", "cli_socket",
+                                              "realtime_priority", NULL};
     (void)arg;
 
     if (!strcmp(key, "vtep"))
@@ -1026,6 +1066,61 @@ static void set_defaults(struct vtepd_config *c)
     c->mac_limit = 8192;
     c->mac_table_size = 262144;
     c->feed_stale_s = 120;
+    c->feed_init_timeout_s = 10;
+}
+
+/* Walk the event stream once before building the document: depth, node
+ * count and aliases are checked as they come, so a hostile file is refused
+ * after reading only as far as its first excess (libyaml's loader is
+ * quadratic in the nesting depth). Returns 0, or -1 with err set. */
+static int prescan(const char *name, const char *buf, size_t len, char *err, size_t errlen)
+{
+    yaml_parser_t ps;
+    yaml_event_t ev;
+    unsigned depth = 0, nodes = 0;
+    int rc = 0;
+
+    if (!yaml_parser_initialize(&ps)) {
+        snprintf(err, errlen, "%s: cannot initialise YAML parser", name);
+        return -1;
+    }
+    yaml_parser_set_input_string(&ps, (const unsigned char *)buf, len);
+    for (;;) {
+        if (!yaml_parser_parse(&ps, &ev)) {
+            snprintf(err, errlen, "%s:%zu:%zu: (syntax): %s%s%s", name,
+                     ps.problem_mark.line + 1, ps.problem_mark.column + 1,
+                     ps.problem ? ps.problem : "YAML syntax error",
+                     ps.context ? " " : "", ps.context ? ps.context : "");
+            rc = -1;
+            break;
+        }
+        yaml_event_type_t t = ev.type;
+        size_t line = ev.start_mark.line + 1, col = ev.start_mark.column + 1;
+
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (++depth > CFG_MAX_DEPTH) {
+                snprintf(err, errlen, "%s:%zu:%zu: (structure): nested deeper than %u levels",
+                         name, line, col, CFG_MAX_DEPTH);
+                rc = -1;
+            }
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            depth--;
+        } else if (t == YAML_ALIAS_EVENT) {
+            snprintf(err, errlen, "%s:%zu:%zu: (structure): aliases (*name) are not supported",
+                     name, line, col);
+            rc = -1;
+        }
+        if (rc == 0 && t != YAML_STREAM_END_EVENT && ++nodes > CFG_MAX_NODES) {
+            snprintf(err, errlen, "%s:%zu:%zu: (structure): more than %u YAML nodes", name,
+                     line, col, CFG_MAX_NODES);
+            rc = -1;
+        }
+        yaml_event_delete(&ev);
+        if (rc != 0 || t == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&ps);
+    return rc;
 }
 
 int config_load_buffer(const char *name, const char *buf, size_t len,
@@ -1043,6 +1138,16 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
     if (errlen)
         err[0] = '\0';
 
+    if (len > CFG_MAX_FILE_BYTES) {
+        snprintf(err, errlen, "%s: larger than %u bytes", name, CFG_MAX_FILE_BYTES);
+        return -1;
+    }
+    if (memchr(buf, '\0', len)) {
+        snprintf(err, errlen, "%s: contains a NUL byte (not a text file)", name);
+        return -1;
+    }
+    if (prescan(name, buf, len, err, errlen) != 0)
+        return -1;
     if (!yaml_parser_initialize(&parser)) {
         snprintf(err, errlen, "%s: cannot initialise YAML parser", name);
         return -1;
@@ -1068,6 +1173,12 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
         for (int i = 0; i < cfg->n_vnis; i++)
             if (cfg->vnis[i].mac_limit == 0)
                 cfg->vnis[i].mac_limit = cfg->mac_limit;
+        if (cfg->n_feed_users == 0) {
+            const struct passwd *pw = getpwnam("frr");
+            cfg->feed_users[cfg->n_feed_users++] = 0;
+            if (pw && pw->pw_uid != 0)
+                cfg->feed_users[cfg->n_feed_users++] = pw->pw_uid;
+        }
     }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
@@ -1078,41 +1189,44 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
 
 int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "rb");
+    struct stat st;
     char *buf;
-    long sz;
-    int rc;
+    ssize_t got;
+    size_t sz;
+    int fd, rc;
 
     memset(cfg, 0, sizeof(*cfg));
-    if (!f) {
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
         snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
         return -1;
     }
-    if (fseek(f, 0, SEEK_END) != 0 || (sz = ftell(f)) < 0 || fseek(f, 0, SEEK_SET) != 0) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        fclose(f);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a regular file", path);
+        close(fd);
         return -1;
     }
-    if (sz > (16L << 20)) {
-        snprintf(err, errlen, "%s: file larger than 16 MiB", path);
-        fclose(f);
+    if (st.st_size > (off_t)CFG_MAX_FILE_BYTES) {
+        snprintf(err, errlen, "%s: larger than %u bytes", path, CFG_MAX_FILE_BYTES);
+        close(fd);
         return -1;
     }
-    buf = malloc((size_t)sz + 1);
+    sz = (size_t)st.st_size;
+    buf = malloc(sz + 1);
     if (!buf) {
-        fclose(f);
+        close(fd);
         snprintf(err, errlen, "%s: out of memory", path);
         return -1;
     }
-    if (fread(buf, 1, (size_t)sz, f) != (size_t)sz) {
+    got = read(fd, buf, sz);
+    close(fd);
+    if (got < 0 || (size_t)got != sz) {
         snprintf(err, errlen, "%s: short read", path);
         free(buf);
-        fclose(f);
         return -1;
     }
-    fclose(f);
     buf[sz] = '\0';
-    rc = config_load_buffer(path, buf, (size_t)sz, cfg, err, errlen);
+    rc = config_load_buffer(path, buf, sz, cfg, err, errlen);
     free(buf);
     return rc;
 }

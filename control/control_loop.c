@@ -1,6 +1,9 @@
 /* The control thread's loop: MAC learning from the workers' rings, punted
- * packets (ARP), MAC aging, exit on idle / duration / signal. */
+ * packets (ARP), MAC aging, sockets (CLI, EVPN feeds, signals), deferred
+ * RCU frees, reloads, and exit on idle / duration / signal. Every step is
+ * bounded: nothing here waits on a client, a feed or the workers. */
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,10 +23,12 @@
 #include "dp.h"
 #include "log.h"
 #include "mac_table.h"
+#include "rcu_free.h"
+#include "sd_notify.h"
+#include "signals.h"
 
 struct control_stats g_ctl;
 struct evpn_rib *g_rib;
-volatile sig_atomic_t g_stop_requested;
 
 static double start_s;
 
@@ -157,11 +162,6 @@ static void handle_punt(struct rte_mbuf *m)
     uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
     int rc;
 
-    if (p && m->nb_segs == 1 && rte_pktmbuf_data_len(m) >= 14 && d[12] == 0x08 && d[13] == 0x00) {
-        bfd_manager_rx(d, rte_pktmbuf_data_len(m), port, *dp_punt_tsc(m));  /* UDP 3784 to us */
-        rte_pktmbuf_free(m);
-        return;
-    }
     if (!p || m->nb_segs != 1 || rte_pktmbuf_data_len(m) < 14 ||
         !(d[12] == 0x08 && d[13] == 0x06)) {
         g_ctl.punt_other++;
@@ -187,7 +187,7 @@ static void handle_punt(struct rte_mbuf *m)
     }
     memset(rte_pktmbuf_mtod_offset(m, uint8_t *, 42), 0, 18);
     m->port = port;
-    if (rte_ring_sp_enqueue(g_dp.workers[0]->ctrl_tx_ring, m) != 0) {
+    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
         g_ctl.ctrl_tx_full++;
         rte_pktmbuf_free(m);
         return;
@@ -223,10 +223,26 @@ static uint64_t rx_total(void)
     return t;
 }
 
+static void log_summary(void)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+
+    if (!f)
+        return;
+    stats_summary(f);
+    fclose(f);
+    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+        VLOG(NOTICE, "summary: %s", line);
+    free(buf);
+}
+
 void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
 {
     uint64_t start = now_ms(), last_change = start, last_age = start;
-    uint64_t last_rx = 0, last_feed_poll = start;
+    uint64_t last_rx = 0, last_feed_poll = start, last_watchdog = start;
+    uint64_t watchdog_ms = sd_watchdog_usec() / 2000;
 
     while (!g_stop_requested) {
         uint64_t t = now_ms();
@@ -237,7 +253,7 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
             last_rx = rx;
             last_change = t;
         }
-        int pending_ctrl = rte_ring_count(g_dp.workers[0]->ctrl_tx_ring) != 0;
+        int pending_ctrl = rte_ring_count(dp_ctrl_tx_ring()) != 0;
         if (o->exit_on_idle_ms && !pending_ctrl && t - last_change >= o->exit_on_idle_ms) {
             VLOG(INFO, "no packet for %llu ms: stopping",
                  (unsigned long long)o->exit_on_idle_ms);
@@ -248,7 +264,7 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
             break;
         }
         /* age 1/100 of the table every 10 ms: a full pass a second, and
-         * never a long stall of this thread (BFD timers) */
+         * never a long stall of this thread */
         if (cfg->mac_age_s && t - last_age >= 10) {
             last_age = t;
             g_ctl.aged += mac_table_age_step(g_dp.macs, now_s(), cfg->mac_age_s,
@@ -258,20 +274,30 @@ void control_run(const struct vtepd_config *cfg, const struct run_opts *o)
             last_feed_poll = t;
             feed_server_poll();
         }
-        /* BFD timers, then sockets (CLI, feeds) with a nap no longer than
-         * 200 us or the next BFD deadline when there was nothing to do */
-        int64_t nap = work ? 0 : 200;
-        if (bfd_manager_active()) {
-            bfd_manager_poll();
-            int64_t next = bfd_manager_next_us();
-            if (next >= 0 && next < nap)
-                nap = next;
+        cli_server_poll();
+        rcu_free_poll();
+        if (g_summary_requested) {
+            g_summary_requested = 0;
+            log_summary();
         }
-        ev_run_once(nap);
+        if (watchdog_ms && t - last_watchdog >= watchdog_ms) {
+            last_watchdog = t;
+            sd_notify_send("WATCHDOG=1");
+        }
+        /* sockets (CLI, feeds, signals); no nap while there is work left */
+        bool backlog = g_rib && feed_server_backlog();
+        ev_run_once(work || backlog ? 0 : 500);
+        if (g_rib && feed_server_backlog())
+            feed_server_resume();
     }
+}
+
+void control_stop_workers(void)
+{
     __atomic_store_n(&g_dp.stop, 1, __ATOMIC_RELEASE);
     rte_eal_mp_wait_lcore();
     /* what the workers handed over before they stopped */
     drain_learn();
     drain_punt();
+    rcu_free_shutdown();
 }

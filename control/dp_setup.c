@@ -303,16 +303,20 @@ static int setup_workers(void)
         snprintf(name, sizeof(name), "punt%u", n);
         w->punt_ring = rte_ring_create(name, PUNT_RING_SIZE, (int)rte_lcore_to_socket_id(lcore),
                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
-        if (n == 0) {
+        snprintf(name, sizeof(name), "bfd%u", n);
+        w->bfd_ring = rte_ring_create(name, PUNT_RING_SIZE, (int)rte_lcore_to_socket_id(lcore),
+                                      RING_F_SP_ENQ | RING_F_SC_DEQ);
+        if (n == DP_CTRL_TX_WORKER) {
+            /* producers: the control thread and the BFD thread */
             w->ctrl_tx_ring = rte_ring_create("ctrl_tx", CTRL_TX_RING_SIZE,
                                               (int)rte_lcore_to_socket_id(lcore),
-                                              RING_F_SP_ENQ | RING_F_SC_DEQ);
+                                              RING_F_SC_DEQ);
             if (!w->ctrl_tx_ring)
                 return -1;
         }
         w->st.vni = rte_zmalloc("vni_stats", sizeof(struct vni_stats) *
                                 (g_dp.n_vnis ? g_dp.n_vnis : 1), RTE_CACHE_LINE_SIZE);
-        if (!w->learn_ring || !w->punt_ring || !w->st.vni) {
+        if (!w->learn_ring || !w->punt_ring || !w->bfd_ring || !w->st.vni) {
             VLOG(ERR, "worker %u: cannot allocate rings", n);
             return -1;
         }
@@ -366,7 +370,7 @@ int dp_setup(const struct vtepd_config *cfg)
     /* enough buffers for every RX ring, every TX ring, the rings to and
      * from the control thread and the per-lcore caches */
     n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
-              n_workers * (PUNT_RING_SIZE + DP_MAX_PORTS * DP_TXBUF + 512) +
+              n_workers * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * DP_TXBUF + 512) +
               CTRL_TX_RING_SIZE + 4096;
     /* the largest frame the configuration allows must fit in one mbuf: the
      * underlay checks read a frame's lengths from its first segment only */
@@ -435,6 +439,7 @@ void dp_teardown(void)
 {
     for (unsigned i = 0; i < g_dp.n_workers; i++) {
         drain_ring(g_dp.workers[i]->punt_ring);
+        drain_ring(g_dp.workers[i]->bfd_ring);
         drain_ring(g_dp.workers[i]->ctrl_tx_ring);
     }
     for (uint16_t p = 0; p < g_dp.n_ports; p++) {

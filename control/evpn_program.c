@@ -10,6 +10,7 @@
 #include "evpn_program.h"
 #include "log.h"
 #include "mac_table.h"
+#include "rcu_free.h"
 #include "vni_map.h"
 
 struct evpn_program_stats g_evpn_prog;
@@ -95,11 +96,14 @@ static void flood_changed(void *ctx, uint32_t vni, const uint32_t *vteps, uint32
     qsort(nf->vtep, m, sizeof(uint32_t), cmp_u32);
     nf->n = m;
     old = g_dp.vnis[vi].flood;
+    if (old && old->n == m && !memcmp(old->vtep, nf->vtep, m * sizeof(uint32_t))) {
+        rte_free(nf);
+        return;
+    }
     __atomic_store_n(&g_dp.vnis[vi].flood, nf, __ATOMIC_RELEASE);
-    /* every worker has finished with the old list once each has reported a
-     * quiescent state since the store */
-    rte_rcu_qsbr_synchronize(g_dp.qsv, RTE_QSBR_THRID_INVALID);
-    rte_free(old);
+    /* freed once every worker has reported a quiescent state since the
+     * store; the control thread does not wait for it */
+    rcu_free_later(rte_free, old);
     g_evpn_prog.flood_swaps++;
 }
 

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,18 @@
 #include "evpn_rib.h"
 #include "feed_server.h"
 #include "log.h"
+#include "peer_cred.h"
 #include "unix_listen.h"
 
 #define FEED_MAX 32
 #define FEED_BUF (2u << 20)     /* two maximal BMP messages */
 #define FEED_MAX_PEERS 64
+/* CPU time one feed may take per turn of the control loop, and all feeds
+ * together when catching up on a backlog: a feed that streams faster than
+ * the RIB absorbs is served in slices, the rest waits in its socket (TCP
+ * backpressure), and the loop keeps learning MACs and answering the CLI. */
+#define FEED_SLICE_NS 1000000ull
+#define FEED_TURN_NS 2000000ull
 
 struct feed_peer {
     struct rib_source src;
@@ -35,7 +43,10 @@ struct feed_peer {
 
 struct feed {
     bool used;
+    bool initiated;             /* BMP Initiation received */
+    bool backlog;               /* complete messages or socket data left over */
     int fd;
+    uid_t uid;
     unsigned id;
     char name[RIB_FEED_NAME_LEN];
     bool named;                 /* name from the BMP Initiation sysName */
@@ -45,6 +56,9 @@ struct feed {
     struct bmp_parser ps;
     struct bmp_msg *msg;
     uint64_t connected_at;
+    uint64_t last_rx_s;
+    uint64_t bytes;
+    uint64_t slices_exhausted;  /* turns that ended with work left */
     uint64_t errors;
     uint64_t skipped_not_pre_policy;    /* post-policy, Loc-RIB, Adj-RIB-Out */
     char last_error[BMP_REASON_LEN];
@@ -57,9 +71,12 @@ static struct evpn_rib *rib;
 static int unix_fd = -1, tcp_fd = -1;
 static char unix_path[256];
 static unsigned next_id = 1;
-static uint64_t stale_timeout = 120;
+static struct feed_server_opts opt;
+static unsigned rr_next;        /* round-robin start for backlog turns */
 static struct {
     uint64_t accepted, closed, refused, fatal, bytes;
+    uint64_t refused_uid, refused_full, refused_cred, evicted;
+    uint64_t init_timeouts, idle_timeouts, slices_exhausted;
 } fs;
 
 static uint64_t now_s(void)
@@ -67,6 +84,13 @@ static uint64_t now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static struct feed_peer *peer_of(struct feed *f, const struct bmp_peer_hdr *h, bool create)
@@ -143,8 +167,8 @@ static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
         uint32_t n = rib_end_of_rib(rib, &src);
         if (p)
             p->eor++;
-        VLOG(INFO, "feed %s: End-of-RIB from peer %s, %u stale path(s) removed", f->name,
-             m->peer.addr_str, n);
+        VLOG_RL(INFO, "feed %s: End-of-RIB from peer %s, %u stale path(s) removed", f->name,
+                m->peer.addr_str, n);
         return;
     }
     if (u->evpn_unreach.data) {
@@ -173,8 +197,8 @@ static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
 
 static void feed_close(struct feed *f, const char *why)
 {
-    VLOG(INFO, "feed %s (%s): closed: %s; its paths are stale for up to %llu s",
-         f->name, f->origin, why, (unsigned long long)stale_timeout);
+    VLOG_RL(INFO, "feed %s (%s): closed: %s; its paths are stale for up to %llu s",
+            f->name, f->origin, why, (unsigned long long)opt.stale_s);
     rib_feed_stale(rib, f->name, now_s());
     ev_del(f->fd);
     close(f->fd);
@@ -195,7 +219,7 @@ static int feed_message(struct feed *f, const uint8_t *p, size_t len)
     if (res == BMP_MSG_ERROR) {
         f->errors++;
         snprintf(f->last_error, sizeof(f->last_error), "%s", m->reason);
-        VLOG(WARNING, "feed %s: malformed message skipped: %s", f->name, m->reason);
+        VLOG_RL(WARNING, "feed %s: malformed message skipped: %s", f->name, m->reason);
         return 0;
     }
     switch (m->type) {
@@ -213,8 +237,8 @@ static int feed_message(struct feed *f, const uint8_t *p, size_t len)
             for (int i = 0; i < FEED_MAX; i++)
                 if (feeds[i].used && &feeds[i] != f && feeds[i].named &&
                     !strcmp(feeds[i].name, name)) {
-                    VLOG(WARNING, "feed %s: a second session with this name; "
-                         "keeping it apart as %s-%u", name, name, f->id);
+                    VLOG_RL(WARNING, "feed %s: a second session with this name; "
+                            "keeping it apart as %s-%u", name, name, f->id);
                     snprintf(name + (n > 40 ? 40 : n), sizeof(name) - (n > 40 ? 40 : n),
                              "-%u", f->id);
                     break;
@@ -222,7 +246,8 @@ static int feed_message(struct feed *f, const uint8_t *p, size_t len)
             snprintf(f->name, sizeof(f->name), "%s", name);
             f->named = true;
         }
-        VLOG(INFO, "feed %s (%s): initiation", f->name, f->origin);
+        f->initiated = true;
+        VLOG_RL(INFO, "feed %s (%s): initiation", f->name, f->origin);
         break;
     case BMP_MSG_PEER_UP: {
         struct feed_peer *pp = peer_of(f, &m->peer, true);
@@ -231,7 +256,7 @@ static int feed_message(struct feed *f, const uint8_t *p, size_t len)
             pp->as = m->peer.as;
             pp->bgp_id = m->peer.bgp_id;
         }
-        VLOG(INFO, "feed %s: peer %s AS %u up", f->name, m->peer.addr_str, m->peer.as);
+        VLOG_RL(INFO, "feed %s: peer %s AS %u up", f->name, m->peer.addr_str, m->peer.as);
         break;
     }
     case BMP_MSG_PEER_DOWN: {
@@ -241,8 +266,8 @@ static int feed_message(struct feed *f, const uint8_t *p, size_t len)
         uint32_t n = rib_peer_down(rib, &src);
         if (pp)
             pp->up = false;
-        VLOG(INFO, "feed %s: peer %s down (reason %u): %u path(s) removed", f->name,
-             m->peer.addr_str, m->peer_down.reason, n);
+        VLOG_RL(INFO, "feed %s: peer %s down (reason %u): %u path(s) removed", f->name,
+                m->peer.addr_str, m->peer_down.reason, n);
         break;
     }
     case BMP_MSG_ROUTE_MONITORING:
@@ -256,32 +281,16 @@ static int feed_message(struct feed *f, const uint8_t *p, size_t len)
     return 0;
 }
 
-static void on_feed(int fd, uint32_t events, void *arg)
+/* Parse what is buffered and read more, until the socket is drained or the
+ * slice ends (then f->backlog says there is more to do). Returns false when
+ * the feed was closed. */
+static bool feed_service(struct feed *f, uint64_t deadline_ns)
 {
-    struct feed *f = arg;
-    (void)fd;
-
     for (;;) {
         size_t room;
-        uint8_t *space = bmp_stream_space(&f->st, &room);
+        uint8_t *space;
         ssize_t r;
 
-        if (room == 0) {
-            fs.fatal++;
-            feed_close(f, f->st.reason[0] ? f->st.reason : "receive buffer full");
-            return;
-        }
-        r = read(f->fd, space, room);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            break;
-        if (r <= 0) {
-            feed_close(f, r == 0 ? "peer closed the connection" : strerror(errno));
-            return;
-        }
-        fs.bytes += (uint64_t)r;
-        bmp_stream_commit(&f->st, (size_t)r);
         for (;;) {
             const uint8_t *msg;
             size_t len;
@@ -291,15 +300,122 @@ static void on_feed(int fd, uint32_t events, void *arg)
             if (fr == BMP_FRAME_FATAL) {
                 fs.fatal++;
                 feed_close(f, f->st.reason);
-                return;
+                return false;
             }
             if (feed_message(f, msg, len) != 0) {
                 feed_close(f, "termination message");
-                return;
+                return false;
+            }
+            if (now_ns() >= deadline_ns) {
+                f->backlog = true;
+                f->slices_exhausted++;
+                fs.slices_exhausted++;
+                return true;
             }
         }
+        space = bmp_stream_space(&f->st, &room);
+        if (room == 0) {
+            fs.fatal++;
+            feed_close(f, f->st.reason[0] ? f->st.reason : "receive buffer full");
+            return false;
+        }
+        r = read(f->fd, space, room);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            f->backlog = false;
+            return true;
+        }
+        if (r <= 0) {
+            feed_close(f, r == 0 ? "peer closed the connection" : strerror(errno));
+            return false;
+        }
+        fs.bytes += (uint64_t)r;
+        f->bytes += (uint64_t)r;
+        f->last_rx_s = now_s();
+        bmp_stream_commit(&f->st, (size_t)r);
+        if (now_ns() >= deadline_ns) {
+            f->backlog = true;
+            f->slices_exhausted++;
+            fs.slices_exhausted++;
+            return true;
+        }
     }
+}
+
+static void on_feed(int fd, uint32_t events, void *arg)
+{
+    (void)fd;
     (void)events;
+    feed_service(arg, now_ns() + FEED_SLICE_NS);
+}
+
+bool feed_server_backlog(void)
+{
+    for (int i = 0; i < FEED_MAX; i++)
+        if (feeds[i].used && feeds[i].backlog)
+            return true;
+    return false;
+}
+
+void feed_server_resume(void)
+{
+    uint64_t start = now_ns();
+
+    for (unsigned k = 0; k < FEED_MAX; k++) {
+        struct feed *f = &feeds[(rr_next + k) % FEED_MAX];
+        uint64_t t = now_ns();
+
+        if (!f->used || !f->backlog)
+            continue;
+        if (t - start >= FEED_TURN_NS) {
+            rr_next = (rr_next + k) % FEED_MAX;
+            return;
+        }
+        feed_service(f, t + FEED_SLICE_NS);
+    }
+    rr_next = (rr_next + 1) % FEED_MAX;
+}
+
+/* A free slot, or the one of the oldest session that has not identified
+ * itself yet (no BMP Initiation): idle connections must not lock out the
+ * BGP speaker. NULL when every slot holds a live feed. */
+static struct feed *feed_slot(void)
+{
+    struct feed *oldest = NULL;
+
+    for (int i = 0; i < FEED_MAX; i++) {
+        if (!feeds[i].used)
+            return &feeds[i];
+        if (!feeds[i].initiated &&
+            (!oldest || feeds[i].connected_at < oldest->connected_at))
+            oldest = &feeds[i];
+    }
+    if (oldest) {
+        fs.evicted++;
+        feed_close(oldest, "evicted: no BMP Initiation and a new connection needs the slot");
+    }
+    return oldest;
+}
+
+/* Whether the connection on c comes from an allowed user; names it. */
+static bool feed_allowed(int c, bool is_tcp, uid_t *uid)
+{
+    int rc = is_tcp ? peer_uid_tcp_local(c, uid) : peer_uid_unix(c, uid);
+
+    if (rc != 0) {
+        fs.refused_cred++;
+        VLOG_RL(WARNING, "feed: refusing a %s connection: cannot tell its user: %s",
+                is_tcp ? "TCP" : "Unix", strerror(-rc));
+        return false;
+    }
+    if (!peer_uid_allowed(*uid, opt.allowed_uids, opt.n_allowed_uids)) {
+        fs.refused_uid++;
+        VLOG_RL(WARNING, "feed: refusing a %s connection from uid %u: not in "
+                "control.feed_allowed_users", is_tcp ? "TCP" : "Unix", (unsigned)*uid);
+        return false;
+    }
+    return true;
 }
 
 static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppress constParameter */
@@ -312,18 +428,25 @@ static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppres
         socklen_t sl = sizeof(sin);
         int c = accept4(lfd, is_tcp ? (struct sockaddr *)&sin : NULL, is_tcp ? &sl : NULL,
                         SOCK_NONBLOCK | SOCK_CLOEXEC);
-        struct feed *f = NULL;
+        struct feed *f;
+        uid_t uid;
 
-        if (c < 0)
+        if (c < 0) {
+            if (errno == EINTR)
+                continue;
             return;
-        for (int i = 0; i < FEED_MAX; i++)
-            if (!feeds[i].used) {
-                f = &feeds[i];
-                break;
-            }
-        if (!f) {
-            VLOG(WARNING, "feed: refusing a connection: %d sessions already", FEED_MAX);
+        }
+        if (!feed_allowed(c, is_tcp, &uid)) {
             fs.refused++;
+            close(c);
+            continue;
+        }
+        f = feed_slot();
+        if (!f) {
+            VLOG_RL(WARNING, "feed: refusing a connection: %d identified sessions already",
+                    FEED_MAX);
+            fs.refused++;
+            fs.refused_full++;
             close(c);
             continue;
         }
@@ -339,16 +462,25 @@ static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppres
         }
         f->used = true;
         f->fd = c;
+        f->uid = uid;
         f->id = next_id++;
         snprintf(f->name, sizeof(f->name), "feed-%u", f->id);
         if (is_tcp) {
             char a[INET_ADDRSTRLEN] = "?";
             inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
-            snprintf(f->origin, sizeof(f->origin), "tcp %s:%u", a, ntohs(sin.sin_port));
+            snprintf(f->origin, sizeof(f->origin), "tcp %s:%u uid %u", a, ntohs(sin.sin_port),
+                     (unsigned)uid);
+            /* a dead BGP speaker on TCP is noticed even when the feed is quiet */
+            int one = 1, idle = 30, intvl = 10, probes = 3;
+            setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+            setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+            setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+            setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
         } else {
-            snprintf(f->origin, sizeof(f->origin), "unix");
+            snprintf(f->origin, sizeof(f->origin), "unix uid %u", (unsigned)uid);
         }
         f->connected_at = now_s();
+        f->last_rx_s = f->connected_at;
         bmp_stream_init(&f->st, f->buf, FEED_BUF);
         bmp_parser_init(&f->ps);
         if (ev_add(c, EPOLLIN, on_feed, f) != 0) {
@@ -359,56 +491,80 @@ static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppres
             continue;
         }
         fs.accepted++;
-        VLOG(INFO, "feed %s: connected (%s)", f->name, f->origin);
+        VLOG_RL(INFO, "feed %s: connected (%s)", f->name, f->origin);
     }
 }
 
-int feed_server_start(struct evpn_rib *r, const char *path, uint16_t tcp_port,
-                      uint64_t stale_s)
+int feed_server_start(struct evpn_rib *r, const struct feed_server_opts *o)
 {
     rib = r;
-    stale_timeout = stale_s;
-    if (path && path[0]) {
+    opt = *o;
+    if (o->path && o->path[0]) {
         char err[256];
-        unix_fd = unix_listen(path, 0660, err, sizeof(err));
-        if (unix_fd < 0) {
+        int fd = unix_listen(o->path, 0660, err, sizeof(err));
+        if (fd < 0) {
             VLOG(ERR, "feed socket: %s", err);
-            return -1;
+            return fd;
         }
-        snprintf(unix_path, sizeof(unix_path), "%s", path);
-        if (ev_add(unix_fd, EPOLLIN, on_accept, NULL) != 0)
-            return -1;
-        VLOG(INFO, "feed: listening on %s", path);
+        unix_fd = fd;
+        snprintf(unix_path, sizeof(unix_path), "%s", o->path);
+        opt.path = unix_path;
+        if (ev_add(unix_fd, EPOLLIN, on_accept, NULL) != 0) {
+            int e = errno;
+            VLOG(ERR, "feed socket: epoll: %s", strerror(e));
+            return -e;
+        }
+        VLOG(INFO, "feed: listening on %s", o->path);
     }
-    if (tcp_port) {
-        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(tcp_port),
+    if (o->tcp_port) {
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(o->tcp_port),
                                   .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
         int one = 1;
 
         tcp_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-        if (tcp_fd < 0)
-            return -1;
+        if (tcp_fd < 0) {
+            int e = errno;
+            VLOG(ERR, "feed: socket: %s", strerror(e));
+            return -e;
+        }
         setsockopt(tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
         if (bind(tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(tcp_fd, 16) != 0) {
-            VLOG(ERR, "feed: cannot listen on 127.0.0.1:%u: %s", tcp_port, strerror(errno));
+            int e = errno;
+            VLOG(ERR, "feed: cannot listen on 127.0.0.1:%u: %s", o->tcp_port, strerror(e));
             close(tcp_fd);
             tcp_fd = -1;
-            return -1;
+            return -e;
         }
-        if (ev_add(tcp_fd, EPOLLIN, on_accept, (void *)1) != 0)
-            return -1;
-        VLOG(INFO, "feed: listening on 127.0.0.1:%u", tcp_port);
+        if (ev_add(tcp_fd, EPOLLIN, on_accept, (void *)1) != 0) {
+            int e = errno;
+            VLOG(ERR, "feed: epoll: %s", strerror(e));
+            return -e;
+        }
+        VLOG(INFO, "feed: listening on 127.0.0.1:%u", o->tcp_port);
     }
     return 0;
 }
 
 void feed_server_poll(void)
 {
-    uint32_t n = rib_sweep(rib, now_s(), stale_timeout);
+    uint64_t t = now_s();
+    uint32_t n = rib_sweep(rib, t, opt.stale_s);
 
     if (n)
         VLOG(INFO, "feed: %u stale path(s) swept after %llu s", n,
-             (unsigned long long)stale_timeout);
+             (unsigned long long)opt.stale_s);
+    for (int i = 0; i < FEED_MAX; i++) {
+        struct feed *f = &feeds[i];
+        if (!f->used)
+            continue;
+        if (!f->initiated && opt.init_timeout_s && t - f->connected_at >= opt.init_timeout_s) {
+            fs.init_timeouts++;
+            feed_close(f, "no BMP Initiation in time");
+        } else if (f->initiated && opt.idle_timeout_s && t - f->last_rx_s >= opt.idle_timeout_s) {
+            fs.idle_timeouts++;
+            feed_close(f, "idle timeout");
+        }
+    }
 }
 
 void feed_server_stop(void)
@@ -440,20 +596,28 @@ void feed_server_dump_json(FILE *out, bool full)
     int first = 1;
 
     fprintf(out, "{\"server\": {\"accepted\": %llu, \"closed\": %llu, \"refused\": %llu, "
-            "\"fatal\": %llu, \"bytes\": %llu},\n \"feeds\": [",
+            "\"refused_uid\": %llu, \"refused_no_credentials\": %llu, \"refused_full\": %llu, "
+            "\"evicted\": %llu, \"init_timeouts\": %llu, \"idle_timeouts\": %llu, "
+            "\"slices_exhausted\": %llu, \"fatal\": %llu, \"bytes\": %llu},\n \"feeds\": [",
             (unsigned long long)fs.accepted, (unsigned long long)fs.closed,
-            (unsigned long long)fs.refused, (unsigned long long)fs.fatal,
-            (unsigned long long)fs.bytes);
+            (unsigned long long)fs.refused, (unsigned long long)fs.refused_uid,
+            (unsigned long long)fs.refused_cred, (unsigned long long)fs.refused_full,
+            (unsigned long long)fs.evicted, (unsigned long long)fs.init_timeouts,
+            (unsigned long long)fs.idle_timeouts, (unsigned long long)fs.slices_exhausted,
+            (unsigned long long)fs.fatal, (unsigned long long)fs.bytes);
     for (int i = 0; i < FEED_MAX; i++) {
         const struct feed *f = &feeds[i];
         const struct bmp_counters *c = &f->ps.c;
         if (!f->used)
             continue;
-        fprintf(out, "%s\n  {\"name\": \"%s\", \"origin\": \"%s\", \"up_s\": %llu, "
+        fprintf(out, "%s\n  {\"name\": \"%s\", \"origin\": \"%s\", \"uid\": %u, "
+                "\"initiated\": %s, \"bytes\": %llu, \"slices_exhausted\": %llu, \"up_s\": %llu, "
                 "\"messages\": %llu, \"malformed\": %llu, \"unknown_type\": %llu, "
                 "\"evpn_reach\": %llu, \"evpn_unreach\": %llu, \"evpn_other_types\": %llu, "
                 "\"eor\": %llu, \"skipped_not_pre_policy\": %llu, \"peers\": [",
-                first ? "" : ",", f->name, f->origin,
+                first ? "" : ",", f->name, f->origin, (unsigned)f->uid,
+                f->initiated ? "true" : "false", (unsigned long long)f->bytes,
+                (unsigned long long)f->slices_exhausted,
                 (unsigned long long)(t - f->connected_at), (unsigned long long)c->msgs,
                 (unsigned long long)c->malformed, (unsigned long long)c->unknown_type,
                 (unsigned long long)c->evpn_reach, (unsigned long long)c->evpn_unreach,

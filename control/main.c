@@ -25,6 +25,9 @@
 #include "feed_server.h"
 #include "dp.h"
 #include "log.h"
+#include "rcu_free.h"
+#include "sd_notify.h"
+#include "signals.h"
 
 #define MAX_ARGS 128
 
@@ -53,53 +56,11 @@ static int parse_ms(const char *s, uint64_t *out)
     return 0;
 }
 
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop_requested = 1;
-}
-
 static double mono_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void print_summary(void)
-{
-    for (uint16_t p = 0; p < g_dp.n_ports; p++) {
-        uint64_t rx = 0, tx = 0, txd = 0;
-        for (unsigned i = 0; i < g_dp.n_workers; i++) {
-            rx += g_dp.workers[i]->st.port[p].rx_packets;
-            tx += g_dp.workers[i]->st.port[p].tx_packets;
-            txd += g_dp.workers[i]->st.port[p].tx_dropped;
-        }
-        printf("port %-8s rx %llu tx %llu tx_dropped %llu\n", g_dp.ports[p].name,
-               (unsigned long long)rx, (unsigned long long)tx, (unsigned long long)txd);
-    }
-    for (uint32_t v = 0; v < g_dp.n_vnis; v++) {
-        uint64_t e = 0, d = 0, fl = 0, sw = 0;
-        for (unsigned i = 0; i < g_dp.n_workers; i++) {
-            e += g_dp.workers[i]->st.vni[v].encap_packets;
-            d += g_dp.workers[i]->st.vni[v].decap_packets;
-            fl += g_dp.workers[i]->st.vni[v].flood_packets;
-            sw += g_dp.workers[i]->st.vni[v].local_switched;
-        }
-        printf("vni %-8u encap %llu decap %llu flooded %llu switched %llu\n", g_dp.vnis[v].vni,
-               (unsigned long long)e, (unsigned long long)d, (unsigned long long)fl,
-               (unsigned long long)sw);
-    }
-    for (int r = 0; r < DROP_NUM; r++) {
-        uint64_t n = 0;
-        for (unsigned i = 0; i < g_dp.n_workers; i++)
-            n += g_dp.workers[i]->st.drops[r];
-        if (n)
-            printf("drop %-22s %llu\n", drop_reason_name((enum drop_reason)r),
-                   (unsigned long long)n);
-    }
-    if (g_ctl.arp_replies)
-        printf("arp replies %llu\n", (unsigned long long)g_ctl.arp_replies);
 }
 
 int main(int argc, char **argv)
@@ -121,6 +82,8 @@ int main(int argc, char **argv)
     int eal_argc = 0, opt, check_only = 0, rc = 0;
     double t_start;
 
+    /* before any thread exists, so that every thread inherits the mask */
+    signals_block();
     while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'c': config = optarg; break;
@@ -151,6 +114,11 @@ int main(int argc, char **argv)
         VLOG(ERR, "%s", err);
         return 1;
     }
+    if (config_check_startup(&cfg, err, sizeof(err)) != 0) {
+        VLOG(ERR, "%s", err);
+        config_free(&cfg);
+        return 1;
+    }
     if (check_only) {
         printf("%s: OK (%d ports, %d next hops, %d VNIs)\n", config, cfg.n_ports,
                cfg.n_nexthops, cfg.n_vnis);
@@ -172,8 +140,6 @@ int main(int argc, char **argv)
         config_free(&cfg);
         return 1;
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
     t_start = mono_s();
 
     if (dp_setup(&cfg) != 0) {
@@ -186,17 +152,11 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    control_cli_register();
-    if (cfg.realtime_priority) {
-        /* BFD timers at 10 ms x 3 want the control thread scheduled on
-         * time; it sleeps in epoll between events, so FIFO starves no one */
-        struct sched_param sp = {.sched_priority = (int)cfg.realtime_priority};
-        int e = pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
-        if (e != 0)
-            VLOG(WARNING, "control.realtime_priority %u: %s", cfg.realtime_priority, strerror(e));
-        else
-            VLOG(INFO, "control thread at SCHED_FIFO priority %u", cfg.realtime_priority);
+    if (signals_watch() != 0 || rcu_free_init(g_dp.qsv) != 0) {
+        rc = 1;
+        goto out;
     }
+    control_cli_register();
     if (bfd_manager_init(&cfg) != 0) {
         rc = 1;
         goto out;
@@ -205,8 +165,13 @@ int main(int argc, char **argv)
         struct rib_callbacks cb;
         evpn_program_init(&cfg, &cb);
         g_rib = rib_create(cfg.local_ip, evpn_program_is_vni, &cb);
-        if (!g_rib || feed_server_start(g_rib, cfg.feed_socket, cfg.feed_tcp_port,
-                                        cfg.feed_stale_s) != 0) {
+        struct feed_server_opts fo = {
+            .path = cfg.feed_socket, .tcp_port = cfg.feed_tcp_port,
+            .stale_s = cfg.feed_stale_s, .allowed_uids = cfg.feed_users,
+            .n_allowed_uids = cfg.n_feed_users, .init_timeout_s = cfg.feed_init_timeout_s,
+            .idle_timeout_s = cfg.feed_idle_timeout_s,
+        };
+        if (!g_rib || feed_server_start(g_rib, &fo) != 0) {
             VLOG(ERR, "EVPN feed server failed to start");
             rc = 1;
             goto out;
@@ -218,14 +183,22 @@ int main(int argc, char **argv)
     }
     for (unsigned i = 0; i < g_dp.n_workers; i++)
         rte_eal_remote_launch(worker_main, g_dp.workers[i], g_dp.workers[i]->lcore);
+    if (bfd_manager_start() != 0) {
+        g_stop_requested = 1;
+        rc = 1;
+    }
     VLOG(INFO, "forwarding: %u worker(s), %u port(s), %u VNI(s), VTEP %s",
          g_dp.n_workers, g_dp.n_ports, g_dp.n_vnis, config);
+    sd_notify_send("READY=1\nSTATUS=forwarding");
     control_run(&cfg, &ro);
+    sd_notify_send("STOPPING=1\nSTATUS=stopping");
+    bfd_manager_stop();
+    control_stop_workers();
     cli_server_stop();
     if (g_rib)
         feed_server_stop();
     dp_teardown();
-    print_summary();
+    stats_summary(stdout);
     if (ro.stats_json) {
         FILE *f = fopen(ro.stats_json, "w");
         if (!f) {
@@ -242,7 +215,9 @@ int main(int argc, char **argv)
             VLOG(WARNING, "%u mbufs still in use at exit", in_use);
     }
 out:
+    cli_server_stop();
     if (g_rib) {
+        feed_server_stop();
         rib_free(g_rib);
         g_rib = NULL;
     }

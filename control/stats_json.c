@@ -8,11 +8,13 @@
 #include <rte_mempool.h>
 
 #include "bfd_manager.h"
+#include "cli_server.h"
 #include "control.h"
 #include "evpn_program.h"
 #include "feed_server.h"
 #include "dp.h"
 #include "mac_table.h"
+#include "rcu_free.h"
 
 static const char *kind_name(enum mac_kind k)
 {
@@ -204,6 +206,14 @@ void stats_json_write(FILE *f, double uptime_s)
         feed_server_dump_json(f, true);
         fprintf(f, "  ,\n");
     }
+    fprintf(f, "  \"cli\": {\"accepted\": %llu, \"answered\": %llu, \"timeouts\": %llu, "
+            "\"client_gone\": %llu, \"evicted\": %llu, \"refused\": %llu, \"commands\": %llu, "
+            "\"unknown\": %llu},\n", U64(cli_server_counters()->accepted),
+            U64(cli_server_counters()->answered), U64(cli_server_counters()->timeouts),
+            U64(cli_server_counters()->client_gone), U64(cli_server_counters()->evicted),
+            U64(cli_server_counters()->refused), U64(cli_server_counters()->commands),
+            U64(cli_server_counters()->unknown));
+    fprintf(f, "  \"rcu_free_pending\": %llu,\n", U64(rcu_free_pending()));
     if (bfd_manager_active()) {
         fprintf(f, "  \"bfd\": ");
         bfd_manager_dump_json(f);
@@ -213,4 +223,38 @@ void stats_json_write(FILE *f, double uptime_s)
     fprintf(f, "  \"forwarding_seconds\": %.6f,\n",
             first && last > first ? (double)(last - first) / (double)hz : 0.0);
     fprintf(f, "  \"uptime_seconds\": %.3f\n}\n", uptime_s);
+}
+
+void stats_summary(FILE *f)
+{
+    for (uint16_t p = 0; p < g_dp.n_ports; p++) {
+        uint64_t rx = 0, tx = 0, txd = 0;
+        for (unsigned i = 0; i < g_dp.n_workers; i++) {
+            rx += g_dp.workers[i]->st.port[p].rx_packets;
+            tx += g_dp.workers[i]->st.port[p].tx_packets;
+            txd += g_dp.workers[i]->st.port[p].tx_dropped;
+        }
+        fprintf(f, "port %-8s rx %llu tx %llu tx_dropped %llu\n", g_dp.ports[p].name, U64(rx),
+                U64(tx), U64(txd));
+    }
+    for (uint32_t v = 0; v < g_dp.n_vnis; v++) {
+        uint64_t e = 0, d = 0, fl = 0, sw = 0;
+        for (unsigned i = 0; i < g_dp.n_workers; i++) {
+            e += g_dp.workers[i]->st.vni[v].encap_packets;
+            d += g_dp.workers[i]->st.vni[v].decap_packets;
+            fl += g_dp.workers[i]->st.vni[v].flood_packets;
+            sw += g_dp.workers[i]->st.vni[v].local_switched;
+        }
+        fprintf(f, "vni %-8u encap %llu decap %llu flooded %llu switched %llu\n",
+                g_dp.vnis[v].vni, U64(e), U64(d), U64(fl), U64(sw));
+    }
+    for (int r = 0; r < DROP_NUM; r++) {
+        uint64_t n = 0;
+        for (unsigned i = 0; i < g_dp.n_workers; i++)
+            n += g_dp.workers[i]->st.drops[r];
+        if (n)
+            fprintf(f, "drop %-22s %llu\n", drop_reason_name((enum drop_reason)r), U64(n));
+    }
+    if (g_ctl.arp_replies)
+        fprintf(f, "arp replies %llu\n", U64(g_ctl.arp_replies));
 }

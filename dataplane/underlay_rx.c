@@ -9,11 +9,11 @@
 #include "mac_table.h"
 #include "vni_map.h"
 
-static inline void punt(struct worker *w, struct rte_mbuf *m, uint16_t port)
+static inline void punt(struct worker *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t port)
 {
     m->port = port;     /* dp port index for the control thread */
     *dp_punt_tsc(m) = rte_rdtsc();  /* arrival time, for BFD timers */
-    if (unlikely(rte_ring_sp_enqueue(w->punt_ring, m) != 0)) {
+    if (unlikely(rte_ring_sp_enqueue(r, m) != 0)) {
         dp_drop(w, m, DROP_PUNT_RING_FULL);
         return;
     }
@@ -47,8 +47,10 @@ void underlay_rx_burst(struct worker *w, uint16_t port, struct rte_mbuf **pkts, 
         switch (underlay_classify(rte_pktmbuf_mtod(m, const uint8_t *),
                                   rte_pktmbuf_data_len(m), &up, csum_good, &r)) {
         case UL_ARP:
+            punt(w, w->punt_ring, m, port);
+            continue;
         case UL_BFD:
-            punt(w, m, port);
+            punt(w, w->bfd_ring, m, port);
             continue;
         case UL_DROP:
             dp_drop(w, m, r.drop);

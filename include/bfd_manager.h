@@ -1,7 +1,9 @@
-/* BFD sessions (RFC 5880/5881) to the underlay next hops, owned by the
- * control thread. A next hop with a session carries traffic only while its
- * session is Up (after the optional hold-down); Down removes it from the
- * ECMP group at once. */
+/* BFD sessions (RFC 5880/5881) to the underlay next hops, run on a thread
+ * of their own ("vtepd-bfd") so that nothing the control thread does (CLI
+ * dumps, RIB work, reloads) delays a transmission or a detection. A next hop
+ * with a session carries traffic only while its session is Up (after the
+ * optional hold-down); Down removes it from its ECMP groups at once. The BFD
+ * thread is the only writer of the ECMP buckets. */
 #ifndef VTEPD_BFD_MANAGER_H
 #define VTEPD_BFD_MANAGER_H
 
@@ -17,18 +19,23 @@ int bfd_manager_init(const struct vtepd_config *cfg);
 /* True when at least one session is configured. */
 bool bfd_manager_active(void);
 
-/* A punted frame (UDP to port 3784 for our address) from dp port `port`,
- * received by the worker at arrival_tsc (rte_rdtsc): the session's timers
- * see the packet when it arrived, not when the control thread got to it. */
-void bfd_manager_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc);
+/* Start the BFD thread (after the workers' rings exist). It drains the
+ * workers' BFD rings (frames stamped with their arrival TSC, so the
+ * session timers see when a packet arrived, not when it was read), sends
+ * what is due, expires detection times and ends hold-downs. Returns 0 or a
+ * negative errno. */
+int bfd_manager_start(void);
 
-/* Send what is due, expire detection times, end hold-downs. */
-void bfd_manager_poll(void);
+/* Stop and join the thread (before the workers stop). */
+void bfd_manager_stop(void);
 
-/* Microseconds until the next session deadline (0: now), -1 when none. */
-int64_t bfd_manager_next_us(void);
+/* Hold off the BFD thread while the control thread changes what it reads
+ * (sessions, ECMP groups). Keep it short. */
+void bfd_manager_lock(void);
+void bfd_manager_unlock(void);
 
-/* JSON: every session's state, timers, counters and ECMP membership. */
+/* JSON: every session's state, timers, counters and ECMP membership, and
+ * the thread's wake-up lateness. Takes the lock. */
 void bfd_manager_dump_json(FILE *out);
 
 #endif

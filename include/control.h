@@ -22,7 +22,7 @@ struct control_stats {
     uint64_t arp_ignored;       /* ARP replies/gratuitous ARP to us */
     uint64_t arp_not_for_us;
     uint64_t arp_bad;
-    uint64_t punt_other;        /* punted packets with no consumer yet (BFD) */
+    uint64_t punt_other;        /* punted packets that are not ARP */
     uint64_t ctrl_tx_full;
     uint64_t *vni_learn_limit;  /* per VNI: learn_limit events */
 };
@@ -45,13 +45,15 @@ struct run_opts {
     const char *stats_json;
 };
 
-/* Run the control loop until a signal, idle timeout or duration ends it,
- * then stop the workers. */
+/* Run the control loop until a signal, idle timeout or duration ends it. */
 void control_run(const struct vtepd_config *cfg, const struct run_opts *o);
 
-/* Set (from a signal handler) to stop the control loop. */
-#include <signal.h>
-extern volatile sig_atomic_t g_stop_requested;
+/* Stop the workers (after the BFD thread), take what they handed over last,
+ * free what waited for them. */
+void control_stop_workers(void);
+
+/* A few lines of totals: per port, per VNI, per drop reason. */
+void stats_summary(FILE *f);
 
 /* Build an ARP reply in place for a request for local_ip on a port with
  * port_mac. frame holds len bytes. Returns 1 when frame now holds the reply

@@ -128,8 +128,11 @@ struct worker {
     struct rxq_ref rxq[DP_MAX_PORTS * 4];
     uint16_t txq;               /* this worker's TX queue on every port */
     struct rte_ring *learn_ring;    /* worker -> control: struct learn_event */
-    struct rte_ring *punt_ring;     /* worker -> control: mbufs (ARP, BFD) */
-    struct rte_ring *ctrl_tx_ring;  /* control -> worker: mbufs to send, m->port = dp port */
+    struct rte_ring *punt_ring;     /* worker -> control: mbufs (ARP) */
+    struct rte_ring *bfd_ring;      /* worker -> BFD thread: mbufs (UDP 3784 to us) */
+    /* control and BFD threads -> this worker: mbufs to send, m->port = dp
+     * port; only on the DP_CTRL_TX_WORKER (multi-producer) */
+    struct rte_ring *ctrl_tx_ring;
     uint64_t learn_refresh_tsc;
     volatile int running;
     struct txbuf tx[DP_MAX_PORTS];
@@ -168,6 +171,15 @@ struct dp {
 
 /* The dataplane: one per process. */
 extern struct dp g_dp;
+
+/* The worker that transmits packets built by the control and BFD threads
+ * (ARP replies, BFD). */
+#define DP_CTRL_TX_WORKER 0
+
+static inline struct rte_ring *dp_ctrl_tx_ring(void)
+{
+    return g_dp.workers[DP_CTRL_TX_WORKER]->ctrl_tx_ring;
+}
 
 /* Offset of the mbuf dynamic field "vtepd_punt_tsc": the TSC at which a
  * worker punted the packet to the control thread (registered by dp_setup). */
