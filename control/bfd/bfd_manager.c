@@ -447,6 +447,18 @@ void bfd_manager_stop(void)
     drain_rx();
 }
 
+void bfd_manager_clear_counters(void)
+{
+    pthread_mutex_lock(&bfd_lock);
+    for (int i = 0; i < n_sess; i++) {
+        sess[i].tx_late_max_ns = 0;
+        sess[i].tx_late_sum_ns = 0;
+        sess[i].tx_late_n = 0;
+    }
+    wake_late_max_ns = 0;
+    pthread_mutex_unlock(&bfd_lock);
+}
+
 void bfd_manager_lock(void)
 {
     pthread_mutex_lock(&bfd_lock);

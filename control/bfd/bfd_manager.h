@@ -44,6 +44,10 @@ void bfd_manager_stop(void);
 void bfd_manager_lock(void);
 void bfd_manager_unlock(void);
 
+/* Restart the lateness measurements (tx_late_*, wake_late_max) from now:
+ * "clear bfd counters". */
+void bfd_manager_clear_counters(void);
+
 /* JSON: every session's state, timers, counters and ECMP membership, and
  * the thread's wake-up lateness. Takes the lock. */
 void bfd_manager_dump_json(FILE *out);

@@ -74,13 +74,37 @@ static bool static_same(const struct cfg_static_mac *a, const struct cfg_static_
     return a->remote == b->remote && (a->remote ? a->vtep == b->vtep : a->port == b->port);
 }
 
+/* New VNI slots of c: c has them, the running generation prev does not. */
+static bool slot_is_new(const struct dp_conf *c, const struct dp_conf *prev, uint32_t slot)
+{
+    return c->vnis[slot].vni && (!prev || prev->vnis[slot].vni != c->vnis[slot].vni);
+}
+
+/* A static entry both the running generation and c read the same way: a
+ * remote one, or a local one whose attachment id both have in that VNI. */
+static bool val_in_both(const struct dp_conf *c, const struct dp_conf *prev, uint32_t slot,
+                        uint64_t val)
+{
+    uint16_t a = mac_val_attach(val);
+
+    if (!mac_kind_is_local(mac_val_kind(val)))
+        return true;
+    return a < DP_MAX_ATTACH && c->attach[a].vni_idx == slot &&
+           (!prev || prev->attach[a].vni_idx == slot);
+}
+
+/* Static MACs. Phase 0, before c is published: every new or changed entry
+ * of a new VNI (no frame maps to its slot yet) or that both generations
+ * read alike, so traffic switches with the generation. Phase 1, after:
+ * the other new or changed entries, and the removals. */
 static void apply_statics(const struct vtepd_config *cfg, const struct vtepd_config *old,
-                          const struct dp_conf *c, struct apply_report *rep)
+                          const struct dp_conf *c, const struct dp_conf *prev, int phase,
+                          struct apply_report *rep)
 {
     /* statics the old configuration had and the new one does not: gone
      * (when the entry is still that static; the RIB replay below may give
      * the MAC a remote VTEP again) */
-    for (int i = 0; old && i < old->n_vnis; i++) {
+    for (int i = 0; phase == 1 && old && i < old->n_vnis; i++) {
         const struct cfg_vni *ov = &old->vnis[i];
         const struct cfg_vni *nv = cfg_vni_find(cfg, ov->vni);
         int slot = dp_conf_vni_slot(c, ov->vni);
@@ -104,12 +128,17 @@ static void apply_statics(const struct vtepd_config *cfg, const struct vtepd_con
         const struct cfg_vni *ov = cfg_vni_find(old, nv->vni);
         int slot = dp_conf_vni_slot(c, nv->vni);
 
-        mac_table_set_limit(g_dp.macs, (uint32_t)slot, nv->mac_limit);
+        bool is_new = slot_is_new(c, prev, (uint32_t)slot);
+
+        if (phase == 0)
+            mac_table_set_limit(g_dp.macs, (uint32_t)slot, nv->mac_limit);
         for (int s = 0; s < nv->n_static; s++) {
             const struct cfg_static_mac *st = &nv->statics[s];
             const struct cfg_static_mac *os = static_find(ov, st->mac);
             uint64_t val = static_val(c, (uint32_t)slot, st);
 
+            if ((is_new || val_in_both(c, prev, (uint32_t)slot, val)) != (phase == 0))
+                continue;
             if (os && static_same(os, st) &&
                 mac_table_lookup(g_dp.macs, (uint32_t)slot, st->mac) == val)
                 continue;
@@ -167,6 +196,15 @@ int config_apply(const struct vtepd_config *cfg, const struct vtepd_config *old,
     if (rc != 0)
         return rc;
     count_changes(c, prev, rep);
+    /* what a new VNI needs from its first frame: its static MACs (the
+     * table is keyed by slot, and no frame maps to a new slot before the
+     * generation is published) and its flood list */
+    for (uint32_t s = 0; s < DP_MAX_VNIS; s++)
+        if (slot_is_new(c, prev, s)) {
+            stats_vni_rebase(s);
+            evpn_program_flood_refresh(g_rib, c, s);
+        }
+    apply_statics(cfg, old, c, prev, 0, rep);
 
     /* the BFD thread writes the ECMP buckets of the running generation:
      * hold it off while the sessions move over and the new one goes live */
@@ -176,6 +214,12 @@ int config_apply(const struct vtepd_config *cfg, const struct vtepd_config *old,
         __atomic_store_n(&g_dp.conf, c, __ATOMIC_RELEASE);
     bfd_manager_unlock();
     if (rc != 0) {
+        /* undo what was installed for the new VNIs */
+        if (prev)
+            mac_table_purge(g_dp.macs, stale_entry, prev);
+        for (uint32_t s = 0; s < DP_MAX_VNIS; s++)
+            if (slot_is_new(c, prev, s))
+                evpn_program_flood_refresh(NULL, prev ? prev : c, s);
         dp_conf_free(c);
         snprintf(err, errlen, "%s: bfd: cannot move the sessions over: %s", cfg->path,
                  strerror(-rc));
@@ -186,16 +230,12 @@ int config_apply(const struct vtepd_config *cfg, const struct vtepd_config *old,
     /* the workers may still be reading the old generation */
     rcu_free_later(dp_conf_free, prev);
 
-    /* counters of a slot that now holds another VNI start again at 0 */
-    for (uint32_t s = 0; s < DP_MAX_VNIS; s++)
-        if (c->vnis[s].vni && (!prev || prev->vnis[s].vni != c->vnis[s].vni))
-            stats_vni_rebase(s);
     if (prev)
         rep->macs_purged = mac_table_purge(g_dp.macs, stale_entry, c);
-    apply_statics(cfg, old, c, rep);
+    apply_statics(cfg, old, c, prev, 1, rep);
     for (uint32_t s = 0; s < DP_MAX_VNIS; s++)
-        if (c->vnis[s].vni || g_dp.flood[s])
-            evpn_program_flood_refresh(g_rib, s);
+        if (!slot_is_new(c, prev, s) && (c->vnis[s].vni || g_dp.flood[s]))
+            evpn_program_flood_refresh(g_rib, c, s);
     if (g_rib && prev) {
         /* which VNIs exist decides where type-2 routes go */
         rib_reresolve(g_rib);

@@ -141,9 +141,9 @@ static uint32_t flood_merge(const struct dp_vni *v, const uint32_t *rib, uint32_
     return k;
 }
 
-static void flood_set(uint32_t slot, const uint32_t *rib, uint32_t n_rib)
+static void flood_set(const struct dp_conf *c, uint32_t slot, const uint32_t *rib, uint32_t n_rib)
 {
-    const struct dp_vni *v = &g_dp.conf->vnis[slot];
+    const struct dp_vni *v = &c->vnis[slot];
     uint32_t *all;
     uint32_t n;
 
@@ -170,12 +170,13 @@ static void flood_changed(void *ctx, uint32_t vni, const uint32_t *vteps, uint32
         g_evpn_prog.unknown_vni++;
         return;
     }
-    flood_set((uint32_t)vi, vteps, n);
+    flood_set(g_dp.conf, (uint32_t)vi, vteps, n);
 }
 
-void evpn_program_flood_refresh(const struct evpn_rib *rib, uint32_t slot)
+void evpn_program_flood_refresh(const struct evpn_rib *rib, const struct dp_conf *c,
+                                uint32_t slot)
 {
-    const struct dp_vni *v = &g_dp.conf->vnis[slot];
+    const struct dp_vni *v = &c->vnis[slot];
     uint32_t cap = 0, n = 0, *vteps = NULL;
 
     if (rib && v->vni) {
@@ -194,7 +195,7 @@ void evpn_program_flood_refresh(const struct evpn_rib *rib, uint32_t slot)
             cap *= 2;
         }
     }
-    flood_set(slot, vteps, n);
+    flood_set(c, slot, vteps, n);
     free(vteps);
 }
 

@@ -26,10 +26,14 @@ void evpn_program_init(struct rib_callbacks *cb);
 /* is_vni callback for rib_create(): VNIs of the current generation. */
 bool evpn_program_is_vni(void *ctx, uint32_t vni);
 
-/* Rebuild the flood list of VNI slot `slot` of the current generation from
- * its configured VTEPs and the RIB's type-3 VTEPs (rib may be NULL); the
- * list is swapped only when it changes. A free slot gets no list. */
-void evpn_program_flood_refresh(const struct evpn_rib *rib, uint32_t slot);
+struct dp_conf;
+
+/* Rebuild the flood list of VNI slot `slot` of generation c (the current
+ * one, or one about to be published) from its configured VTEPs and the
+ * RIB's type-3 VTEPs (rib may be NULL); the list is swapped only when it
+ * changes. A free slot gets no list. */
+void evpn_program_flood_refresh(const struct evpn_rib *rib, const struct dp_conf *c,
+                                uint32_t slot);
 
 /* rib_replay() callback: (vni, mac) goes to vtep unless a static or a
  * locally learned entry holds the MAC. */

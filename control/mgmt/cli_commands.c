@@ -128,6 +128,19 @@ static int cmd_show_version(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_clear_bfd(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    bfd_manager_clear_counters();
+    json_begin(&j, out);
+    json_obj(&j, NULL);
+    json_bool(&j, "ok", true);
+    json_end(&j);
+    return 0;
+}
+
 static int cmd_reload(FILE *out, const char *args)
 {
     char msg[512];
@@ -164,6 +177,8 @@ void control_cli_register(void)
                  cmd_show_evpn);
     cli_register("show version", "version, DPDK, configuration generation, last reload (JSON)",
                  cmd_show_version);
+    cli_register("clear bfd counters", "restart the BFD timer lateness measurements (JSON)",
+                 cmd_clear_bfd);
     cli_register("reload", "read the configuration file again and apply it (JSON result)",
                  cmd_reload);
 }
