@@ -371,7 +371,10 @@ static void decode_session(const uint8_t *p, struct bfddp_session *s)
     s->ttl = p[OFF_S_TTL];
     s->detect_mult = p[OFF_S_DETECT_MULT];
     s->ifindex = get32(p + OFF_S_IFINDEX);
-    memcpy(s->ifname, p + OFF_S_IFNAME, sizeof(s->ifname));
+    /* up to the NUL only: the bytes after it are not part of the name
+     * (s was zeroed); no NUL at all is kept whole for check_session() */
+    memcpy(s->ifname, p + OFF_S_IFNAME,
+           strnlen((const char *)p + OFF_S_IFNAME, BFDDP_IFNAME_LEN));
 }
 
 static void decode_state(const uint8_t *p, struct bfddp_state_change *sc)
