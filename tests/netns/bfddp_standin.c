@@ -201,8 +201,7 @@ static void command(char *line)
     struct bfddp_msg m;
     struct sess *x;
     struct timeval tv;
-    char text[512];
-    int st, i;
+    int st;
 
     if (verb == NULL)
         return;
@@ -219,6 +218,9 @@ static void command(char *line)
         return;
     }
     if (strcmp(verb, "sessions") == 0) {
+        char text[512];
+        int i;
+
         for (i = 0; i < MAX_SESSIONS; i++) {
             if (!sessions[i].used)
                 continue;
@@ -260,7 +262,6 @@ static int connect_to(const char *addr, double timeout_s)
     struct sockaddr_storage ss;
     socklen_t sl;
     struct timespec t0, t;
-    int fd;
 
     memset(&ss, 0, sizeof(ss));
     if (strncmp(addr, "unix:", 5) == 0) {
@@ -291,7 +292,8 @@ static int connect_to(const char *addr, double timeout_s)
     }
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
         if (fd < 0)
             return -errno;
         if (connect(fd, (struct sockaddr *)&ss, sl) == 0)

@@ -476,7 +476,7 @@ static void test_roundtrip_all_types(void **state)
     int len;
 
     (void)state;
-    for (t = 0; t < BFDDP_TYPE_NUM; t++) {
+    for (t = 0; t < (uint16_t)BFDDP_TYPE_NUM; t++) {
         memset(&in, 0, sizeof(in));
         in.hdr.type = t;
         in.hdr.id = (uint16_t)(0xfff0 + t);
@@ -569,7 +569,7 @@ static void test_encode_refuses(void **state)
     }
     /* a buffer one byte short, for every type */
     m.u.state = (struct bfddp_state_change){ .lid = 1, .state = 3 };
-    for (t = 0; t < BFDDP_TYPE_NUM; t++) {
+    for (t = 0; t < (uint16_t)BFDDP_TYPE_NUM; t++) {
         m.hdr.type = t;
         if (t == BFDDP_ADD_SESSION || t == BFDDP_DELETE_SESSION) {
             memset(&m.u, 0, sizeof(m.u));
@@ -871,7 +871,7 @@ static void test_session_encode_rules(void **state)
 
     (void)state;
     load("connect", &b);
-    assert_int_equal(bfddp_decode(b.d + 2 * BFDDP_SESSION_LEN,
+    assert_int_equal(bfddp_decode(b.d + (size_t)2 * BFDDP_SESSION_LEN,
                                   BFDDP_SESSION_LEN, &good, NULL), 0);
     for (i = 0; i < 8; i++) {
         enum bfddp_err want;
