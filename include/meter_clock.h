@@ -5,8 +5,9 @@
  * time that net_pcap puts in the mbuf timestamp field (microseconds), or the
  * TSC read at receive. All are mapped onto one time base, nanoseconds of
  * CLOCK_REALTIME, by ns = base_ns + (ticks - base_ticks) * 1e9 / hz,
- * computed in fixed point (32 fractional bits, 128-bit product), so that
- * timestamps of ports on different clocks can be subtracted.
+ * computed in fixed point (a 64-bit multiplier with as many fractional bits
+ * as fit, 128-bit product: well under a nanosecond off after a day), so
+ * that timestamps of ports on different clocks can be subtracted.
  */
 #ifndef VTEPD_METER_CLOCK_H
 #define VTEPD_METER_CLOCK_H
@@ -16,7 +17,8 @@
 struct meter_clock {
     uint64_t base_ticks;
     int64_t base_ns;
-    uint64_t mult;     /* ns per tick << 32 */
+    uint64_t mult;     /* ns per tick << shift */
+    unsigned shift;
     double hz;
 };
 
@@ -32,8 +34,8 @@ int meter_clock_hz(uint64_t t0, int64_t ns0, uint64_t t1, int64_t ns1, double *h
 static inline int64_t meter_clock_ns(const struct meter_clock *c, uint64_t ticks)
 {
     if (ticks >= c->base_ticks)
-        return c->base_ns + (int64_t)(((unsigned __int128)(ticks - c->base_ticks) * c->mult) >> 32);
-    return c->base_ns - (int64_t)(((unsigned __int128)(c->base_ticks - ticks) * c->mult) >> 32);
+        return c->base_ns + (int64_t)(((unsigned __int128)(ticks - c->base_ticks) * c->mult) >> c->shift);
+    return c->base_ns - (int64_t)(((unsigned __int128)(c->base_ticks - ticks) * c->mult) >> c->shift);
 }
 
 /* One tick in ns (the clock's resolution). */

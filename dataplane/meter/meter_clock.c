@@ -13,7 +13,14 @@ int meter_clock_init(struct meter_clock *c, double hz, uint64_t base_ticks, int6
     c->hz = hz;
     c->base_ticks = base_ticks;
     c->base_ns = base_ns;
-    c->mult = (uint64_t)llround(1e9 / hz * 4294967296.0);
+    /* The most fractional bits that keep ns-per-tick << shift below 2^64. */
+    long double npt = 1e9L / (long double)hz;
+    unsigned shift = 64;
+
+    while (shift > 0 && ldexpl(npt, (int)shift) >= 18446744073709551615.0L)
+        shift--;
+    c->shift = shift;
+    c->mult = (uint64_t)(ldexpl(npt, (int)shift) + 0.5L);
     return 0;
 }
 
