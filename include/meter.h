@@ -107,6 +107,15 @@ void meter_destroy(struct meter *m);
 int meter_packet(struct meter *m, enum meter_tap tap, uint16_t port, int64_t ts,
                  const uint8_t *frame, uint32_t caplen, enum meter_link link);
 
+#define METER_BURST_MAX 64
+
+/* n (<= METER_BURST_MAX) frames from one port at once, as meter_packet()
+ * on each in turn, with the hash chains prefetched between dissection and
+ * accounting (refused frames are counted). */
+void meter_packet_burst(struct meter *m, enum meter_tap tap, uint16_t port,
+                        const int64_t *ts, const uint8_t *const *frame,
+                        const uint32_t *caplen, unsigned n, enum meter_link link);
+
 /* Live capture on real clocks: now is a time no packet from either tap can
  * still precede by more than the timeout; retire what waited longer. */
 void meter_expire(struct meter *m, int64_t now);

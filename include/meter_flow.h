@@ -79,6 +79,12 @@ void meter_flows_free(struct meter_flows *t);
 uint32_t meter_flows_lookup(const struct meter_flows *t,
                             const struct meter_flow_key *key, uint64_t hash);
 
+/* Prefetch the hash chain head for hash. */
+static inline void meter_flows_prefetch(const struct meter_flows *t, uint64_t hash)
+{
+    __builtin_prefetch(&t->bucket[hash & t->mask]);
+}
+
 /* Index of the flow with key, created (zeroed accounting) when new; sets
  * *created. METER_NONE when new and the table is full. */
 uint32_t meter_flows_get(struct meter_flows *t, const struct meter_flow_key *key,

@@ -62,6 +62,17 @@ void meter_match_free(struct meter_match *t);
 uint32_t meter_match_find(const struct meter_match *t, uint64_t sig,
                           enum meter_match_state state);
 
+/* As meter_match_find(), and *any set when some entry (any state) has
+ * signature sig: one walk of the chain for both questions. */
+uint32_t meter_match_find_any(const struct meter_match *t, uint64_t sig,
+                              enum meter_match_state state, int *any);
+
+/* Prefetch the hash chain head of sig (before a burst is processed). */
+static inline void meter_match_prefetch(const struct meter_match *t, uint64_t sig)
+{
+    __builtin_prefetch(&t->bucket[sig & t->mask]);
+}
+
 /* New entry (state PENDING_A, PENDING_B or MATCHED) at the newest end of
  * its list. Returns its index, or METER_NONE when the table is full (the
  * caller evicts the oldest entry and tries again). */

@@ -42,6 +42,8 @@ struct meter_run_desc {
     char errors[METER_MAX_ERRORS][METER_ERRLEN];
     unsigned n_errors;
     double wall_s;           /* capture or analysis time */
+    double cpu_s;            /* CPU time of the thread meanwhile (busy polling
+                                included) */
     int interrupted;         /* stopped by a signal */
 };
 

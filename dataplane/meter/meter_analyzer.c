@@ -163,7 +163,9 @@ static void on_a(struct meter *m, uint16_t port, int64_t ts, const struct meter_
     }
     if (ts < m->first_a)
         m->first_a = ts;
-    i = meter_match_find(&m->match, p->sig, METER_M_PENDING_B);
+    int any;
+
+    i = meter_match_find_any(&m->match, p->sig, METER_M_PENDING_B, &any);
     if (i != METER_NONE) {
         struct meter_match_entry *e = &m->match.e[i];
 
@@ -172,8 +174,7 @@ static void on_a(struct meter *m, uint16_t port, int64_t ts, const struct meter_
         e->flow = flow;
         meter_match_set(&m->match, i, METER_M_MATCHED, ts);
     } else {
-        if (meter_match_find(&m->match, p->sig, METER_M_PENDING_A) != METER_NONE ||
-            meter_match_find(&m->match, p->sig, METER_M_MATCHED) != METER_NONE)
+        if (any)        /* waiting or matched under the same signature */
             m->c.dup_sig_a++;
         insert(m, p->sig, METER_M_PENDING_A, ts, port, flow, 0, p->ip_len);
     }
@@ -211,6 +212,31 @@ static void on_b(struct meter *m, uint16_t port, int64_t ts, const struct meter_
     }
 }
 
+static inline int count_refused(struct meter *m, unsigned t, int rc)
+{
+    if (rc == -EPROTONOSUPPORT)
+        m->c.not_ip[t]++;
+    else if (rc == -ENODATA)
+        m->c.truncated[t]++;
+    else
+        m->c.malformed[t]++;
+    return rc;
+}
+
+static inline void account(struct meter *m, enum meter_tap tap, uint16_t port, int64_t ts,
+                           const struct meter_pkt *p)
+{
+    unsigned t = tap == METER_TAP_B ? 1 : 0;
+
+    m->c.ip[t]++;
+    m->c.short_prefix[t] += p->short_prefix;
+    m->c.encap[t] += p->encap;
+    if (t == 0)
+        on_a(m, port, ts, p);
+    else
+        on_b(m, port, ts, p);
+}
+
 int meter_packet(struct meter *m, enum meter_tap tap, uint16_t port, int64_t ts,
                  const uint8_t *frame, uint32_t caplen, enum meter_link link)
 {
@@ -220,23 +246,39 @@ int meter_packet(struct meter *m, enum meter_tap tap, uint16_t port, int64_t ts,
 
     m->c.frames[t]++;
     rc = meter_parse(&m->cfg.parse, link, frame, caplen, &p);
-    if (rc < 0) {
-        if (rc == -EPROTONOSUPPORT)
-            m->c.not_ip[t]++;
-        else if (rc == -ENODATA)
-            m->c.truncated[t]++;
-        else
-            m->c.malformed[t]++;
-        return rc;
-    }
-    m->c.ip[t]++;
-    m->c.short_prefix[t] += p.short_prefix;
-    m->c.encap[t] += p.encap;
-    if (t == 0)
-        on_a(m, port, ts, &p);
-    else
-        on_b(m, port, ts, &p);
+    if (rc < 0)
+        return count_refused(m, t, rc);
+    account(m, tap, port, ts, &p);
     return 0;
+}
+
+void meter_packet_burst(struct meter *m, enum meter_tap tap, uint16_t port,
+                        const int64_t *ts, const uint8_t *const *frame,
+                        const uint32_t *caplen, unsigned n, enum meter_link link)
+{
+    struct meter_pkt p[METER_BURST_MAX];
+    uint8_t ok[METER_BURST_MAX];
+    unsigned t = tap == METER_TAP_B ? 1 : 0;
+
+    if (n > METER_BURST_MAX)
+        n = METER_BURST_MAX;
+    m->c.frames[t] += n;
+    /* Dissect the burst and fetch the hash chains it will need... */
+    for (unsigned k = 0; k < n; k++) {
+        int rc = meter_parse(&m->cfg.parse, link, frame[k], caplen[k], &p[k]);
+
+        ok[k] = rc == 0;
+        if (rc < 0) {
+            count_refused(m, t, rc);
+            continue;
+        }
+        meter_match_prefetch(&m->match, p[k].sig);
+        meter_flows_prefetch(&m->flows, p[k].key_hash);
+    }
+    /* ...then account for it. */
+    for (unsigned k = 0; k < n; k++)
+        if (ok[k])
+            account(m, tap, port, ts[k], &p[k]);
 }
 
 void meter_expire(struct meter *m, int64_t now)

@@ -28,7 +28,6 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
-#include <rte_prefetch.h>
 
 #include "meter_capture.h"
 
@@ -277,7 +276,10 @@ int meter_capture_run(struct meter_capture *c, struct meter *m,
                       const struct meter_live_opts *o, volatile sig_atomic_t *stop)
 {
     struct rte_mbuf *bufs[BURST];
-    uint8_t copy[PARSE_BYTES];
+    static uint8_t copy[BURST][PARSE_BYTES];     /* for segmented frames only */
+    const uint8_t *data[BURST];
+    uint32_t lens[BURST];
+    int64_t ts[BURST];
     uint64_t hz = rte_get_tsc_hz();
     uint64_t start = rte_rdtsc(), now = start, last_rx = start, next_report = start + hz;
     uint64_t deadline = o->duration_s > 0 ? start + (uint64_t)(o->duration_s * (double)hz) : 0;
@@ -297,15 +299,13 @@ int meter_capture_run(struct meter_capture *c, struct meter *m,
             for (uint16_t k = 0; k < n; k++) {
                 struct rte_mbuf *mb = bufs[k];
                 uint32_t len = mb->pkt_len < PARSE_BYTES ? mb->pkt_len : PARSE_BYTES;
-                const uint8_t *data;
 
-                if (k + 1 < n)
-                    rte_prefetch0(rte_pktmbuf_mtod(bufs[k + 1], void *));
-                data = rte_pktmbuf_read(mb, 0, len, copy);
-                if (data)
-                    meter_packet(m, p->tap, p->index, frame_ts(p, mb, tsc_ns), data, len,
-                                 METER_LINK_ETHERNET);
+                /* contiguous first bytes (the usual case) are read in place */
+                data[k] = rte_pktmbuf_read(mb, 0, len, copy[k]);
+                lens[k] = data[k] ? len : 0;
+                ts[k] = frame_ts(p, mb, tsc_ns);
             }
+            meter_packet_burst(m, p->tap, p->index, ts, data, lens, n, METER_LINK_ETHERNET);
             p->rx += n;
             rte_pktmbuf_free_bulk(bufs, n);
         }

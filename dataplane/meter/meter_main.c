@@ -312,9 +312,17 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double cpu_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int run_offline(struct meter *m, struct opts *o, struct meter_run_desc *d)
 {
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     unsigned n_err = 0;
     int rc;
 
@@ -340,6 +348,7 @@ static int run_offline(struct meter *m, struct opts *o, struct meter_run_desc *d
     d->port[0].rx = m->c.frames[0];
     d->port[1].rx = m->c.frames[1];
     d->wall_s = now_s() - t0;
+    d->cpu_s = cpu_s() - c0;
     return rc;
 }
 
@@ -349,7 +358,7 @@ static int run_live(struct meter *m, struct opts *o, struct meter_run_desc *d,
     struct meter_capture cap;
     char *eal_argv[256];
     int eal_argc = 0, rc;
-    double t0;
+    double t0, c0;
     struct sigaction sa;
 
     d->mode = "live";
@@ -372,8 +381,10 @@ static int run_live(struct meter *m, struct opts *o, struct meter_run_desc *d,
         return -1;
     }
     t0 = now_s();
+    c0 = cpu_s();
     meter_capture_run(&cap, m, &o->live, &g_stop);
     d->wall_s = now_s() - t0;
+    d->cpu_s = cpu_s() - c0;
     d->interrupted = g_stop != 0;
     meter_capture_close(&cap, d);
     meter_finish(m);

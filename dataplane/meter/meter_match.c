@@ -48,6 +48,24 @@ uint32_t meter_match_find(const struct meter_match *t, uint64_t sig,
     return METER_NONE;
 }
 
+uint32_t meter_match_find_any(const struct meter_match *t, uint64_t sig,
+                              enum meter_match_state state, int *any)
+{
+    uint32_t found = METER_NONE;
+
+    *any = 0;
+    for (uint32_t i = t->bucket[sig & t->mask]; i != METER_NONE; i = t->e[i].chain) {
+        if (t->e[i].sig != sig)
+            continue;
+        *any = 1;
+        if (t->e[i].state == state) {
+            found = i;
+            break;
+        }
+    }
+    return found;
+}
+
 static void list_append(struct meter_match *t, enum meter_match_list l, uint32_t i)
 {
     struct meter_match_entry *e = &t->e[i];

@@ -230,8 +230,9 @@ static int write_json(const struct meter *m, const struct meter_report *r,
         return -EIO;
     fprintf(f, "{\n  \"tool\": \"vtep-meter\",\n  \"mode\": ");
     json_str(f, d->mode);
-    fprintf(f, ",\n  \"complete\": %s,\n  \"interrupted\": %s,\n  \"wall_s\": %.3f,\n",
-            d->n_errors ? "false" : "true", d->interrupted ? "true" : "false", d->wall_s);
+    fprintf(f, ",\n  \"complete\": %s,\n  \"interrupted\": %s,\n  \"wall_s\": %.3f, "
+               "\"cpu_s\": %.3f,\n",
+            d->n_errors ? "false" : "true", d->interrupted ? "true" : "false", d->wall_s, d->cpu_s);
     fprintf(f, "  \"config\": {\"threshold\": %u, \"timeout_ns\": %" PRId64
                ", \"skip_ns\": %" PRId64 ", \"payload_prefix\": %u, \"vxlan_ports\": [",
             m->cfg.threshold, m->cfg.timeout_ns, m->cfg.skip_ns, m->cfg.parse.prefix_len);

@@ -417,6 +417,50 @@ static void test_refused_frames(void **state)
     meter_destroy(m);
 }
 
+/* A burst gives what the same frames one by one give. */
+static void test_burst_equals_single(void **state)
+{
+    struct meter_config c = base_cfg();
+    struct meter *m1 = meter_create(&c), *m2 = meter_create(&c);
+    static struct tframe fa[40], fb[40];
+    const uint8_t *pa[40], *pb[40];
+    uint32_t la[40], lb[40];
+    int64_t ta[40], tb[40];
+    (void)state;
+
+    for (int k = 0; k < 40; k++) {
+        frame_a(&fa[k], k % 5, k / 5);
+        frame_b(&fb[k], k % 5, k / 5, (uint8_t)(k % 7));
+        ta[k] = T0 + k * 1000;
+        tb[k] = T0 + k * 1000 + 50000 + (k % 3) * 7;
+        pa[k] = fa[k].b;
+        pb[k] = fb[k].b;
+        la[k] = fa[k].len;
+        lb[k] = k == 13 ? 30 : fb[k].len;            /* one cut short */
+    }
+    fa[7].b[12] = 0x88;                              /* one not IP */
+    for (int k = 0; k < 40; k++)
+        meter_packet(m1, METER_TAP_A, 0, ta[k], pa[k], la[k], METER_LINK_ETHERNET);
+    for (int k = 0; k < 40; k++)
+        meter_packet(m1, METER_TAP_B, 1, tb[k], pb[k], lb[k], METER_LINK_ETHERNET);
+    meter_packet_burst(m2, METER_TAP_A, 0, ta, pa, la, 32, METER_LINK_ETHERNET);
+    meter_packet_burst(m2, METER_TAP_A, 0, ta + 32, pa + 32, la + 32, 8, METER_LINK_ETHERNET);
+    meter_packet_burst(m2, METER_TAP_B, 1, tb, pb, lb, 40, METER_LINK_ETHERNET);
+    meter_finish(m1);
+    meter_finish(m2);
+    assert_memory_equal(&m1->c, &m2->c, sizeof(m1->c));
+    assert_int_equal(m1->c.matched, 38);
+    assert_int_equal(m1->c.not_ip[0], 1);
+    assert_int_equal(m1->c.truncated[1], 1);
+    assert_int_equal(m1->flows.n, m2->flows.n);
+    for (uint32_t i = 0; i < m1->flows.n; i++)
+        assert_memory_equal(&m1->flows.f[i], &m2->flows.f[i], sizeof(struct meter_flow));
+    assert_int_equal(m1->n_rec, m2->n_rec);
+    assert_memory_equal(m1->rec, m2->rec, m1->n_rec * sizeof(*m1->rec));
+    meter_destroy(m1);
+    meter_destroy(m2);
+}
+
 /* The table itself: FIFO per signature, lists in age order, full. */
 static void test_match_table(void **state)
 {
@@ -432,6 +476,15 @@ static void test_match_table(void **state)
     assert_int_equal(meter_match_insert(&t, 9, METER_M_PENDING_A, 30, 0, 1, 0, 60), METER_NONE);
     assert_int_equal(meter_match_find(&t, 77, METER_M_PENDING_A), a);
     assert_int_equal(meter_match_find(&t, 77, METER_M_PENDING_B), METER_NONE);
+    {
+        int any;
+
+        assert_int_equal(meter_match_find_any(&t, 77, METER_M_PENDING_B, &any), METER_NONE);
+        assert_int_equal(any, 1);
+        assert_int_equal(meter_match_find_any(&t, 78, METER_M_PENDING_A, &any), METER_NONE);
+        assert_int_equal(any, 0);
+        assert_int_equal(meter_match_find_any(&t, 5, METER_M_PENDING_B, &any), c2);
+    }
     assert_int_equal(meter_match_oldest(&t, METER_LIST_A), a);
     assert_int_equal(meter_match_oldest(&t, METER_LIST_B), c2);
     meter_match_set(&t, a, METER_M_MATCHED, 10);
@@ -466,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_flow_limit),
         cmocka_unit_test(test_classes_and_report),
         cmocka_unit_test(test_refused_frames),
+        cmocka_unit_test(test_burst_equals_single),
         cmocka_unit_test(test_match_table),
     };
 
