@@ -5,8 +5,13 @@
  *   1. the device offers RTE_ETH_RX_OFFLOAD_TIMESTAMP: enable it; the PMD
  *      writes device ticks into the mbuf timestamp dynamic field
  *      ("rte_dynfield_timestamp", valid when "rte_dynflag_rx_timestamp" is
- *      set); ticks -> ns with a frequency measured by sampling
- *      rte_eth_read_clock() against CLOCK_REALTIME 200 ms apart;
+ *      set); ticks -> ns with a frequency and offset measured by sampling
+ *      rte_eth_read_clock() against CLOCK_REALTIME 200 ms apart (mlx5,
+ *      cnxk). Drivers without read_clock whose timestamps are their PTP
+ *      clock in ns (ice in 22.11) are sampled through
+ *      rte_eth_timesync_read_time() instead. The first stamped packet is
+ *      checked against the realtime clock: more than 100 ms apart means the
+ *      conversion is wrong, and the port falls back to the TSC;
  *   2. net_pcap: it fills the same field (without advertising the offload)
  *      with the pcap record's time in microseconds since the epoch (DPDK
  *      22.11 drivers/net/pcap: tv_sec * 1e6 + tv_usec, the file opened with
@@ -55,15 +60,40 @@ static int tsc_clock(struct meter_clock *c)
     return meter_clock_init(c, (double)rte_get_tsc_hz(), t, r0 + (r1 - r0) / 2);
 }
 
-/* Device clock sample bracketed by two realtime reads. */
-static int nic_sample(uint16_t pid, uint64_t *ticks, int64_t *ns, int64_t *width)
+/* Device clock sample bracketed by two realtime reads: rte_eth_read_clock()
+ * ticks, or (use_ptp) the PTP clock's time in ns. */
+static int nic_sample(uint16_t pid, int use_ptp, uint64_t *ticks, int64_t *ns, int64_t *width)
 {
+    struct timespec ts;
     int64_t r0 = realtime_ns();
-    int rc = rte_eth_read_clock(pid, ticks);
+    int rc = use_ptp ? rte_eth_timesync_read_time(pid, &ts) : rte_eth_read_clock(pid, ticks);
     int64_t r1 = realtime_ns();
 
+    if (use_ptp && rc == 0)
+        *ticks = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
     *ns = r0 + (r1 - r0) / 2;
     *width = r1 - r0;
+    return rc;
+}
+
+/* Frequency and offset of the device clock: two samples CALIBRATE_US
+ * apart. Fills p->clk; returns 0 or the driver's error. */
+static int nic_calibrate(struct meter_cap_port *p, int use_ptp, double *hz, int64_t *width)
+{
+    uint64_t t0, t1;
+    int64_t n0, n1, w0, w1;
+    int rc = nic_sample(p->port_id, use_ptp, &t0, &n0, &w0);
+
+    if (rc != 0)
+        return rc;
+    rte_delay_us_sleep(CALIBRATE_US);
+    rc = nic_sample(p->port_id, use_ptp, &t1, &n1, &w1);
+    if (rc != 0)
+        return rc;
+    rc = meter_clock_hz(t0, n0, t1, n1, hz);
+    if (rc == 0)
+        rc = meter_clock_init(&p->clk, *hz, t1, n1);
+    *width = w0 > w1 ? w0 : w1;
     return rc;
 }
 
@@ -105,37 +135,40 @@ static void choose_clock(struct meter_capture *c, struct meter_cap_port *p,
     int rc;
 
     if (offload_on) {
-        uint64_t t0, t1;
-        int64_t n0, n1, w0, w1;
-        double hz;
+        const char *how = "rte_eth_read_clock";
+        int64_t width = 0;
+        double hz = 0;
+        int rc2;
 
         rc = rte_mbuf_dyn_rx_timestamp_register(&p->ts_off, &p->ts_flag);
-        if (rc == 0)
-            rc = nic_sample(p->port_id, &t0, &n0, &w0);
         if (rc == 0) {
-            rte_delay_us_sleep(CALIBRATE_US);
-            rc = nic_sample(p->port_id, &t1, &n1, &w1);
+            rc = nic_calibrate(p, 0, &hz, &width);
+            if (rc != 0) {
+                /* no read_clock: the PTP clock, which is what ice stamps with */
+                rc2 = rte_eth_timesync_read_time(p->port_id, &(struct timespec){0});
+                if (rc2 != 0 && rc2 != -ENOTSUP && rte_eth_timesync_enable(p->port_id) == 0)
+                    rc2 = 0;
+                if (rc2 == 0 && nic_calibrate(p, 1, &hz, &width) == 0) {
+                    how = "rte_eth_timesync_read_time (PTP clock)";
+                    rc = 0;
+                }
+            }
         }
-        if (rc == 0)
-            rc = meter_clock_hz(t0, n0, t1, n1, &hz);
-        if (rc == 0)
-            rc = meter_clock_init(&p->clk, hz, t1, n1);
         if (rc == 0) {
             p->kind = METER_CLK_NIC;
             snprintf(pd->clock, sizeof(pd->clock), "nic");
             pd->resolution_ns = meter_clock_resolution_ns(&p->clk);
             snprintf(pd->clock_note, sizeof(pd->clock_note),
                      "NIC clock (RX timestamp offload, mbuf dynfield): %.6f MHz by "
-                     "rte_eth_read_clock over %d ms, resolution %.3f ns, offset to "
-                     "CLOCK_REALTIME known to +-%.1f us",
-                     hz / 1e6, CALIBRATE_US / 1000, pd->resolution_ns,
-                     (double)(w0 > w1 ? w0 : w1) / 2000.0);
+                     "%s over %d ms, resolution %.3f ns, offset to CLOCK_REALTIME known "
+                     "to +-%.1f us", hz / 1e6, how, CALIBRATE_US / 1000, pd->resolution_ns,
+                     (double)width / 2000.0);
             return;
         }
         snprintf(pd->clock_note, sizeof(pd->clock_note),
                  "RX timestamp offload on, but device ticks cannot be converted "
-                 "(rte_eth_read_clock: %s): TSC at receive instead",
-                 rte_strerror(rc < 0 ? -rc : rc));
+                 "(rte_eth_read_clock and rte_eth_timesync_read_time: %s): TSC at receive "
+                 "instead", rte_strerror(rc < 0 ? -rc : rc));
     } else if (!force_tsc && strcmp(pd->driver, "net_pcap") == 0 &&
                rte_mbuf_dyn_rx_timestamp_register(&p->ts_off, &p->ts_flag) == 0) {
         p->kind = METER_CLK_PCAP_US;
@@ -218,6 +251,7 @@ int meter_capture_open(struct meter_capture *c, struct meter_run_desc *d, int fo
 
     memset(c, 0, sizeof(*c));
     c->live_clocks = 1;
+    c->desc = d;
     rc = tsc_clock(&c->tsc);
     if (rc < 0) {
         fprintf(stderr, "vtep-meter: TSC frequency unknown\n");
@@ -249,6 +283,29 @@ int meter_capture_open(struct meter_capture *c, struct meter_run_desc *d, int fo
         }
     fflush(stdout);
     return 0;
+}
+
+/* First NIC-stamped frame of a port: its converted time must be close to
+ * the realtime clock (it was received moments ago). When it is not, the
+ * driver's timestamps are not what its clock says: stamp with the TSC. */
+static void nic_verify(struct meter_cap_port *p, const struct rte_mbuf *mb, int64_t now_ns,
+                       struct meter_port_desc *pd)
+{
+    int64_t ts, off;
+
+    if (!(mb->ol_flags & p->ts_flag))
+        return;
+    p->verified = 1;
+    ts = meter_clock_ns(&p->clk, *RTE_MBUF_DYNFIELD(mb, p->ts_off, rte_mbuf_timestamp_t *));
+    off = ts - now_ns;
+    if (off > -100000000 && off < 100000000)
+        return;
+    p->kind = METER_CLK_TSC;
+    snprintf(pd->clock, sizeof(pd->clock), "tsc");
+    snprintf(pd->clock_note, sizeof(pd->clock_note),
+             "NIC timestamps disagree with the calibrated device clock by %.3f s: "
+             "TSC at receive instead", (double)off / 1e9);
+    fprintf(stderr, "vtep-meter: port %s: %s\n", pd->name, pd->clock_note);
 }
 
 /* Timestamp of one received frame, ns. */
@@ -296,6 +353,8 @@ int meter_capture_run(struct meter_capture *c, struct meter *m,
             now = rte_rdtsc();
             last_rx = now;
             tsc_ns = meter_clock_ns(&c->tsc, now);
+            if (unlikely(p->kind == METER_CLK_NIC && !p->verified))
+                nic_verify(p, bufs[0], tsc_ns, &c->desc->port[i]);
             for (uint16_t k = 0; k < n; k++) {
                 struct rte_mbuf *mb = bufs[k];
                 uint32_t len = mb->pkt_len < PARSE_BYTES ? mb->pkt_len : PARSE_BYTES;

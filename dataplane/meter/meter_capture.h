@@ -27,6 +27,7 @@ struct meter_cap_port {
     uint64_t rx;
     uint64_t ts_missing;
     int started;
+    int verified;                 /* NIC clock checked on a real packet */
 };
 
 struct meter_capture {
@@ -35,6 +36,7 @@ struct meter_capture {
     struct rte_mempool *pool;
     struct meter_clock tsc;       /* TSC -> realtime ns */
     int live_clocks;              /* every port stamps with a running clock */
+    struct meter_run_desc *desc;  /* where the ports are described */
 };
 
 struct meter_live_opts {
