@@ -289,11 +289,12 @@ void meter_expire(struct meter *m, int64_t now)
 
 void meter_finish(struct meter *m)
 {
-    uint32_t i;
+    for (int l = 0; l < 2; l++) {
+        uint32_t i;
 
-    for (int l = 0; l < 2; l++)
         while ((i = meter_match_oldest(&m->match, (enum meter_match_list)l)) != METER_NONE)
             retire(m, i);
+    }
 }
 
 bool meter_flow_skipped(const struct meter *m, const struct meter_flow *f)
@@ -329,7 +330,7 @@ int meter_report_build(const struct meter *m, struct meter_report *r)
     }
     for (uint32_t i = 0; i < m->flows.n; i++) {
         const struct meter_flow *f = &m->flows.f[i];
-        int cls[2] = {meter_flow_class(f, m->cfg.threshold), METER_CLASS_ALL};
+        const int cls[2] = {meter_flow_class(f, m->cfg.threshold), METER_CLASS_ALL};
         int64_t v;
 
         if (meter_flow_skipped(m, f)) {

@@ -132,20 +132,17 @@ static int probe(const char *devargs, uint16_t *pid)
 static void choose_clock(struct meter_capture *c, struct meter_cap_port *p,
                          struct meter_port_desc *pd, int offload_on, int force_tsc)
 {
-    int rc;
-
     if (offload_on) {
         const char *how = "rte_eth_read_clock";
         int64_t width = 0;
         double hz = 0;
-        int rc2;
+        int rc = rte_mbuf_dyn_rx_timestamp_register(&p->ts_off, &p->ts_flag);
 
-        rc = rte_mbuf_dyn_rx_timestamp_register(&p->ts_off, &p->ts_flag);
         if (rc == 0) {
             rc = nic_calibrate(p, 0, &hz, &width);
             if (rc != 0) {
                 /* no read_clock: the PTP clock, which is what ice stamps with */
-                rc2 = rte_eth_timesync_read_time(p->port_id, &(struct timespec){0});
+                int rc2 = rte_eth_timesync_read_time(p->port_id, &(struct timespec){0});
                 if (rc2 != 0 && rc2 != -ENOTSUP && rte_eth_timesync_enable(p->port_id) == 0)
                     rc2 = 0;
                 if (rc2 == 0 && nic_calibrate(p, 1, &hz, &width) == 0) {
@@ -330,7 +327,7 @@ static void progress(const struct meter *m, double t)
 }
 
 int meter_capture_run(struct meter_capture *c, struct meter *m,
-                      const struct meter_live_opts *o, volatile sig_atomic_t *stop)
+                      const struct meter_live_opts *o, const volatile sig_atomic_t *stop)
 {
     struct rte_mbuf *bufs[BURST];
     static uint8_t copy[BURST][PARSE_BYTES];     /* for segmented frames only */

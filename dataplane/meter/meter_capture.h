@@ -56,7 +56,7 @@ int meter_capture_open(struct meter_capture *c, struct meter_run_desc *d, int fo
 /* Receive and analyse until *stop, the duration, or idleness. Prints a
  * progress line once a second unless quiet. Returns 0. */
 int meter_capture_run(struct meter_capture *c, struct meter *m,
-                      const struct meter_live_opts *o, volatile sig_atomic_t *stop);
+                      const struct meter_live_opts *o, const volatile sig_atomic_t *stop);
 
 /* Stop the ports, add their receive counters and errors to d. */
 void meter_capture_close(struct meter_capture *c, struct meter_run_desc *d);

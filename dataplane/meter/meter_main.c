@@ -451,8 +451,12 @@ int main(int argc, char **argv)
     if (!o.offline[0]) {
         unsigned a = 0, b = 0;
 
-        for (unsigned i = 0; i < d.n_ports; i++)
-            *(d.port[i].tap == 'A' ? &a : &b) += 1;
+        for (unsigned i = 0; i < d.n_ports; i++) {
+            if (d.port[i].tap == 'A')
+                a++;
+            else
+                b++;
+        }
         if (a == 0 || b == 0) {
             fprintf(stderr, "vtep-meter: need at least one --port A=... and one --port B=... "
                     "(or --offline A.pcap B.pcap)\n");

@@ -304,23 +304,22 @@ static int write_json(const struct meter *m, const struct meter_report *r,
 int meter_write_results(const struct meter *m, const struct meter_report *r,
                         const struct meter_run_desc *d, const char *dir)
 {
-    int rc = make_dir(dir), first = 0;
+    int rc[4] = {0, 0, 0, 0};
+    int mk = make_dir(dir);
 
-    if (rc < 0) {
-        fprintf(stderr, "vtep-meter: cannot create %s: %s\n", dir, strerror(-rc));
-        return rc;
+    if (mk < 0) {
+        fprintf(stderr, "vtep-meter: cannot create %s: %s\n", dir, strerror(-mk));
+        return mk;
     }
-    rc = write_flows(m, dir);
-    first = first ? first : rc;
-    if (m->cfg.max_records) {
-        rc = write_packets(m, dir);
-        first = first ? first : rc;
-    }
-    rc = write_samples(m, dir);
-    first = first ? first : rc;
-    rc = write_json(m, r, d, dir);
-    first = first ? first : rc;
-    return first;
+    rc[0] = write_flows(m, dir);
+    if (m->cfg.max_records)
+        rc[1] = write_packets(m, dir);
+    rc[2] = write_samples(m, dir);
+    rc[3] = write_json(m, r, d, dir);
+    for (int i = 0; i < 4; i++)
+        if (rc[i] < 0)
+            return rc[i];
+    return 0;
 }
 
 int meter_run_plot(const char *python, const char *script, const char *dir)

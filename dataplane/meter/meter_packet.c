@@ -76,12 +76,13 @@ uint64_t meter_hash64(const void *data, size_t len, uint64_t seed)
 {
     const uint8_t *p = data;
     uint64_t h = seed ^ ((uint64_t)len * H_M1);
-    uint8_t tail[8];
     size_t i = 0;
 
     for (; i + 8 <= len; i += 8)
         h = rotl64(h ^ (load_le64(p + i) * H_M1), 31) * H_M2;
     if (i < len) {
+        uint8_t tail[8];
+
         memset(tail, 0, sizeof(tail));
         memcpy(tail, p + i, len - i);
         h = rotl64(h ^ (load_le64(tail) * H_M1), 31) * H_M2;

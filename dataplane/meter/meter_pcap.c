@@ -49,7 +49,6 @@ static int link_of(int dlt, enum meter_link *link)
 int meter_pcap_open(struct meter_pcap *r, const char *path)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
-    char lt[64];
     pcap_t *p;
     int dlt;
 
@@ -62,6 +61,8 @@ int meter_pcap_open(struct meter_pcap *r, const char *path)
     }
     dlt = pcap_datalink(p);
     if (link_of(dlt, &r->link) < 0) {
+        char lt[64];
+
         snprintf(r->err, sizeof(r->err),
                  "%s: link type %s not supported (supported: EN10MB, RAW, LINUX_SLL, LINUX_SLL2)",
                  path, meter_pcap_linktype_name(dlt, lt, sizeof(lt)));
@@ -185,11 +186,11 @@ static double pcapng_resolution(const uint8_t *buf, size_t n)
     shb_len = rd32e(buf + 4, big);
     if (shb_len < 28 || shb_len % 4 || shb_len > n - 8)
         return 0;
-    o = shb_len;
+    o = shb_len;                            /* o + 8 <= n */
     if (rd32e(buf + o, big) != 1)           /* the IDB follows the SHB */
         return 0;
     idb_len = rd32e(buf + o + 4, big);
-    if (idb_len < 20 || idb_len > n - o)
+    if (idb_len < 20 || (size_t)idb_len + o > n)
         return 0;
     for (size_t q = o + 16; q + 4 <= o + idb_len - 4;) {
         uint16_t code = rd16e(buf + q, big), len = rd16e(buf + q + 2, big);

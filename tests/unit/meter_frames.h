@@ -85,7 +85,7 @@ static inline struct tpkt tpkt_default(void)
 static inline void tframe_build(struct tframe *f, const struct tpkt *t)
 {
     uint8_t *p = f->b;
-    uint32_t o = 0, l4len, iplen, l4;
+    uint32_t o = 0, l4len, l4;
 
     memset(f->b, 0, sizeof(f->b));
     memset(p, 0x02, 6);
@@ -102,7 +102,6 @@ static inline void tframe_build(struct tframe *f, const struct tpkt *t)
     o += 2;
     l4len = (t->proto == 6 ? 20 : 8) + t->pay_len;
     if (t->v6) {
-        iplen = 40 + l4len;
         p[o] = (uint8_t)(0x60 | (t->tos >> 4));
         p[o + 1] = (uint8_t)((t->tos << 4) | ((t->flow_label >> 16) & 0x0f));
         tput16(p + o + 2, (uint16_t)t->flow_label);
@@ -121,7 +120,8 @@ static inline void tframe_build(struct tframe *f, const struct tpkt *t)
         tput32(p + o + 36, t->dst);
         l4 = o + 40;
     } else {
-        iplen = 20 + l4len;
+        uint32_t iplen = 20 + l4len;
+
         p[o] = 0x45;
         p[o + 1] = t->tos;
         tput16(p + o + 2, (uint16_t)iplen);

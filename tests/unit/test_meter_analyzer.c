@@ -142,7 +142,7 @@ static void test_reordering(void **state)
     /* A at 0, 10 us, 20 us, 30 us; B order: 1, 0, 3, 2 */
     int64_t ta[4] = {T0, T0 + 10000, T0 + 20000, T0 + 30000};
     int64_t tb[4] = {T0 + 95000, T0 + 60000, T0 + 140000, T0 + 120000};
-    int order[4] = {1, 0, 3, 2};
+    const int order[4] = {1, 0, 3, 2};
     int64_t lat_b_order[4];
     const struct meter_flow *f;
     int64_t fct;
