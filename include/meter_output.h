@@ -33,6 +33,10 @@ struct meter_port_desc {
     uint64_t rx;             /* frames received */
     uint64_t ts_missing;     /* frames without the expected timestamp */
     uint64_t rx_errors;      /* device counters: ierrors + imissed + nombuf */
+    double stamp_gap_max_ns; /* TSC clock: longest time between a poll that
+                                returned packets and the poll before it (the
+                                stamps' worst uncertainty) */
+    uint64_t late_bursts;    /* TSC clock: bursts with a gap over 100 us */
 };
 
 struct meter_run_desc {

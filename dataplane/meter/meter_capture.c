@@ -41,6 +41,7 @@
 #define MBUFS_PER_PORT 4096
 #define PARSE_BYTES 512            /* bytes of a frame the dissector may read */
 #define CALIBRATE_US 200000
+#define LATE_US 100                /* a TSC stamp this late is worth a warning */
 
 static int64_t realtime_ns(void)
 {
@@ -172,11 +173,17 @@ static void choose_clock(struct meter_capture *c, struct meter_cap_port *p,
         meter_clock_init(&p->clk, 1e6, 0, 0);
         snprintf(pd->clock, sizeof(pd->clock), "pcap-us");
         pd->resolution_ns = 1000;
-        snprintf(pd->clock_note, sizeof(pd->clock_note),
-                 "pcap record time from net_pcap via the mbuf timestamp dynfield, "
-                 "microseconds (net_pcap opens files at us precision: ns captures are "
-                 "truncated), resolution 1000 ns");
-        c->live_clocks = 0;
+        if (strstr(pd->source, "rx_pcap=")) {
+            snprintf(pd->clock_note, sizeof(pd->clock_note),
+                     "pcap record time from net_pcap via the mbuf timestamp dynfield, "
+                     "microseconds (net_pcap opens files at us precision: ns captures are "
+                     "truncated), resolution 1000 ns");
+            c->live_clocks = 0;         /* file time, not now */
+        } else {
+            snprintf(pd->clock_note, sizeof(pd->clock_note),
+                     "kernel receive time of net_pcap's live capture via the mbuf timestamp "
+                     "dynfield, microseconds, resolution 1000 ns");
+        }
         return;
     } else if (force_tsc) {
         snprintf(pd->clock_note, sizeof(pd->clock_note), "TSC at receive (--clock tsc)");
@@ -339,15 +346,28 @@ int meter_capture_run(struct meter_capture *c, struct meter *m,
     uint64_t deadline = o->duration_s > 0 ? start + (uint64_t)(o->duration_s * (double)hz) : 0;
     uint64_t idle = (uint64_t)o->idle_exit_ms * hz / 1000;
 
+    uint64_t late = (uint64_t)LATE_US * hz / 1000000;
+
+    for (unsigned i = 0; i < c->n; i++)
+        c->port[i].last_poll = start;
     while (!*stop) {
         for (unsigned i = 0; i < c->n; i++) {
             struct meter_cap_port *p = &c->port[i];
             uint16_t n = rte_eth_rx_burst(p->port_id, 0, bufs, BURST);
+            uint64_t before = p->last_poll;
             int64_t tsc_ns;
 
+            now = rte_rdtsc();
+            p->last_poll = now;
             if (n == 0)
                 continue;
-            now = rte_rdtsc();
+            /* A TSC stamp says "arrived since the previous poll": the gap is
+             * its uncertainty (large when this thread was off the CPU). */
+            if (p->kind == METER_CLK_TSC && now - before > p->max_gap) {
+                p->max_gap = now - before;
+            }
+            if (p->kind == METER_CLK_TSC && now - before > late)
+                p->late_bursts++;
             last_rx = now;
             tsc_ns = meter_clock_ns(&c->tsc, now);
             if (unlikely(p->kind == METER_CLK_NIC && !p->verified))
@@ -392,6 +412,19 @@ void meter_capture_close(struct meter_capture *c, struct meter_run_desc *d)
 
         pd->rx = p->rx;
         pd->ts_missing = p->ts_missing;
+        if (p->kind == METER_CLK_TSC) {
+            double hz = (double)rte_get_tsc_hz();
+
+            pd->stamp_gap_max_ns = (double)p->max_gap * 1e9 / hz;
+            pd->late_bursts = p->late_bursts;
+            if (p->late_bursts)
+                fprintf(stderr, "vtep-meter: port %s: %" PRIu64 " bursts were polled more than "
+                        "%d us after the previous poll (at most %.3f ms): their TSC stamps are "
+                        "that late. Give the capture a core of its own (EAL -l), or capture "
+                        "with kernel timestamps (tcpdump --time-stamp-precision=nano) and use "
+                        "--offline\n", pd->name, p->late_bursts, LATE_US,
+                        pd->stamp_gap_max_ns / 1e6);
+        }
         if (!p->started)
             continue;
         if (rte_eth_stats_get(p->port_id, &st) == 0) {

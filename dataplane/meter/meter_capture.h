@@ -28,6 +28,9 @@ struct meter_cap_port {
     uint64_t ts_missing;
     int started;
     int verified;                 /* NIC clock checked on a real packet */
+    uint64_t last_poll;           /* TSC of the previous rx_burst call */
+    uint64_t max_gap;             /* TSC stamps: longest wait before a burst */
+    uint64_t late_bursts;         /* bursts stamped > LATE_US after the last poll */
 };
 
 struct meter_capture {

@@ -257,8 +257,14 @@ static int write_json(const struct meter *m, const struct meter_report *r,
         json_num(f, p->resolution_ns);
         fprintf(f, ", \"clock_note\": ");
         json_str(f, p->clock_note);
-        fprintf(f, ", \"rx\": %" PRIu64 ", \"ts_missing\": %" PRIu64 ", \"rx_errors\": %" PRIu64 "}",
+        fprintf(f, ", \"rx\": %" PRIu64 ", \"ts_missing\": %" PRIu64 ", \"rx_errors\": %" PRIu64,
                 p->rx, p->ts_missing, p->rx_errors);
+        if (strcmp(p->clock, "tsc") == 0) {
+            fprintf(f, ", \"stamp_gap_max_ns\": ");
+            json_num(f, p->stamp_gap_max_ns);
+            fprintf(f, ", \"late_bursts\": %" PRIu64, p->late_bursts);
+        }
+        fprintf(f, "}");
     }
     fprintf(f, "\n  ],\n  \"errors\": [");
     for (unsigned i = 0; i < d->n_errors; i++) {
