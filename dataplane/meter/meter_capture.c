@@ -212,6 +212,12 @@ static int open_port(struct meter_capture *c, struct meter_cap_port *p,
     rc = probe(pd->source, &p->port_id);
     if (rc < 0)
         return rc;
+    for (const struct meter_cap_port *q = c->port; q < p; q++)
+        if (q->port_id == p->port_id) {
+            fprintf(stderr, "vtep-meter: port %s: '%s' is the same device as an earlier "
+                    "--port\n", pd->name, pd->source);
+            return -EEXIST;
+        }
     rc = rte_eth_dev_info_get(p->port_id, &info);
     if (rc != 0) {
         fprintf(stderr, "vtep-meter: port %s: no device info: %s\n", pd->name, rte_strerror(-rc));

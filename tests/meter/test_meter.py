@@ -376,6 +376,10 @@ def main():
         r = run([binary, "--port", "C=net_null0"])
         ck.check("usage: bad tap name (exit 1)", r.returncode == 1 and "A=DEVARGS" in r.stderr)
 
+        r = mt.live(["A=net_null_x0,no-rx=1", "B=net_null_x0,no-rx=1"], str(tmp / "dup"), "--no-plot")
+        ck.check("usage: the same device twice (exit 1)",
+                 r.returncode == 1 and "same device as an earlier --port" in r.stderr)
+
         # ---- stopping ---------------------------------------------------------------
         out9 = tmp / "sigint"
         cmd = mt.live_cmd(["A=net_null_a0,no-rx=1", "B=net_null_b0,no-rx=1"], str(out9), "--no-plot")
