@@ -1,4 +1,4 @@
-/* BFD control packet encoding and decoding (see include/bfd_packet.h). */
+/* BFD control packet encoding and decoding (see bfd_packet.h). */
 #include "bfd_packet.h"
 
 static void put32(uint8_t *p, uint32_t v)

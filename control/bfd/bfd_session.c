@@ -1,5 +1,5 @@
 /* One BFD session: RFC 5880 asynchronous mode state machine and timers
- * (see include/bfd_session.h and docs/BFD.md). */
+ * (see bfd_session.h and docs/BFD.md). */
 #include "bfd_session.h"
 #include "bfd_udp.h"
 

@@ -1,4 +1,4 @@
-/* RFC 5881 framing of BFD control packets (see include/bfd_udp.h). */
+/* RFC 5881 framing of BFD control packets (see bfd_udp.h). */
 #include "bfd_udp.h"
 
 #define ETHERTYPE_IPV4      0x0800

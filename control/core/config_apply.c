@@ -1,5 +1,5 @@
 /* Applying a configuration to the running dataplane (see
- * include/config_apply.h). */
+ * config_apply.h). */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

@@ -49,7 +49,7 @@ struct run_opts {
 };
 
 /* Run the control loop until a signal, idle timeout or duration ends it
- * (the running configuration is g_cfg, include/reload.h). */
+ * (the running configuration is g_cfg, control/mgmt/reload.h). */
 void control_run(const struct run_opts *o);
 
 /* Stop the workers (after the BFD thread), take what they handed over last,

@@ -1,4 +1,4 @@
-/* Building configuration generations (see include/dp_conf.h). */
+/* Building configuration generations (see dp_conf.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

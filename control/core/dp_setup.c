@@ -1,4 +1,4 @@
-/* Build the dataplane from the configuration (see include/control.h). */
+/* Build the dataplane from the configuration (see control.h). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* epoll event loop of the control thread (see include/event_loop.h). */
+/* epoll event loop of the control thread (see event_loop.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/epoll.h>

@@ -1,4 +1,4 @@
-/* Streaming JSON writer (see include/json_writer.h). */
+/* Streaming JSON writer (see json_writer.h). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* A next hop in or out of every ECMP group of a generation that holds it
- * (see include/nexthop_live.h). */
+ * (see nexthop_live.h). */
 #include "nexthop_live.h"
 
 unsigned nexthop_set_live(struct dp_conf *c, uint16_t nh, int live)

@@ -1,4 +1,4 @@
-/* Peer credentials of local connections (see include/peer_cred.h). */
+/* Peer credentials of local connections (see peer_cred.h). */
 #include <errno.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>

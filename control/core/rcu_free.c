@@ -1,4 +1,4 @@
-/* Deferred freeing under RCU (see include/rcu_free.h). */
+/* Deferred freeing under RCU (see rcu_free.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

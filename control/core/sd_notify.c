@@ -1,4 +1,4 @@
-/* sd_notify protocol (see include/sd_notify.h). */
+/* sd_notify protocol (see sd_notify.h). */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* Signal handling through a signalfd (see include/signals.h). */
+/* Signal handling through a signalfd (see signals.h). */
 #include <errno.h>
 #include <string.h>
 #include <sys/epoll.h>

@@ -1,4 +1,4 @@
-/* Summing worker counters (see include/stats_sum.h). */
+/* Summing worker counters (see stats_sum.h). */
 #include <string.h>
 
 #include "control.h"

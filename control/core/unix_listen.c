@@ -1,4 +1,4 @@
-/* Listening Unix stream sockets (see include/unix_listen.h). */
+/* Listening Unix stream sockets (see unix_listen.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* RIB -> dataplane (see include/evpn_program.h). */
+/* RIB -> dataplane (see evpn_program.h). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>

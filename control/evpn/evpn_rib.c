@@ -1,4 +1,4 @@
-/* EVPN RIB (see include/evpn_rib.h).
+/* EVPN RIB (see evpn_rib.h).
  *
  * Data structures (all chained hash tables of our own, keyed by a 64-bit
  * mix hash, doubling as they grow and halving when mostly empty):

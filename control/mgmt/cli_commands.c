@@ -1,4 +1,4 @@
-/* The CLI commands (see include/cli_server.h for the socket): every answer
+/* The CLI commands (see cli_server.h for the socket): every answer
  * is one JSON document, except "show metrics" (Prometheus text). */
 #include <arpa/inet.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* CLI / JSON control socket (see include/cli_server.h).
+/* CLI / JSON control socket (see cli_server.h).
  *
  * Every client socket is non-blocking and has a deadline: the command line
  * must arrive within CLI_READ_TIMEOUT_MS of the connection, the answer must

@@ -1,4 +1,4 @@
-/* Configuration reload (see include/reload.h). */
+/* Configuration reload (see reload.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* vtep-meter: the per-packet analysis pipeline (see include/meter.h):
+/* vtep-meter: the per-packet analysis pipeline (see meter.h):
  * dissect -> flow accounting at A -> match A/B copies -> latency, jitter,
  * FCT inputs; expiry of what waited too long; summaries at the end. */
 #include <errno.h>

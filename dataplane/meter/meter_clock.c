@@ -1,4 +1,4 @@
-/* vtep-meter: tick to nanosecond conversion (see include/meter_clock.h). */
+/* vtep-meter: tick to nanosecond conversion (see meter_clock.h). */
 #include <errno.h>
 #include <math.h>
 #include <string.h>

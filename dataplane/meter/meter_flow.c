@@ -1,4 +1,4 @@
-/* vtep-meter: flow table and per-flow accounting (see include/meter_flow.h). */
+/* vtep-meter: flow table and per-flow accounting (see meter_flow.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

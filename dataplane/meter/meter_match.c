@@ -1,4 +1,4 @@
-/* vtep-meter: pending-packet table (see include/meter_match.h). */
+/* vtep-meter: pending-packet table (see meter_match.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* vtep-meter: CSV and JSON result files, and the plot script
- * (see include/meter_output.h). */
+ * (see meter_output.h). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>

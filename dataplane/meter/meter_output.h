@@ -1,7 +1,7 @@
 /* vtep-meter: result files.
  *
  * Into one directory (created when missing):
- *   flows.csv           one line per flow (include/meter_flow.h for the
+ *   flows.csv           one line per flow (meter_flow.h for the
  *                       definitions of every column)
  *   packets.csv         one line per matched packet (--per-packet)
  *   latency_samples.csv class,latency_ns of the latency reservoir

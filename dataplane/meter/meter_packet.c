@@ -1,4 +1,4 @@
-/* vtep-meter: dissection of one captured frame (see include/meter_packet.h).
+/* vtep-meter: dissection of one captured frame (see meter_packet.h).
  *
  * Walks link layer -> (VLAN tags) -> outer IP -> [UDP/VXLAN -> inner
  * Ethernet -> (VLAN tags) -> inner IP] -> L4, then hashes a canonical record

@@ -1,5 +1,5 @@
 /* vtep-meter offline mode: libpcap reader and the A/B merge
- * (see include/meter_pcap.h). */
+ * (see meter_pcap.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /* vtep-meter: percentiles, summaries and the latency reservoir
- * (see include/meter_stats.h). */
+ * (see meter_stats.h). */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
