@@ -50,6 +50,7 @@ void bfd_manager_clear_counters(void);
 
 /* JSON: every session's state, timers, counters and ECMP membership, and
  * the thread's wake-up lateness. Takes the lock. */
-void bfd_manager_dump_json(FILE *out);
+struct json;
+void bfd_manager_dump_json(struct json *j);
 
 #endif

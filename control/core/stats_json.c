@@ -230,10 +230,10 @@ void stats_json_write(FILE *f, double uptime_s)
         json_u64(&j, "unknown_vni", g_evpn_prog.unknown_vni);
         json_close(&j);
         json_key(&j, "evpn");
-        feed_server_dump_json(f, true);
+        feed_server_dump_json(&j, true);
     }
     json_key(&j, "bfd");
-    bfd_manager_dump_json(f);
+    bfd_manager_dump_json(&j);
     json_u64(&j, "tsc_hz", hz);
     json_dbl(&j, "forwarding_seconds",
              t.first_rx_tsc && t.last_rx_tsc > t.first_rx_tsc ?

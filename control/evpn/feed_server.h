@@ -51,8 +51,10 @@ void feed_server_resume(void);
 /* Close every session and listening socket. */
 void feed_server_stop(void);
 
-/* JSON: server counters, each feed with its peers, then the whole RIB
- * (full) or only its counters. */
-void feed_server_dump_json(FILE *out, bool full);
+struct json;
+
+/* One JSON object, the next value of j: server counters, each feed with
+ * its peers, then the whole RIB (full) or only its counters. */
+void feed_server_dump_json(struct json *j, bool full);
 
 #endif

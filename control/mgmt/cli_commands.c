@@ -81,8 +81,12 @@ static int cmd_show_metrics(FILE *out, const char *args)
 
 static int cmd_show_bfd(FILE *out, const char *args)
 {
+    struct json j;
     (void)args;
-    bfd_manager_dump_json(out);
+
+    json_begin(&j, out);
+    bfd_manager_dump_json(&j);
+    json_end(&j);
     return 0;
 }
 
@@ -96,7 +100,10 @@ static int cmd_show_evpn(FILE *out, const char *args)
         json_end(&j);
         return -1;
     }
-    feed_server_dump_json(out, strcmp(args, "summary") != 0);
+    struct json j;
+    json_begin(&j, out);
+    feed_server_dump_json(&j, strcmp(args, "summary") != 0);
+    json_end(&j);
     return 0;
 }
 

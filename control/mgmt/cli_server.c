@@ -17,6 +17,7 @@
 
 #include "cli_server.h"
 #include "event_loop.h"
+#include "json_writer.h"
 #include "log.h"
 #include "unix_listen.h"
 
@@ -77,21 +78,6 @@ const char *cli_command_name(int i)
     return i >= 0 && i < n_cmds ? cmds[i].name : NULL;
 }
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 void cli_execute(FILE *out, const char *line)
 {
     char buf[CLI_LINE_MAX];
@@ -107,14 +93,13 @@ void cli_execute(FILE *out, const char *line)
         cmd++;
     cnt.commands++;
     if (*cmd == '\0' || !strcmp(cmd, "help")) {
-        fprintf(out, "{\"commands\": {");
-        for (int i = 0; i < n_cmds; i++) {
-            fprintf(out, "%s", i ? ", " : "");
-            json_str(out, cmds[i].name);
-            fprintf(out, ": ");
-            json_str(out, cmds[i].help);
-        }
-        fprintf(out, "}}\n");
+        struct json j;
+        json_begin(&j, out);
+        json_obj(&j, NULL);
+        json_obj(&j, "commands");
+        for (int i = 0; i < n_cmds; i++)
+            json_str(&j, cmds[i].name, cmds[i].help);
+        json_end(&j);
         return;
     }
     /* longest registered name that prefixes the line at a word boundary */
@@ -128,12 +113,13 @@ void cli_execute(FILE *out, const char *line)
         }
     }
     if (best < 0) {
+        struct json j;
         cnt.unknown++;
-        fprintf(out, "{\"error\": ");
-        json_str(out, "unknown command (try 'help')");
-        fprintf(out, ", \"command\": ");
-        json_str(out, cmd);
-        fprintf(out, "}\n");
+        json_begin(&j, out);
+        json_obj(&j, NULL);
+        json_str(&j, "error", "unknown command (try 'help')");
+        json_str(&j, "command", cmd);
+        json_end(&j);
         return;
     }
     args = cmd + best_len;
@@ -181,9 +167,13 @@ static void conn_answer(struct cli_conn *c, bool too_long)
         conn_close(c);
         return;
     }
-    if (too_long)
-        fprintf(out, "{\"error\": \"command line longer than %d bytes\"}\n", CLI_LINE_MAX - 2);
-    else
+    if (too_long) {
+        struct json j;
+        json_begin(&j, out);
+        json_obj(&j, NULL);
+        json_strf(&j, "error", "command line longer than %d bytes", CLI_LINE_MAX - 2);
+        json_end(&j);
+    } else
         cli_execute(out, c->line);
     fclose(out);
     c->writing = true;
