@@ -54,7 +54,7 @@ struct fdb_mirror_config {
     uint32_t local_ip;          /* our VTEP address, network order (required) */
     uint16_t dstport;           /* UDP port of the vxlan devices; 0 = 4789 */
     uint32_t max_entries;       /* MACs + bindings kept; 0 = 262144 */
-    uint32_t max_inflight;      /* requests outstanding at once; 0 = 64, max 1024 */
+    uint32_t max_inflight;      /* requests outstanding at once; 0 = 64, 8..1024 */
     /* Where errors go (one line each, no newline); NULL = stderr. */
     void (*log)(void *arg, const char *line);
     void *log_arg;
@@ -136,9 +136,10 @@ int fdb_mirror_ip_del(struct fdb_mirror *m, uint32_t vni, uint32_t ip);
  * the VNI's other changes wait until it is done. 0 or -ENOENT. */
 int fdb_mirror_reconcile(struct fdb_mirror *m, uint32_t vni);
 
-/* Do at most `budget` units of work (one unit = one message sent or
+/* Do about `budget` units of work (one unit = one message sent or
  * received, or one entry visited by a reconciliation): read replies, then
- * send what is pending. Returns the units done (0 = nothing to do now), or
+ * send what is pending. A VNI's round of link requests (at most 8) goes
+ * out whole, so a call may exceed a budget below 8 by that much. Returns the units done (0 = nothing to do now), or
  * a negative errno when the socket itself failed (the mirror is then
  * unusable: close it and open a new one, which reconciles). */
 int fdb_mirror_run(struct fdb_mirror *m, unsigned int budget);

@@ -51,6 +51,7 @@
 #define DEFAULT_MAX_ENTRIES 262144u
 #define DEFAULT_INFLIGHT 64u
 #define MAX_INFLIGHT 1024u
+#define MIN_INFLIGHT 8u          /* the largest ensure round */
 #define TXBUF_SIZE 32768u
 #define RXBUF_SIZE 65536u
 #define MSG_ROOM 512u           /* the largest request we build, with margin */
@@ -412,6 +413,8 @@ int fdb_mirror_open_io(struct fdb_mirror **mp, const struct fdb_mirror_config *c
     m->max_inflight = m->cfg.max_inflight ? m->cfg.max_inflight : DEFAULT_INFLIGHT;
     if (m->max_inflight > MAX_INFLIGHT)
         m->max_inflight = MAX_INFLIGHT;
+    if (m->max_inflight < MIN_INFLIGHT)
+        m->max_inflight = MIN_INFLIGHT;     /* an ensure round goes out whole */
     for (n = 1; n < m->max_inflight; n <<= 1)
         ;
     m->ring_mask = n - 1;
@@ -831,7 +834,7 @@ static int ensure_step(struct fdb_mirror *m, struct fm_vni *v)
         return 0;
     }
     /* A round is sent whole or not at all: make sure the window has room. */
-    if (m->inflight + 8 > m->max_inflight)
+    if (m->inflight + MIN_INFLIGHT > m->max_inflight)
         return -EAGAIN;
     switch (v->round) {
     case 0:
