@@ -119,8 +119,10 @@ int fdb_mirror_vni_ensure(struct fdb_mirror *m, uint32_t vni);
 int fdb_mirror_vni_remove(struct fdb_mirror *m, uint32_t vni);
 
 /* Desire a local MAC in the VNI / no longer desire it. The VNI must have
- * been ensured. 0, -ENOENT (VNI unknown), -EINVAL (multicast or zero MAC),
- * -ENOSPC (max_entries reached), -ENOMEM. */
+ * been ensured. A delete of a MAC this instance never added is still sent
+ * (the kernel may hold it from before a restart; "not there" is success).
+ * 0, -ENOENT (VNI unknown), -EINVAL (multicast or zero MAC), -ENOSPC
+ * (max_entries reached), -ENOMEM. */
 int fdb_mirror_mac_add(struct fdb_mirror *m, uint32_t vni, const uint8_t mac[6]);
 int fdb_mirror_mac_del(struct fdb_mirror *m, uint32_t vni, const uint8_t mac[6]);
 

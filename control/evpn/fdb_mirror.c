@@ -592,8 +592,8 @@ static int set_entry(struct fdb_mirror *m, uint32_t vni, uint8_t kind, uint32_t 
         return -ENOENT;
     e = elookup(m, v, kind, ip, kind == E_MAC ? mac : NULL);
     if (e == NULL) {
-        if (!want)
-            return 0;           /* never desired, nothing known in the kernel */
+        /* unknown (e.g. just after a restart): a delete is still sent, the
+         * kernel may hold it; ENOENT is then success */
         if (m->entries >= m->cfg.max_entries)
             return -ENOSPC;
         e = ecreate(m, v, kind, ip, kind == E_MAC ? mac : NULL);
