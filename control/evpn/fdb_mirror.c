@@ -435,9 +435,7 @@ int fdb_mirror_open_io(struct fdb_mirror **mp, const struct fdb_mirror_config *c
     }
     m->io = *io;
     /* distinct from any earlier instance's numbers */
-    m->seq = (uint32_t)time(NULL) * 1000u + 1u;
-    if (m->seq == 0)
-        m->seq = 1;
+    m->seq = (uint32_t)time(NULL) * 1000u + 1u;     /* odd: never 0 */
     *mp = m;
     return 0;
 }
@@ -1179,7 +1177,7 @@ static void entry_done(struct fdb_mirror *m, struct fm_req *r, int err, const ch
     bool changed = r->add != e->want || (r->add && memcmp(r->mac, e->mac, 6) != 0);
 
     e->inflight = false;
-    if (err == 0 || (err == r->ok_err && err != 0)) {
+    if (err == 0 || err == r->ok_err) {
         if (err != 0)
             m->st.enoent_ok++;
         else

@@ -326,10 +326,10 @@ static int walk_attrs(const void *data, size_t len,
                       int (*cb)(const struct nlattr *a, void *arg), void *arg)
 {
     size_t off = 0;
-    int r;
 
     while (len - off >= sizeof(struct nlattr)) {
         const struct nlattr *a = (const struct nlattr *)((const char *)data + off);
+        int r;
 
         if (a->nla_len < sizeof(struct nlattr) || a->nla_len > len - off)
             return -EINVAL;

@@ -232,10 +232,11 @@ int arps_local_set(struct arps_table *t, uint32_t vni, uint32_t ip, const uint8_
         return err;
     is_new = !e->has_local;
     moved = e->has_local && memcmp(e->local_mac, mac, 6) != 0;
-    if (moved && now_ms - e->local_seen <= t->p.local_ttl_ms)
-        conflict(t, e, now_ms);         /* another local host claims the IP */
-    else if ((is_new || moved) && e->has_remote && memcmp(e->remote_mac, mac, 6) != 0)
-        conflict(t, e, now_ms);         /* local and EVPN disagree */
+    /* another local host claims the IP, or local and EVPN disagree (one
+     * event counts once) */
+    if ((moved && now_ms - e->local_seen <= t->p.local_ttl_ms)
+        || ((is_new || moved) && e->has_remote && memcmp(e->remote_mac, mac, 6) != 0))
+        conflict(t, e, now_ms);
     e->has_local = true;
     memcpy(e->local_mac, mac, 6);
     e->local_seen = now_ms;

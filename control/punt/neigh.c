@@ -160,14 +160,14 @@ int neigh_add(struct neigh_table *t, uint16_t port, uint32_t ip, const uint8_t p
 int neigh_set_static(struct neigh_table *t, int id, const uint8_t *mac, uint64_t now_ms)
 {
     struct nh *n = get(t, id);
-    bool had;
 
     if (n == NULL)
         return -ENOENT;
     if (mac != NULL) {
+        bool had = n->has_mac;
+
         if (!mac_ok(mac))
             return -EINVAL;
-        had = n->has_mac;
         if (had && memcmp(n->mac, mac, 6) == 0 && n->state == NEIGH_STATIC)
             return 0;
         n->state = NEIGH_STATIC;

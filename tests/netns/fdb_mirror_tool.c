@@ -70,12 +70,12 @@ static int sync_mirror(struct fdb_mirror *m, unsigned int budget, double *t0, do
 {
     double start = now_epoch(), deadline = start + 10.0;
     struct pollfd pfd = { .fd = fdb_mirror_fd(m), .events = POLLIN };
-    int r;
 
     *t0 = start;
     *rounds = 0;
     while (fdb_mirror_busy(m)) {
-        r = fdb_mirror_run(m, budget);
+        int r = fdb_mirror_run(m, budget);
+
         if (r < 0)
             return r;
         (*rounds)++;
