@@ -11,9 +11,6 @@
 
 #define SLOTS 8u
 #define FREE_END UINT32_MAX
-/* Below this many live flows the table's lines sit in L1/L2 and the second
- * prefetch stage (read signatures, prefetch the entry) only costs cycles. */
-#define PREFETCH_ENTRIES_FROM 16384u
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -47,6 +44,7 @@ struct flow_table {
     struct ft_bucket *buckets;
     struct ft_entry *entries;
     uint32_t bmask;
+    uint32_t bshift;        /* 64 - log2(buckets) */
     uint32_t seed;
     uint32_t capacity;
     uint32_t free_head;
@@ -68,24 +66,33 @@ static inline void ctr_add(uint64_t *c, uint64_t v)
     __atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
 }
 
+/* CRC32-C of the key; an IPv4 key is all zero past its first 16 bytes, so
+ * its hash stops there (a different but equally deterministic function). */
 static inline uint32_t key_hash(const struct fc_key *k, uint32_t seed)
 {
     uint64_t w[5];
+    uint32_t h;
 
     memcpy(w, k, sizeof(w));
-    uint64_t h = _mm_crc32_u64(seed, w[0]);
-    /* two independent chains hide the CRC latency */
-    uint64_t g = _mm_crc32_u64(~seed, w[1]);
-    h = _mm_crc32_u64(h, w[2]);
-    g = _mm_crc32_u64(g, w[3]);
-    h = _mm_crc32_u64(h, w[4]);
-    return (uint32_t)(h ^ (g * 0x9E3779B1u) ^ (g >> 15));
+    h = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(seed, w[0]), w[1]);
+    if (unlikely(k->vni_proto & FC_KEY_V6)) {
+        /* a second chain hides part of the CRC latency */
+        uint32_t g = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(~seed, w[2]), w[3]);
+        h = (uint32_t)_mm_crc32_u64(h, w[4]) ^ (g * 0x9E3779B1u);
+    }
+    return h;
 }
 
-static inline uint16_t hash_sig(uint32_t h)
+/* CRC is linear: structured keys (consecutive ports, addresses) would land
+ * in a few buckets. A 64-bit multiply spreads every bit of h over the top
+ * bits (the bucket) and the middle ones (the signature, never 0). */
+static inline void place(const struct flow_table *t, uint32_t h, uint32_t *prim, uint16_t *sig)
 {
-    uint16_t s = (uint16_t)(h >> 16);
-    return (uint16_t)(s | (s == 0));
+    uint64_t x = (uint64_t)h * 0x9E3779B97F4A7C15ull;
+    uint16_t s = (uint16_t)(x >> 16);
+
+    *prim = (uint32_t)(x >> t->bshift);
+    *sig = (uint16_t)(s | (s == 0));
 }
 
 static inline uint32_t alt_bucket(const struct flow_table *t, uint32_t prim, uint16_t sig)
@@ -144,6 +151,36 @@ static inline struct ft_entry *table_find(struct flow_table *t, uint32_t prim, u
     return e;
 }
 
+/* Move one key out of full bucket b (index bi) to its other bucket, if that
+ * one has room: cuckoo displacement of depth 1. Returns the freed slot, or
+ * -1. Only bucket slots move; entries stay where they are. */
+static int make_room(struct flow_table *t, uint32_t bi)
+{
+    struct ft_bucket *b = &t->buckets[bi];
+
+    for (unsigned s = 0; s < SLOTS; s++) {
+        struct ft_entry *e = &t->entries[b->idx[s]];
+        uint32_t p, to;
+        uint16_t sg;
+        uint32_t m;
+
+        place(t, key_hash(&e->key, t->seed), &p, &sg);
+        to = p == bi ? alt_bucket(t, p, sg) : p;
+        m = sig_match(&t->buckets[to], 0);
+        if (m == 0)
+            continue;
+        t->buckets[to].sig[__builtin_ctz(m)] = b->sig[s];
+        t->buckets[to].idx[__builtin_ctz(m)] = b->idx[s];
+        b->sig[s] = 0;
+        if (p == bi)
+            t->buckets[p].spill++;      /* primary -> secondary */
+        else
+            t->buckets[p].spill--;      /* secondary -> back home */
+        return (int)s;
+    }
+    return -1;
+}
+
 /* A fresh entry for k, or NULL when the table (or the bucket pair) is full. */
 static struct ft_entry *table_insert(struct flow_table *t, uint32_t prim, uint16_t sig,
                                      const struct fc_key *k)
@@ -151,24 +188,33 @@ static struct ft_entry *table_insert(struct flow_table *t, uint32_t prim, uint16
     struct ft_bucket *b = &t->buckets[prim];
     struct ft_entry *e;
     uint32_t m, idx;
+    int slot;
 
     if (unlikely(t->free_head == FREE_END))
         return NULL;
     m = sig_match(b, 0);
-    if (unlikely(m == 0)) {
-        struct ft_bucket *b2 = &t->buckets[alt_bucket(t, prim, sig)];
-        m = sig_match(b2, 0);
-        if (m == 0)
-            return NULL;
-        b->spill++;
-        b = b2;
+    if (likely(m != 0)) {
+        slot = __builtin_ctz(m);
+    } else {
+        uint32_t a = alt_bucket(t, prim, sig);
+        m = sig_match(&t->buckets[a], 0);
+        if (m != 0) {
+            slot = __builtin_ctz(m);
+            b->spill++;
+            b = &t->buckets[a];
+        } else if ((slot = make_room(t, prim)) < 0) {
+            if ((slot = make_room(t, a)) < 0)
+                return NULL;
+            b->spill++;
+            b = &t->buckets[a];
+        }
     }
     idx = t->free_head;
     e = &t->entries[idx];
     t->free_head = (uint32_t)e->c.bytes;
     e->key = *k;
-    b->idx[__builtin_ctz(m)] = idx;
-    b->sig[__builtin_ctz(m)] = sig;
+    b->idx[slot] = idx;
+    b->sig[slot] = sig;
     ctr_add(&t->st.live, 1);
     return e;
 }
@@ -177,11 +223,13 @@ static struct ft_entry *table_insert(struct flow_table *t, uint32_t prim, uint16
 static void table_remove(struct flow_table *t, uint32_t idx)
 {
     struct ft_entry *e = &t->entries[idx];
-    uint32_t h = key_hash(&e->key, t->seed);
-    uint32_t prim = h & t->bmask;
-    uint16_t sig = hash_sig(h);
-    struct ft_bucket *b = &t->buckets[prim];
+    uint32_t prim;
+    uint16_t sig;
+    struct ft_bucket *b;
     int done = 0;
+
+    place(t, key_hash(&e->key, t->seed), &prim, &sig);
+    b = &t->buckets[prim];
 
     for (unsigned s = 0; s < SLOTS && !done; s++)
         if (b->sig[s] == sig && b->idx[s] == idx) {
@@ -223,70 +271,70 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
 {
     uint32_t prim[FLOW_TABLE_BURST_MAX];
     uint16_t sig[FLOW_TABLE_BURST_MAX];
-    uint64_t ps = 0, pl = 0, bs = 0, bl = 0, nc = 0, full = 0;
+    struct ft_entry *cand[FLOW_TABLE_BURST_MAX];
+    uint64_t pkts[2] = {0, 0}, bytes[2] = {0, 0}, nc = 0, full = 0;
 
     if (n > FLOW_TABLE_BURST_MAX)
         n = FLOW_TABLE_BURST_MAX;
     /* stage 1: hash, prefetch the primary buckets */
     for (unsigned i = 0; i < n; i++) {
-        uint32_t h = key_hash(&keys[i], t->seed);
-        prim[i] = h & t->bmask;
-        sig[i] = hash_sig(h);
+        place(t, key_hash(&keys[i], t->seed), &prim[i], &sig[i]);
         __builtin_prefetch(&t->buckets[prim[i]]);
     }
-    /* stage 2 (large tables): prefetch the entries the signatures point at */
-    if (t->st.live >= PREFETCH_ENTRIES_FROM) {
-        for (unsigned i = 0; i < n; i++) {
-            const struct ft_bucket *b = &t->buckets[prim[i]];
-            uint32_t m = sig_match(b, sig[i]);
-            if (m)
-                __builtin_prefetch(&t->entries[b->idx[__builtin_ctz(m)]]);
-            if (unlikely(b->spill))
-                __builtin_prefetch(&t->buckets[alt_bucket(t, prim[i], sig[i])]);
+    /* stage 2: the entry the signature points at is the candidate; prefetch
+     * it (and the secondary bucket when keys spilled there) */
+    for (unsigned i = 0; i < n; i++) {
+        const struct ft_bucket *b = &t->buckets[prim[i]];
+        uint32_t m = sig_match(b, sig[i]);
+        cand[i] = NULL;
+        if (likely(m != 0)) {
+            cand[i] = &t->entries[b->idx[__builtin_ctz(m)]];
+            __builtin_prefetch(cand[i]);
         }
+        if (unlikely(b->spill))
+            __builtin_prefetch(&t->buckets[alt_bucket(t, prim[i], sig[i])]);
     }
     /* stage 3: in packet order, so repeats of a flow in the burst see the
-     * previous packets' updates */
+     * previous packets' updates. Entries do not move or free during a burst,
+     * so a candidate whose key matches is the flow's entry. */
     for (unsigned i = 0; i < n; i++) {
         const struct fc_meta *m = &meta[i];
-        struct ft_entry *e;
+        struct ft_entry *e = cand[i];
         uint32_t r;
-        int found;
+        int found = 1;
 
         if (unlikely(m->verdict != FC_OK)) {
             res[i] = 0;
             nc++;
             continue;
         }
-        e = table_find(t, prim[i], sig[i], &keys[i]);
-        found = e != NULL;
-        if (unlikely(!found)) {
-            e = table_insert(t, prim[i], sig[i], &keys[i]);
-            if (unlikely(e == NULL)) {
-                res[i] = 0;
-                full++;
-                nc++;
-                continue;
+        if (unlikely(e == NULL || !key_eq(&e->key, &keys[i]))) {
+            e = table_find(t, prim[i], sig[i], &keys[i]);
+            if (e == NULL) {
+                found = 0;
+                e = table_insert(t, prim[i], sig[i], &keys[i]);
+                if (unlikely(e == NULL)) {
+                    res[i] = 0;
+                    full++;
+                    nc++;
+                    continue;
+                }
             }
         }
         r = fc_account(&e->c, found, now, m, &t->fp);
         account_stats(t, r);
-        if (r & FC_R_LONG) {
-            pl++;
-            bl += m->len;
-        } else {
-            ps++;
-            bs += m->len;
-        }
+        pkts[r & FC_R_LONG]++;
+        bytes[r & FC_R_LONG] += m->len;
         res[i] = (uint8_t)r;
     }
-    ctr_add(&t->st.pkts_short, ps);
-    ctr_add(&t->st.pkts_long, pl);
-    ctr_add(&t->st.bytes_short, bs);
-    ctr_add(&t->st.bytes_long, bl);
-    ctr_add(&t->st.not_counted, nc);
-    if (full)
+    ctr_add(&t->st.pkts_short, pkts[0]);
+    ctr_add(&t->st.pkts_long, pkts[1]);
+    ctr_add(&t->st.bytes_short, bytes[0]);
+    ctr_add(&t->st.bytes_long, bytes[1]);
+    if (unlikely(nc | full)) {
+        ctr_add(&t->st.not_counted, nc);
         ctr_add(&t->st.table_full, full);
+    }
 }
 
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,
@@ -429,9 +477,12 @@ unsigned flow_table_top(const struct flow_table *t, uint64_t now, struct flow_to
 int flow_table_lookup(const struct flow_table *t, const struct fc_key *key,
                       struct fc_counts *out)
 {
-    uint32_t h = key_hash(key, t->seed);
-    struct ft_entry *e = table_find((struct flow_table *)(uintptr_t)t, h & t->bmask,
-                                    hash_sig(h), key);
+    uint32_t prim;
+    uint16_t sig;
+    struct ft_entry *e;
+
+    place(t, key_hash(key, t->seed), &prim, &sig);
+    e = table_find((struct flow_table *)(uintptr_t)t, prim, sig, key);
 
     if (e == NULL)
         return 0;
@@ -489,6 +540,7 @@ struct flow_table *flow_table_init(void *mem, size_t len, const struct flow_tabl
     t->buckets = (struct ft_bucket *)(void *)(base + ALIGN64(sizeof(*t)));
     t->entries = (struct ft_entry *)(void *)(t->buckets + nb);
     t->bmask = nb - 1;
+    t->bshift = 64 - (uint32_t)__builtin_ctz(nb);
     t->capacity = p->capacity;
     t->seed = p->seed ? p->seed :
               (uint32_t)(__builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull >> 32) | 1u;

@@ -53,17 +53,22 @@
 #define FC_IPPROTO_UDP 17
 #define FC_IPPROTO_FRAG6 44
 
-/* IPv4 addresses live in the key as IPv4-mapped IPv6 (::ffff:a.b.c.d) */
-#define FC_V4MAPPED FC_BE32(0x0000ffffu)
+/* The flow key: VNI and the inner 5-tuple, 40 bytes, no padding; whole-struct
+ * compares and hashes are valid after fc_extract() filled every byte.
+ * IPv4 flows use only the first 16 bytes (the rest is zero), so a hash of an
+ * IPv4 key can stop there: the protocol byte has FC_KEY_V6 set for IPv6, and
+ * an IPv6 address is split into its last 4 bytes (saddr/daddr, in the first
+ * 16 bytes of the key) and its first 12 (saddr_hi/daddr_hi). */
+#define FC_KEY_V6 0x80u     /* in vni_proto: an IPv6 flow (only TCP/UDP are keyed) */
 
-/* The flow key: VNI and the inner 5-tuple. 40 bytes, no padding; whole-struct
- * compares and hashes are valid after fc_extract() filled every byte. */
 struct fc_key {
-    __u32 vni_proto;    /* VNI << 8 | IP protocol (host order) */
+    __u32 vni_proto;    /* VNI << 8 | IP protocol | FC_KEY_V6 (host order) */
     __u16 sport;        /* network order */
     __u16 dport;        /* network order */
-    __u32 src[4];       /* IPv6 address or ::ffff:IPv4, network order */
-    __u32 dst[4];
+    __u32 saddr;        /* IPv4 source, or bytes 12-15 of the IPv6 source */
+    __u32 daddr;
+    __u32 saddr_hi[3];  /* IPv6: bytes 0-11 of the source; IPv4: 0 */
+    __u32 daddr_hi[3];
 };
 
 /* fc_extract() verdicts: only FC_OK packets are classified and counted; every
@@ -171,14 +176,15 @@ FC_INLINE int fc_extract(const void *start, const void *end, __u32 vni,
         if (!(fc_proto_bit(proto) & protocols))
             return m->verdict = FC_PROTO_OFF;
         l4 = ip + ihl;
-        k->src[0] = 0;
-        k->src[1] = 0;
-        k->src[2] = FC_V4MAPPED;
-        __builtin_memcpy(&k->src[3], ip + 12, 4);
-        k->dst[0] = 0;
-        k->dst[1] = 0;
-        k->dst[2] = FC_V4MAPPED;
-        __builtin_memcpy(&k->dst[3], ip + 16, 4);
+        __builtin_memcpy(&k->saddr, ip + 12, 4);
+        __builtin_memcpy(&k->daddr, ip + 16, 4);
+        k->saddr_hi[0] = 0;
+        k->saddr_hi[1] = 0;
+        k->saddr_hi[2] = 0;
+        k->daddr_hi[0] = 0;
+        k->daddr_hi[1] = 0;
+        k->daddr_hi[2] = 0;
+        k->vni_proto = (vni & 0xffffffu) << 8 | proto;
     } else if (etype == FC_BE16(0x86dd)) {
         if (ip + 40 > e)
             return m->verdict = FC_MALFORMED;
@@ -192,8 +198,11 @@ FC_INLINE int fc_extract(const void *start, const void *end, __u32 vni,
         if (!(fc_proto_bit(proto) & protocols))
             return m->verdict = FC_PROTO_OFF;
         l4 = ip + 40;
-        __builtin_memcpy(k->src, ip + 8, 16);
-        __builtin_memcpy(k->dst, ip + 24, 16);
+        __builtin_memcpy(k->saddr_hi, ip + 8, 12);
+        __builtin_memcpy(&k->saddr, ip + 20, 4);
+        __builtin_memcpy(k->daddr_hi, ip + 24, 12);
+        __builtin_memcpy(&k->daddr, ip + 36, 4);
+        k->vni_proto = (vni & 0xffffffu) << 8 | proto | FC_KEY_V6;
     } else {
         return m->verdict = FC_NOT_IP;
     }
@@ -205,10 +214,25 @@ FC_INLINE int fc_extract(const void *start, const void *end, __u32 vni,
     } else if (l4 + 8 > e) {            /* a whole UDP header */
         return m->verdict = FC_MALFORMED;
     }
-    k->vni_proto = (vni & 0xffffffu) << 8 | proto;
     __builtin_memcpy(&k->sport, l4, 2);
     __builtin_memcpy(&k->dport, l4 + 2, 2);
     return m->verdict = FC_OK;
+}
+
+/* The 16-byte source (src != 0) or destination address of an IPv6 key; for
+ * an IPv4 key, the address as ::ffff:a.b.c.d. */
+FC_INLINE void fc_key_addr6(const struct fc_key *k, int src, __u8 out[16])
+{
+    const __u32 *hi = src ? k->saddr_hi : k->daddr_hi;
+    __u32 lo = src ? k->saddr : k->daddr;
+
+    if (k->vni_proto & FC_KEY_V6) {
+        __builtin_memcpy(out, hi, 12);
+    } else {
+        __u32 pre[3] = {0, 0, FC_BE32(0x0000ffffu)};
+        __builtin_memcpy(out, pre, 12);
+    }
+    __builtin_memcpy(out + 12, &lo, 4);
 }
 
 /* The idle rule: a flow last seen at last_seen is over at now when

@@ -148,10 +148,14 @@ static void test_extract_tcp4(void **state)
     assert_int_equal(k.vni_proto, 100u << 8 | 6);
     assert_int_equal(k.sport, htons(40000));
     assert_int_equal(k.dport, htons(80));
-    assert_int_equal(k.src[0] | k.src[1], 0);
-    assert_int_equal(k.src[2], htonl(0xffff));
-    assert_int_equal(k.src[3], htonl(0xc0000201u));
-    assert_int_equal(k.dst[3], htonl(0xc0000202u));
+    assert_int_equal(k.saddr_hi[0] | k.saddr_hi[1] | k.saddr_hi[2], 0);
+    assert_int_equal(k.daddr_hi[0] | k.daddr_hi[1] | k.daddr_hi[2], 0);
+    assert_int_equal(k.saddr, htonl(0xc0000201u));
+    assert_int_equal(k.daddr, htonl(0xc0000202u));
+    uint8_t a6[16];
+    static const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1};
+    fc_key_addr6(&k, 1, a6);
+    assert_memory_equal(a6, mapped, 16);
 
     /* an 802.1Q tag changes nothing but the offset */
     p = v4(6, 0xc0000201u, 0xc0000202u, 40000, 80, 7, 0x10, 0);
@@ -206,6 +210,7 @@ static void test_non_ip_and_fragments(void **state)
     struct fc_meta m;
     struct flow_table *t = table(1024);
     struct flow_table_stats st;
+    uint8_t a6[16];
     (void)state;
 
     /* ARP */
@@ -234,8 +239,19 @@ static void test_non_ip_and_fragments(void **state)
     p = v6(6, 1000, 1);
     assert_int_equal(extract(&p, 1, FC_PROTO_TCP, &k, &m), FC_OK);
     assert_int_equal(m.flags, FC_M_IPV6);
-    assert_int_equal(k.src[0], htonl(0x20010db8u));
-    assert_int_equal(k.src[3], htonl(1));
+    assert_int_equal(k.vni_proto, 1u << 8 | 6 | FC_KEY_V6);
+    assert_int_equal(k.saddr_hi[0], htonl(0x20010db8u));
+    assert_int_equal(k.saddr, htonl(1));
+    assert_int_equal(k.daddr, htonl(1));
+    static const uint8_t s6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    fc_key_addr6(&k, 1, a6);
+    assert_memory_equal(a6, s6, 16);
+    /* an IPv6 flow and an IPv4 flow with the same low address bits differ */
+    struct fc_key k4;
+    struct pkt q = v4(6, 1, 1, 1000, 80, 0, 0x10, 0);
+    extract(&q, 1, FC_PROTO_TCP, &k4, &m);
+    assert_int_equal(k4.saddr, k.saddr);
+    assert_memory_not_equal(&k4, &k, sizeof(k));
     p = v6(44, 1000, 1);
     assert_int_equal(extract(&p, 1, FC_PROTO_TCP, &k, &m), FC_FRAGMENT);
     p = v6(0, 1000, 1);
@@ -561,6 +577,44 @@ static void test_fill_drain_refill(void **state)
     flow_table_destroy(t);
 }
 
+/* Random keys fill every table size to exactly its capacity: buckets are
+ * half full on average at capacity, and an overflowing pair moves a key
+ * (cuckoo, depth 1), so "full" means capacity live flows. */
+static void test_fill_random_to_capacity(void **state)
+{
+    static const uint32_t caps[] = {64, 1024, 65536};
+    uint64_t rnd = 0x9E3779B97F4A7C15ull;
+    (void)state;
+
+    for (unsigned c = 0; c < 3; c++) {
+        for (uint32_t seed = 1; seed <= 4; seed++) {
+            struct flow_table_params prm = {.capacity = caps[c], .threshold = THRESH,
+                                            .idle = IDLE, .hz = HZ, .seed = seed};
+            struct flow_table *t = flow_table_create(&prm);
+            struct flow_table_stats st;
+
+            assert_non_null(t);
+            for (uint32_t f = 0; f < caps[c]; f++) {
+                struct fc_key k;
+                struct fc_meta m = {.len = 60, .verdict = FC_OK};
+                rnd ^= rnd << 13; rnd ^= rnd >> 7; rnd ^= rnd << 17;
+                memset(&k, 0, sizeof(k));
+                k.vni_proto = 1u << 8 | 6;
+                k.saddr = (uint32_t)rnd;
+                k.daddr = (uint32_t)(rnd >> 32);
+                k.sport = (uint16_t)(rnd >> 7);
+                k.dport = (uint16_t)(rnd >> 29);
+                if (flow_table_classify(t, &k, &m, 1) != (FC_R_COUNTED | FC_R_NEW))
+                    fail_msg("capacity %u seed %u: flow %u not inserted", caps[c], seed, f);
+            }
+            flow_table_stats(t, &st);
+            assert_int_equal(st.live, caps[c]);
+            assert_int_equal(st.table_full, 0);
+            flow_table_destroy(t);
+        }
+    }
+}
+
 static void test_top(void **state)
 {
     struct flow_table *t = table(1024);
@@ -586,7 +640,7 @@ static void test_top(void **state)
     assert_int_equal(n, 4);
     for (unsigned i = 0; i < n; i++) {
         uint32_t f = 4 - i;
-        assert_int_equal(top[i].key.src[3], htonl(0x0a000100 + f));
+        assert_int_equal(top[i].key.saddr, htonl(0x0a000100 + f));
         assert_int_equal(top[i].packets, THRESH + 10 * f);
         assert_int_equal(top[i].bytes, 100ull * (THRESH + 10 * f));
         /* born at tick 1000 (stored at 32-tick resolution), now 11000 */
@@ -677,6 +731,7 @@ int main(void)
         cmocka_unit_test(test_syn_restarts_fin_rst_do_not_end),
         cmocka_unit_test(test_bulk_equals_single),
         cmocka_unit_test(test_fill_drain_refill),
+        cmocka_unit_test(test_fill_random_to_capacity),
         cmocka_unit_test(test_top),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_dscp),
