@@ -251,6 +251,16 @@ static void table_remove(struct flow_table *t, uint32_t idx)
     ctr_add(&t->st.live, (uint64_t)-1);
 }
 
+/* Not the candidate: look in the buckets, insert when absent. */
+static __attribute__((noinline)) struct ft_entry *
+lookup_slow(struct flow_table *t, uint32_t prim, uint16_t sig, const struct fc_key *k, int *found)
+{
+    struct ft_entry *e = table_find(t, prim, sig, k);
+
+    *found = e != NULL;
+    return e ? e : table_insert(t, prim, sig, k);
+}
+
 static inline void account_stats(struct flow_table *t, uint32_t r)
 {
     if (unlikely(r & (FC_R_NEW | FC_R_PROMOTED))) {
@@ -276,8 +286,14 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
 
     if (n > FLOW_TABLE_BURST_MAX)
         n = FLOW_TABLE_BURST_MAX;
-    /* stage 1: hash, prefetch the primary buckets */
+    /* stage 1: hash, prefetch the primary buckets (keys of packets that are
+     * not classified are not even read) */
     for (unsigned i = 0; i < n; i++) {
+        if (unlikely(meta[i].verdict != FC_OK)) {
+            prim[i] = 0;
+            sig[i] = 0;
+            continue;
+        }
         place(t, key_hash(&keys[i], t->seed), &prim[i], &sig[i]);
         __builtin_prefetch(&t->buckets[prim[i]]);
     }
@@ -285,7 +301,7 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
      * it (and the secondary bucket when keys spilled there) */
     for (unsigned i = 0; i < n; i++) {
         const struct ft_bucket *b = &t->buckets[prim[i]];
-        uint32_t m = sig_match(b, sig[i]);
+        uint32_t m = likely(sig[i] != 0) ? sig_match(b, sig[i]) : 0;  /* 0: not classified */
         cand[i] = NULL;
         if (likely(m != 0)) {
             cand[i] = &t->entries[b->idx[__builtin_ctz(m)]];
@@ -301,27 +317,25 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
         const struct fc_meta *m = &meta[i];
         struct ft_entry *e = cand[i];
         uint32_t r;
-        int found = 1;
+        int found;
 
         if (unlikely(m->verdict != FC_OK)) {
             res[i] = 0;
             nc++;
             continue;
         }
-        if (unlikely(e == NULL || !key_eq(&e->key, &keys[i]))) {
-            e = table_find(t, prim[i], sig[i], &keys[i]);
-            if (e == NULL) {
-                found = 0;
-                e = table_insert(t, prim[i], sig[i], &keys[i]);
-                if (unlikely(e == NULL)) {
-                    res[i] = 0;
-                    full++;
-                    nc++;
-                    continue;
-                }
+        if (likely(e != NULL && key_eq(&e->key, &keys[i]))) {
+            r = fc_account(&e->c, 1, now, m, &t->fp);
+        } else {
+            e = lookup_slow(t, prim[i], sig[i], &keys[i], &found);
+            if (unlikely(e == NULL)) {
+                res[i] = 0;
+                full++;
+                nc++;
+                continue;
             }
+            r = fc_account(&e->c, found, now, m, &t->fp);
         }
-        r = fc_account(&e->c, found, now, m, &t->fp);
         account_stats(t, r);
         pkts[r & FC_R_LONG]++;
         bytes[r & FC_R_LONG] += m->len;

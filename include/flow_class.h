@@ -176,14 +176,8 @@ FC_INLINE int fc_extract(const void *start, const void *end, __u32 vni,
         if (!(fc_proto_bit(proto) & protocols))
             return m->verdict = FC_PROTO_OFF;
         l4 = ip + ihl;
-        __builtin_memcpy(&k->saddr, ip + 12, 4);
-        __builtin_memcpy(&k->daddr, ip + 16, 4);
-        k->saddr_hi[0] = 0;
-        k->saddr_hi[1] = 0;
-        k->saddr_hi[2] = 0;
-        k->daddr_hi[0] = 0;
-        k->daddr_hi[1] = 0;
-        k->daddr_hi[2] = 0;
+        __builtin_memcpy(&k->saddr, ip + 12, 8);    /* saddr, daddr */
+        __builtin_memset(k->saddr_hi, 0, 24);       /* saddr_hi, daddr_hi */
         k->vni_proto = (vni & 0xffffffu) << 8 | proto;
     } else if (etype == FC_BE16(0x86dd)) {
         if (ip + 40 > e)
@@ -214,8 +208,7 @@ FC_INLINE int fc_extract(const void *start, const void *end, __u32 vni,
     } else if (l4 + 8 > e) {            /* a whole UDP header */
         return m->verdict = FC_MALFORMED;
     }
-    __builtin_memcpy(&k->sport, l4, 2);
-    __builtin_memcpy(&k->dport, l4 + 2, 2);
+    __builtin_memcpy(&k->sport, l4, 4);             /* sport, dport */
     return m->verdict = FC_OK;
 }
 
