@@ -336,6 +336,18 @@ FC_INLINE int fc_ipv6_set_dscp(__u8 *ip, __u8 dscp)
     return 1;
 }
 
+/* TOS (IPv4) or traffic class (IPv6) of the frame fc_extract() saw with
+ * meta m; 0 for frames without an IP header. Reads only bytes fc_extract()
+ * checked. */
+FC_INLINE __u8 fc_inner_tos(const __u8 *frame, const struct fc_meta *m)
+{
+    if (m->flags & FC_M_IPV4)
+        return frame[m->l3_off + 1];
+    if (m->flags & FC_M_IPV6)
+        return fc_ipv6_tclass(frame + m->l3_off);
+    return 0;
+}
+
 /* Outer TOS for a tunnel packet: our DSCP, the inner ECN copied (RFC 6040
  * normal mode; inner_tos 0 for frames that are not IP). */
 FC_INLINE __u8 fc_outer_tos(__u8 dscp, __u8 inner_tos)

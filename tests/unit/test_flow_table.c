@@ -713,6 +713,20 @@ static void test_dscp(void **state)
     assert_int_equal(ip6[0] >> 4, 6);
     assert_int_equal(ip6[1] & 0xf, 5);
 
+    /* inner TOS -> outer TOS, RFC 6040 normal mode: ECN copied */
+    struct pkt r = v4(6, 1, 2, 3, 4, 7, 0x10, 0);
+    struct fc_key k;
+    struct fc_meta m;
+    r.b[18 + 1] = 0xbb;     /* DSCP 46, ECN CE */
+    extract(&r, 1, FC_PROTO_TCP, &k, &m);
+    assert_int_equal(fc_inner_tos(r.b, &m), 0xbb);
+    assert_int_equal(fc_outer_tos(10, fc_inner_tos(r.b, &m)), 10 << 2 | 3);
+    extract(&q, 1, FC_PROTO_TCP, &k, &m);
+    assert_int_equal(fc_inner_tos(q.b, &m), 10 << 2 | 3);
+    memset(&r, 0, sizeof(r));
+    r.b[12] = 0x08; r.b[13] = 0x06; r.len = 60;
+    extract(&r, 1, FC_PROTO_TCP, &k, &m);
+    assert_int_equal(fc_inner_tos(r.b, &m), 0);
     assert_int_equal(fc_outer_tos(46, 0x03), 46 << 2 | 3);
     assert_int_equal(fc_outer_tos(10, 0xb9), 10 << 2 | 1);
 }
