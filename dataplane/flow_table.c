@@ -457,13 +457,13 @@ unsigned flow_table_top(const struct flow_table *t, uint64_t now, struct flow_to
                         unsigned max)
 {
     const struct ft_top_pub *p = &t->pub;
-    uint32_t s1, s2, n;
-    uint64_t at;
 
     if (max > FLOW_TABLE_TOP_MAX)
         max = FLOW_TABLE_TOP_MAX;
     for (;;) {
-        s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE);
+        uint32_t s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE), s2, n;
+        uint64_t at;
+
         if (s1 & 1)
             continue;
         n = __atomic_load_n(&p->n, __ATOMIC_RELAXED);

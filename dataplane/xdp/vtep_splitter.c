@@ -417,9 +417,9 @@ static int cmd_test_run(const char *cfgpath, const char *pcapfile)
                 off = 18;
             }
             if (et == 0x0800 && o.data_size_out >= off + 20)
-                snprintf(dscp, sizeof(dscp), "%u", out[off + 1] >> 2);
+                snprintf(dscp, sizeof(dscp), "%u", (unsigned)(out[off + 1] >> 2));
             else if (et == 0x86dd && o.data_size_out >= off + 40)
-                snprintf(dscp, sizeof(dscp), "%u", fc_ipv6_tclass(out + off) >> 2);
+                snprintf(dscp, sizeof(dscp), "%u", (unsigned)(fc_ipv6_tclass(out + off) >> 2));
         }
         printf("%lu %s %s %s\n", idx, cls, cnt, dscp);
     }

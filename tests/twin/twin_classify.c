@@ -51,10 +51,10 @@ static void flush(struct flow_table *t, unsigned n, uint64_t now, const struct c
 
         if (meta[i].flags & FC_M_IPV4) {
             fc_ipv4_set_dscp(f + meta[i].l3_off, dscp);
-            snprintf(d, sizeof(d), "%u", f[meta[i].l3_off + 1] >> 2);
+            snprintf(d, sizeof(d), "%u", (unsigned)(f[meta[i].l3_off + 1] >> 2));
         } else if (meta[i].flags & FC_M_IPV6) {
             fc_ipv6_set_dscp(f + meta[i].l3_off, dscp);
-            snprintf(d, sizeof(d), "%u", fc_ipv6_tclass(f + meta[i].l3_off) >> 2);
+            snprintf(d, sizeof(d), "%u", (unsigned)(fc_ipv6_tclass(f + meta[i].l3_off) >> 2));
         }
         printf("%lu %s %s %s\n", burst[i].idx, (res[i] & FC_R_LONG) ? "long" : "short",
                (res[i] & FC_R_COUNTED) ? "counted" : "uncounted", d);
