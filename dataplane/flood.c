@@ -1,15 +1,16 @@
 /* Head-end replication of broadcast, multicast and unknown-unicast frames:
  * one copy per VTEP on the VNI's flood list (only for frames from an access
- * port: split horizon) and one per other local attachment of the VNI. */
-#include "dp.h"
+ * port: split horizon) and one per other local attachment of the VNI. The
+ * last target gets the original, every other one a copy. */
+#include "worker_priv.h"
 
-void flood_send(struct worker *w, struct rte_mbuf *m, uint32_t vni_idx,
-                uint16_t from_attach, int to_underlay)
+void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t from_attach,
+                int to_underlay)
 {
-    const struct dp_vni *v = &g_dp.vnis[vni_idx];
+    const struct dp_vni *v = &w->conf->vnis[vni_idx];
     const struct dp_flood *fl = to_underlay ?
-        __atomic_load_n(&v->flood, __ATOMIC_ACQUIRE) : NULL;
-    struct vni_stats *vs = &w->st.vni[vni_idx];
+        __atomic_load_n(&g_dp.flood[vni_idx], __ATOMIC_ACQUIRE) : NULL;
+    struct vni_stats *vs = &w->pub.st.vni[vni_idx];
     uint32_t n_remote = fl ? fl->n : 0;
     uint32_t n_local = 0, left;
 
@@ -18,7 +19,7 @@ void flood_send(struct worker *w, struct rte_mbuf *m, uint32_t vni_idx,
     left = n_remote + n_local;
     vs->flood_packets++;
     if (left == 0) {
-        dp_drop(w, m, DROP_FLOOD_NO_TARGET);
+        wk_drop(w, m, DROP_FLOOD_NO_TARGET);
         return;
     }
 
@@ -28,11 +29,11 @@ void flood_send(struct worker *w, struct rte_mbuf *m, uint32_t vni_idx,
         if (--left > 0) {
             c = rte_pktmbuf_copy(m, g_dp.pool, 0, UINT32_MAX);
             if (unlikely(c == NULL)) {
-                w->st.drops[DROP_FLOOD_NO_MBUF]++;
+                w->pub.st.drops[DROP_FLOOD_NO_MBUF]++;
                 continue;
             }
         }
-        if (vxlan_encap_send(w, c, vni_idx, fl->vtep[i]) == 0)
+        if (encap_send(w, c, vni_idx, fl->vtep[i]) == 0)
             vs->flood_copies++;
     }
     for (unsigned i = 0; i < v->n_attach; i++) {
@@ -42,7 +43,7 @@ void flood_send(struct worker *w, struct rte_mbuf *m, uint32_t vni_idx,
         if (--left > 0) {
             c = rte_pktmbuf_copy(m, g_dp.pool, 0, UINT32_MAX);
             if (unlikely(c == NULL)) {
-                w->st.drops[DROP_FLOOD_NO_MBUF]++;
+                w->pub.st.drops[DROP_FLOOD_NO_MBUF]++;
                 continue;
             }
         }

@@ -42,12 +42,12 @@ const char *flow_hash_field_name(enum flow_hash_field f)
     return (unsigned)f < FH_NUM_FIELDS ? names[f] : "?";
 }
 
-int flow_hash_policy_init(struct flow_hash_policy *p, const char names[][32], int n)
+int flow_hash_policy_init(struct flow_hash_policy *p, const char fields[][32], int n)
 {
     p->fields = n ? 0 : FH_DEFAULT_FIELDS;
     p->seed = 0x5eed1234u;
     for (int i = 0; i < n; i++) {
-        int f = flow_hash_field_from_name(names[i]);
+        int f = flow_hash_field_from_name(fields[i]);
         if (f < 0)
             return -1;
         p->fields |= FH_BIT(f);

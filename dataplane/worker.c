@@ -1,78 +1,98 @@
-/* Worker lcore main loop: poll the assigned RX queues, process each burst to
- * completion, send what the control thread handed over, flush TX, report
- * RCU quiescence. No locks, no syscalls, no allocation. */
+/* Worker lcore main loop: load the configuration generation, poll the
+ * assigned RX queues, run each burst through its stages to completion,
+ * send what the control and BFD threads handed over, flush TX, report RCU
+ * quiescence. No locks, no syscalls, no allocation. */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#include "dp.h"
+#include "log.h"
 #include "vtepd_config.h"
+#include "worker_priv.h"
 
-void tx_flush_port(struct worker *w, uint16_t port)
+struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring_size,
+                                unsigned punt_ring_size, unsigned ctrl_tx_ring_size)
 {
-    struct txbuf *b = &w->tx[port];
-    struct port_stats *ps = &w->st.port[port];
-    uint16_t sent = 0, n = b->n;
-    uint64_t bytes = 0;
+    int socket = (int)rte_lcore_to_socket_id(lcore);
+    struct wk *w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+    char name[RTE_RING_NAMESIZE];
 
-    if (n == 0)
-        return;
-    for (uint16_t i = 0; i < n; i++)
-        bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
-    /* a few retries absorb a briefly full TX ring */
-    for (int tries = 0; tries < 4 && sent < n; tries++)
-        sent += rte_eth_tx_burst(g_dp.ports[port].port_id, w->txq,
-                                 b->pkts + sent, (uint16_t)(n - sent));
-    for (uint16_t i = sent; i < n; i++) {
-        bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
-        rte_pktmbuf_free(b->pkts[i]);
+    if (!w) {
+        VLOG(ERR, "worker %u: no memory for its state (%zu bytes)", id, sizeof(*w));
+        return NULL;
     }
-    ps->tx_packets += sent;
-    ps->tx_bytes += bytes;
-    if (sent < n) {
-        ps->tx_dropped += (uint64_t)(n - sent);
-        w->st.drops[DROP_TX_FULL] += (uint64_t)(n - sent);
+    w->pub.id = id;
+    w->pub.lcore = lcore;
+    w->txq = (uint16_t)id;
+    w->learn_refresh_tsc = rte_get_tsc_hz();    /* tell the control thread once a second */
+    snprintf(name, sizeof(name), "learn%u", id);
+    w->pub.learn_ring = rte_ring_create_elem(name, sizeof(struct learn_event), learn_ring_size,
+                                             socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+    snprintf(name, sizeof(name), "punt%u", id);
+    w->pub.punt_ring = rte_ring_create(name, punt_ring_size, socket,
+                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
+    snprintf(name, sizeof(name), "bfd%u", id);
+    w->pub.bfd_ring = rte_ring_create(name, punt_ring_size, socket,
+                                      RING_F_SP_ENQ | RING_F_SC_DEQ);
+    if (id == DP_CTRL_TX_WORKER)
+        /* producers: the control thread and the BFD thread */
+        w->pub.ctrl_tx_ring = rte_ring_create("ctrl_tx", ctrl_tx_ring_size, socket,
+                                              RING_F_SC_DEQ);
+    if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring ||
+        (id == DP_CTRL_TX_WORKER && !w->pub.ctrl_tx_ring)) {
+        VLOG(ERR, "worker %u: cannot create its rings: %s", id, rte_strerror(rte_errno));
+        return NULL;
     }
-    b->n = 0;
+    return &w->pub;
 }
 
-void tx_flush_all(struct worker *w)
+int dp_worker_add_rxq(struct worker *pub, uint16_t port, uint16_t queue)
 {
-    for (uint16_t p = 0; p < g_dp.n_ports; p++)
-        tx_flush_port(w, p);
+    struct wk *w = wk_of(pub);
+
+    if (w->n_rxq >= RTE_DIM(w->rxq))
+        return -ENOSPC;
+    w->rxq[w->n_rxq].port = port;
+    w->rxq[w->n_rxq].queue = queue;
+    w->n_rxq++;
+    return 0;
 }
 
-/* Packets the control thread wants sent (ARP replies, BFD): m->port holds
- * the dp port index. */
-static void drain_ctrl_tx(struct worker *w)
+/* Packets the control and BFD threads want sent: m->port holds the dp port
+ * index. */
+static void drain_ctrl_tx(struct wk *w)
 {
     struct rte_mbuf *pkts[DP_BURST];
-    unsigned n = rte_ring_sc_dequeue_burst(w->ctrl_tx_ring, (void **)pkts, DP_BURST, NULL);
+    unsigned n = rte_ring_sc_dequeue_burst(w->pub.ctrl_tx_ring, (void **)pkts, DP_BURST, NULL);
 
     for (unsigned i = 0; i < n; i++) {
         uint16_t p = pkts[i]->port;
         if (p >= g_dp.n_ports) {
-            dp_drop(w, pkts[i], DROP_CTRL_BAD_PORT);
+            wk_drop(w, pkts[i], DROP_CTRL_BAD_PORT);
             continue;
         }
-        w->st.ev.ctrl_tx++;
+        w->pub.st.ev.ctrl_tx++;
         tx_enqueue(w, p, pkts[i]);
     }
 }
 
-int worker_main(void *arg)
+int dp_worker_main(void *arg)
 {
-    struct worker *w = arg;
+    struct wk *w = wk_of(arg);
+    struct worker_stats *st = &w->pub.st;
     struct rte_mbuf *pkts[DP_BURST];
 
-    rte_rcu_qsbr_thread_register(g_dp.qsv, w->id);
-    rte_rcu_qsbr_thread_online(g_dp.qsv, w->id);
-    w->running = 1;
+    rte_rcu_qsbr_thread_register(g_dp.qsv, w->pub.id);
+    rte_rcu_qsbr_thread_online(g_dp.qsv, w->pub.id);
+    w->pub.running = 1;
 
     while (!__atomic_load_n(&g_dp.stop, __ATOMIC_RELAXED)) {
-        uint64_t t0 = rte_rdtsc();
         uint32_t got = 0;
 
+        /* held until the quiescent report below, never across it */
+        w->conf = dp_conf_current();
+        w->now_tsc = rte_rdtsc();
         for (uint16_t q = 0; q < w->n_rxq; q++) {
             const struct rxq_ref *r = &w->rxq[q];
             const struct dp_port *p = &g_dp.ports[r->port];
@@ -82,28 +102,31 @@ int worker_main(void *arg)
                 continue;
             got += n;
             if (p->role == PORT_ROLE_ACCESS)
-                access_rx_burst(w, r->port, pkts, n);
+                access_input(w, r->port, pkts, n);
             else
-                underlay_rx_burst(w, r->port, pkts, n);
+                underlay_input(w, r->port, pkts, n);
         }
-        if (w->ctrl_tx_ring)
+        if (w->pub.ctrl_tx_ring)
             drain_ctrl_tx(w);
         tx_flush_all(w);
-        rte_rcu_qsbr_quiescent(g_dp.qsv, w->id);
+        w->conf = NULL;
+        rte_rcu_qsbr_quiescent(g_dp.qsv, w->pub.id);
         if (got) {
             uint64_t t1 = rte_rdtsc();
-            w->st.busy_cycles += t1 - t0;
-            w->st.packets += got;
-            if (w->st.first_rx_tsc == 0)
-                w->st.first_rx_tsc = t0;
-            w->st.last_rx_tsc = t1;
+            st->busy_cycles += t1 - w->now_tsc;
+            st->packets += got;
+            if (st->first_rx_tsc == 0)
+                st->first_rx_tsc = w->now_tsc;
+            st->last_rx_tsc = t1;
         }
     }
-    if (w->ctrl_tx_ring)
+    w->conf = dp_conf_current();
+    if (w->pub.ctrl_tx_ring)
         drain_ctrl_tx(w);
     tx_flush_all(w);
-    rte_rcu_qsbr_thread_offline(g_dp.qsv, w->id);
-    rte_rcu_qsbr_thread_unregister(g_dp.qsv, w->id);
-    w->running = 0;
+    w->conf = NULL;
+    rte_rcu_qsbr_thread_offline(g_dp.qsv, w->pub.id);
+    rte_rcu_qsbr_thread_unregister(g_dp.qsv, w->pub.id);
+    w->pub.running = 0;
     return 0;
 }

@@ -49,7 +49,7 @@ const char *flow_hash_field_name(enum flow_hash_field f);
 
 /* Build a policy from configuration names; n == 0 gives the default policy.
  * Returns 0, or -1 when a name is unknown. */
-int flow_hash_policy_init(struct flow_hash_policy *p, const char names[][32], int n);
+int flow_hash_policy_init(struct flow_hash_policy *p, const char fields[][32], int n);
 
 /* Hash of one untagged-or-tagged Ethernet frame of len bytes (the inner frame,
  * before encapsulation), with the VNI and the outer addresses (network order)

@@ -1,14 +1,16 @@
 /* MAC table: (VNI, MAC) -> where the station is.
  *
- * One rte_hash shared by all VNIs, keyed by (VNI index, MAC), in lock-free
+ * One rte_hash shared by all VNIs, keyed by (VNI slot, MAC), in lock-free
  * read/write-concurrency mode with an rte_rcu_qsbr variable: workers look up
- * without locks while the control thread - the only writer - adds, changes
- * and deletes. A deleted key's slot is reused only after every worker has
- * reported quiescence. The value is a packed 64-bit word (no pointer), so a
- * change is one atomic store and needs no reclamation.
+ * without locks (the inline readers below) while the control thread - the
+ * only writer (control/core/mac_table.c) - adds, changes and deletes. A
+ * deleted key's slot is reused only after every worker has reported
+ * quiescence. The value is a packed 64-bit word (no pointer), so a change
+ * is one atomic store and needs no reclamation.
  *
  * Per-VNI accounting (count of learned MACs, the learn limit) and the aging
- * of locally learned entries also live here, in control-thread memory.
+ * of locally learned entries also live with the writer, in control-thread
+ * memory.
  */
 #ifndef VTEPD_MAC_TABLE_H
 #define VTEPD_MAC_TABLE_H
@@ -16,8 +18,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_hash.h>
+
 struct rte_rcu_qsbr;
-struct mac_table;
+
+struct mac_table {
+    struct rte_hash *h;         /* first: all the readers need */
+    uint32_t n_vnis;
+    uint32_t *learned;      /* per VNI: MAC_LOCAL entries */
+    uint32_t *count;        /* per VNI: all entries */
+    uint32_t *limit;        /* per VNI */
+    uint64_t *last_seen;    /* per key position: seconds */
+    uint8_t *is_local;      /* per key position: holds a MAC_LOCAL entry */
+    uint32_t max_pos;
+    uint32_t age_cursor;    /* next position mac_table_age_step looks at */
+};
 
 enum mac_kind {
     MAC_NONE = 0,
@@ -77,12 +92,31 @@ void mac_table_set_limit(struct mac_table *t, uint32_t vni_idx, uint32_t limit);
 /* --- readers (any thread, lock-free) --- */
 
 /* Look up n (<= 64) keys; vals[i] is the packed value or 0 when absent. */
-void mac_table_lookup_bulk(const struct mac_table *t, const struct mac_key **keys,
-                           unsigned n, uint64_t *vals);
+static inline void mac_table_lookup_bulk(const struct mac_table *t, const struct mac_key **keys,
+                                         unsigned n, uint64_t *vals)
+{
+    void *data[RTE_HASH_LOOKUP_BULK_MAX];
+    uint64_t hits = 0;
+
+    if (n == 0)
+        return;
+    rte_hash_lookup_bulk_data(t->h, (const void **)keys, n, &hits, data);
+    for (unsigned i = 0; i < n; i++)
+        vals[i] = (hits >> i) & 1 ? (uint64_t)(uintptr_t)data[i] : 0;
+}
 
 /* Value for one key, or 0 when absent. */
-uint64_t mac_table_lookup(const struct mac_table *t, uint32_t vni_idx,
-                          const uint8_t mac[6]);
+static inline uint64_t mac_table_lookup(const struct mac_table *t, uint32_t vni_idx,
+                                        const uint8_t mac[6])
+{
+    struct mac_key k;
+    void *data;
+
+    mac_key_set(&k, vni_idx, mac);
+    if (rte_hash_lookup_data(t->h, &k, &data) < 0)
+        return 0;
+    return (uint64_t)(uintptr_t)data;
+}
 
 /* --- writer (control thread only) --- */
 
@@ -109,6 +143,11 @@ int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
 
 /* Remove an entry. Returns 0, or -1 when absent. */
 int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6]);
+
+/* Remove every entry for which drop(ctx, vni_idx, val) is true (a reload
+ * removing VNIs or attachments). Returns how many were removed. */
+uint32_t mac_table_purge(struct mac_table *t,
+                         bool (*drop)(void *ctx, uint32_t vni_idx, uint64_t val), void *ctx);
 
 /* Remove MAC_LOCAL entries not refreshed for more than age seconds.
  * Returns how many were removed. */

@@ -1,4 +1,5 @@
-/* VNI -> VNI index, a read-only open-addressing table built at start-up.
+/* VNI -> VNI slot, a read-only open-addressing table built with each
+ * configuration generation (control/core/vni_map.c).
  * Lookups are lock-free and allocation-free. */
 #ifndef VTEPD_VNI_MAP_H
 #define VTEPD_VNI_MAP_H

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define CFG_MAX_PORTS      16
 #define CFG_MAX_NEXTHOPS   16
@@ -22,6 +23,12 @@
 #define CFG_NAME_LEN       32
 #define CFG_DEVARGS_LEN    512
 #define CFG_PATH_LEN       256
+#define CFG_MAX_FEED_USERS 16
+/* Input limits, checked before libyaml builds the document: a config file
+ * is a few KB to a few hundred KB; these stop hostile files cheaply. */
+#define CFG_MAX_FILE_BYTES (4u << 20)
+#define CFG_MAX_DEPTH      32      /* nested lists/mappings */
+#define CFG_MAX_NODES      (1u << 20)
 
 #define VLAN_UNTAGGED 0  /* an attachment with vlan 0 takes untagged frames */
 
@@ -160,7 +167,13 @@ struct vtepd_config {
     uint16_t feed_tcp_port;     /* 0: no TCP listener; else 127.0.0.1:port */
     uint32_t feed_stale_s;      /* how long a closed feed's paths live, default 120 */
     char cli_socket[CFG_PATH_LEN];
-    uint32_t realtime_priority; /* 0: normal; 1-99: SCHED_FIFO for the control thread */
+    uint32_t realtime_priority; /* 0: normal; 1-99: SCHED_FIFO for the BFD thread */
+    /* who may feed routes (peer uid of the feed connection); default root
+     * and the "frr" user when it exists */
+    int n_feed_users;
+    uid_t feed_users[CFG_MAX_FEED_USERS];
+    uint32_t feed_init_timeout_s;   /* BMP Initiation deadline, default 10; 0 = none */
+    uint32_t feed_idle_timeout_s;   /* after Initiation, default 0 = none */
 
     struct cfg_classifier classifier;
 };
@@ -186,6 +199,13 @@ int config_load_classifier(const char *path, struct vtepd_config *cfg, char *err
 
 /* Release what config_load() allocated. Safe on a zeroed or failed config. */
 void config_free(struct vtepd_config *cfg);
+
+/* Everything start-up would refuse that the file alone can tell (socket
+ * paths that cannot be bound, the same path twice, too few lcores in the
+ * EAL arguments, capture files that cannot be read, more static MACs than
+ * the table holds). Returns 0, or -1 with one "FILE: field: what" line in
+ * err. config_load() has passed already. */
+int config_check_startup(const struct vtepd_config *cfg, char *err, size_t errlen);
 
 /* Index of the port called name, or -1. */
 int config_port_index(const struct vtepd_config *cfg, const char *name);

@@ -1,6 +1,6 @@
 /* VXLAN (RFC 7348) outer headers: building them for encapsulation and
- * checking them on receipt. Pure functions over byte buffers, so unit tests
- * and the fuzzer need no mbufs.
+ * checking them on receipt. Pure functions over byte buffers (DPDK's header
+ * structs, no mbufs), so unit tests and the fuzzer can call them.
  */
 #ifndef VTEPD_VXLAN_H
 #define VTEPD_VXLAN_H
@@ -9,20 +9,34 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+#include <rte_vxlan.h>
 
-#include "counters.h"
+#include "drop_reasons.h"
 
-#define VXLAN_ENCAP_LEN 50          /* Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 */
-#define VXLAN_OUTER_IP_OVERHEAD 36  /* IPv4 + UDP + VXLAN, counted against the MTU */
+/* The outer headers, as sent (no VLAN tag on the underlay). */
+struct vxlan_outer {
+    struct rte_ether_hdr eth;
+    struct rte_ipv4_hdr ip;
+    struct rte_udp_hdr udp;
+    struct rte_vxlan_hdr vx;
+} __rte_packed __rte_aligned(2);
+
+#define VXLAN_ENCAP_LEN ((uint16_t)sizeof(struct vxlan_outer))  /* 50 */
+#define VXLAN_OUTER_IP_OVERHEAD ((uint16_t)(VXLAN_ENCAP_LEN - sizeof(struct rte_ether_hdr)))
 #define VXLAN_FLAG_I 0x08
-#define BFD_UDP_PORT 3784
+#define BFD_UDP_PORT 3784       /* RFC 5881 single-hop control */
+
+_Static_assert(sizeof(struct vxlan_outer) == 50, "outer headers are 50 bytes");
 
 /* Outer headers that stay the same for every packet sent to one next hop:
  * Ethernet (next-hop MAC, our port MAC), IPv4 (our address, DF, TTL, UDP)
  * and the UDP destination port. sum holds the one's-complement sum of the
  * constant IPv4 header words, so each packet's checksum costs a few adds. */
 struct vxlan_tmpl {
-    uint8_t hdr[VXLAN_ENCAP_LEN];
+    struct vxlan_outer hdr;
     uint32_t sum;
 };
 
@@ -34,43 +48,36 @@ void vxlan_tmpl_init(struct vxlan_tmpl *t, const uint8_t dst_mac[6],
                      uint8_t ttl, uint16_t udp_dport);
 
 /* Write the 50 outer bytes at out for one packet: remote VTEP dst_ip_be,
- * UDP source port sport (host order), VNI vni, DSCP dscp (0-63) and an inner
- * frame of inner_len bytes. The IPv4 checksum is valid; UDP checksum is 0. */
-static inline void vxlan_encap_write(uint8_t *out, const struct vxlan_tmpl *t,
+ * UDP source port sport (host order), VNI vni, TOS byte tos (DSCP << 2 |
+ * ECN) and an inner frame of inner_len bytes. The IPv4 checksum is valid
+ * (incremental from the template's sum); the UDP checksum is 0. */
+static inline void vxlan_encap_write(void *out, const struct vxlan_tmpl *t,
                                      uint32_t dst_ip_be, uint16_t sport,
                                      uint32_t vni, uint16_t inner_len,
-                                     uint8_t dscp)
+                                     uint8_t tos)
 {
+    struct vxlan_outer *h = out;
     uint16_t ip_len = (uint16_t)(inner_len + VXLAN_OUTER_IP_OVERHEAD);
-    uint16_t udp_len = (uint16_t)(inner_len + 16);
-    uint8_t tos = (uint8_t)(dscp << 2);
     uint32_t dst = rte_be_to_cpu_32(dst_ip_be);
     uint32_t sum = t->sum + ip_len + tos + (dst >> 16) + (dst & 0xffff);
-    uint16_t v16;
-    uint32_t v32;
 
-    memcpy(out, t->hdr, VXLAN_ENCAP_LEN);
+    memcpy(h, &t->hdr, VXLAN_ENCAP_LEN);
     sum = (sum & 0xffff) + (sum >> 16);
     sum = (sum & 0xffff) + (sum >> 16);
-    out[15] = tos;
-    v16 = rte_cpu_to_be_16(ip_len);
-    memcpy(out + 16, &v16, 2);
-    v16 = rte_cpu_to_be_16((uint16_t)~sum);
-    memcpy(out + 24, &v16, 2);
-    memcpy(out + 30, &dst_ip_be, 4);
-    v16 = rte_cpu_to_be_16(sport);
-    memcpy(out + 34, &v16, 2);
-    v16 = rte_cpu_to_be_16(udp_len);
-    memcpy(out + 38, &v16, 2);
-    v32 = rte_cpu_to_be_32(vni << 8);
-    memcpy(out + 46, &v32, 4);
+    h->ip.type_of_service = tos;
+    h->ip.total_length = rte_cpu_to_be_16(ip_len);
+    h->ip.hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+    h->ip.dst_addr = dst_ip_be;
+    h->udp.src_port = rte_cpu_to_be_16(sport);
+    h->udp.dgram_len = rte_cpu_to_be_16((uint16_t)(inner_len + 16));
+    h->vx.vx_vni = rte_cpu_to_be_32(vni << 8);
 }
 
 /* What a received underlay frame is. */
 enum underlay_class {
     UL_VXLAN = 0,   /* valid VXLAN for us: decapsulate */
     UL_ARP,         /* ARP: give to the control thread */
-    UL_BFD,         /* single-hop BFD to us: give to the control thread */
+    UL_BFD,         /* single-hop BFD to us: give to the BFD thread */
     UL_DROP         /* see result.drop */
 };
 
@@ -86,6 +93,7 @@ struct underlay_result {
     uint32_t outer_src;     /* UL_VXLAN, UL_BFD: IPv4 source, network order */
     uint16_t inner_off;     /* UL_VXLAN: offset of the inner Ethernet frame */
     uint16_t inner_len;     /* UL_VXLAN: its length */
+    uint8_t outer_tos;      /* UL_VXLAN: outer DSCP/ECN */
 };
 
 /* Classify one frame of len bytes received on an underlay port. Checks

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 import bmp_build as B  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -209,7 +209,7 @@ control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock}, feed_tcp_port: {po
                             "show", "metrics"], capture_output=True, text=True)
         check("show metrics: Prometheus text with MAC gauges and drop counters",
               r.returncode == 0 and 'vtepd_vni_macs{vni="200"}' in r.stdout and
-              'vtepd_drops_total{reason="vxlan_unknown_vni"} 0' in r.stdout and
+              'vtepd_drops_total{reason="vxlan_unknown_vni",path="underlay"} 0' in r.stdout and
               "# TYPE vtepd_port_rx_packets_total counter" in r.stdout, r.stdout[:300])
         r = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "vtepctl"), "-s", cli_sock,
                             "show", "bogus"], capture_output=True, text=True)

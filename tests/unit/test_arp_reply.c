@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "control.h"
+#include "arp_reply.h"
 
 static const uint8_t port_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
 static const uint8_t asker[6] = {0x02, 0, 0, 0, 0x01, 0x01};

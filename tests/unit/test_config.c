@@ -439,6 +439,71 @@ static void test_missing_file(void **state)
     assert_non_null(strstr(err, "/nonexistent/vtepd.yaml: cannot open"));
 }
 
+/* Hostile structure is refused by the pre-scan, at the node that
+ * overflows, before libyaml builds a document. */
+static void test_input_limits(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    static char deep[200000];
+    (void)state;
+
+    /* 33 levels (the top mapping and 32 lists): the 32nd list opens at
+     * column 35 of line 6 */
+    snprintf(deep, sizeof(deep), GOOD_HEAD "x: ");
+    size_t n = strlen(deep);
+    for (int i = 0; i < 32; i++)
+        deep[n++] = '[';
+    for (int i = 0; i < 32; i++)
+        deep[n++] = ']';
+    deep[n++] = '\n';
+    deep[n] = '\0';
+    assert_int_equal(load(deep, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:6:35: (structure): nested deeper than 32 levels"));
+
+    /* 80,000 levels: refused at level 33 (the 32nd list: the top mapping is
+     * the first level), not after reading them all */
+    n = (size_t)snprintf(deep, sizeof(deep), "x: ");
+    for (int i = 0; i < 80000; i++)
+        deep[n++] = '[';
+    deep[n] = '\0';
+    assert_int_equal(load(deep, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:1:35: (structure): nested deeper than 32 levels"));
+
+    assert_int_equal(load(GOOD_HEAD "vnis: [ &v { vni: 1 }, *v ]\n", &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "t.yaml:6:24: (structure): aliases (*name) are not supported"));
+
+    assert_int_equal(config_load_buffer("t.yaml", "a: 1\0b: 2\n", 10, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "NUL byte"));
+    assert_int_equal(config_load_buffer("t.yaml", deep, CFG_MAX_FILE_BYTES + 1u, &c, err,
+                                        sizeof(err)), -1);
+    assert_non_null(strstr(err, "larger than"));
+}
+
+static void test_feed_users(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(load(GOOD_HEAD "control: { feed_allowed_users: [ root, 65534 ] }\n", &c,
+                          err, sizeof(err)), 0);
+    assert_int_equal(c.n_feed_users, 2);
+    assert_int_equal(c.feed_users[0], 0);
+    assert_int_equal(c.feed_users[1], 65534);
+    config_free(&c);
+    /* default: root (and frr when the user exists) */
+    assert_int_equal(load(GOOD_HEAD, &c, err, sizeof(err)), 0);
+    assert_true(c.n_feed_users >= 1);
+    assert_int_equal(c.feed_users[0], 0);
+    assert_int_equal(c.feed_init_timeout_s, 10);
+    config_free(&c);
+    expect_error(GOOD_HEAD "control: { feed_allowed_users: [ root, nosuchuser-x ] }\n", 6, 40,
+                 "control.feed_allowed_users[1]", "unknown user 'nosuchuser-x'");
+    expect_error(GOOD_HEAD "control: { feed_allowed_users: [] }\n", 6, 32,
+                 "control.feed_allowed_users", "needs at least one user");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -457,6 +522,8 @@ int main(void)
         cmocka_unit_test(test_classifier_only_file),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_input_limits),
+        cmocka_unit_test(test_feed_users),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

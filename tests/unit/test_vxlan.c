@@ -36,7 +36,7 @@ static void test_encap_fields(void **state)
     (void)state;
 
     vxlan_tmpl_init(&t, nh_mac, port_mac, src, 64, 4789);
-    vxlan_encap_write(h, &t, dst, 0xC123, 0xABCDEF, 64, 46);
+    vxlan_encap_write(h, &t, dst, 0xC123, 0xABCDEF, 64, 46 << 2);
     assert_memory_equal(h, nh_mac, 6);
     assert_memory_equal(h + 6, port_mac, 6);
     assert_int_equal(rd16(h + 12), 0x0800);
@@ -76,7 +76,7 @@ static void test_encap_checksum_many(void **state)
         for (uint32_t len = 14; len < 9000; len += 97)
             for (uint32_t d = 0; d < 64; d++) {
                 uint32_t dst = htonl(0xFFFF0000u ^ (d * 0x9E3779B9u));
-                vxlan_encap_write(h, &t, dst, 49152, d, (uint16_t)len, (uint8_t)(d & 63));
+                vxlan_encap_write(h, &t, dst, 49152, d, (uint16_t)len, (uint8_t)((d & 63) << 2 | (d & 3)));  /* DSCP and ECN */
                 assert_int_equal(rd16(h + 24), ref_cksum(h + 14));
             }
     }

@@ -1,0 +1,55 @@
+/* BFD sessions (RFC 5880/5881) to the underlay next hops, run on a thread
+ * of their own ("vtepd-bfd") so that nothing the control thread does (CLI
+ * dumps, RIB work, reloads) delays a transmission or a detection. A next hop
+ * with a session carries traffic only while its session is Up (after the
+ * optional hold-down); Down removes it from its ECMP groups at once. The BFD
+ * thread is the only writer of the ECMP buckets. */
+#ifndef VTEPD_BFD_MANAGER_H
+#define VTEPD_BFD_MANAGER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vtepd_config.h"
+
+struct dp_conf;
+
+/* Set up the manager (lock, thread priority from cfg); no sessions yet. */
+void bfd_manager_init(const struct vtepd_config *cfg);
+
+/* Make the sessions those of cfg for generation c, which is about to be
+ * published (call with the lock held): a session to the same peer on the
+ * same port keeps its state (new timers start a Poll sequence), a new one
+ * starts Down, a removed one says AdminDown to its peer and goes. Then
+ * every next hop of c is put in or out of c's ECMP groups: live unless a
+ * session watches it and is not Up. Returns 0 or a negative errno. */
+int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c);
+
+/* True when at least one session is configured. */
+bool bfd_manager_active(void);
+
+/* Start the BFD thread (after the workers' rings exist). It drains the
+ * workers' BFD rings (frames stamped with their arrival TSC, so the
+ * session timers see when a packet arrived, not when it was read), sends
+ * what is due, expires detection times and ends hold-downs. Returns 0 or a
+ * negative errno. */
+int bfd_manager_start(void);
+
+/* Stop and join the thread (before the workers stop). */
+void bfd_manager_stop(void);
+
+/* Hold off the BFD thread while the control thread changes what it reads
+ * (sessions, ECMP groups). Keep it short. */
+void bfd_manager_lock(void);
+void bfd_manager_unlock(void);
+
+/* Restart the lateness measurements (tx_late_*, wake_late_max) from now:
+ * "clear bfd counters". */
+void bfd_manager_clear_counters(void);
+
+/* JSON: every session's state, timers, counters and ECMP membership, and
+ * the thread's wake-up lateness. Takes the lock. */
+void bfd_manager_dump_json(FILE *out);
+
+#endif

@@ -1,0 +1,274 @@
+/* Build the dataplane from the configuration (see control.h). */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_lpm.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
+
+#include "control.h"
+#include "dp.h"
+#include "dp_worker.h"
+#include "log.h"
+#include "mac_table.h"
+
+#define RX_DESC 1024
+#define TX_DESC 1024
+#define LEARN_RING_SIZE 4096
+#define PUNT_RING_SIZE 1024
+#define CTRL_TX_RING_SIZE 1024
+
+/* Probe a device from its devargs (a vdev such as "net_pcap0,rx_pcap=x" or
+ * a PCI address) and return its port id, or a negative errno (logged). */
+static int probe_port(const struct cfg_port *cp)
+{
+    char name[CFG_DEVARGS_LEN];
+    uint16_t pid;
+    char *comma;
+    int rc;
+
+    snprintf(name, sizeof(name), "%s", cp->devargs);
+    comma = strchr(name, ',');
+    if (comma)
+        *comma = '\0';
+    if (rte_eth_dev_get_port_by_name(name, &pid) == 0)
+        return pid;     /* already probed (EAL --vdev or PCI scan) */
+    rc = rte_dev_probe(cp->devargs);
+    if (rc < 0 && rc != -EEXIST) {
+        VLOG(ERR, "port %s: cannot probe '%s': %s", cp->name, cp->devargs, rte_strerror(-rc));
+        return rc;
+    }
+    if (rte_eth_dev_get_port_by_name(name, &pid) != 0) {
+        VLOG(ERR, "port %s: device '%s' probed but no ethdev port named '%s'",
+             cp->name, cp->devargs, name);
+        return -ENODEV;
+    }
+    return pid;
+}
+
+static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_workers)
+{
+    struct rte_eth_dev_info info;
+    struct rte_eth_conf conf;
+    uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
+    int pid = probe_port(cp);
+    int rc;
+
+    if (pid < 0)
+        return pid;
+    p->port_id = (uint16_t)pid;
+    snprintf(p->name, sizeof(p->name), "%s", cp->name);
+    p->role = (uint8_t)cp->role;
+    rc = rte_eth_dev_info_get(p->port_id, &info);
+    if (rc != 0) {
+        VLOG(ERR, "port %s: cannot get device info: %s", cp->name, rte_strerror(-rc));
+        return rc;
+    }
+    p->nb_rxq = (uint16_t)RTE_MIN(n_workers, info.max_rx_queues);
+    p->nb_txq = (uint16_t)n_workers;
+    if (info.max_tx_queues < n_workers) {
+        VLOG(ERR, "port %s: %u workers need %u TX queues, the device has %u "
+             "(for net_pcap give one tx_pcap per worker)", cp->name, n_workers,
+             n_workers, info.max_tx_queues);
+        return -EINVAL;
+    }
+    memset(&conf, 0, sizeof(conf));
+    if (p->nb_rxq > 1 && info.flow_type_rss_offloads) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP |
+                                            RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
+    }
+    if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
+        conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+    rc = rte_eth_dev_configure(p->port_id, p->nb_rxq, p->nb_txq, &conf);
+    if (rc != 0) {
+        VLOG(ERR, "port %s: configure (%u rxq, %u txq) failed: %s", cp->name,
+             p->nb_rxq, p->nb_txq, rte_strerror(-rc));
+        return rc;
+    }
+    rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rxd, &nb_txd);
+    for (uint16_t q = 0; q < p->nb_rxq; q++) {
+        rc = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd,
+                                    (unsigned)rte_eth_dev_socket_id(p->port_id),
+                                    NULL, g_dp.pool);
+        if (rc != 0) {
+            VLOG(ERR, "port %s: rx queue %u setup failed: %s", cp->name, q, rte_strerror(-rc));
+            return rc;
+        }
+    }
+    for (uint16_t q = 0; q < p->nb_txq; q++) {
+        rc = rte_eth_tx_queue_setup(p->port_id, q, nb_txd,
+                                    (unsigned)rte_eth_dev_socket_id(p->port_id), NULL);
+        if (rc != 0) {
+            VLOG(ERR, "port %s: tx queue %u setup failed: %s", cp->name, q, rte_strerror(-rc));
+            return rc;
+        }
+    }
+    if (cp->mtu) {
+        rc = rte_eth_dev_set_mtu(p->port_id, cp->mtu);
+        if (rc != 0)
+            VLOG(WARNING, "port %s: cannot set MTU %u: %s", cp->name, cp->mtu,
+                 rte_strerror(-rc));
+    }
+    if (cp->has_mac) {
+        memcpy(p->mac.addr_bytes, cp->mac, 6);
+        rc = rte_eth_dev_default_mac_addr_set(p->port_id, &p->mac);
+        if (rc != 0)
+            VLOG(INFO, "port %s: device keeps its own MAC (%s); using %02x:%02x:%02x:%02x:%02x:%02x "
+                 "in promiscuous mode", cp->name, rte_strerror(-rc),
+                 cp->mac[0], cp->mac[1], cp->mac[2], cp->mac[3], cp->mac[4], cp->mac[5]);
+    } else {
+        rte_eth_macaddr_get(p->port_id, &p->mac);
+    }
+    rc = rte_eth_dev_start(p->port_id);
+    if (rc != 0) {
+        VLOG(ERR, "port %s: start failed: %s", cp->name, rte_strerror(-rc));
+        return rc;
+    }
+    /* access ports bridge every station's frames; underlay ports may carry
+     * a configured MAC the device does not filter for */
+    rc = rte_eth_promiscuous_enable(p->port_id);
+    if (rc != 0 && rc != -ENOTSUP)
+        VLOG(WARNING, "port %s: promiscuous mode: %s", cp->name, rte_strerror(-rc));
+    VLOG(INFO, "port %s: %s, dpdk port %u (%s), %u rxq, %u txq, mac %02x:%02x:%02x:%02x:%02x:%02x",
+         cp->name, cp->role == PORT_ROLE_ACCESS ? "access" : "underlay", p->port_id,
+         info.driver_name, p->nb_rxq, p->nb_txq, p->mac.addr_bytes[0], p->mac.addr_bytes[1],
+         p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
+    return 0;
+}
+
+static int setup_workers(void)
+{
+    unsigned lcore, n = 0;
+    size_t qsz;
+
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        if (n < DP_MAX_WORKERS)
+            n++;
+    }
+    g_dp.n_workers = n;
+    qsz = rte_rcu_qsbr_get_memsize(n);
+    g_dp.qsv = rte_zmalloc("rcu", qsz, RTE_CACHE_LINE_SIZE);
+    if (!g_dp.qsv || rte_rcu_qsbr_init(g_dp.qsv, n) != 0) {
+        VLOG(ERR, "cannot set up RCU for %u workers", n);
+        return -ENOMEM;
+    }
+    n = 0;
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        struct worker *w;
+
+        if (n >= DP_MAX_WORKERS)
+            break;
+        w = dp_worker_create(n, lcore, LEARN_RING_SIZE, PUNT_RING_SIZE, CTRL_TX_RING_SIZE);
+        if (!w)
+            return -ENOMEM;
+        g_dp.workers[n++] = w;
+    }
+    /* spread every (port, queue) over the workers */
+    unsigned k = 0;
+    for (uint16_t p = 0; p < g_dp.n_ports; p++)
+        for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq; q++, k++)
+            if (dp_worker_add_rxq(g_dp.workers[k % g_dp.n_workers], p, q) != 0) {
+                VLOG(ERR, "worker %u: too many RX queues", k % g_dp.n_workers);
+                return -ENOSPC;
+            }
+    return 0;
+}
+
+static unsigned count_worker_lcores(void)
+{
+    unsigned lcore, n = 0;
+
+    RTE_LCORE_FOREACH_WORKER(lcore)
+        n++;
+    return RTE_MIN(n, (unsigned)DP_MAX_WORKERS);
+}
+
+int dp_setup(const struct vtepd_config *cfg)
+{
+    unsigned n_workers = count_worker_lcores();
+    unsigned n_mbufs, max_frame;
+    int rc;
+
+    g_dp.local_ip = cfg->local_ip;
+    if (n_workers == 0) {
+        VLOG(ERR, "no worker lcore: give EAL at least two lcores (e.g. -l 0-1); "
+             "the main lcore runs the control thread");
+        return -EINVAL;
+    }
+
+    static const struct rte_mbuf_dynfield punt_tsc = {
+        .name = "vtepd_punt_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
+    };
+    g_punt_tsc_off = rte_mbuf_dynfield_register(&punt_tsc);
+    if (g_punt_tsc_off < 0) {
+        VLOG(ERR, "cannot register the mbuf dynamic field for punt timestamps: %s",
+             rte_strerror(rte_errno));
+        return -rte_errno;
+    }
+
+    /* enough buffers for every RX ring, every TX ring, the rings to and
+     * from the control and BFD threads and the per-lcore caches */
+    n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
+              n_workers * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) +
+              CTRL_TX_RING_SIZE + 4096;
+    /* the largest frame the configuration allows must fit in one mbuf: the
+     * underlay checks read a frame's lengths from its first segment only */
+    max_frame = cfg->underlay_mtu + RTE_ETHER_HDR_LEN;
+    for (int i = 0; i < cfg->n_ports; i++)
+        max_frame = RTE_MAX(max_frame, (unsigned)cfg->ports[i].mtu + RTE_ETHER_HDR_LEN + 4);
+    g_dp.pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256, 0,
+                                        (uint16_t)RTE_MAX((unsigned)RTE_MBUF_DEFAULT_BUF_SIZE,
+                                                          RTE_PKTMBUF_HEADROOM + max_frame),
+                                        (int)rte_socket_id());
+    if (!g_dp.pool) {
+        VLOG(ERR, "cannot create a pool of %u mbufs: %s (give EAL more memory, -m)",
+             n_mbufs, rte_strerror(rte_errno));
+        return -ENOMEM;
+    }
+    for (int i = 0; i < cfg->n_ports; i++) {
+        if ((rc = setup_port(&g_dp.ports[i], &cfg->ports[i], n_workers)) != 0)
+            return rc;
+        g_dp.n_ports = (uint16_t)(i + 1);
+    }
+    if ((rc = setup_workers()) != 0)
+        return rc;
+    g_dp.macs = mac_table_create("macs", cfg->mac_table_size, DP_MAX_VNIS, g_dp.qsv,
+                                 (int)rte_socket_id());
+    if (!g_dp.macs)
+        return -ENOMEM;
+    return 0;
+}
+
+static void drain_ring(struct rte_ring *r)
+{
+    void *m;
+
+    if (!r)
+        return;
+    while (rte_ring_dequeue(r, &m) == 0)
+        rte_pktmbuf_free(m);
+}
+
+void dp_teardown(void)
+{
+    for (unsigned i = 0; i < g_dp.n_workers; i++) {
+        drain_ring(g_dp.workers[i]->punt_ring);
+        drain_ring(g_dp.workers[i]->bfd_ring);
+        drain_ring(g_dp.workers[i]->ctrl_tx_ring);
+    }
+    for (uint16_t p = 0; p < g_dp.n_ports; p++) {
+        int rc = rte_eth_dev_stop(g_dp.ports[p].port_id);
+        if (rc != 0)
+            VLOG(WARNING, "port %s: stop: %s", g_dp.ports[p].name, rte_strerror(-rc));
+        rte_eth_dev_close(g_dp.ports[p].port_id);
+    }
+}

@@ -1,0 +1,663 @@
+/* EVPN feed server: BMP (RFC 7854) sessions from BGP speakers over a Unix
+ * stream socket and, optionally, loopback TCP (FRR 8.4 speaks BMP over TCP
+ * only). Each session is parsed with bmp_parse and applied to the RIB.
+ * Sessions are independent: one failing or closing disturbs no other. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bmp_parse.h"
+#include "event_loop.h"
+#include "evpn_rib.h"
+#include "feed_server.h"
+#include "log.h"
+#include "peer_cred.h"
+#include "unix_listen.h"
+
+#define FEED_MAX 32
+#define FEED_BUF (2u << 20)     /* two maximal BMP messages */
+#define FEED_MAX_PEERS 64
+/* CPU time one feed may take per turn of the control loop, and all feeds
+ * together when catching up on a backlog: a feed that streams faster than
+ * the RIB absorbs is served in slices, the rest waits in its socket (TCP
+ * backpressure), and the loop keeps learning MACs and answering the CLI. */
+#define FEED_SLICE_NS 1000000ull
+#define FEED_TURN_NS 2000000ull
+
+struct feed_peer {
+    struct rib_source src;
+    char addr[BMP_ADDR_STR_LEN];
+    uint32_t as;
+    uint32_t bgp_id;
+    bool up;
+    uint64_t routes_reach, routes_unreach, eor;
+};
+
+struct feed {
+    bool used;
+    bool initiated;             /* BMP Initiation received */
+    bool backlog;               /* complete messages or socket data left over */
+    int fd;
+    uid_t uid;
+    unsigned id;
+    char name[RIB_FEED_NAME_LEN];
+    bool named;                 /* name from the BMP Initiation sysName */
+    char origin[64];            /* "unix" or the TCP peer */
+    struct bmp_stream st;
+    uint8_t *buf;
+    struct bmp_parser ps;
+    struct bmp_msg *msg;
+    uint64_t connected_at;
+    uint64_t last_rx_s;
+    uint64_t bytes;
+    uint64_t slices_exhausted;  /* turns that ended with work left */
+    uint64_t errors;
+    uint64_t skipped_not_pre_policy;    /* post-policy, Loc-RIB, Adj-RIB-Out */
+    char last_error[BMP_REASON_LEN];
+    int n_peers;
+    struct feed_peer peers[FEED_MAX_PEERS];
+};
+
+static struct feed feeds[FEED_MAX];
+static struct evpn_rib *rib;
+static int unix_fd = -1, tcp_fd = -1;
+static char unix_path[256];
+static unsigned next_id = 1;
+static struct feed_server_opts opt;
+static unsigned rr_next;        /* round-robin start for backlog turns */
+static struct {
+    uint64_t accepted, closed, refused, fatal, bytes;
+    uint64_t refused_uid, refused_full, refused_cred, evicted;
+    uint64_t init_timeouts, idle_timeouts, slices_exhausted;
+} fs;
+
+static uint64_t now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec;
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static struct feed_peer *peer_of(struct feed *f, const struct bmp_peer_hdr *h, bool create)
+{
+    for (int i = 0; i < f->n_peers; i++)
+        if (f->peers[i].src.peer_distinguisher == h->distinguisher &&
+            !memcmp(f->peers[i].src.peer_addr, h->addr, 16))
+            return &f->peers[i];
+    if (!create || f->n_peers == FEED_MAX_PEERS)
+        return NULL;
+    struct feed_peer *p = &f->peers[f->n_peers++];
+    memset(p, 0, sizeof(*p));
+    p->src.peer_distinguisher = h->distinguisher;
+    memcpy(p->src.peer_addr, h->addr, 16);
+    snprintf(p->addr, sizeof(p->addr), "%s", h->addr_str);
+    return p;
+}
+
+static void fill_source(const struct feed *f, const struct bmp_peer_hdr *h, struct rib_source *s)
+{
+    memset(s, 0, sizeof(*s));
+    snprintf(s->feed, sizeof(s->feed), "%s", f->name);
+    s->peer_distinguisher = h->distinguisher;
+    memcpy(s->peer_addr, h->addr, 16);
+}
+
+/* Parser route + UPDATE attributes -> RIB route. */
+static void to_rib_route(const struct evpn_route *e, const struct bgp_update *u,
+                         struct rib_route *r)
+{
+    const struct bgp_attrs *a = &u->attrs;
+
+    memset(r, 0, sizeof(*r));
+    r->type = e->type;
+    memcpy(r->rd, e->rd.raw, 8);
+    r->eth_tag = e->eth_tag;
+    memcpy(r->mac, e->mac, 6);
+    r->ip_len = e->ip_len;
+    memcpy(r->ip, e->ip, 16);
+    r->label = e->type == EVPN_ROUTE_MAC_IP ? e->label1 : 0;
+    if (u->nh_len == 4)
+        memcpy(&r->nexthop, u->nh, 4);
+    r->mm_seq = a->mac_mobility.present ? a->mac_mobility.seq : 0;
+    r->sticky = a->mac_mobility.present && a->mac_mobility.sticky;
+    for (unsigned i = 0; i < a->n_rts && i < BGP_MAX_RTS && r->n_rts < RIB_MAX_RTS; i++)
+        r->rt_local[r->n_rts++] = a->rts[i].local;
+    if (a->pmsi.present) {
+        r->pmsi_ir = a->pmsi.tunnel_type == 6;
+        if (e->type == EVPN_ROUTE_IMET)
+            r->label = a->pmsi.label;
+        if (a->pmsi.endpoint_len == 4)
+            memcpy(&r->pmsi_endpoint, a->pmsi.endpoint, 4);
+    }
+}
+
+static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
+{
+    const struct bgp_update *u = &m->rm.update;
+    struct feed_peer *p = peer_of(f, &m->peer, true);
+    struct rib_source src;
+    struct evpn_nlri_iter it;
+    struct evpn_route e;
+    struct rib_route r;
+
+    /* Pre-policy Adj-RIB-In only: FRR 8.4 sends post-policy copies of the
+     * same routes, and its post-policy stream is unreliable (own routes with
+     * a zero peer header, withdrawals not re-sent). */
+    if (m->peer.post_policy || m->peer.type == BMP_PEER_LOC_RIB || m->peer.adj_rib_out) {
+        f->skipped_not_pre_policy++;
+        return;
+    }
+    fill_source(f, &m->peer, &src);
+    if (u->eor == BGP_EOR_EVPN) {
+        uint32_t n = rib_end_of_rib(rib, &src);
+        if (p)
+            p->eor++;
+        VLOG_RL(INFO, "feed %s: End-of-RIB from peer %s, %u stale path(s) removed", f->name,
+                m->peer.addr_str, n);
+        return;
+    }
+    if (u->evpn_unreach.data) {
+        evpn_nlri_iter_init(&it, &u->evpn_unreach);
+        while (evpn_nlri_iter_next(&it, &e)) {
+            if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
+                continue;
+            to_rib_route(&e, u, &r);
+            rib_withdraw(rib, &src, &r);
+            if (p)
+                p->routes_unreach++;
+        }
+    }
+    if (u->evpn_reach.data) {
+        evpn_nlri_iter_init(&it, &u->evpn_reach);
+        while (evpn_nlri_iter_next(&it, &e)) {
+            if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
+                continue;
+            to_rib_route(&e, u, &r);
+            rib_update(rib, &src, &r);
+            if (p)
+                p->routes_reach++;
+        }
+    }
+}
+
+static void feed_close(struct feed *f, const char *why)
+{
+    VLOG_RL(INFO, "feed %s (%s): closed: %s; its paths are stale for up to %llu s",
+            f->name, f->origin, why, (unsigned long long)opt.stale_s);
+    rib_feed_stale(rib, f->name, now_s());
+    ev_del(f->fd);
+    close(f->fd);
+    free(f->buf);
+    free(f->msg);
+    f->used = false;
+    fs.closed++;
+}
+
+/* Handle one complete BMP message. Returns -1 when the session must end. */
+static int feed_message(struct feed *f, const uint8_t *p, size_t len)
+{
+    struct bmp_msg *m = f->msg;
+    enum bmp_result res = bmp_parse_msg(&f->ps, p, len, m);
+
+    if (res == BMP_MSG_SKIPPED)
+        return 0;
+    if (res == BMP_MSG_ERROR) {
+        f->errors++;
+        snprintf(f->last_error, sizeof(f->last_error), "%s", m->reason);
+        VLOG_RL(WARNING, "feed %s: malformed message skipped: %s", f->name, m->reason);
+        return 0;
+    }
+    switch (m->type) {
+    case BMP_MSG_INITIATION:
+        if (m->info.sys_name.data && m->info.sys_name.len) {
+            char name[RIB_FEED_NAME_LEN];
+            size_t n = m->info.sys_name.len;
+            if (n > sizeof(name) - 1)
+                n = sizeof(name) - 1;
+            for (size_t i = 0; i < n; i++) {
+                char c = (char)m->info.sys_name.data[i];
+                name[i] = (c > 0x20 && c < 0x7f && c != '"' && c != '\\') ? c : '_';
+            }
+            name[n] = '\0';
+            for (int i = 0; i < FEED_MAX; i++)
+                if (feeds[i].used && &feeds[i] != f && feeds[i].named &&
+                    !strcmp(feeds[i].name, name)) {
+                    VLOG_RL(WARNING, "feed %s: a second session with this name; "
+                            "keeping it apart as %s-%u", name, name, f->id);
+                    snprintf(name + (n > 40 ? 40 : n), sizeof(name) - (n > 40 ? 40 : n),
+                             "-%u", f->id);
+                    break;
+                }
+            snprintf(f->name, sizeof(f->name), "%s", name);
+            f->named = true;
+        }
+        f->initiated = true;
+        VLOG_RL(INFO, "feed %s (%s): initiation", f->name, f->origin);
+        break;
+    case BMP_MSG_PEER_UP: {
+        struct feed_peer *pp = peer_of(f, &m->peer, true);
+        if (pp) {
+            pp->up = true;
+            pp->as = m->peer.as;
+            pp->bgp_id = m->peer.bgp_id;
+        }
+        VLOG_RL(INFO, "feed %s: peer %s AS %u up", f->name, m->peer.addr_str, m->peer.as);
+        break;
+    }
+    case BMP_MSG_PEER_DOWN: {
+        struct rib_source src;
+        struct feed_peer *pp = peer_of(f, &m->peer, false);
+        fill_source(f, &m->peer, &src);
+        uint32_t n = rib_peer_down(rib, &src);
+        if (pp)
+            pp->up = false;
+        VLOG_RL(INFO, "feed %s: peer %s down (reason %u): %u path(s) removed", f->name,
+                m->peer.addr_str, m->peer_down.reason, n);
+        break;
+    }
+    case BMP_MSG_ROUTE_MONITORING:
+        apply_route_monitoring(f, m);
+        break;
+    case BMP_MSG_TERMINATION:
+        return -1;
+    default:
+        break;      /* statistics, mirroring: counted by the parser */
+    }
+    return 0;
+}
+
+/* Parse what is buffered and read more, until the socket is drained or the
+ * slice ends (then f->backlog says there is more to do). Returns false when
+ * the feed was closed. */
+static bool feed_service(struct feed *f, uint64_t deadline_ns)
+{
+    for (;;) {
+        size_t room;
+        uint8_t *space;
+        ssize_t r;
+
+        for (;;) {
+            const uint8_t *msg;
+            size_t len;
+            enum bmp_frame fr = bmp_stream_next(&f->st, &msg, &len);
+            if (fr == BMP_FRAME_NEED_MORE)
+                break;
+            if (fr == BMP_FRAME_FATAL) {
+                fs.fatal++;
+                feed_close(f, f->st.reason);
+                return false;
+            }
+            if (feed_message(f, msg, len) != 0) {
+                feed_close(f, "termination message");
+                return false;
+            }
+            if (now_ns() >= deadline_ns) {
+                f->backlog = true;
+                f->slices_exhausted++;
+                fs.slices_exhausted++;
+                return true;
+            }
+        }
+        space = bmp_stream_space(&f->st, &room);
+        if (room == 0) {
+            fs.fatal++;
+            feed_close(f, f->st.reason[0] ? f->st.reason : "receive buffer full");
+            return false;
+        }
+        r = read(f->fd, space, room);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            f->backlog = false;
+            return true;
+        }
+        if (r <= 0) {
+            feed_close(f, r == 0 ? "peer closed the connection" : strerror(errno));
+            return false;
+        }
+        fs.bytes += (uint64_t)r;
+        f->bytes += (uint64_t)r;
+        f->last_rx_s = now_s();
+        bmp_stream_commit(&f->st, (size_t)r);
+        if (now_ns() >= deadline_ns) {
+            f->backlog = true;
+            f->slices_exhausted++;
+            fs.slices_exhausted++;
+            return true;
+        }
+    }
+}
+
+static void on_feed(int fd, uint32_t events, void *arg)
+{
+    (void)fd;
+    (void)events;
+    feed_service(arg, now_ns() + FEED_SLICE_NS);
+}
+
+void feed_server_set_policy(uint64_t stale_s, const uid_t *allowed, int n_allowed,
+                            uint32_t init_timeout_s, uint32_t idle_timeout_s)
+{
+    opt.stale_s = stale_s;
+    opt.allowed_uids = allowed;
+    opt.n_allowed_uids = n_allowed;
+    opt.init_timeout_s = init_timeout_s;
+    opt.idle_timeout_s = idle_timeout_s;
+}
+
+bool feed_server_backlog(void)
+{
+    for (int i = 0; i < FEED_MAX; i++)
+        if (feeds[i].used && feeds[i].backlog)
+            return true;
+    return false;
+}
+
+void feed_server_resume(void)
+{
+    uint64_t start = now_ns();
+
+    for (unsigned k = 0; k < FEED_MAX; k++) {
+        struct feed *f = &feeds[(rr_next + k) % FEED_MAX];
+        uint64_t t = now_ns();
+
+        if (!f->used || !f->backlog)
+            continue;
+        if (t - start >= FEED_TURN_NS) {
+            rr_next = (rr_next + k) % FEED_MAX;
+            return;
+        }
+        feed_service(f, t + FEED_SLICE_NS);
+    }
+    rr_next = (rr_next + 1) % FEED_MAX;
+}
+
+/* A free slot, or the one of the oldest session that has not identified
+ * itself yet (no BMP Initiation): idle connections must not lock out the
+ * BGP speaker. NULL when every slot holds a live feed. */
+static struct feed *feed_slot(void)
+{
+    struct feed *oldest = NULL;
+
+    for (int i = 0; i < FEED_MAX; i++) {
+        if (!feeds[i].used)
+            return &feeds[i];
+        if (!feeds[i].initiated &&
+            (!oldest || feeds[i].connected_at < oldest->connected_at))
+            oldest = &feeds[i];
+    }
+    if (oldest) {
+        fs.evicted++;
+        feed_close(oldest, "evicted: no BMP Initiation and a new connection needs the slot");
+    }
+    return oldest;
+}
+
+/* Whether the connection on c comes from an allowed user; names it. */
+static bool feed_allowed(int c, bool is_tcp, uid_t *uid)
+{
+    int rc = is_tcp ? peer_uid_tcp_local(c, uid) : peer_uid_unix(c, uid);
+
+    if (rc != 0) {
+        fs.refused_cred++;
+        VLOG_RL(WARNING, "feed: refusing a %s connection: cannot tell its user: %s",
+                is_tcp ? "TCP" : "Unix", strerror(-rc));
+        return false;
+    }
+    if (!peer_uid_allowed(*uid, opt.allowed_uids, opt.n_allowed_uids)) {
+        fs.refused_uid++;
+        VLOG_RL(WARNING, "feed: refusing a %s connection from uid %u: not in "
+                "control.feed_allowed_users", is_tcp ? "TCP" : "Unix", (unsigned)*uid);
+        return false;
+    }
+    return true;
+}
+
+static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppress constParameter */
+{
+    int is_tcp = arg != NULL;
+    (void)events;
+
+    for (;;) {
+        struct sockaddr_in sin;
+        socklen_t sl = sizeof(sin);
+        int c = accept4(lfd, is_tcp ? (struct sockaddr *)&sin : NULL, is_tcp ? &sl : NULL,
+                        SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct feed *f;
+        uid_t uid;
+
+        if (c < 0) {
+            if (errno == EINTR)
+                continue;
+            return;
+        }
+        if (!feed_allowed(c, is_tcp, &uid)) {
+            fs.refused++;
+            close(c);
+            continue;
+        }
+        f = feed_slot();
+        if (!f) {
+            VLOG_RL(WARNING, "feed: refusing a connection: %d identified sessions already",
+                    FEED_MAX);
+            fs.refused++;
+            fs.refused_full++;
+            close(c);
+            continue;
+        }
+        memset(f, 0, sizeof(*f));
+        f->buf = malloc(FEED_BUF);
+        f->msg = malloc(sizeof(*f->msg));
+        if (!f->buf || !f->msg) {
+            free(f->buf);
+            free(f->msg);
+            close(c);
+            fs.refused++;
+            continue;
+        }
+        f->used = true;
+        f->fd = c;
+        f->uid = uid;
+        f->id = next_id++;
+        snprintf(f->name, sizeof(f->name), "feed-%u", f->id);
+        if (is_tcp) {
+            char a[INET_ADDRSTRLEN] = "?";
+            inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
+            snprintf(f->origin, sizeof(f->origin), "tcp %s:%u uid %u", a, ntohs(sin.sin_port),
+                     (unsigned)uid);
+            /* a dead BGP speaker on TCP is noticed even when the feed is quiet */
+            int one = 1, idle = 30, intvl = 10, probes = 3;
+            setsockopt(c, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+            setsockopt(c, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+            setsockopt(c, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
+            setsockopt(c, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
+        } else {
+            snprintf(f->origin, sizeof(f->origin), "unix uid %u", (unsigned)uid);
+        }
+        f->connected_at = now_s();
+        f->last_rx_s = f->connected_at;
+        bmp_stream_init(&f->st, f->buf, FEED_BUF);
+        bmp_parser_init(&f->ps);
+        if (ev_add(c, EPOLLIN, on_feed, f) != 0) {
+            free(f->buf);
+            free(f->msg);
+            close(c);
+            f->used = false;
+            continue;
+        }
+        fs.accepted++;
+        VLOG_RL(INFO, "feed %s: connected (%s)", f->name, f->origin);
+    }
+}
+
+int feed_server_start(struct evpn_rib *r, const struct feed_server_opts *o)
+{
+    rib = r;
+    opt = *o;
+    if (o->path && o->path[0]) {
+        char err[256];
+        int fd = unix_listen(o->path, 0660, err, sizeof(err));
+        if (fd < 0) {
+            VLOG(ERR, "feed socket: %s", err);
+            return fd;
+        }
+        unix_fd = fd;
+        snprintf(unix_path, sizeof(unix_path), "%s", o->path);
+        opt.path = unix_path;
+        if (ev_add(unix_fd, EPOLLIN, on_accept, NULL) != 0) {
+            int e = errno;
+            VLOG(ERR, "feed socket: epoll: %s", strerror(e));
+            return -e;
+        }
+        VLOG(INFO, "feed: listening on %s", o->path);
+    }
+    if (o->tcp_port) {
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(o->tcp_port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int one = 1;
+
+        tcp_fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (tcp_fd < 0) {
+            int e = errno;
+            VLOG(ERR, "feed: socket: %s", strerror(e));
+            return -e;
+        }
+        setsockopt(tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+        if (bind(tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(tcp_fd, 16) != 0) {
+            int e = errno;
+            VLOG(ERR, "feed: cannot listen on 127.0.0.1:%u: %s", o->tcp_port, strerror(e));
+            close(tcp_fd);
+            tcp_fd = -1;
+            return -e;
+        }
+        if (ev_add(tcp_fd, EPOLLIN, on_accept, (void *)1) != 0) {
+            int e = errno;
+            VLOG(ERR, "feed: epoll: %s", strerror(e));
+            return -e;
+        }
+        VLOG(INFO, "feed: listening on 127.0.0.1:%u", o->tcp_port);
+    }
+    return 0;
+}
+
+void feed_server_poll(void)
+{
+    uint64_t t = now_s();
+    uint32_t n = rib_sweep(rib, t, opt.stale_s);
+
+    if (n)
+        VLOG(INFO, "feed: %u stale path(s) swept after %llu s", n,
+             (unsigned long long)opt.stale_s);
+    for (int i = 0; i < FEED_MAX; i++) {
+        struct feed *f = &feeds[i];
+        if (!f->used)
+            continue;
+        if (!f->initiated && opt.init_timeout_s && t - f->connected_at >= opt.init_timeout_s) {
+            fs.init_timeouts++;
+            feed_close(f, "no BMP Initiation in time");
+        } else if (f->initiated && opt.idle_timeout_s && t - f->last_rx_s >= opt.idle_timeout_s) {
+            fs.idle_timeouts++;
+            feed_close(f, "idle timeout");
+        }
+    }
+}
+
+void feed_server_stop(void)
+{
+    for (int i = 0; i < FEED_MAX; i++)
+        if (feeds[i].used) {
+            ev_del(feeds[i].fd);
+            close(feeds[i].fd);
+            free(feeds[i].buf);
+            free(feeds[i].msg);
+            feeds[i].used = false;
+        }
+    if (unix_fd >= 0) {
+        ev_del(unix_fd);
+        close(unix_fd);
+        unlink(unix_path);
+        unix_fd = -1;
+    }
+    if (tcp_fd >= 0) {
+        ev_del(tcp_fd);
+        close(tcp_fd);
+        tcp_fd = -1;
+    }
+}
+
+void feed_server_dump_json(FILE *out, bool full)
+{
+    uint64_t t = now_s();
+    int first = 1;
+
+    fprintf(out, "{\"server\": {\"accepted\": %llu, \"closed\": %llu, \"refused\": %llu, "
+            "\"refused_uid\": %llu, \"refused_no_credentials\": %llu, \"refused_full\": %llu, "
+            "\"evicted\": %llu, \"init_timeouts\": %llu, \"idle_timeouts\": %llu, "
+            "\"slices_exhausted\": %llu, \"fatal\": %llu, \"bytes\": %llu},\n \"feeds\": [",
+            (unsigned long long)fs.accepted, (unsigned long long)fs.closed,
+            (unsigned long long)fs.refused, (unsigned long long)fs.refused_uid,
+            (unsigned long long)fs.refused_cred, (unsigned long long)fs.refused_full,
+            (unsigned long long)fs.evicted, (unsigned long long)fs.init_timeouts,
+            (unsigned long long)fs.idle_timeouts, (unsigned long long)fs.slices_exhausted,
+            (unsigned long long)fs.fatal, (unsigned long long)fs.bytes);
+    for (int i = 0; i < FEED_MAX; i++) {
+        const struct feed *f = &feeds[i];
+        const struct bmp_counters *c = &f->ps.c;
+        if (!f->used)
+            continue;
+        fprintf(out, "%s\n  {\"name\": \"%s\", \"origin\": \"%s\", \"uid\": %u, "
+                "\"initiated\": %s, \"bytes\": %llu, \"slices_exhausted\": %llu, \"up_s\": %llu, "
+                "\"messages\": %llu, \"malformed\": %llu, \"unknown_type\": %llu, "
+                "\"evpn_reach\": %llu, \"evpn_unreach\": %llu, \"evpn_other_types\": %llu, "
+                "\"eor\": %llu, \"skipped_not_pre_policy\": %llu, \"peers\": [",
+                first ? "" : ",", f->name, f->origin, (unsigned)f->uid,
+                f->initiated ? "true" : "false", (unsigned long long)f->bytes,
+                (unsigned long long)f->slices_exhausted,
+                (unsigned long long)(t - f->connected_at), (unsigned long long)c->msgs,
+                (unsigned long long)c->malformed, (unsigned long long)c->unknown_type,
+                (unsigned long long)c->evpn_reach, (unsigned long long)c->evpn_unreach,
+                (unsigned long long)c->evpn_skipped, (unsigned long long)c->eor_evpn,
+                (unsigned long long)f->skipped_not_pre_policy);
+        for (int k = 0; k < f->n_peers; k++) {
+            const struct feed_peer *p = &f->peers[k];
+            fprintf(out, "%s{\"address\": \"%s\", \"as\": %u, \"up\": %s, \"reach\": %llu, "
+                    "\"unreach\": %llu, \"eor\": %llu}", k ? ", " : "", p->addr, p->as,
+                    p->up ? "true" : "false", (unsigned long long)p->routes_reach,
+                    (unsigned long long)p->routes_unreach, (unsigned long long)p->eor);
+        }
+        fprintf(out, "]}");
+        first = 0;
+    }
+    if (full) {
+        fprintf(out, "],\n \"rib\": ");
+        rib_dump_json(rib, out);
+        fprintf(out, "}\n");
+        return;
+    }
+    const struct rib_counters *c = rib_counters(rib);
+    fprintf(out, "],\n \"rib_counters\": {\"paths\": %llu, \"type2_paths\": %llu, "
+            "\"type3_paths\": %llu, \"unresolved\": %llu, \"stale\": %llu, \"adds\": %llu, "
+            "\"replaces\": %llu, \"withdraws\": %llu, \"swept\": %llu, \"mac_updates\": %llu, "
+            "\"flood_updates\": %llu}}\n",
+            (unsigned long long)c->paths, (unsigned long long)c->type2_paths,
+            (unsigned long long)c->type3_paths, (unsigned long long)c->unresolved,
+            (unsigned long long)c->stale, (unsigned long long)c->adds,
+            (unsigned long long)c->replaces, (unsigned long long)c->withdraws,
+            (unsigned long long)c->swept, (unsigned long long)c->mac_updates,
+            (unsigned long long)c->flood_updates);
+}

@@ -1,0 +1,184 @@
+/* The CLI commands (see cli_server.h for the socket): every answer
+ * is one JSON document, except "show metrics" (Prometheus text). */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_version.h>
+
+#include "bfd_manager.h"
+#include "cli_server.h"
+#include "control.h"
+#include "dp.h"
+#include "feed_server.h"
+#include "json_writer.h"
+#include "mac_table.h"
+#include "reload.h"
+#include "version.h"
+
+static double start_s;
+
+static double mono_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cmd_show_stats(FILE *out, const char *args)
+{
+    (void)args;
+    stats_json_write(out, mono_s() - start_s);
+    return 0;
+}
+
+static int cmd_show_macs(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    json_obj(&j, NULL);
+    stats_json_macs(&j);
+    json_end(&j);
+    return 0;
+}
+
+static int cmd_show_vnis(FILE *out, const char *args)
+{
+    const struct dp_conf *c = g_dp.conf;
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    json_obj(&j, NULL);
+    json_arr(&j, "vnis");
+    for (uint32_t v = 0; v < DP_MAX_VNIS; v++) {
+        const struct dp_flood *fl = g_dp.flood[v];
+        if (!c->vnis[v].vni)
+            continue;
+        json_obj(&j, NULL);
+        json_u64(&j, "vni", c->vnis[v].vni);
+        json_u64(&j, "mac_count", mac_table_count(g_dp.macs, v));
+        json_u64(&j, "mac_learned", mac_table_learned(g_dp.macs, v));
+        json_u64(&j, "flood_count", fl ? fl->n : 0);
+        json_u64(&j, "attachments", c->vnis[v].n_attach);
+        json_close(&j);
+    }
+    json_end(&j);
+    return 0;
+}
+
+static int cmd_show_metrics(FILE *out, const char *args)
+{
+    (void)args;
+    metrics_write(out);
+    return 0;
+}
+
+static int cmd_show_bfd(FILE *out, const char *args)
+{
+    (void)args;
+    bfd_manager_dump_json(out);
+    return 0;
+}
+
+static int cmd_show_evpn(FILE *out, const char *args)
+{
+    if (!g_rib) {
+        struct json j;
+        json_begin(&j, out);
+        json_obj(&j, NULL);
+        json_str(&j, "error", "no EVPN feed configured (control.feed_socket)");
+        json_end(&j);
+        return -1;
+    }
+    feed_server_dump_json(out, strcmp(args, "summary") != 0);
+    return 0;
+}
+
+static int cmd_show_version(FILE *out, const char *args)
+{
+    const struct reload_status *rs = reload_status();
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    json_obj(&j, NULL);
+    json_str(&j, "vtepd", VTEPD_VERSION);
+    json_str(&j, "git", VTEPD_GIT);
+    json_str(&j, "dpdk", rte_version());
+    json_str(&j, "config", g_cfg->path);
+    json_u64(&j, "config_generation", g_dp.conf->gen);
+    json_u64(&j, "pid", (uint64_t)getpid());
+    json_dbl(&j, "uptime_seconds", mono_s() - start_s, 3);
+    json_u64(&j, "workers", g_dp.n_workers);
+    json_obj(&j, "reload");
+    json_u64(&j, "count", rs->reloads);
+    json_u64(&j, "failures", rs->failures);
+    if (rs->reloads) {
+        json_dbl(&j, "last_time", rs->last_time, 3);
+        json_bool(&j, "last_ok", rs->last_rc == 0);
+        json_str(&j, "last_message", rs->last_msg);
+    }
+    json_end(&j);
+    return 0;
+}
+
+static int cmd_clear_bfd(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    bfd_manager_clear_counters();
+    json_begin(&j, out);
+    json_obj(&j, NULL);
+    json_bool(&j, "ok", true);
+    json_end(&j);
+    return 0;
+}
+
+static int cmd_reload(FILE *out, const char *args)
+{
+    char msg[512];
+    struct json j;
+    int rc;
+    (void)args;
+
+    rc = reload_run(msg, sizeof(msg));
+    json_begin(&j, out);
+    json_obj(&j, NULL);
+    if (rc == 0) {
+        json_bool(&j, "ok", true);
+        json_str(&j, "result", msg);
+        json_u64(&j, "config_generation", g_dp.conf->gen);
+    } else {
+        json_str(&j, "error", msg);
+    }
+    json_end(&j);
+    return rc == 0 ? 0 : -1;
+}
+
+void control_cli_register(void)
+{
+    start_s = mono_s();
+    cli_register("show stats", "every counter, the MAC table, mempool use (JSON)", cmd_show_stats);
+    cli_register("show macs", "the MAC table of every VNI (JSON)", cmd_show_macs);
+    cli_register("show metrics", "every counter in Prometheus text format", cmd_show_metrics);
+    cli_register("show bfd", "BFD sessions: state, timers, counters, ECMP membership (JSON)",
+                 cmd_show_bfd);
+    cli_register("show vnis", "per VNI: MAC count, learned MACs, flood-list size (JSON)",
+                 cmd_show_vnis);
+    cli_register("show evpn", "EVPN feeds, peers, RIB paths, best paths, flood lists (JSON); "
+                 "'show evpn summary': feeds and counters only",
+                 cmd_show_evpn);
+    cli_register("show version", "version, DPDK, configuration generation, last reload (JSON)",
+                 cmd_show_version);
+    cli_register("clear bfd counters", "restart the BFD timer lateness measurements (JSON)",
+                 cmd_clear_bfd);
+    cli_register("reload", "read the configuration file again and apply it (JSON result)",
+                 cmd_reload);
+}

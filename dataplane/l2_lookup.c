@@ -1,0 +1,24 @@
+/* MAC table lookups for a burst: consecutive frames to one (VNI, MAC) -
+ * the common case of a bulk transfer - share one lookup, and the distinct
+ * keys go to rte_hash in one bulk call. */
+#include "worker_priv.h"
+
+void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals)
+{
+    const struct mac_key *kp[DP_BURST];
+    uint64_t uvals[DP_BURST];
+    uint8_t uidx[DP_BURST];     /* key -> its distinct key in kp/uvals */
+    unsigned n_u = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        if (i && !memcmp(&keys[i], &keys[i - 1], sizeof(keys[0]))) {
+            uidx[i] = uidx[i - 1];
+            continue;
+        }
+        kp[n_u] = &keys[i];
+        uidx[i] = (uint8_t)n_u++;
+    }
+    mac_table_lookup_bulk(g_dp.macs, kp, n_u, uvals);
+    for (unsigned i = 0; i < n; i++)
+        vals[i] = uvals[uidx[i]];
+}

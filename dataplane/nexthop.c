@@ -1,0 +1,26 @@
+/* Next hop choice: the remote VTEP's prefix route names an ECMP group
+ * (none: the default group of every next hop); the group's hash policy
+ * gives the flow hash, whose top byte picks a bucket, whose member is the
+ * next hop. The same hash gives the UDP source port, so spines spread our
+ * flows the way we do. */
+#include <rte_lpm.h>
+
+#include "worker_priv.h"
+
+const struct dp_nexthop *nexthop_select(const struct dp_conf *c, const uint8_t *inner,
+                                        uint32_t len, uint32_t vni, uint32_t vtep_be,
+                                        uint32_t *hash)
+{
+    const struct dp_group *grp = &c->groups[0];
+    uint32_t g;
+    uint16_t mi;
+
+    if (unlikely(c->routes != NULL) &&
+        rte_lpm_lookup(c->routes, rte_be_to_cpu_32(vtep_be), &g) == 0 && g < c->n_groups)
+        grp = &c->groups[g];
+    *hash = flow_hash(&grp->hash, inner, len, vni, g_dp.local_ip, vtep_be);
+    mi = ecmp_pick(&grp->ecmp, *hash);
+    if (unlikely(mi >= grp->ecmp.n_members))
+        return NULL;
+    return &c->nexthops[grp->member_nh[mi]];
+}

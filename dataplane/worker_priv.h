@@ -1,0 +1,126 @@
+/* A worker's private state and the packet stages it runs. Only files in
+ * dataplane/ include this; the control side sees a worker through
+ * include/dp_worker.h.
+ *
+ * Stages, one file each, called in this order and never backwards (no
+ * cycle between them):
+ *   worker.c        the loop: poll RX queues, dispatch bursts, send control
+ *                   packets, flush TX, report RCU quiescence
+ *   access_input.c  access port -> VNI, learning, BUM / unicast split
+ *   decap.c         underlay port -> checks -> decapsulate -> deliver
+ *   l2_lookup.c     MAC table lookups for a burst (one per distinct key)
+ *   learn.c         source MACs -> learn events for the control thread
+ *   flood.c         head-end replication of BUM frames
+ *   encap.c         VXLAN encapsulation toward a remote VTEP
+ *   nexthop.c       VTEP -> ECMP group -> next hop (flow hash)
+ *   punt.c          frames for the control and BFD threads
+ *   port_tx.c       TX buffers per port, tagging on access ports */
+#ifndef VTEPD_WORKER_PRIV_H
+#define VTEPD_WORKER_PRIV_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "dp.h"
+#include "dp_worker.h"
+#include "mac_table.h"
+
+#define DP_TXBUF 64
+#define LEARN_CACHE_SLOTS 2048  /* per worker, power of two */
+
+struct rxq_ref {
+    uint16_t port;              /* index into dp.ports */
+    uint16_t queue;
+};
+
+struct txbuf {
+    uint16_t n;
+    struct rte_mbuf *pkts[DP_TXBUF];
+};
+
+/* The last time this worker told the control thread that (vni, mac) was on
+ * attach. A station already known is reported at most once a second; one
+ * that moves misses the cache and is reported at once. */
+struct learn_slot {
+    uint32_t vni_idx;
+    uint8_t mac[6];
+    uint16_t attach;
+    uint64_t tsc;
+};
+
+struct wk {
+    struct worker pub;          /* first: what the control side sees */
+    const struct dp_conf *conf; /* the generation of this loop turn */
+    uint64_t now_tsc;           /* TSC at the start of this loop turn */
+    uint64_t learn_refresh_tsc;
+    uint16_t txq;
+    uint16_t n_rxq;
+    struct rxq_ref rxq[DP_MAX_PORTS * 4];
+    struct txbuf tx[DP_MAX_PORTS];
+    struct learn_slot learn_cache[LEARN_CACHE_SLOTS];
+} __rte_cache_aligned;
+
+static inline struct wk *wk_of(struct worker *w)
+{
+    return (struct wk *)w;
+}
+
+/* Count and free a dropped packet. */
+static inline void wk_drop(struct wk *w, struct rte_mbuf *m, enum drop_reason why)
+{
+    w->pub.st.drops[why]++;
+    rte_pktmbuf_free(m);
+}
+
+/* access_input.c, decap.c: one received burst of dp port `port`. */
+void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
+
+/* l2_lookup.c: look up n (<= DP_BURST) keys; vals[i] is key i's packed
+ * value (0 when absent). Runs of equal keys cost one lookup. */
+void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals);
+
+/* learn.c: mac was seen as a source on attachment a of VNI slot vni_idx. */
+void learn_source(struct wk *w, uint32_t vni_idx, const uint8_t *mac, uint16_t a);
+
+/* flood.c: replicate BUM frame m (untagged) of VNI slot vni_idx: one copy
+ * per flood-list VTEP when to_underlay (frames from an access port only:
+ * split horizon) and one per local attachment other than from_attach.
+ * Consumes m. */
+void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t from_attach,
+                int to_underlay);
+
+/* encap.c: encapsulate m (untagged inner frame) toward vtep and queue it on
+ * the next hop ECMP picks. Consumes m; returns 0 when queued, -1 when
+ * dropped (and counted). */
+int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be);
+
+/* nexthop.c: the next hop for a frame of VNI vni to vtep, and the flow
+ * hash that chose it (for the UDP source port); NULL when the group has no
+ * live member. */
+const struct dp_nexthop *nexthop_select(const struct dp_conf *c, const uint8_t *inner,
+                                        uint32_t len, uint32_t vni, uint32_t vtep_be,
+                                        uint32_t *hash);
+
+/* punt.c: hand m (from dp port `port`) to another thread through ring r,
+ * stamped with its arrival TSC. Consumes m. */
+void punt_send(struct wk *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t port);
+
+/* port_tx.c: queue m on dp port `port` (sent at the next flush); send m
+ * out of attachment a, adding its VLAN tag; flush one port / every port
+ * (what the port does not take is freed and counted as tx_full). */
+void tx_flush_port(struct wk *w, uint16_t port);
+void tx_flush_all(struct wk *w);
+void access_send(struct wk *w, struct rte_mbuf *m, uint16_t a);
+
+static inline void tx_enqueue(struct wk *w, uint16_t port, struct rte_mbuf *m)
+{
+    struct txbuf *b = &w->tx[port];
+
+    if (unlikely(b->n == DP_TXBUF))
+        tx_flush_port(w, port);
+    b->pkts[b->n++] = m;
+}
+
+#endif

@@ -1,0 +1,170 @@
+"""Shared helpers of the Python test suites: PASS/FAIL checks with a
+summary, the CLI client, waiting for a condition, and a running vtepd made
+from a configuration template. Run with Debian's /usr/bin/python3."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+class Checks:
+    """One line per check; summary() prints 'N passed, M failed' and gives
+    the exit status."""
+
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, name, cond, detail=""):
+        if cond:
+            self.passed += 1
+            print(f"ok   {name}", flush=True)
+        else:
+            self.failed += 1
+            print(f"FAIL {name} {detail}", flush=True)
+        return bool(cond)
+
+    def summary(self):
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        return 1 if self.failed else 0
+
+
+def cli_raw(path, cmd, timeout=10.0):
+    """Send one command line to vtepd's CLI socket; the whole answer."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        s.sendall(cmd.encode() + b"\n")
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+        return data
+    finally:
+        s.close()
+
+
+def cli(path, cmd, timeout=10.0):
+    """The JSON answer to one CLI command."""
+    return json.loads(cli_raw(path, cmd, timeout))
+
+
+def wait_for(fn, timeout=3.0, step=0.02):
+    """fn() until it is true or timeout seconds pass; its last value."""
+    end = time.time() + timeout
+    while time.time() < end:
+        v = fn()
+        if v:
+            return v
+        time.sleep(step)
+    return fn()
+
+
+# Two net_null ports (no traffic): enough for control-plane tests. In a
+# configuration text @TMP@, @PREFIX@, @CLI@ and @FEED@ are replaced by the
+# run's directory, EAL file prefix, CLI and feed socket paths.
+NULL_PORTS = """
+eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@",
+       "--log-level", "pmd.net.null:warning" ]
+vtep: { local_ip: 192.0.2.1 }
+ports:
+  - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }
+  - { name: h0, role: access, devargs: "net_null1,no-rx=1" }
+underlay:
+  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" } ]
+"""
+
+
+class Vtepd:
+    """A vtepd process from a configuration text. Use as a context manager;
+    stop() returns the exit status."""
+
+    def __init__(self, binary, config_text, name="vtepd", args=(), env=None, tmp=None):
+        self.tmp = tmp or tempfile.mkdtemp(prefix=f"vtepd-{name}-")
+        self.prefix = f"{name}{os.getpid()}"
+        self.conf = os.path.join(self.tmp, "vtepd.yaml")
+        self.cli_sock = os.path.join(self.tmp, "cli.sock")
+        self.feed_sock = os.path.join(self.tmp, "feed.sock")
+        self.stats = os.path.join(self.tmp, "stats.json")
+        self.log_path = os.path.join(self.tmp, "vtepd.log")
+        self.binary = binary
+        self.args = list(args)
+        self.env = env
+        self.proc = None
+        self.write_config(config_text)
+
+    def fill(self, text):
+        for k, val in (("@TMP@", self.tmp), ("@PREFIX@", self.prefix), ("@CLI@", self.cli_sock),
+                       ("@FEED@", self.feed_sock)):
+            text = text.replace(k, val)
+        return text
+
+    def write_config(self, text):
+        with open(self.conf, "w") as f:
+            f.write(self.fill(text))
+
+    def start(self, wait_socket=True, timeout=20):
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen([self.binary, "-c", self.conf, "--stats-json", self.stats]
+                                     + self.args, stdout=self.log, stderr=self.log,
+                                     env=self.env)
+        if wait_socket:
+            ok = wait_for(lambda: os.path.exists(self.cli_sock) or self.proc.poll() is not None,
+                          timeout)
+            if not ok or self.proc.poll() is not None:
+                raise RuntimeError(f"vtepd did not start:\n{self.log_text()[-3000:]}")
+        return self
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def cli(self, cmd, timeout=10.0):
+        return cli(self.cli_sock, cmd, timeout)
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=20):
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            rc = self.proc.wait()
+        self.log.close()
+        return rc
+
+    def stats_json(self):
+        with open(self.stats) as f:
+            return json.load(f)
+
+    def log_text(self):
+        try:
+            with open(self.log_path) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if self.proc is not None and self.proc.poll() is None:
+            self.stop()
+        return False
+
+
+def vtepd_binary():
+    return sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "vtepd")
