@@ -94,12 +94,38 @@ struct cfg_bfd {
 struct cfg_vni {
     uint32_t vni;
     uint32_t mac_limit;
+    bool classify;          /* the classifier applies to this VNI */
     int n_attach;
     struct cfg_attach attach[CFG_MAX_ATTACH];
     int n_static;
     struct cfg_static_mac statics[CFG_MAX_STATIC];
     int n_flood;
     uint32_t flood[CFG_MAX_FLOOD];   /* network order */
+};
+
+/* classifier: the short/long flow classifier (include/flow_class.h). */
+#define CFG_CLS_TCP 0x1u    /* == FC_PROTO_TCP */
+#define CFG_CLS_UDP 0x2u    /* == FC_PROTO_UDP */
+
+struct cfg_class_action {
+    char group_name[CFG_NAME_LEN];
+    int group;              /* index into cfg.groups ("default" = 0); -1 when
+                             * config_load_classifier() had no underlay: */
+    uint8_t dscp;           /* outer DSCP 0-63 (the XDP twin: the packet's) */
+};
+
+struct cfg_classifier {
+    bool present;           /* the section exists */
+    bool enabled;           /* default true when present, false without it */
+    uint32_t threshold_packets; /* packets 1..threshold are short; default 20 */
+    uint32_t idle_s;        /* a flow idle this long is over; default 30 */
+    uint32_t flows_per_worker;  /* power of two, default 262144 */
+    uint32_t protocols;     /* CFG_CLS_*; default TCP */
+    struct cfg_class_action short_flows;    /* default { group: default, dscp: 0 } */
+    struct cfg_class_action long_flows;
+    bool all_vnis;          /* no vnis: key; else cfg_vni.classify marks them */
+    int n_vnis;             /* VNIs it applies to (all configured ones by default) */
+    bool rewrite_inner_dscp;/* default false */
 };
 
 struct vtepd_config {
@@ -148,6 +174,8 @@ struct vtepd_config {
     uid_t feed_users[CFG_MAX_FEED_USERS];
     uint32_t feed_init_timeout_s;   /* BMP Initiation deadline, default 10; 0 = none */
     uint32_t feed_idle_timeout_s;   /* after Initiation, default 0 = none */
+
+    struct cfg_classifier classifier;
 };
 
 /* Parse the YAML file at path into *cfg (zeroed first, defaults applied).
@@ -160,6 +188,14 @@ int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t er
  * error messages in place of the file name. */
 int config_load_buffer(const char *name, const char *buf, size_t len,
                        struct vtepd_config *cfg, char *err, size_t errlen);
+
+/* For tools that only need the classifier: section (vtep-splitter): the same
+ * grammar and checks as config_load(), but vtep: and ports: are not
+ * required, and when the file has no underlay: section, group names are
+ * kept unresolved (group -1; "default" is 0). The caller checks
+ * cfg->classifier.present. */
+int config_load_classifier(const char *path, struct vtepd_config *cfg, char *err,
+                           size_t errlen);
 
 /* Release what config_load() allocated. Safe on a zeroed or failed config. */
 void config_free(struct vtepd_config *cfg);

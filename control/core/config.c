@@ -24,6 +24,8 @@ struct pctx {
     char *err;
     size_t errlen;
     struct vtepd_config *cfg;
+    int relaxed;            /* config_load_classifier(): see vtepd_config.h */
+    int has_underlay;       /* the file has an underlay: section */
 };
 
 typedef int (*key_fn)(struct pctx *p, const char *path, const char *key,
@@ -99,6 +101,23 @@ static int get_str(struct pctx *p, yaml_node_t *n, const char *path,
         return fail(p, n, path, "longer than %zu characters", outlen - 1);
     strcpy(out, s);
     return 0;
+}
+
+static int get_bool(struct pctx *p, yaml_node_t *n, const char *path, bool *out)
+{
+    const char *s = scalar(p, n, path);
+
+    if (!s)
+        return -1;
+    if (!strcmp(s, "true")) {
+        *out = true;
+        return 0;
+    }
+    if (!strcmp(s, "false")) {
+        *out = false;
+        return 0;
+    }
+    return fail(p, n, path, "expected true or false, got '%s'", s);
 }
 
 static int get_ip(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *out)
@@ -987,6 +1006,140 @@ static int control_key(struct pctx *p, const char *path, const char *key,
     return fail(p, v, path, "unhandled key");
 }
 
+/* ---- classifier: ----------------------------------------------------- */
+
+static int class_action_key(struct pctx *p, const char *path, const char *key,
+                            yaml_node_t *v, void *arg)
+{
+    struct cfg_class_action *a = arg;
+    struct vtepd_config *c = p->cfg;
+    uint32_t u;
+
+    if (!strcmp(key, "dscp")) {
+        if (get_u32(p, v, path, 0, 63, &u))
+            return -1;
+        a->dscp = (uint8_t)u;
+        return 0;
+    }
+    if (!strcmp(key, "group")) {
+        if (get_str(p, v, path, a->group_name, sizeof(a->group_name)))
+            return -1;
+        if (!strcmp(a->group_name, "default")) {
+            a->group = 0;
+            return 0;
+        }
+        for (int k = 1; k < c->n_groups; k++)
+            if (!strcmp(c->groups[k].name, a->group_name)) {
+                a->group = k;
+                return 0;
+            }
+        if (p->relaxed && !p->has_underlay) {
+            a->group = -1;      /* nothing to resolve against */
+            return 0;
+        }
+        return fail(p, v, path, "unknown ECMP group '%s' (groups: default and underlay.groups)",
+                    a->group_name);
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
+static int classifier_key(struct pctx *p, const char *path, const char *key,
+                          yaml_node_t *v, void *arg)
+{
+    static const char *const act_allowed[] = {"group", "dscp", NULL};
+    struct cfg_classifier *cl = &p->cfg->classifier;
+    struct vtepd_config *c = p->cfg;
+    (void)arg;
+
+    if (!strcmp(key, "enabled"))
+        return get_bool(p, v, path, &cl->enabled);
+    if (!strcmp(key, "rewrite_inner_dscp"))
+        return get_bool(p, v, path, &cl->rewrite_inner_dscp);
+    if (!strcmp(key, "threshold_packets"))
+        return get_u32(p, v, path, 1, 1000000000, &cl->threshold_packets);
+    if (!strcmp(key, "idle_s"))
+        return get_u32(p, v, path, 1, 86400, &cl->idle_s);
+    if (!strcmp(key, "flows_per_worker")) {
+        if (get_u32(p, v, path, 1024, 1u << 24, &cl->flows_per_worker))
+            return -1;
+        if (cl->flows_per_worker & (cl->flows_per_worker - 1))
+            return fail(p, v, path, "must be a power of two, got %u", cl->flows_per_worker);
+        return 0;
+    }
+    if (!strcmp(key, "short"))
+        return walk_map(p, v, path, act_allowed, class_action_key, &cl->short_flows);
+    if (!strcmp(key, "long"))
+        return walk_map(p, v, path, act_allowed, class_action_key, &cl->long_flows);
+    if (!strcmp(key, "protocols")) {
+        int len = seq_check(p, v, path, 2);
+        if (len < 0)
+            return -1;
+        if (len == 0)
+            return fail(p, v, path, "needs at least one protocol (tcp, udp)");
+        cl->protocols = 0;
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            char field[192];
+            const char *name;
+            uint32_t bit;
+
+            snprintf(field, sizeof(field), "%s[%d]", path, i);
+            if (!(name = scalar(p, it, field)))
+                return -1;
+            if (!strcmp(name, "tcp"))
+                bit = CFG_CLS_TCP;
+            else if (!strcmp(name, "udp"))
+                bit = CFG_CLS_UDP;
+            else
+                return fail(p, it, field, "unknown protocol '%s' (expected tcp or udp)", name);
+            if (cl->protocols & bit)
+                return fail(p, it, field, "protocol '%s' listed twice", name);
+            cl->protocols |= bit;
+        }
+        return 0;
+    }
+    if (!strcmp(key, "vnis")) {
+        int len = seq_check(p, v, path, CFG_MAX_VNIS);
+        if (len < 0)
+            return -1;
+        if (len == 0)
+            return fail(p, v, path, "needs at least one VNI (leave the key out for all VNIs)");
+        cl->all_vnis = false;
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            char field[192];
+            uint32_t vni;
+            int found = -1;
+
+            snprintf(field, sizeof(field), "%s[%d]", path, i);
+            if (get_u32(p, it, field, 1, 16777215, &vni))
+                return -1;
+            for (int j = 0; j < c->n_vnis; j++)
+                if (c->vnis[j].vni == vni)
+                    found = j;
+            if (found < 0)
+                return fail(p, it, field, "VNI %u is not configured in vnis:", vni);
+            if (c->vnis[found].classify)
+                return fail(p, it, field, "VNI %u listed twice", vni);
+            c->vnis[found].classify = true;
+            cl->n_vnis++;
+        }
+        return 0;
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
+static int parse_classifier(struct pctx *p, yaml_node_t *n, const char *path)
+{
+    static const char *const allowed[] = {"enabled", "threshold_packets", "idle_s",
+        "flows_per_worker", "protocols", "short", "long", "vnis", "rewrite_inner_dscp", NULL};
+    struct cfg_classifier *cl = &p->cfg->classifier;
+
+    cl->present = true;
+    cl->enabled = true;
+    return walk_map(p, n, path, allowed, classifier_key, NULL);
+}
+
 /* ---- top level ------------------------------------------------------- */
 
 static int top_key(struct pctx *p, const char *path, const char *key,
@@ -1012,6 +1165,8 @@ static int top_key(struct pctx *p, const char *path, const char *key,
         return walk_map(p, v, path, ctl_allowed, control_key, NULL);
     if (!strcmp(key, "bfd"))
         return parse_bfd(p, v, path);
+    if (!strcmp(key, "classifier"))
+        return parse_classifier(p, v, path);
     return fail(p, v, path, "unhandled key");
 }
 
@@ -1020,10 +1175,11 @@ static int top_key(struct pctx *p, const char *path, const char *key,
 static int parse_root(struct pctx *p, yaml_node_t *root)
 {
     static const char *const allowed[] = {"vtep", "eal", "ports", "underlay",
-                                          "vnis", "control", "bfd", NULL};
+                                          "vnis", "control", "bfd", "classifier", NULL};
     static const char *const order[] = {"vtep", "eal", "ports", "underlay",
-                                        "vnis", "control", "bfd", NULL};
+                                        "vnis", "control", "bfd", "classifier", NULL};
     static const char *const required[] = {"vtep", "ports", NULL};
+    static const char *const none[] = {NULL};
 
     if (root->type != YAML_MAPPING_NODE)
         return fail(p, root, "(top)", "expected a mapping, got %s", node_kind(root));
@@ -1038,7 +1194,8 @@ static int parse_root(struct pctx *p, yaml_node_t *root)
             known |= !strcmp(allowed[i], (const char *)k->data.scalar.value);
         if (!known)
             return fail(p, k, (const char *)k->data.scalar.value,
-                        "unknown key (expected one of: vtep, eal, ports, underlay, vnis, control, bfd)");
+                        "unknown key (expected one of: vtep, eal, ports, underlay, vnis, "
+                        "control, bfd, classifier)");
         for (yaml_node_pair_t *b = root->data.mapping.pairs.start; b < a; b++) {
             yaml_node_t *k2 = yaml_document_get_node(p->doc, b->key);
             if (k2 && k2->type == YAML_SCALAR_NODE &&
@@ -1047,8 +1204,9 @@ static int parse_root(struct pctx *p, yaml_node_t *root)
                 return fail(p, k, (const char *)k->data.scalar.value, "duplicate key");
         }
     }
-    if (need_keys(p, root, "(top)", required))
+    if (need_keys(p, root, "(top)", p->relaxed ? none : required))
         return -1;
+    p->has_underlay = map_get(p, root, "underlay") != NULL;
     for (int i = 0; order[i]; i++) {
         yaml_node_t *v = map_get(p, root, order[i]);
         if (v && top_key(p, order[i], order[i], v, NULL))
@@ -1066,6 +1224,13 @@ static void set_defaults(struct vtepd_config *c)
     c->mac_limit = 8192;
     c->mac_table_size = 262144;
     c->feed_stale_s = 120;
+    c->classifier.threshold_packets = 20;
+    c->classifier.idle_s = 30;
+    c->classifier.flows_per_worker = 262144;
+    c->classifier.protocols = CFG_CLS_TCP;
+    c->classifier.all_vnis = true;
+    snprintf(c->classifier.short_flows.group_name, CFG_NAME_LEN, "default");
+    snprintf(c->classifier.long_flows.group_name, CFG_NAME_LEN, "default");
     c->feed_init_timeout_s = 10;
 }
 
@@ -1123,12 +1288,13 @@ static int prescan(const char *name, const char *buf, size_t len, char *err, siz
     return rc;
 }
 
-int config_load_buffer(const char *name, const char *buf, size_t len,
-                       struct vtepd_config *cfg, char *err, size_t errlen)
+static int load_buffer(const char *name, const char *buf, size_t len,
+                       struct vtepd_config *cfg, char *err, size_t errlen, int relaxed)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
-    struct pctx p = {.name = name, .doc = &doc, .err = err, .errlen = errlen, .cfg = cfg};
+    struct pctx p = {.name = name, .doc = &doc, .err = err, .errlen = errlen, .cfg = cfg,
+                     .relaxed = relaxed};
     yaml_node_t *root;
     int rc;
 
@@ -1173,6 +1339,17 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
         for (int i = 0; i < cfg->n_vnis; i++)
             if (cfg->vnis[i].mac_limit == 0)
                 cfg->vnis[i].mac_limit = cfg->mac_limit;
+        /* the classifier applies to every VNI unless it lists some */
+        struct cfg_classifier *cl = &cfg->classifier;
+        if (!cl->present) {
+            for (int i = 0; i < cfg->n_vnis; i++)
+                cfg->vnis[i].classify = false;
+            cl->n_vnis = 0;
+        } else if (cl->all_vnis) {
+            for (int i = 0; i < cfg->n_vnis; i++)
+                cfg->vnis[i].classify = true;
+            cl->n_vnis = cfg->n_vnis;
+        }
         if (cfg->n_feed_users == 0) {
             const struct passwd *pw = getpwnam("frr");
             cfg->feed_users[cfg->n_feed_users++] = 0;
@@ -1187,7 +1364,14 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
     return rc;
 }
 
-int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen)
+int config_load_buffer(const char *name, const char *buf, size_t len,
+                       struct vtepd_config *cfg, char *err, size_t errlen)
+{
+    return load_buffer(name, buf, len, cfg, err, errlen, 0);
+}
+
+static int load_file(const char *path, struct vtepd_config *cfg, char *err, size_t errlen,
+                     int relaxed)
 {
     struct stat st;
     char *buf;
@@ -1226,9 +1410,20 @@ int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t er
         return -1;
     }
     buf[sz] = '\0';
-    rc = config_load_buffer(path, buf, sz, cfg, err, errlen);
+    rc = load_buffer(path, buf, sz, cfg, err, errlen, relaxed);
     free(buf);
     return rc;
+}
+
+int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen)
+{
+    return load_file(path, cfg, err, errlen, 0);
+}
+
+int config_load_classifier(const char *path, struct vtepd_config *cfg, char *err,
+                           size_t errlen)
+{
+    return load_file(path, cfg, err, errlen, 1);
 }
 
 void config_free(struct vtepd_config *cfg)
