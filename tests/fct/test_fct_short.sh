@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# The FCT experiment's pipeline, end to end, in under a minute:
+# scripts/fct-experiment --short (one ECMP run and one classifier run at
+# threshold 20, 40 % background load, 10 s each) and then its outputs:
+# the results table with both rows, the three figures, the raw per-run
+# outputs, enough measured flows, complete captures, and on the wire (the
+# outer DSCP that vtep-meter saw at tap B, the bytes each tunnel carried)
+# that ECMP used both tunnels unmarked and that the classifier kept short
+# RPCs on the short tunnel with DSCP 46 and moved bulk transfers to DSCP 10.
+# It does not judge the speedup: that needs the long runs (docs/FCT.md).
+#
+# usage: test_fct_short.sh VTEPD VTEP_METER    (root; exit 77 = a prerequisite is missing)
+set -uo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+VTEPD=${1:?usage: $0 VTEPD VTEP_METER}
+METER=${2:?usage: $0 VTEPD VTEP_METER}
+PASS=0
+FAIL=0
+pass() { PASS=$((PASS + 1)); echo "PASS: $*"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL: $*"; }
+check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
+
+OUT=$(mktemp -d /tmp/vtepd-fct-short.XXXXXX)
+trap 'rm -rf "$OUT"' EXIT
+T0=$(date +%s)
+rc=0
+bash "$ROOT/scripts/fct-experiment" --short --vtepd "$VTEPD" --meter "$METER" -o "$OUT/res" || rc=$?
+[ "$rc" = 77 ] && exit 77
+secs=$(( $(date +%s) - T0 ))
+check "fct-experiment --short exited 0 (rc $rc)" [ "$rc" = 0 ]
+check "it took at most 60 s ($secs s)" [ "$secs" -le 60 ]
+R=$OUT/res
+md=$R/results.md
+check "results.md written" [ -s "$md" ]
+for run in ecmp-L40 t20-L40; do
+    check "results.md has a row for $run" grep -q "^| $run |" "$md"
+    for f in run.json flows.jsonl tc.json vtepd-stats.json meter/flows.csv meter/summary.json; do
+        check "raw output runs/$run/$f" [ -s "$R/runs/$run/$f" ]
+    done
+done
+for png in fig4a_speedup_vs_threshold fig4b_speedup_vs_load fig5_pdfs; do
+    f=$R/$png.png
+    check "$png.png is a PNG image of some size ($(stat -c %s "$f" 2>/dev/null || echo 0) bytes)" \
+        sh -c "[ \$(stat -c %s '$f') -gt 10000 ] && head -c 8 '$f' | od -An -tx1 | grep -q '89 50 4e 47 0d 0a 1a 0a'"
+done
+
+J=$R/results.json
+if ! jq -e . "$J" >/dev/null 2>&1; then
+    fail "results.json is JSON"
+else
+    q() { jq -r "$1" "$J"; }
+    for i in 0 1; do
+        name=$(q ".runs[$i].name")
+        ns=$(q ".runs[$i].short.n") nl=$(q ".runs[$i].long.n")
+        check "$name: short flows measured after the discarded seconds ($ns >= 50)" [ "$ns" -ge 50 ]
+        check "$name: bulk transfers measured ($nl >= 1)" [ "$nl" -ge 1 ]
+        p50=$(q ".runs[$i].short.p50")
+        check "$name: short-flow median FCT is a time (${p50} ms, 0.05-1000)" \
+            awk -v v="$p50" 'BEGIN { exit !(v > 0.05 && v < 1000) }'
+        miss=$(q "[.runs[$i].missing[]] | add")
+        check "$name: every answered flow seen at both taps ($miss missing)" [ "$miss" -le 2 ]
+        d=$(q "[.runs[$i].run.tcpdump_dropped[]] | map(. // 1) | add")
+        check "$name: no capture lost a packet (tcpdump drops $d)" [ "$d" = 0 ]
+        mrc=$(q ".runs[$i].run.meter_rc")
+        check "$name: vtep-meter read both taps completely (rc $mrc)" [ "$mrc" = 0 ]
+    done
+    # ECMP: unmarked, both tunnels carry traffic
+    d0=$(q '.runs[0].wire_check.dscp0') all=$(q '.runs[0].wire_check.flows')
+    check "ECMP: every flow unmarked at tap B ($d0 of $all)" [ "$d0" = "$all" -a "$all" -gt 0 ]
+    b1=$(q '.runs[0].queues.s1b.bytes') b2=$(q '.runs[0].queues.s2b.bytes')
+    check "ECMP: both tunnels carried traffic (spine1 $b1, spine2 $b2 bytes)" \
+        awk -v a="$b1" -v b="$b2" 'BEGIN { exit !(a > 0 && b > 0 && a / (a + b) > 0.2 && a / (a + b) < 0.8) }'
+    # classifier: short RPCs on DSCP 46, bulk transfers reach DSCP 10,
+    # the background (long UDP flows) on the long tunnel
+    fs=$(q '.runs[1].wire_check.short_fit_all_short_dscp') fn=$(q '.runs[1].wire_check.short_fit_flows')
+    check "classifier: RPCs of at most T packets carry only DSCP 46 at tap B ($fs of $fn)" \
+        [ "$fn" -gt 0 -a "$fs" = "$fn" ]
+    ls=$(q '.runs[1].wire_check.long_with_long_dscp') ln=$(q '.runs[1].wire_check.long_flows')
+    check "classifier: bulk transfers move to DSCP 10 ($ls of $ln)" [ "$ln" -gt 0 -a "$ls" = "$ln" ]
+    b1=$(q '.runs[1].queues.s1b.bytes') b2=$(q '.runs[1].queues.s2b.bytes')
+    check "classifier: the long tunnel (spine2) carries most bytes (spine1 $b1, spine2 $b2)" \
+        awk -v a="$b1" -v b="$b2" 'BEGIN { exit !(b > 3 * a) }'
+fi
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
