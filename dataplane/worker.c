@@ -7,6 +7,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "flow_table.h"
 #include "log.h"
 #include "vtepd_config.h"
 #include "worker_priv.h"
@@ -109,6 +110,11 @@ int dp_worker_main(void *arg)
         if (w->pub.ctrl_tx_ring)
             drain_ctrl_tx(w);
         tx_flush_all(w);
+        /* the classifier's idle flows go a few at a time: a pass a second */
+        if (w->conf->cls && w->now_tsc - w->last_sweep_tsc >= w->conf->cls->sweep_interval_tsc) {
+            w->last_sweep_tsc = w->now_tsc;
+            flow_table_sweep(w->conf->cls->ft[w->pub.id], w->now_tsc, 64);
+        }
         w->conf = NULL;
         rte_rcu_qsbr_quiescent(g_dp.qsv, w->pub.id);
         if (got) {

@@ -75,6 +75,10 @@ static void write_vnis(struct json *j)
         json_u64(j, "flood_packets", s.flood_packets);
         json_u64(j, "flood_copies", s.flood_copies);
         json_u64(j, "local_switched", s.local_switched);
+        if (c->cls && c->vnis[v].classify) {
+            json_u64(j, "classified_short_packets", s.cls_packets[0]);
+            json_u64(j, "classified_long_packets", s.cls_packets[1]);
+        }
         json_u64(j, "mac_count", mac_table_count(g_dp.macs, v));
         json_u64(j, "mac_learned", mac_table_learned(g_dp.macs, v));
         json_u64(j, "mac_limit_refused", g_ctl.vni_learn_limit[v]);
