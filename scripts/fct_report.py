@@ -132,13 +132,18 @@ def analyse(rdir):
     cap_bytes = run["rate_mbit"] * 1e6 / 8 * dur
     q = {}
     for d in tc:
-        q[d["dev"]] = {"drops": d.get("drops", 0), "bytes": d.get("bytes", 0),
+        q[d.get("role", d["dev"])] = {"drops": d.get("drops", 0), "bytes": d.get("bytes", 0),
                        "packets": d.get("packets", 0), "overlimits": d.get("overlimits", 0),
                        "use_pct": 100.0 * d.get("bytes", 0) / cap_bytes}
     res["queues"] = q
     drops = vstats.get("drops", {})
     res["vtepd_drops"] = {k: v for k, v in drops.items() if v}
-    res["classifier_stats"] = vstats.get("classifier")
+    ports = vstats.get("ports", {})
+    vni = vstats.get("vnis", {}).get("100", {})
+    res["vtepd"] = {"up1_tx_packets": ports.get("up1", {}).get("tx_packets"),
+                    "up2_tx_packets": ports.get("up2", {}).get("tx_packets"),
+                    "classified_short_packets": vni.get("classified_short_packets"),
+                    "classified_long_packets": vni.get("classified_long_packets")}
     # what the classifier did, seen on the wire at tap B (outer DSCP)
     ds, dl = str(run["dscp_short"]), str(run["dscp_long"])
     t = run["threshold"]
@@ -200,8 +205,8 @@ def table(results, exp):
     lines = []
     lines.append("| run | T | load | short n | short FCT p50 / p90 / p99 (ms) | short speedup p50 / p90 / p99 "
                  "| speedup, RPCs <= T | long n | long FCT p50 / p90 / p99 (ms) | long vs ECMP p50 "
-                 "| queue drops fwd s1 / s2, rev s1 / s2 | lost segments short / long "
-                 "| tunnel use fwd s1 / s2 | load avg (end) | CPU busy |")
+                 "| queue drops fwd t1 / t2, rev t1 / t2 | lost segments short / long "
+                 "| tunnel use fwd t1 / t2 | load avg (end) | CPU busy |")
     lines.append("|" + " --- |" * 15)
     for r in results:
         s, l = r["short"], r["long"]
@@ -215,9 +220,9 @@ def table(results, exp):
             "-" if not fit else "%s (n=%d)" % (fmtx(fit["p50"]), fit["n"]),
             l["n"], fmt(l["p50"]), fmt(l["p90"]), fmt(l["p99"]),
             fmtx(r["long_ratio"].get("p50")) if r["long_ratio"] else "-",
-            " / ".join(str(q.get(d, {}).get("drops", "-")) for d in ("s1b", "s2b", "s1a", "s2a")),
+            " / ".join(str(q.get(d, {}).get("drops", "-")) for d in ("fwd1", "fwd2", "rev1", "rev2")),
             "%d / %d" % (r["short_lost_pkts"], r["long_lost_pkts"]),
-            " / ".join("%.0f %%" % q[d]["use_pct"] if d in q else "-" for d in ("s1b", "s2b")),
+            " / ".join("%.0f %%" % q[d]["use_pct"] if d in q else "-" for d in ("fwd1", "fwd2")),
             r["run"]["loadavg_end"].split()[0], 100 * r["run"]["cpu_busy_fraction"]))
     return lines
 
@@ -245,14 +250,20 @@ def write_md(out, results, exp):
           "Started %s on %d CPUs, kernel %s, vtepd %s. Tunnels 2 x %s Mbit/s, tbf queue %s frames; "
           "runs of %s s, first %s s discarded; RPCs %s/s (1-40 data segments), bulk transfers %s/s "
           "of %d and %d packets (the paper's 60,000 and 100,000 divided by %s); background %s UDP flows "
-          "per direction of 1472-byte messages at Poisson instants." % (
+          "per direction (leaf) or per tunnel and direction (WAN) of 1472-byte messages at Poisson instants." % (
               exp.get("started"), exp.get("ncpu", 0), exp.get("kernel"), exp.get("git"),
               exp.get("rate_mbit"), exp.get("queue_pkts"), exp.get("duration_s"), exp.get("skip_s"),
               exp.get("rpc_rate"), exp.get("bulk_rate"), 60000 // int(exp.get("bulk_scale", 50)),
               100000 // int(exp.get("bulk_scale", 50)), exp.get("bulk_scale"), exp.get("bg_flows")),
           "",
+          "Background enters %s." % ("inside the WAN (each tunnel's routers exchange it; it never "
+                                     "crosses vtepd)" if exp.get("bg_at") == "wan" else
+                                     "at the client and the server and crosses vtepd (ECMP, or the "
+                                     "classifier's long tunnel)"),
+          "",
           "Short = RPCs, long = bulk transfers. FCT = last data segment at tap B (leaf B's uplinks) "
-          "minus the SYN at tap A (what the spines receive from vtepd). Speedup = ECMP FCT / "
+          "minus the SYN at tap A (what the WAN routers receive from vtepd). Tunnel 1 is the short "
+          "tunnel, tunnel 2 the long one. Speedup = ECMP FCT / "
           "classifier FCT at the same load (> 1: the classifier is faster); \"long vs ECMP\" = "
           "classifier / ECMP (> 1: slower). \"RPCs <= T\": only the RPCs whose every packet is "
           "short (data segments + SYN + handshake ACK <= T), the same flows in both runs.",
@@ -262,6 +273,10 @@ def write_md(out, results, exp):
     md += ["", "## Checks on the wire (outer DSCP at tap B)", ""]
     for r in results:
         w = r["wire_check"]
+        v = r["vtepd"]
+        md.append("- %s: vtepd sent %s packets on tunnel 1, %s on tunnel 2; classified short %s, long %s" % (
+            r["name"], v["up1_tx_packets"], v["up2_tx_packets"], v["classified_short_packets"],
+            v["classified_long_packets"]))
         if r["mode"] == "classifier":
             md.append("- %s: RPCs <= T (no lost segment) with only DSCP %s: %d of %d; bulk transfers that reached DSCP %s: %d of %d" % (
                 r["name"], r["run"]["dscp_short"], w["short_fit_all_short_dscp"], w["short_fit_flows"],
