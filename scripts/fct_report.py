@@ -206,14 +206,15 @@ def table(results, exp):
     lines.append("| run | T | load | short n | short FCT p50 / p90 / p99 (ms) | short speedup p50 / p90 / p99 "
                  "| speedup, RPCs <= T | long n | long FCT p50 / p90 / p99 (ms) | long vs ECMP p50 "
                  "| queue drops fwd t1 / t2, rev t1 / t2 | lost segments short / long "
-                 "| tunnel use fwd t1 / t2 | load avg (end) | CPU busy |")
-    lines.append("|" + " --- |" * 15)
+                 "| tunnel use fwd t1 / t2 | load avg 1 min, mean (max) during the run |")
+    lines.append("|" + " --- |" * 14)
     for r in results:
         s, l = r["short"], r["long"]
         q = r["queues"]
         sp = r["speedup"]
         fit = r["speedup_fit"]
-        lines.append("| %s | %s | %d %% | %d | %s / %s / %s | %s | %s | %d | %s / %s / %s | %s | %s | %s | %s | %s | %.0f %% |" % (
+        la = r["run"].get("loadavg_1min_during", {})
+        lines.append("| %s | %s | %d %% | %d | %s / %s / %s | %s | %s | %d | %s / %s / %s | %s | %s | %s | %s | %s |" % (
             r["name"], "ECMP" if r["mode"] == "ecmp" else r["threshold"], r["load_pct"],
             s["n"], fmt(s["p50"]), fmt(s["p90"]), fmt(s["p99"]),
             "-" if not sp else "%s / %s / %s" % (fmtx(sp["p50"]), fmtx(sp["p90"]), fmtx(sp["p99"])),
@@ -223,7 +224,7 @@ def table(results, exp):
             " / ".join(str(q.get(d, {}).get("drops", "-")) for d in ("fwd1", "fwd2", "rev1", "rev2")),
             "%d / %d" % (r["short_lost_pkts"], r["long_lost_pkts"]),
             " / ".join("%.0f %%" % q[d]["use_pct"] if d in q else "-" for d in ("fwd1", "fwd2")),
-            r["run"]["loadavg_end"].split()[0], 100 * r["run"]["cpu_busy_fraction"]))
+            "%.1f (%.1f)" % (la.get("mean", 0), la.get("max", 0))))
     return lines
 
 
