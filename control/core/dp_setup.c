@@ -220,6 +220,8 @@ int dp_setup(const struct vtepd_config *cfg)
     n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
               n_workers * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) +
               CTRL_TX_RING_SIZE + 4096;
+    if (cfg->mempool_mbufs > n_mbufs)
+        n_mbufs = cfg->mempool_mbufs;
     /* the largest frame the configuration allows must fit in one mbuf: the
      * underlay checks read a frame's lengths from its first segment only */
     max_frame = cfg->underlay_mtu + RTE_ETHER_HDR_LEN;
