@@ -134,6 +134,7 @@ struct dp_conf {
     struct dp_classifier *cls;
     uint32_t cls_protocols;         /* FC_PROTO_* */
     bool cls_rewrite_inner;         /* set the inner DSCP as well */
+    bool residence;                 /* stamp RX bursts, histogram at TX */
     struct dp_class_action cls_act[2];  /* [0] short, [1] long */
 };
 
@@ -163,13 +164,16 @@ static inline const struct dp_conf *dp_conf_current(void)
     return __atomic_load_n(&g_dp.conf, __ATOMIC_ACQUIRE);
 }
 
-/* Offset of the mbuf dynamic field "vtepd_punt_tsc": the TSC at which a
- * worker punted the packet (registered by dp_setup). */
-extern int g_punt_tsc_off;
+/* Offset of the mbuf dynamic field "vtepd_rx_tsc" (registered by
+ * dp_setup): the TSC of the RX burst that brought the packet in, when the
+ * residence histogram is on; for a punted packet, the TSC at which the
+ * worker handed it over (BFD timers use it); 0 for packets the control and
+ * BFD threads build. */
+extern int g_rx_tsc_off;
 
-static inline uint64_t *dp_punt_tsc(struct rte_mbuf *m)
+static inline uint64_t *dp_rx_tsc(struct rte_mbuf *m)
 {
-    return RTE_MBUF_DYNFIELD(m, g_punt_tsc_off, uint64_t *);
+    return RTE_MBUF_DYNFIELD(m, g_rx_tsc_off, uint64_t *);
 }
 
 /* IEEE 802.1D reserved link-local group 01:80:c2:00:00:00-0f: bridges

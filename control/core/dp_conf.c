@@ -275,6 +275,7 @@ int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
     c->udp_port = cfg->udp_port;
     c->ttl = cfg->ttl;
     c->underlay_mtu = cfg->underlay_mtu;
+    c->residence = cfg->residence_histogram;
     c->vnis = rte_zmalloc("dp_vnis", sizeof(struct dp_vni) * DP_MAX_VNIS, 0);
     c->attach = rte_malloc("dp_attach", sizeof(struct dp_attach) * DP_MAX_ATTACH, 0);
     if (!c->vnis || !c->attach) {
