@@ -74,6 +74,7 @@ static void drain_ctrl_tx(struct wk *w)
             continue;
         }
         w->pub.st.ev.ctrl_tx++;
+        *dp_rx_tsc(pkts[i]) = 0;    /* not a forwarded packet: no residence */
         tx_enqueue(w, p, pkts[i]);
     }
 }
@@ -102,6 +103,11 @@ int dp_worker_main(void *arg)
             if (n == 0)
                 continue;
             got += n;
+            if (unlikely(w->conf->residence)) {
+                uint64_t t = rte_rdtsc();
+                for (uint16_t i = 0; i < n; i++)
+                    *dp_rx_tsc(pkts[i]) = t;
+            }
             if (p->role == PORT_ROLE_ACCESS)
                 access_input(w, r->port, pkts, n);
             else

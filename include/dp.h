@@ -71,6 +71,7 @@ struct dp_flood {
 struct dp_vni {
     uint32_t vni;               /* 0: free slot */
     uint8_t classify;           /* the short/long classifier applies */
+    uint8_t src_check;          /* decapsulate only from VTEPs on the flood list */
     uint16_t n_attach;
     uint16_t attach[DP_MAX_VNI_ATTACH];     /* attachment ids */
     uint32_t n_cfg_flood;       /* configured flood VTEPs (EVPN adds its own) */
@@ -134,6 +135,7 @@ struct dp_conf {
     struct dp_classifier *cls;
     uint32_t cls_protocols;         /* FC_PROTO_* */
     bool cls_rewrite_inner;         /* set the inner DSCP as well */
+    bool residence;                 /* stamp RX bursts, histogram at TX */
     struct dp_class_action cls_act[2];  /* [0] short, [1] long */
 };
 
@@ -157,19 +159,40 @@ struct dp {
 /* The dataplane: one per process. */
 extern struct dp g_dp;
 
+/* Whether vtep (network order) is on flood list fl (sorted, as built by
+ * the control thread). */
+static inline bool dp_flood_has(const struct dp_flood *fl, uint32_t vtep)
+{
+    uint32_t lo = 0, hi = fl ? fl->n : 0;
+
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (fl->vtep[mid] == vtep)
+            return true;
+        if (fl->vtep[mid] < vtep)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 /* The generation a worker or the control thread should use now. */
 static inline const struct dp_conf *dp_conf_current(void)
 {
     return __atomic_load_n(&g_dp.conf, __ATOMIC_ACQUIRE);
 }
 
-/* Offset of the mbuf dynamic field "vtepd_punt_tsc": the TSC at which a
- * worker punted the packet (registered by dp_setup). */
-extern int g_punt_tsc_off;
+/* Offset of the mbuf dynamic field "vtepd_rx_tsc" (registered by
+ * dp_setup): the TSC of the RX burst that brought the packet in, when the
+ * residence histogram is on; for a punted packet, the TSC at which the
+ * worker handed it over (BFD timers use it); 0 for packets the control and
+ * BFD threads build. */
+extern int g_rx_tsc_off;
 
-static inline uint64_t *dp_punt_tsc(struct rte_mbuf *m)
+static inline uint64_t *dp_rx_tsc(struct rte_mbuf *m)
 {
-    return RTE_MBUF_DYNFIELD(m, g_punt_tsc_off, uint64_t *);
+    return RTE_MBUF_DYNFIELD(m, g_rx_tsc_off, uint64_t *);
 }
 
 /* IEEE 802.1D reserved link-local group 01:80:c2:00:00:00-0f: bridges

@@ -95,6 +95,7 @@ struct cfg_vni {
     uint32_t vni;
     uint32_t mac_limit;
     bool classify;          /* the classifier applies to this VNI */
+    bool src_vtep_check;    /* decapsulate only from flood-list VTEPs; default true */
     int n_attach;
     struct cfg_attach attach[CFG_MAX_ATTACH];
     int n_static;
@@ -139,6 +140,8 @@ struct vtepd_config {
     uint32_t mac_age_s;     /* default 300, 0 = never */
     uint32_t mac_limit;     /* default per-VNI limit */
     uint32_t mac_table_size;/* total entries in the shared table */
+    uint32_t mempool_mbufs; /* 0: sized from ports and workers; else at least this */
+    bool residence_histogram;   /* per-worker RX-to-TX time histogram; default off */
 
     int n_eal;
     char *eal[CFG_MAX_EAL_ARGS];

@@ -292,6 +292,10 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
         return get_u32(p, v, path, 0, 86400, &c->mac_age_s);
     if (!strcmp(key, "mac_limit"))
         return get_u32(p, v, path, 1, 1u << 24, &c->mac_limit);
+    if (!strcmp(key, "residence_histogram"))
+        return get_bool(p, v, path, &c->residence_histogram);
+    if (!strcmp(key, "mempool_mbufs"))
+        return get_u32(p, v, path, 4096, 1u << 26, &c->mempool_mbufs);
     if (!strcmp(key, "mac_table_size"))
         return get_u32(p, v, path, 1024, 1u << 24, &c->mac_table_size);
     return fail(p, v, path, "unhandled key");
@@ -300,7 +304,8 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
 static int parse_vtep(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"local_ip", "udp_port", "ttl",
-        "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", NULL};
+        "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", "mempool_mbufs",
+        "residence_histogram", NULL};
     static const char *const required[] = {"local_ip", NULL};
 
     if (walk_map(p, n, path, allowed, vtep_key, NULL))
@@ -788,6 +793,8 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
         }
         return 0;
     }
+    if (!strcmp(key, "src_vtep_check"))
+        return get_bool(p, v, path, &vn->src_vtep_check);
     if (!strcmp(key, "flood")) {
         len = seq_check(p, v, path, CFG_MAX_FLOOD);
         if (len < 0)
@@ -813,7 +820,7 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
 static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"vni", "mac_limit", "access",
-                                          "static_macs", "flood", NULL};
+                                          "static_macs", "flood", "src_vtep_check", NULL};
     static const char *const required[] = {"vni", NULL};
     struct vtepd_config *c = p->cfg;
     int len = seq_check(p, n, path, CFG_MAX_VNIS);
@@ -826,6 +833,8 @@ static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
     for (int i = 0; i < len; i++) {
         yaml_node_t *it = seq_item(p, n, i);
         struct vni_arg arg = {.v = &c->vnis[i]};
+
+        c->vnis[i].src_vtep_check = true;
         char field[192];
 
         snprintf(field, sizeof(field), "%s[%d]", path, i);

@@ -165,6 +165,7 @@ static int build_vnis(struct dp_conf *c, const struct vtepd_config *cfg, const s
             }
             v = &c->vnis[slot];
             v->vni = cv->vni;
+            v->src_check = cv->src_vtep_check;
             vni_map_add(c->vni_map, cv->vni, (uint32_t)slot);
             v->cfg_flood = fp;
             v->n_cfg_flood = (uint32_t)cv->n_flood;
@@ -275,6 +276,7 @@ int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
     c->udp_port = cfg->udp_port;
     c->ttl = cfg->ttl;
     c->underlay_mtu = cfg->underlay_mtu;
+    c->residence = cfg->residence_histogram;
     c->vnis = rte_zmalloc("dp_vnis", sizeof(struct dp_vni) * DP_MAX_VNIS, 0);
     c->attach = rte_malloc("dp_attach", sizeof(struct dp_attach) * DP_MAX_ATTACH, 0);
     if (!c->vnis || !c->attach) {

@@ -25,7 +25,7 @@ HOST, REMOTE = "02:00:00:00:aa:01", "02:00:00:00:aa:02"
 CONFIG = """
 eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@",
        "--log-level", "pmd.net.pcap:warning" ]
-vtep: { local_ip: 192.0.2.1 }
+vtep: { local_ip: 192.0.2.1, residence_histogram: @REWRITE@ }
 ports:
   - { name: up0, role: underlay, mac: "02:00:00:00:00:01",
       devargs: "net_pcap0,rx_pcap=@TMP@/empty.pcap,tx_pcap=@TMP@/up0.pcap" }
@@ -134,6 +134,16 @@ def run(c, rewrite):
             vn.get("classified_short_packets") == n_short_tcp + n_udp + n_icmp and
             vn.get("classified_long_packets") == n_long_tcp, vn)
     c.check(f"no drops{tag}", sum(st["drops"].values()) == 0, {k: x for k, x in st["drops"].items() if x})
+    res = st["workers"][0].get("residence")
+    if rewrite:
+        tx = st["ports"]["up0"]["tx_packets"] + st["ports"]["up1"]["tx_packets"] + \
+            st["ports"]["h0"]["tx_packets"]
+        c.check(f"residence histogram: one sample per packet sent ({res and res['count']} of {tx}), "
+                f"p50 {res and res['p50_us']} <= p99 {res and res['p99_us']} <= max "
+                f"{res and res['max_us']} us", res and res["count"] == tx and
+                0 < res["p50_us"] <= res["p99_us"] <= res["max_us"], res)
+    else:
+        c.check("residence histogram off: no residence section", res is None, res)
     c.check(f"mempool back to full{tag}", st["mempool"]["in_use"] == 0, st["mempool"])
     # tshark: every output frame decodes as VXLAN over UDP 4789 with a valid
     # outer IPv4 checksum (the inner frames are the input's, compared above)
