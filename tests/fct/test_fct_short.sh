@@ -75,8 +75,11 @@ else
     # classifier: short RPCs on DSCP 46, bulk transfers reach DSCP 10,
     # each class on its own tunnel
     fs=$(q '.runs[1].wire_check.short_fit_all_short_dscp') fn=$(q '.runs[1].wire_check.short_fit_flows')
-    check "classifier: RPCs of at most T packets carry only DSCP 46 at tap B ($fs of $fn)" \
+    check "classifier: RPCs of at most T packets (no retransmission) carry only DSCP 46 at tap B ($fs of $fn)" \
         [ "$fn" -gt 0 -a "$fs" = "$fn" ]
+    rp=$(q '.runs[1].wire_check.rpc_as_predicted') rn=$(q '.runs[1].wire_check.rpc_flows')
+    check "classifier: every RPC's DSCPs at tap B follow its packet count and T ($rp of $rn)" \
+        [ "$rn" -gt 0 -a "$rp" = "$rn" ]
     ls=$(q '.runs[1].wire_check.long_with_long_dscp') ln=$(q '.runs[1].wire_check.long_flows')
     check "classifier: bulk transfers move to DSCP 10 ($ls of $ln)" [ "$ln" -gt 0 -a "$ls" = "$ln" ]
     u1=$(q '.runs[1].vtepd.up1_tx_packets') u2=$(q '.runs[1].vtepd.up2_tx_packets')
