@@ -44,7 +44,7 @@ struct bfd_mgr_sess {
     uint64_t up_since_ns;       /* 0 when not Up */
     bool live;                  /* the next hop is in the ECMP group */
     uint64_t ecmp_out, ecmp_in, buckets_moved;
-    uint64_t tx_sent, tx_no_mbuf, tx_ring_full;
+    uint64_t tx_sent, tx_no_mbuf, tx_ring_full, tx_no_mac;
     uint64_t tx_late_max_ns;    /* worst lateness of a transmission */
     uint64_t tx_late_sum_ns, tx_late_n;
     uint64_t last_down_ns;
@@ -76,8 +76,10 @@ static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
 
     if (m->live == live)
         return;
-    /* the BFD lock is held: g_dp.conf is the generation to change */
-    moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop, live);
+    /* the BFD lock is held: g_dp.conf is the generation to change; a next
+     * hop without a MAC (ARP has not resolved it) stays out whatever BFD says */
+    moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop,
+                             live && g_dp.conf->nexthops[m->nexthop].has_mac);
     m->live = live;
     m->buckets_moved += moved;
     if (live)
@@ -119,10 +121,15 @@ static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
     const struct dp_nexthop *nh = &g_dp.conf->nexthops[m->nexthop];
     struct bfd_udp_tx tx = {.src_ip_be = m->s.cfg.local_ip_be, .dst_ip_be = m->s.cfg.peer_ip_be,
                             .src_port = m->s.cfg.src_port, .tos = BFD_TOS_CS6};
-    struct rte_mbuf *mb = rte_pktmbuf_alloc(g_dp.pool);
+    struct rte_mbuf *mb;
     uint8_t *d;
     size_t flen;
 
+    if (!nh->has_mac) {
+        m->tx_no_mac++;     /* ARP has not resolved the peer yet */
+        return;
+    }
+    mb = rte_pktmbuf_alloc(g_dp.pool);
     if (!mb) {
         m->tx_no_mbuf++;
         return;
@@ -233,6 +240,15 @@ static void sess_retire(struct bfd_mgr_sess *m, uint64_t t)
         send_frame(m, pkt, len);
 }
 
+/* No session watches next hop nh, or its session is Up (hold-down over). */
+static bool nexthop_bfd_ok(uint16_t nh)
+{
+    for (int i = 0; i < n_sess; i++)
+        if (sess[i].nexthop == nh)
+            return sess[i].live;
+    return true;
+}
+
 int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
 {
     static struct bfd_mgr_sess next[CFG_MAX_NEXTHOPS];
@@ -282,14 +298,17 @@ int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
         sess[i].s.cfg.cb_ctx = &sess[i];
     /* liveness in the new generation: a next hop is live unless a session
      * watches it and is not (yet) Up */
-    for (uint16_t nh = 0; nh < c->n_nexthops; nh++) {
-        bool live = true;
-        for (int i = 0; i < n_sess; i++)
-            if (sess[i].nexthop == nh)
-                live = sess[i].live;
-        nexthop_set_live(c, nh, live);
-    }
+    for (uint16_t nh = 0; nh < c->n_nexthops; nh++)
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
     return 0;
+}
+
+void bfd_manager_refresh_nexthop(uint16_t nh)
+{
+    struct dp_conf *c = g_dp.conf;
+
+    if (nh < c->n_nexthops)
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
 }
 
 bool bfd_manager_active(void)
@@ -513,6 +532,7 @@ void bfd_manager_dump_json(struct json *j)
                  (double)m->tx_late_sum_ns / (double)m->tx_late_n / 1000.0 : 0.0, 1);
         json_u64(j, "tx_no_mbuf", m->tx_no_mbuf);
         json_u64(j, "tx_ring_full", m->tx_ring_full);
+        json_u64(j, "tx_no_mac", m->tx_no_mac);
         json_obj(j, "rx_drop");
         for (int r = 1; r < BFD_DROP_NUM; r++)
             if (s->cnt.rx_drop[r])

@@ -44,6 +44,11 @@ void bfd_manager_stop(void);
 void bfd_manager_lock(void);
 void bfd_manager_unlock(void);
 
+/* Next hop nh of the running generation gained or lost its MAC (ARP):
+ * put it in or out of its ECMP groups as MAC and BFD together say. Call
+ * with the lock held. */
+void bfd_manager_refresh_nexthop(uint16_t nh);
+
 /* Restart the lateness measurements (tx_late_*, wake_late_max) from now:
  * "clear bfd counters". */
 void bfd_manager_clear_counters(void);

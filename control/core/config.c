@@ -377,12 +377,24 @@ static int port_key(struct pctx *p, const char *path, const char *key,
         pt->mtu = (uint16_t)u;
         return 0;
     }
+    if (!strcmp(key, "kernel_iface")) {
+        if (get_str(p, v, path, pt->kernel_iface, sizeof(pt->kernel_iface)))
+            return -1;
+        for (const char *q = pt->kernel_iface; *q; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '_' || *q == '.'))
+                return fail(p, v, path, "an interface name takes letters, digits, '-', '_' and '.'");
+        return 0;
+    }
+    if (!strcmp(key, "kernel_rate_pps"))
+        return get_u32(p, v, path, 1, 10000000, &pt->kernel_rate_pps);
     return fail(p, v, path, "unhandled key");
 }
 
 static int parse_ports(struct pctx *p, yaml_node_t *n, const char *path)
 {
-    static const char *const allowed[] = {"name", "role", "devargs", "mac", "mtu", NULL};
+    static const char *const allowed[] = {"name", "role", "devargs", "mac", "mtu",
+                                          "kernel_iface", "kernel_rate_pps", NULL};
     static const char *const required[] = {"name", "role", "devargs", NULL};
     struct vtepd_config *c = p->cfg;
     int len = seq_check(p, n, path, CFG_MAX_PORTS);
@@ -395,9 +407,23 @@ static int parse_ports(struct pctx *p, yaml_node_t *n, const char *path)
         char field[192];
 
         snprintf(field, sizeof(field), "%s[%d]", path, i);
+        pt->kernel_rate_pps = 10000;
         if (walk_map(p, it, field, allowed, port_key, pt) ||
             need_keys(p, it, field, required))
             return -1;
+        if (pt->kernel_iface[0] && pt->role != PORT_ROLE_UNDERLAY) {
+            char f2[200];
+            snprintf(f2, sizeof(f2), "%s.kernel_iface", field);
+            return fail(p, map_get(p, it, "kernel_iface"), f2,
+                        "only underlay ports have an exception path");
+        }
+        for (int j = 0; j < i && pt->kernel_iface[0]; j++)
+            if (!strcmp(c->ports[j].kernel_iface, pt->kernel_iface)) {
+                char f2[200];
+                snprintf(f2, sizeof(f2), "%s.kernel_iface", field);
+                return fail(p, map_get(p, it, "kernel_iface"), f2,
+                            "'%s' is also ports[%d].kernel_iface", pt->kernel_iface, j);
+            }
         for (int j = 0; j < i; j++)
             if (!strcmp(c->ports[j].name, pt->name)) {
                 char f2[200];
@@ -447,6 +473,7 @@ static int nexthop_key(struct pctx *p, const char *path, const char *key,
             return -1;
         if (nh->mac[0] & 1)
             return fail(p, v, path, "a next-hop MAC must be unicast");
+        nh->has_mac = true;
         return 0;
     }
     return fail(p, v, path, "unhandled key");
@@ -459,7 +486,7 @@ static int underlay_key(struct pctx *p, const char *path, const char *key,
                         yaml_node_t *v, void *arg)
 {
     static const char *const nh_allowed[] = {"name", "port", "ip", "mac", NULL};
-    static const char *const nh_required[] = {"port", "ip", "mac", NULL};
+    static const char *const nh_required[] = {"port", "ip", NULL};
     struct vtepd_config *c = p->cfg;
     (void)arg;
 

@@ -23,6 +23,7 @@ struct control_stats {
     uint64_t learn_stale;       /* event for a VNI or attachment a reload removed */
     uint64_t arp_replies;
     uint64_t arp_ignored;       /* ARP replies/gratuitous ARP to us */
+    uint64_t arp_to_kernel;     /* ARP handed to the port's kernel interface */
     uint64_t punt_other;        /* punted packets that are not ARP */
     uint64_t ctrl_tx_full;
     uint64_t drops[DROP_NUM];   /* drops decided here (DROP_PATH_CONTROL) */

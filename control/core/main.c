@@ -31,6 +31,7 @@
 #include "rcu_free.h"
 #include "sd_notify.h"
 #include "signals.h"
+#include "underlay_neigh.h"
 #include "version.h"
 
 #define MAX_ARGS 128
@@ -157,11 +158,12 @@ int main(int argc, char **argv)
         goto out;
     }
     bfd_manager_init(cfg);
-    if (config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {
+    if (underlay_neigh_init() != 0 || config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {
         VLOG(ERR, "%s", err);
         rc = 1;
         goto out;
     }
+    underlay_neigh_sync(cfg);
     control_cli_register();
     if (cfg->feed_socket[0] || cfg->feed_tcp_port) {
         struct rib_callbacks cb;

@@ -19,6 +19,7 @@
 #include "mac_table.h"
 #include "reload.h"
 #include "stats_sum.h"
+#include "underlay_neigh.h"
 #include "version.h"
 
 static double start_s;
@@ -251,6 +252,17 @@ static int cmd_show_classifier(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_neighbors(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    underlay_neigh_dump_json(&j);
+    json_end(&j);
+    return 0;
+}
+
 static int cmd_clear_bfd(FILE *out, const char *args)
 {
     struct json j;
@@ -303,6 +315,8 @@ void control_cli_register(void)
     cli_register("show classifier", "short/long flow classifier: per worker and per VNI "
                  "counters (JSON); 'show classifier top [N]': the N largest long flows",
                  cmd_show_classifier);
+    cli_register("show neighbors", "underlay next hops: MAC (configured or ARP), state (JSON)",
+                 cmd_show_neighbors);
     cli_register("clear bfd counters", "restart the BFD timer lateness measurements (JSON)",
                  cmd_clear_bfd);
     cli_register("reload", "read the configuration file again and apply it (JSON result)",

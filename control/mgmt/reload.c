@@ -8,6 +8,7 @@
 #include "log.h"
 #include "reload.h"
 #include "sd_notify.h"
+#include "underlay_neigh.h"
 
 struct vtepd_config *g_cfg;
 static struct reload_status st;
@@ -98,6 +99,7 @@ int reload_run(char *msg, size_t msglen)
         return refuse(cfg, rc, err, msg, msglen);
     feed_server_set_policy(cfg->feed_stale_s, cfg->feed_users, cfg->n_feed_users,
                            cfg->feed_init_timeout_s, cfg->feed_idle_timeout_s);
+    underlay_neigh_sync(cfg);
     config_free(g_cfg);
     free(g_cfg);
     g_cfg = cfg;
