@@ -584,6 +584,15 @@ static void sec_http(FILE *f, const struct metrics_ctx *m)
         prom_u64(f, "vtepd_metrics_http_requests_total", metrics_http_code_count(&h, codes[k]),
                  "code", code, NULL);
     }
+    prom_family(f, "vtepd_metrics_http_connections_total", PROM_COUNTER,
+                "Connections to the metrics endpoint (result=accepted; evicted: idle, closed to "
+                "make room; refused: every slot busy)");
+    prom_u64(f, "vtepd_metrics_http_connections_total", h.conn_accepted, "result", "accepted",
+             NULL);
+    prom_u64(f, "vtepd_metrics_http_connections_total", h.conn_evicted, "result", "evicted",
+             NULL);
+    prom_u64(f, "vtepd_metrics_http_connections_total", h.conn_refused, "result", "refused",
+             NULL);
     prom_family(f, "vtepd_metrics_renders_total", PROM_COUNTER,
                 "Renderings of this text the control thread made for the HTTP endpoint");
     prom_u64(f, "vtepd_metrics_renders_total", h.renders, NULL);

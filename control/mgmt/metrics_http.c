@@ -40,6 +40,21 @@ static struct {
 static struct MHD_Daemon *mhd;
 static int wake_fd = -1;
 static uint64_t codes[6];       /* known_codes, then other: atomics */
+static uint64_t conn_accepted, conn_evicted, conn_refused;     /* atomics */
+
+/* Open connections, seen by the HTTP thread only (every libmicrohttpd
+ * callback runs there). A connection is busy from its request line to the
+ * end of its answer; the others are idle, and the oldest idle one makes
+ * room for a new connection when all METRICS_HTTP_MAX_CONNECTIONS are
+ * taken, so that a few clients that connect and say nothing cannot lock
+ * Prometheus out. libmicrohttpd's own limit is twice ours: room for the
+ * evicted ones while it closes them. */
+struct http_conn {
+    bool used, busy, evicted;
+    int fd;
+    uint64_t idle_since_ns;
+};
+static struct http_conn conns[2 * METRICS_HTTP_MAX_CONNECTIONS];
 
 static uint64_t mono_ns(void)
 {
@@ -185,6 +200,84 @@ static enum MHD_Result reply_msg(struct MHD_Connection *c, unsigned code, const 
                  false);
 }
 
+static struct http_conn *conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci ? ci->socket_context : NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **sock_ctx,
+                          enum MHD_ConnectionNotificationCode what)
+{
+    struct http_conn *hc = *sock_ctx;
+    (void)cls;
+
+    if (what == MHD_CONNECTION_NOTIFY_CLOSED) {
+        if (hc)
+            hc->used = false;
+        *sock_ctx = NULL;
+        return;
+    }
+    for (size_t i = 0; i < sizeof(conns) / sizeof(conns[0]); i++)
+        if (!conns[i].used) {
+            const union MHD_ConnectionInfo *ci =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+            conns[i] = (struct http_conn){.used = true, .fd = ci ? ci->connect_fd : -1,
+                                          .idle_since_ns = mono_ns()};
+            *sock_ctx = &conns[i];
+            return;
+        }
+    *sock_ctx = NULL;           /* cannot happen: libmicrohttpd's limit is the array's size */
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **req,
+                         enum MHD_RequestTerminationCode why)
+{
+    struct http_conn *hc = conn_of(c);
+    (void)cls;
+    (void)req;
+    (void)why;
+
+    if (hc) {
+        hc->busy = false;
+        hc->idle_since_ns = mono_ns();
+    }
+}
+
+/* A new connection: take it, evicting the oldest idle one when every slot
+ * is taken; refuse it when every connection is busy. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct http_conn *oldest = NULL;
+    unsigned open = 0;
+    (void)cls;
+    (void)addr;
+    (void)addrlen;
+
+    for (size_t i = 0; i < sizeof(conns) / sizeof(conns[0]); i++) {
+        struct http_conn *hc = &conns[i];
+        if (!hc->used || hc->evicted)
+            continue;
+        open++;
+        if (!hc->busy && hc->fd >= 0 && (!oldest || hc->idle_since_ns < oldest->idle_since_ns))
+            oldest = hc;
+    }
+    if (open >= METRICS_HTTP_MAX_CONNECTIONS) {
+        if (!oldest) {
+            __atomic_fetch_add(&conn_refused, 1, __ATOMIC_RELAXED);
+            return MHD_NO;
+        }
+        /* libmicrohttpd sees the end of the stream and closes it */
+        shutdown(oldest->fd, SHUT_RDWR);
+        oldest->evicted = true;
+        __atomic_fetch_add(&conn_evicted, 1, __ATOMIC_RELAXED);
+    }
+    __atomic_fetch_add(&conn_accepted, 1, __ATOMIC_RELAXED);
+    return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version,
                                   const char *upload_data, size_t *upload_data_size,
@@ -210,6 +303,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     *req = &answered;
+    {
+        struct http_conn *hc = conn_of(c);
+        if (hc)
+            hc->busy = true;
+    }
     if (strcmp(url, "/metrics") != 0)
         return reply_msg(c, MHD_HTTP_NOT_FOUND, "not found: the metrics are at /metrics\n");
     if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
@@ -268,10 +366,13 @@ int metrics_http_start(uint32_t ip_be, uint16_t port)
     }
     /* the thread is created here, by the control thread: it inherits its
      * CPU set (the EAL main lcore) and its blocked signals */
-    mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, NULL, NULL,
+    memset(conns, 0, sizeof(conns));
+    mhd = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL, 0, on_accept, NULL,
                            on_request, NULL,
                            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)METRICS_HTTP_MAX_CONNECTIONS,
+                           MHD_OPTION_CONNECTION_LIMIT, (unsigned)(sizeof(conns) / sizeof(conns[0])),
+                           MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+                           MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)METRICS_HTTP_IDLE_S,
                            MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                            (size_t)METRICS_HTTP_REQUEST_BYTES,
@@ -317,6 +418,9 @@ bool metrics_http_counters(struct metrics_http_counters *o)
     for (int k = 0; k < 5; k++)
         o->code[k] = __atomic_load_n(&codes[k], __ATOMIC_RELAXED);
     o->other = __atomic_load_n(&codes[5], __ATOMIC_RELAXED);
+    o->conn_accepted = __atomic_load_n(&conn_accepted, __ATOMIC_RELAXED);
+    o->conn_evicted = __atomic_load_n(&conn_evicted, __ATOMIC_RELAXED);
+    o->conn_refused = __atomic_load_n(&conn_refused, __ATOMIC_RELAXED);
     pthread_mutex_lock(&rv.mu);
     o->renders = rv.renders;
     o->render_ns = rv.render_ns;

@@ -10,9 +10,12 @@
  * under a mutex and condition variable. When the control thread has not
  * answered within 2 s the request gets 503.
  *
- * Limits: 16 connections at once, 10 s of inactivity per connection,
- * 16 KiB of request (line and headers; larger gets 431 or 414 from
- * libmicrohttpd). */
+ * Limits: 16 connections at once (a new one evicts the idle connection
+ * that has been idle longest; refused only when all 16 are being
+ * answered), 10 s of inactivity per connection, 16 KiB of memory per
+ * connection, of which about half holds the request line and headers
+ * (larger requests get 431 or 414 from libmicrohttpd); a request body is
+ * read and dropped. */
 #ifndef VTEPD_METRICS_HTTP_H
 #define VTEPD_METRICS_HTTP_H
 
@@ -36,6 +39,9 @@ void metrics_http_stop(void);
 struct metrics_http_counters {
     uint64_t code[5];           /* answers 200, 404, 405, 500, 503 */
     uint64_t other;             /* any other answer */
+    uint64_t conn_accepted;     /* connections taken */
+    uint64_t conn_evicted;      /* idle connections closed to make room */
+    uint64_t conn_refused;      /* refused: every connection busy */
     uint64_t renders;           /* renderings the control thread made */
     uint64_t render_ns;         /* control-thread time they took */
 };
