@@ -30,6 +30,8 @@ static void help_text(FILE *f, const char *s)
 
 void prom_label_value(FILE *f, const char *s)
 {
+    if (!s)
+        return;
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c == '\\')
@@ -78,7 +80,7 @@ static void series(FILE *f, const char *name, const char *suffix, va_list ap,
         prom_label_value(f, v);
         fputc('"', f);
     }
-    if (extra_key) {
+    if (extra_key && extra) {
         fprintf(f, "%c%s=\"", n++ ? ',' : '{', extra_key);
         prom_label_value(f, extra);
         fputc('"', f);

@@ -18,8 +18,12 @@ enum prom_type { PROM_COUNTER, PROM_GAUGE, PROM_HISTOGRAM };
 /* "# HELP name help" and "# TYPE name type". */
 void prom_family(FILE *f, const char *name, enum prom_type type, const char *help);
 
+/* The end of a label list (a typed null pointer: a bare NULL in a
+ * variadic call need not be one). */
+#define PROM_END ((const char *)0)
+
 /* One sample "name{k1="v1",...} value". The labels are (key, value)
- * string pairs ending with NULL; a NULL value ends them too. */
+ * string pairs ending with PROM_END; a null value ends them too. */
 void prom_u64(FILE *f, const char *name, uint64_t v, ...) __attribute__((sentinel));
 void prom_f64(FILE *f, const char *name, double v, ...) __attribute__((sentinel));
 

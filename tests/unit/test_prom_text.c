@@ -44,11 +44,11 @@ static void test_family_and_samples(void **state)
 
     open_buf(&b);
     prom_family(b.f, "vtepd_port_rx_packets_total", PROM_COUNTER, "Packets received on a port");
-    prom_u64(b.f, "vtepd_port_rx_packets_total", 18446744073709551615ull, "port", "up0", NULL);
-    prom_u64(b.f, "vtepd_port_rx_packets_total", 0, "port", "h0", NULL);
+    prom_u64(b.f, "vtepd_port_rx_packets_total", 18446744073709551615ull, "port", "up0", PROM_END);
+    prom_u64(b.f, "vtepd_port_rx_packets_total", 0, "port", "h0", PROM_END);
     prom_family(b.f, "vtepd_uptime_seconds", PROM_GAUGE, "Seconds");
-    prom_f64(b.f, "vtepd_uptime_seconds", 1.5, NULL);
-    prom_f64(b.f, "vtepd_x", 0.000123456789012, "a", "1", "b", "2", NULL);
+    prom_f64(b.f, "vtepd_uptime_seconds", 1.5, PROM_END);
+    prom_f64(b.f, "vtepd_x", 0.000123456789012, "a", "1", "b", "2", PROM_END);
     expect_text(&b,
         "# HELP vtepd_port_rx_packets_total Packets received on a port\n"
         "# TYPE vtepd_port_rx_packets_total counter\n"
@@ -66,11 +66,11 @@ static void test_special_values(void **state)
     (void)state;
 
     open_buf(&b);
-    prom_f64(b.f, "m", NAN, NULL);
-    prom_f64(b.f, "m", INFINITY, NULL);
-    prom_f64(b.f, "m", -INFINITY, NULL);
-    prom_f64(b.f, "m", 0, NULL);
-    prom_f64(b.f, "m", 1e21, NULL);
+    prom_f64(b.f, "m", NAN, PROM_END);
+    prom_f64(b.f, "m", INFINITY, PROM_END);
+    prom_f64(b.f, "m", -INFINITY, PROM_END);
+    prom_f64(b.f, "m", 0, PROM_END);
+    prom_f64(b.f, "m", 1e21, PROM_END);
     expect_text(&b, "m NaN\nm +Inf\nm -Inf\nm 0\nm 1e+21\n");
 }
 
@@ -81,11 +81,11 @@ static void test_escaping(void **state)
     (void)state;
 
     open_buf(&b);
-    prom_u64(b.f, "m", 1, "feed", "a\"b\\c\nd", NULL);
-    prom_u64(b.f, "m", 2, "feed", "\xc3\xa9t\xe9\x01\x7f", NULL);
-    prom_u64(b.f, "m", 3, "feed", "", NULL);
+    prom_u64(b.f, "m", 1, "feed", "a\"b\\c\nd", PROM_END);
+    prom_u64(b.f, "m", 2, "feed", "\xc3\xa9t\xe9\x01\x7f", PROM_END);
+    prom_u64(b.f, "m", 3, "feed", "", PROM_END);
     /* a NULL value ends the labels */
-    prom_u64(b.f, "m", 4, "feed", (const char *)NULL, "x", "y", NULL);
+    prom_u64(b.f, "m", 4, "feed", (const char *)NULL, "x", "y", PROM_END);
     prom_family(b.f, "m", PROM_GAUGE, "back\\slash\nnew \"line\"");
     expect_text(&b,
         "m{feed=\"a\\\"b\\\\c\\nd\"} 1\n"
@@ -108,8 +108,8 @@ static void test_histogram(void **state)
 
     open_buf(&b);
     prom_family(b.f, "vtepd_packet_residence_seconds", PROM_HISTOGRAM, "Residence");
-    prom_histogram(b.f, "vtepd_packet_residence_seconds", &h, "worker", "0", NULL);
-    prom_histogram(b.f, "vtepd_packet_residence_seconds", &e, NULL);
+    prom_histogram(b.f, "vtepd_packet_residence_seconds", &h, "worker", "0", PROM_END);
+    prom_histogram(b.f, "vtepd_packet_residence_seconds", &e, PROM_END);
     expect_text(&b,
         "# HELP vtepd_packet_residence_seconds Residence\n"
         "# TYPE vtepd_packet_residence_seconds histogram\n"
