@@ -244,6 +244,61 @@ def check_endpoint(c, v, port, promtool):
             [ln.rpartition(" ")[0] for ln in body2.decode().splitlines()])
 
 
+def reserved_names():
+    """Names metrics.h reserves for the families still to come."""
+    import re
+    with open(os.path.join(ROOT, "control", "mgmt", "metrics.h")) as f:
+        text = f.read()
+    hooks = text[text.index("HOOKS"):]
+    return set(re.findall(r"\b(vtepd_[a-z0-9_]+?)(?:\{|_bucket|\s)", hooks))
+
+
+def check_dashboard(c, text):
+    import json
+    import re
+    path = os.path.join(ROOT, "conf", "grafana-vtepd.json")
+    with open(path) as f:
+        dash = json.load(f)
+    import tempfile
+    fd, tmp = tempfile.mkstemp(prefix="grafana-vtepd-", suffix=".json")
+    os.close(fd)
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "scripts",
+                                                         "gen_grafana_dashboard.py"), tmp],
+                       capture_output=True, text=True, timeout=60)
+    with open(tmp) as f:
+        fresh = json.load(f)
+    os.unlink(tmp)
+    c.check("conf/grafana-vtepd.json is what scripts/gen_grafana_dashboard.py writes",
+            r.returncode == 0 and fresh == dash, r.stderr)
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+    used = set(re.findall(r"vtepd_[a-z0-9_]+", " ".join(exprs)))
+    used = {re.sub(r"_(bucket|sum|count)$", "", n) if n.startswith("vtepd_packet_residence")
+            else n for n in used}
+    fams = parse(text)[0]
+    reserved = reserved_names()
+    missing = sorted(n for n in used if n not in fams and n not in reserved)
+    c.check(f"dashboard: {len(exprs)} queries over {len(used)} names, each served now or "
+            f"reserved in metrics.h ({len(reserved)} reserved)", not missing and reserved,
+            missing)
+    c.check("the reserved names are not served yet (no invented data)",
+            not (reserved & set(fams)), reserved & set(fams))
+    ids = [p["id"] for p in dash["panels"]]
+    types = {p["type"] for p in dash["panels"]}
+    var = {t["name"]: t for t in dash["templating"]["list"]}
+    c.check(f"dashboard import-ready: {len(ids)} panels with unique ids, data source as a "
+            f"variable, panel types {sorted(types)}",
+            len(ids) == len(set(ids)) and var.get("datasource", {}).get("type") == "datasource"
+            and all(p.get("datasource", {}).get("uid") == "${datasource}"
+                    for p in dash["panels"] if p["type"] != "row"), var.keys())
+    titles = " | ".join(p["title"] for p in dash["panels"])
+    c.check("panels: throughput per port, drops by reason, MACs per VNI, BFD state and "
+            "transitions, ECMP buckets, EVPN routes, classifier, latency",
+            all(t in titles for t in ("Packets received per port", "Drops by reason",
+                                      "MACs per VNI", "BFD session state", "BFD transitions",
+                                      "ECMP buckets", "EVPN RIB paths", "Live flows per worker",
+                                      "Residence time quantiles")), titles)
+
+
 def check_refusals(c, v, port):
     for m in ("POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"):
         st, h, body, _ = http(port, m, body=b"x=1" if m in ("POST", "PUT", "PATCH") else b"")
@@ -538,6 +593,7 @@ def main():
         c.check(f"idle: 50 GET /metrics answered 200 ({idle})", all(x == 200 for x in codes),
                 set(codes))
         check_endpoint(c, v, mport, promtool)
+        check_dashboard(c, http(mport)[2].decode())
         check_refusals(c, v, mport)
         check_under_misbehaviour(c, v, mport)
         check_503(c, v, mport)

@@ -85,6 +85,22 @@ def main():
                     a is not None and b is not None and b > a, (a, b))
             st = p.value('vtepd_bfd_session_state{node="leaf1",state="down"}')
             c.check("BFD state series through Prometheus: down = 1", st == 1.0, st)
+            # every query of the Grafana dashboard runs on this Prometheus
+            with open(os.path.join(ROOT, "conf", "grafana-vtepd.json")) as f:
+                dash = json.load(f)
+            bad, empty, n = [], [], 0
+            for panel in dash["panels"]:
+                for t in panel.get("targets", []):
+                    e = (t["expr"].replace("$instance", ".*")
+                         .replace("$__rate_interval", "10s"))
+                    n += 1
+                    try:
+                        if not p.query(e):
+                            empty.append(panel["title"])
+                    except Exception as ex:  # noqa: BLE001 - any API error is a failure
+                        bad.append((panel["title"], str(ex)[:200]))
+            c.check(f"all {n} dashboard queries accepted by Prometheus ({len(set(empty))} panels "
+                    f"without data yet: {sorted(set(empty))})", n > 40 and not bad, bad)
         finally:
             p.stop()
         gone = wait_for(lambda: not os.path.exists(f"/proc/{pid}"), 10)
