@@ -26,6 +26,8 @@ struct vni_stats {
     uint64_t flood_packets;     /* BUM frames received for replication */
     uint64_t flood_copies;      /* copies sent (underlay and local) */
     uint64_t local_switched;    /* access -> access unicast */
+    uint64_t cls_packets[2];    /* encapsulated by the classifier: [0] short, [1] long */
+    uint64_t cls_bytes[2];
 };
 
 /* Events that are not drops but that operators want to see. */

@@ -70,6 +70,7 @@ struct dp_flood {
 
 struct dp_vni {
     uint32_t vni;               /* 0: free slot */
+    uint8_t classify;           /* the short/long classifier applies */
     uint16_t n_attach;
     uint16_t attach[DP_MAX_VNI_ATTACH];     /* attachment ids */
     uint32_t n_cfg_flood;       /* configured flood VTEPs (EVPN adds its own) */
@@ -83,6 +84,24 @@ struct dp_group {
     struct ecmp_group ecmp;         /* buckets hold member indexes */
     uint16_t member_nh[ECMP_MAX_MEMBERS];   /* member -> conf.nexthops index */
     struct flow_hash_policy hash;
+};
+
+/* The short/long classifier's flow tables, one per worker (each worker the
+ * only user of its own). Generations whose classifier has the same table
+ * parameters share one (refs counts them; control thread only), so a
+ * reload that does not change them keeps every flow's count. */
+struct flow_table;
+struct dp_classifier {
+    uint32_t refs;
+    uint32_t capacity, threshold, idle_s;
+    uint64_t sweep_interval_tsc;    /* a 64-entry sweep this often: a pass a second */
+    struct flow_table *ft[DP_MAX_WORKERS];
+};
+
+/* What a class of flows gets: its ECMP group and outer DSCP. */
+struct dp_class_action {
+    uint16_t group;             /* index into conf.groups */
+    uint8_t dscp;
 };
 
 struct dp_nexthop {
@@ -111,6 +130,12 @@ struct dp_conf {
     struct rte_lpm *routes;         /* remote VTEP -> group; NULL: group 0 */
     char routes_name[32];
     uint32_t *flood_pool;           /* backs every vnis[].cfg_flood */
+    /* short/long classifier; NULL when off */
+    struct dp_classifier *cls;
+    uint32_t cls_protocols;         /* FC_PROTO_* */
+    bool cls_rewrite_inner;         /* set the inner DSCP as well */
+    bool residence;                 /* stamp RX bursts, histogram at TX */
+    struct dp_class_action cls_act[2];  /* [0] short, [1] long */
 };
 
 struct dp {
@@ -139,13 +164,16 @@ static inline const struct dp_conf *dp_conf_current(void)
     return __atomic_load_n(&g_dp.conf, __ATOMIC_ACQUIRE);
 }
 
-/* Offset of the mbuf dynamic field "vtepd_punt_tsc": the TSC at which a
- * worker punted the packet (registered by dp_setup). */
-extern int g_punt_tsc_off;
+/* Offset of the mbuf dynamic field "vtepd_rx_tsc" (registered by
+ * dp_setup): the TSC of the RX burst that brought the packet in, when the
+ * residence histogram is on; for a punted packet, the TSC at which the
+ * worker handed it over (BFD timers use it); 0 for packets the control and
+ * BFD threads build. */
+extern int g_rx_tsc_off;
 
-static inline uint64_t *dp_punt_tsc(struct rte_mbuf *m)
+static inline uint64_t *dp_rx_tsc(struct rte_mbuf *m)
 {
-    return RTE_MBUF_DYNFIELD(m, g_punt_tsc_off, uint64_t *);
+    return RTE_MBUF_DYNFIELD(m, g_rx_tsc_off, uint64_t *);
 }
 
 /* IEEE 802.1D reserved link-local group 01:80:c2:00:00:00-0f: bridges

@@ -139,6 +139,8 @@ struct vtepd_config {
     uint32_t mac_age_s;     /* default 300, 0 = never */
     uint32_t mac_limit;     /* default per-VNI limit */
     uint32_t mac_table_size;/* total entries in the shared table */
+    uint32_t mempool_mbufs; /* 0: sized from ports and workers; else at least this */
+    bool residence_histogram;   /* per-worker RX-to-TX time histogram; default off */
 
     int n_eal;
     char *eal[CFG_MAX_EAL_ARGS];

@@ -358,7 +358,7 @@ static void drain_rx(void)
             for (unsigned k = 0; k < n; k++) {
                 if (m[k]->nb_segs == 1)
                     bfd_rx(rte_pktmbuf_mtod(m[k], const uint8_t *),
-                           rte_pktmbuf_data_len(m[k]), m[k]->port, *dp_punt_tsc(m[k]));
+                           rte_pktmbuf_data_len(m[k]), m[k]->port, *dp_rx_tsc(m[k]));
                 else
                     udp_cnt.drop[BFD_DROP_FRAME_SHORT]++;
                 rte_pktmbuf_free(m[k]);

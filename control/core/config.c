@@ -321,6 +321,10 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
         return get_u32(p, v, path, 0, 86400, &c->mac_age_s);
     if (!strcmp(key, "mac_limit"))
         return get_u32(p, v, path, 1, 1u << 24, &c->mac_limit);
+    if (!strcmp(key, "residence_histogram"))
+        return get_bool(p, v, path, &c->residence_histogram);
+    if (!strcmp(key, "mempool_mbufs"))
+        return get_u32(p, v, path, 4096, 1u << 26, &c->mempool_mbufs);
     if (!strcmp(key, "mac_table_size"))
         return get_u32(p, v, path, 1024, 1u << 24, &c->mac_table_size);
     return fail(p, v, path, "unhandled key");
@@ -329,7 +333,8 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
 static int parse_vtep(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"local_ip", "udp_port", "ttl",
-        "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", NULL};
+        "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", "mempool_mbufs",
+        "residence_histogram", NULL};
     static const char *const required[] = {"local_ip", NULL};
 
     if (walk_map(p, n, path, allowed, vtep_key, NULL))

@@ -67,6 +67,12 @@ struct json;
 /* Write the MAC table as one member "macs": [ ... ] of the open object. */
 void stats_json_macs(struct json *j);
 
+struct residence_hist;
+
+/* A worker's residence-time histogram summarised as member "residence"
+ * (count, mean, p50/p90/p99/p99.9, max in microseconds). */
+void residence_json(struct json *j, const struct residence_hist *h);
+
 /* "local", "static-local", "remote", "static-remote". */
 const char *mac_kind_name(enum mac_kind k);
 

@@ -205,12 +205,12 @@ int dp_setup(const struct vtepd_config *cfg)
         return -EINVAL;
     }
 
-    static const struct rte_mbuf_dynfield punt_tsc = {
-        .name = "vtepd_punt_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
+    static const struct rte_mbuf_dynfield rx_tsc = {
+        .name = "vtepd_rx_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
     };
-    g_punt_tsc_off = rte_mbuf_dynfield_register(&punt_tsc);
-    if (g_punt_tsc_off < 0) {
-        VLOG(ERR, "cannot register the mbuf dynamic field for punt timestamps: %s",
+    g_rx_tsc_off = rte_mbuf_dynfield_register(&rx_tsc);
+    if (g_rx_tsc_off < 0) {
+        VLOG(ERR, "cannot register the mbuf dynamic field for RX timestamps: %s",
              rte_strerror(rte_errno));
         return -rte_errno;
     }
@@ -220,6 +220,8 @@ int dp_setup(const struct vtepd_config *cfg)
     n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
               n_workers * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) +
               CTRL_TX_RING_SIZE + 4096;
+    if (cfg->mempool_mbufs > n_mbufs)
+        n_mbufs = cfg->mempool_mbufs;
     /* the largest frame the configuration allows must fit in one mbuf: the
      * underlay checks read a frame's lengths from its first segment only */
     max_frame = cfg->underlay_mtu + RTE_ETHER_HDR_LEN;

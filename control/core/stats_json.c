@@ -75,6 +75,10 @@ static void write_vnis(struct json *j)
         json_u64(j, "flood_packets", s.flood_packets);
         json_u64(j, "flood_copies", s.flood_copies);
         json_u64(j, "local_switched", s.local_switched);
+        if (c->cls && c->vnis[v].classify) {
+            json_u64(j, "classified_short_packets", s.cls_packets[0]);
+            json_u64(j, "classified_long_packets", s.cls_packets[1]);
+        }
         json_u64(j, "mac_count", mac_table_count(g_dp.macs, v));
         json_u64(j, "mac_learned", mac_table_learned(g_dp.macs, v));
         json_u64(j, "mac_limit_refused", g_ctl.vni_learn_limit[v]);
@@ -173,6 +177,24 @@ static void write_groups(struct json *j)
     bfd_manager_unlock();
 }
 
+/* Residence times as a member "residence": count, mean, p50, p90, p99,
+ * p99.9 and max, in microseconds. */
+void residence_json(struct json *j, const struct residence_hist *h)
+{
+    double us = 1e6 / (double)rte_get_tsc_hz();
+    struct residence_hist snap = *h;    /* the worker keeps counting */
+
+    json_obj(j, "residence");
+    json_u64(j, "count", snap.count);
+    json_dbl(j, "mean_us", snap.count ? (double)snap.sum / (double)snap.count * us : 0.0, 3);
+    json_dbl(j, "p50_us", (double)res_quantile(&snap, 0.50) * us, 3);
+    json_dbl(j, "p90_us", (double)res_quantile(&snap, 0.90) * us, 3);
+    json_dbl(j, "p99_us", (double)res_quantile(&snap, 0.99) * us, 3);
+    json_dbl(j, "p999_us", (double)res_quantile(&snap, 0.999) * us, 3);
+    json_dbl(j, "max_us", (double)snap.max * us, 3);
+    json_close(j);
+}
+
 void stats_json_write(FILE *f, double uptime_s)
 {
     uint64_t hz = rte_get_tsc_hz();
@@ -199,6 +221,8 @@ void stats_json_write(FILE *f, double uptime_s)
         json_u64(&j, "busy_cycles", s->busy_cycles);
         json_dbl(&j, "cycles_per_packet",
                  s->packets ? (double)s->busy_cycles / (double)s->packets : 0.0, 1);
+        if (g_dp.conf->residence || s->residence.count)
+            residence_json(&j, &s->residence);
         json_close(&j);
     }
     json_close(&j);

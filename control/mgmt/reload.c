@@ -41,6 +41,8 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
         return differs(b, err, errlen, "vtep.local_ip");
     if (a->mac_table_size != b->mac_table_size)
         return differs(b, err, errlen, "vtep.mac_table_size");
+    if (a->mempool_mbufs != b->mempool_mbufs)
+        return differs(b, err, errlen, "vtep.mempool_mbufs");
     if (strcmp(a->feed_socket, b->feed_socket))
         return differs(b, err, errlen, "control.feed_socket");
     if (a->feed_tcp_port != b->feed_tcp_port)
