@@ -36,8 +36,11 @@ typedef void (*metrics_section_fn)(FILE *f, const struct metrics_ctx *m);
  * names below are reserved for them, and the Grafana dashboard
  * (conf/grafana-vtepd.json) already has their panels.
  *
- * metrics_write_classifier: the short/long flow classifier
- * (include/flow_table.h, flow_table_stats() of each worker's table):
+ * metrics_write_classifier: the short/long flow classifier, written only
+ * while m->conf->cls is set (include/dp.h); the data: flow_table_stats() of
+ * m->conf->cls->ft[w] for each worker w (include/flow_table.h), and
+ * cls_packets[]/cls_bytes[] ([0] short, [1] long) of stats_sum_vni() for
+ * each VNI slot with vnis[].classify ("show classifier" reads the same):
  *   vtepd_classifier_live_flows{worker}         gauge    flows in the table now
  *   vtepd_classifier_promotions_total{worker}   counter  flows that became long
  *   vtepd_classifier_evictions_total{worker}    counter  flows pushed out
@@ -46,8 +49,12 @@ typedef void (*metrics_section_fn)(FILE *f, const struct metrics_ctx *m);
  *   vtepd_classifier_bytes_total{vni,class}     counter  inner bytes
  *
  * metrics_write_residence: time a packet spends inside vtepd (RX burst to
- * TX burst), per worker, as a Prometheus histogram written with
- * prom_histogram() (prom_text.h):
+ * TX burst), per worker, written only while m->conf->residence is set; the
+ * data: g_dp.workers[w]->st.residence (include/residence.h, TSC ticks,
+ * bucket b holds [res_bucket_low(b), res_bucket_high(b))). As a Prometheus
+ * histogram written with prom_histogram() (prom_text.h): a few fixed bounds
+ * in seconds, each the inclusive (res_bucket_high(b) - 1) / m->tsc_hz of
+ * the last residence bucket it takes, the rest above them in +Inf:
  *   vtepd_packet_residence_seconds_bucket{worker,le}, _sum{worker}, _count{worker}
  */
 void metrics_write_classifier(FILE *f, const struct metrics_ctx *m);
