@@ -71,6 +71,7 @@ struct dp_flood {
 struct dp_vni {
     uint32_t vni;               /* 0: free slot */
     uint8_t classify;           /* the short/long classifier applies */
+    uint8_t src_check;          /* decapsulate only from VTEPs on the flood list */
     uint16_t n_attach;
     uint16_t attach[DP_MAX_VNI_ATTACH];     /* attachment ids */
     uint32_t n_cfg_flood;       /* configured flood VTEPs (EVPN adds its own) */
@@ -157,6 +158,24 @@ struct dp {
 
 /* The dataplane: one per process. */
 extern struct dp g_dp;
+
+/* Whether vtep (network order) is on flood list fl (sorted, as built by
+ * the control thread). */
+static inline bool dp_flood_has(const struct dp_flood *fl, uint32_t vtep)
+{
+    uint32_t lo = 0, hi = fl ? fl->n : 0;
+
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (fl->vtep[mid] == vtep)
+            return true;
+        if (fl->vtep[mid] < vtep)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
 
 /* The generation a worker or the control thread should use now. */
 static inline const struct dp_conf *dp_conf_current(void)

@@ -162,6 +162,8 @@ class Case:
                     lines.append("      - " + j(s))
             if v.get("flood"):
                 lines.append("    flood: " + j(v["flood"]))
+            if "src_vtep_check" in v:
+                lines.append("    src_vtep_check: %s" % ("true" if v["src_vtep_check"] else "false"))
         return "\n".join(lines) + "\n"
 
     def write(self, outdir, tag):
@@ -256,7 +258,8 @@ def case_jumbo():
     A, R, R1, L0 = mac(0x0a, 1), mac(0x0d, 1), mac(0x0b, 1), mac(0x0c, 0)
     c = Case("jumbo", STD_PORTS, [
         {"vni": 100, "access": [("h0", 0), ("h1", 10)],
-         "static_macs": [{"mac": R1, "vtep": V2}, {"mac": L0, "port": "h0"}]},
+         "static_macs": [{"mac": R1, "vtep": V2}, {"mac": L0, "port": "h0"}],
+         "src_vtep_check": False},
     ], vtep={"underlay_mtu": 9000},
         doc="underlay_mtu 9000: vtepd must decapsulate the jumbo VXLAN frames it\n"
             "sends itself (frames larger than a default 2 KB mbuf), both ways up\n"
@@ -382,11 +385,13 @@ def case_decap():
         {"vni": 100, "access": [("h0", 0), ("h1", 10)],
          "static_macs": [{"mac": L0, "port": "h0"}, {"mac": L1, "port": "h1"},
                          {"mac": R1, "vtep": V2}], "flood": [V2]},
-        {"vni": 200, "access": [("h2", 0)], "static_macs": [{"mac": L2, "port": "h2"}]},
+        {"vni": 200, "access": [("h2", 0)], "static_macs": [{"mac": L2, "port": "h2"}],
+         "src_vtep_check": False},
     ], doc="VXLAN to our VTEP: delivered by inner destination (static local MACs),\n"
            "tagged for h1 (vlan 10); broadcast, multicast and unknown inner\n"
            "destinations go to the VNI's local attachments only, never back to\n"
-           "the underlay. The inner frame is delivered byte for byte.")
+           "the underlay. The inner frame is delivered byte for byte. VNI 200\n"
+           "has no flood list and its source check off: any VTEP may send.")
 
     def inner(dst, size=100, **kw):
         kw.setdefault("dip", "203.0.113.1")
@@ -584,16 +589,16 @@ def case_isolation():
            "one VNI may reach an attachment or a VTEP of the other.")
     # underlay -> access
     i = udp_frame(R, M, sip="203.0.113.91", size=100)
-    c.add("up0", outer(i, 200), do="decap", vni=200, to=[["h1", 0]], inner=i)
+    c.add("up0", outer(i, 200, src_ip=V3), do="decap", vni=200, to=[["h1", 0]], inner=i)
     i = udp_frame(R, M, sip="203.0.113.91", size=101)
     c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
     i = udp_frame(R, BCAST, sip="203.0.113.91", size=102)
-    c.add("up0", outer(i, 200), do="decap_flood", vni=200, local=[["h0", 20], ["h1", 0]],
+    c.add("up0", outer(i, 200, src_ip=V3), do="decap_flood", vni=200, local=[["h0", 20], ["h1", 0]],
           inner=i)
     i = udp_frame(R, BCAST, sip="203.0.113.91", size=103)
     c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=[["h0", 0]], inner=i)
     i = udp_frame(R, Q, sip="203.0.113.91", size=104)
-    c.add("up0", outer(i, 200), do="drop", reason="decap_dst_remote", decap_vni=200,
+    c.add("up0", outer(i, 200, src_ip=V3), do="drop", reason="decap_dst_remote", decap_vni=200,
           inner=i)
     # access -> *
     c.add("h0", udp_frame(A, BCAST, size=110), do="flood", vni=100, vteps=[V2], local=[])
@@ -607,6 +612,33 @@ def case_isolation():
           local=[["h0", 20]])
     c.add("h1", udp_frame(C, Q, size=117), do="encap", vni=200, vtep=V3)
     c.add("h1", udp_frame(D, M, size=118), do="drop", reason="access_same_port")
+    return c
+
+
+# ---- 8b: decapsulation source check ---------------------------------------------------
+def case_srccheck():
+    L0, R = mac(0x0c, 0), mac(0x0d, 1)
+    c = Case("srccheck", STD_PORTS, [
+        {"vni": 100, "access": [("h0", 0)], "static_macs": [{"mac": L0, "port": "h0"}],
+         "flood": [V2, V3]},
+        {"vni": 200, "access": [("h1", 0)], "static_macs": [{"mac": L0, "port": "h1"}],
+         "flood": [V2], "src_vtep_check": False},
+    ], doc="VNI 100 (flood to .2 and .3, source check on by default): VXLAN from\n"
+           ".2 and .3 is delivered, from .9 dropped as src_vtep_unknown, unicast\n"
+           "and broadcast alike. VNI 200 (flood to .2, check off): from .9 too.")
+    for n, (src, ok) in enumerate(((V2, True), (V3, True), (V9, False), (V3, True), (V9, False))):
+        i = udp_frame(R, L0, sip="203.0.113.91", size=100 + n)
+        if ok:
+            c.add("up0", outer(i, 100, src_ip=src), do="decap", vni=100, to=[["h0", 0]], inner=i)
+        else:
+            c.add("up0", outer(i, 100, src_ip=src), do="drop", reason="src_vtep_unknown", inner=i)
+    i = udp_frame(R, BCAST, sip="203.0.113.91", size=110)
+    c.add("up0", outer(i, 100, src_ip=V9), do="drop", reason="src_vtep_unknown", inner=i)
+    i = udp_frame(R, BCAST, sip="203.0.113.91", size=111)
+    c.add("up0", outer(i, 100, src_ip=V2), do="decap_flood", vni=100, local=[["h0", 0]],
+          inner=i)
+    i = udp_frame(R, L0, sip="203.0.113.91", size=112)
+    c.add("up0", outer(i, 200, src_ip=V9), do="decap", vni=200, to=[["h1", 0]], inner=i)
     return c
 
 
@@ -658,6 +690,7 @@ def case_learn():
 
 
 CASES = [case_encap, case_mtu, case_jumbo, case_local_switch, case_access_drops, case_flood,
+         case_srccheck,
          case_decap, case_underlay_bad, case_isolation, case_learn]
 
 

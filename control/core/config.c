@@ -822,6 +822,8 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
         }
         return 0;
     }
+    if (!strcmp(key, "src_vtep_check"))
+        return get_bool(p, v, path, &vn->src_vtep_check);
     if (!strcmp(key, "flood")) {
         len = seq_check(p, v, path, CFG_MAX_FLOOD);
         if (len < 0)
@@ -847,7 +849,7 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
 static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"vni", "mac_limit", "access",
-                                          "static_macs", "flood", NULL};
+                                          "static_macs", "flood", "src_vtep_check", NULL};
     static const char *const required[] = {"vni", NULL};
     struct vtepd_config *c = p->cfg;
     int len = seq_check(p, n, path, CFG_MAX_VNIS);
@@ -860,6 +862,8 @@ static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
     for (int i = 0; i < len; i++) {
         yaml_node_t *it = seq_item(p, n, i);
         struct vni_arg arg = {.v = &c->vnis[i]};
+
+        c->vnis[i].src_vtep_check = true;
         char field[192];
 
         snprintf(field, sizeof(field), "%s[%d]", path, i);
