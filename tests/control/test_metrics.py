@@ -511,7 +511,7 @@ def check_config(c, vt, tmp):
     c.check("--check: another port passes", r.returncode == 0, r.stdout + r.stderr)
 
 
-def check_port_in_use(c, vt, tmp):
+def check_port_in_use(c, vt):
     busy = socket.socket()
     busy.bind(("127.0.0.1", 0))
     busy.listen(1)
@@ -525,6 +525,7 @@ def check_port_in_use(c, vt, tmp):
             rc = None
         log = v.log_text()
     busy.close()
+    shutil.rmtree(v.tmp, ignore_errors=True)
     c.check("metrics_listen address in use: vtepd refuses to start, says why",
             rc == 1 and f"127.0.0.1:{port}" in log and "in use" in log, (rc, log[-500:]))
 
@@ -624,7 +625,7 @@ def main():
         if c.failed:
             print(v.log_text()[-3000:])
         shutil.rmtree(v.tmp, ignore_errors=True)
-    check_port_in_use(c, vt, None)
+    check_port_in_use(c, vt)
     check_load(c, vt)
     print(f"idle latency: {idle}")
     return c.summary()
