@@ -558,3 +558,53 @@ void bfd_manager_dump_json(struct json *j)
     json_close(j);
     pthread_mutex_unlock(&bfd_lock);
 }
+
+int bfd_manager_snapshot(struct bfd_sess_info *out, int cap, struct bfd_thread_info *th)
+{
+    int n;
+
+    pthread_mutex_lock(&bfd_lock);
+    n = n_sess;
+    for (int i = 0; i < n_sess && i < cap; i++) {
+        const struct bfd_mgr_sess *m = &sess[i];
+        const struct bfd_session *s = &m->s;
+        struct bfd_sess_info *o = &out[i];
+        struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
+
+        memset(o, 0, sizeof(*o));
+        inet_ntop(AF_INET, &a, o->peer, sizeof(o->peer));
+        snprintf(o->port, sizeof(o->port), "%s", g_dp.ports[m->port].name);
+        snprintf(o->nexthop, sizeof(o->nexthop), "%s", g_dp.conf->nexthops[m->nexthop].name);
+        o->state = (uint8_t)s->state;
+        o->tx = m->tx_sent;
+        o->rx = s->cnt.rx;
+        o->up_transitions = s->cnt.up_transitions;
+        o->down_transitions = s->cnt.down_transitions;
+        o->detect_expired = s->cnt.detect_expired;
+        o->tx_interval_us = bfd_session_tx_interval_us(s);
+        o->detect_time_us = bfd_session_detect_time_us(s);
+        o->tx_late_max_ns = m->tx_late_max_ns;
+        o->tx_late_sum_ns = m->tx_late_sum_ns;
+        o->tx_late_n = m->tx_late_n;
+        o->tx_no_mbuf = m->tx_no_mbuf;
+        o->tx_ring_full = m->tx_ring_full;
+        for (int r = 1; r < BFD_DROP_NUM; r++)
+            o->rx_dropped += s->cnt.rx_drop[r];
+        o->ecmp_live = m->live;
+        o->ecmp_out = m->ecmp_out;
+        o->ecmp_in = m->ecmp_in;
+    }
+    if (th) {
+        memset(th, 0, sizeof(*th));
+        th->running = thread_started;
+        th->wakeups = wakeups;
+        th->wake_late_max_ns = wake_late_max_ns;
+        th->rx_frames_ok = udp_cnt.rx_ok;
+        for (int r = 1; r < BFD_DROP_NUM; r++)
+            th->rx_frame_drops += udp_cnt.drop[r];
+        th->rx_no_session = rx_no_session;
+        th->rx_bad_packet = rx_decode_drop;
+    }
+    pthread_mutex_unlock(&bfd_lock);
+    return n;
+}

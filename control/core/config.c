@@ -133,6 +133,35 @@ static int get_ip(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *ou
     return 0;
 }
 
+/* "A.B.C.D:PORT" (IPv4 dotted quad, port 1-65535), as for a listening socket. */
+static int get_listen(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *ip,
+                      uint16_t *port)
+{
+    const char *s = scalar(p, n, path);
+    const char *colon;
+    char addr[INET_ADDRSTRLEN];
+    struct in_addr a;
+    unsigned long u;
+    char *end;
+
+    if (!s)
+        return -1;
+    colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof(addr))
+        return fail(p, n, path, "expected IPv4-address:port (e.g. 127.0.0.1:9417), got '%s'", s);
+    memcpy(addr, s, (size_t)(colon - s));
+    addr[colon - s] = '\0';
+    if (inet_pton(AF_INET, addr, &a) != 1)
+        return fail(p, n, path, "expected IPv4-address:port (e.g. 127.0.0.1:9417), got '%s'", s);
+    errno = 0;
+    u = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno || u < 1 || u > 65535)
+        return fail(p, n, path, "port: expected a number from 1 to 65535, got '%s'", colon + 1);
+    *ip = a.s_addr;
+    *port = (uint16_t)u;
+    return 0;
+}
+
 /* Parse "aa:bb:cc:dd:ee:ff" strictly: six two-digit hex groups. */
 int config_parse_mac(const char *s, uint8_t mac[6]);
 int config_parse_mac(const char *s, uint8_t mac[6])
@@ -1003,6 +1032,8 @@ static int control_key(struct pctx *p, const char *path, const char *key,
     }
     if (!strcmp(key, "feed_stale_s"))
         return get_u32(p, v, path, 1, 86400, &c->feed_stale_s);
+    if (!strcmp(key, "metrics_listen"))
+        return get_listen(p, v, path, &c->metrics_ip, &c->metrics_port);
     if (!strcmp(key, "realtime_priority"))
         return get_u32(p, v, path, 0, 99, &c->realtime_priority);
     if (!strcmp(key, "feed_init_timeout_s"))
@@ -1040,6 +1071,22 @@ static int control_key(struct pctx *p, const char *path, const char *key,
         return 0;
     }
     return fail(p, v, path, "unhandled key");
+}
+
+/* The feed's TCP listener is 127.0.0.1:feed_tcp_port: metrics_listen must
+ * not want the same port on an address that overlaps it. */
+static int check_metrics_listen(struct pctx *p, yaml_node_t *n, const char *path)
+{
+    const struct vtepd_config *c = p->cfg;
+    char field[160];
+
+    if (!c->metrics_port || c->metrics_port != c->feed_tcp_port ||
+        (c->metrics_ip != htonl(INADDR_LOOPBACK) && c->metrics_ip != htonl(INADDR_ANY)))
+        return 0;
+    snprintf(field, sizeof(field), "%s.metrics_listen", path);
+    return fail(p, map_get(p, n, "metrics_listen"), field,
+                "port %u is control.feed_tcp_port (the EVPN feed listens on 127.0.0.1:%u)",
+                c->metrics_port, c->feed_tcp_port);
 }
 
 /* ---- classifier: ----------------------------------------------------- */
@@ -1184,7 +1231,7 @@ static int top_key(struct pctx *p, const char *path, const char *key,
     static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
                                               "feed_allowed_users", "feed_init_timeout_s",
                                               "feed_idle_timeout_s", "cli_socket",
-                                              "realtime_priority", NULL};
+                                              "realtime_priority", "metrics_listen", NULL};
     (void)arg;
 
     if (!strcmp(key, "vtep"))
@@ -1198,7 +1245,8 @@ static int top_key(struct pctx *p, const char *path, const char *key,
     if (!strcmp(key, "vnis"))
         return parse_vnis(p, v, path);
     if (!strcmp(key, "control"))
-        return walk_map(p, v, path, ctl_allowed, control_key, NULL);
+        return walk_map(p, v, path, ctl_allowed, control_key, NULL) ||
+               check_metrics_listen(p, v, path);
     if (!strcmp(key, "bfd"))
         return parse_bfd(p, v, path);
     if (!strcmp(key, "classifier"))

@@ -77,10 +77,10 @@ void residence_json(struct json *j, const struct residence_hist *h);
 /* "local", "static-local", "remote", "static-remote". */
 const char *mac_kind_name(enum mac_kind k);
 
-/* Prometheus text exposition of the counters. */
-void metrics_write(FILE *f);
-
 /* Register the CLI commands (control/mgmt/cli_commands.c). */
 void control_cli_register(void);
+
+/* Seconds since control_cli_register() (start-up, just before forwarding). */
+double control_uptime_s(void);
 
 #endif

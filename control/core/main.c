@@ -27,6 +27,7 @@
 #include "dp.h"
 #include "dp_worker.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "reload.h"
 #include "rcu_free.h"
 #include "sd_notify.h"
@@ -185,6 +186,10 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    if (cfg->metrics_port && metrics_http_start(cfg->metrics_ip, cfg->metrics_port) != 0) {
+        rc = 1;
+        goto out;
+    }
     for (unsigned i = 0; i < g_dp.n_workers; i++)
         rte_eal_remote_launch(dp_worker_main, g_dp.workers[i], g_dp.workers[i]->lcore);
     if (bfd_manager_start() != 0) {
@@ -196,6 +201,7 @@ int main(int argc, char **argv)
     sd_notify_send("READY=1\nSTATUS=forwarding");
     control_run(&ro);
     sd_notify_send("STOPPING=1\nSTATUS=stopping");
+    metrics_http_stop();
     bfd_manager_stop();
     control_stop_workers();
     cli_server_stop();
@@ -219,6 +225,7 @@ int main(int argc, char **argv)
             VLOG(WARNING, "%u mbufs still in use at exit", in_use);
     }
 out:
+    metrics_http_stop();
     cli_server_stop();
     if (g_rib) {
         feed_server_stop();

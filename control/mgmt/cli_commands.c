@@ -17,6 +17,7 @@
 #include "flow_table.h"
 #include "json_writer.h"
 #include "mac_table.h"
+#include "metrics.h"
 #include "reload.h"
 #include "stats_sum.h"
 #include "underlay_neigh.h"
@@ -30,6 +31,11 @@ static double mono_s(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double control_uptime_s(void)
+{
+    return mono_s() - start_s;
 }
 
 static int cmd_show_stats(FILE *out, const char *args)

@@ -52,6 +52,8 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
         return differs(b, err, errlen, "control.cli_socket");
     if (a->realtime_priority != b->realtime_priority)
         return differs(b, err, errlen, "control.realtime_priority");
+    if (a->metrics_ip != b->metrics_ip || a->metrics_port != b->metrics_port)
+        return differs(b, err, errlen, "control.metrics_listen");
     return 0;
 }
 
