@@ -616,8 +616,8 @@ static const metrics_section_fn sections[] = {
     sec_evpn,
     sec_cli,
     sec_http,
-    /* HOOK: metrics_write_classifier and metrics_write_residence (see
-     * metrics.h for their reserved names) are listed here once written. */
+    metrics_write_classifier,
+    metrics_write_residence,
 };
 
 void metrics_write(FILE *f)

@@ -30,11 +30,7 @@ struct metrics_ctx {
 
 typedef void (*metrics_section_fn)(FILE *f, const struct metrics_ctx *m);
 
-/* ---- HOOKS: two families still to come ---------------------------------
- * Each is a metrics_section_fn defined in a file of its own and added, in
- * one line, to sections[] in metrics.c (where the HOOK comment is). The
- * names below are reserved for them, and the Grafana dashboard
- * (conf/grafana-vtepd.json) already has their panels.
+/* ---- the classifier and the residence histogram (metrics_classifier.c) ---
  *
  * metrics_write_classifier: the short/long flow classifier, written only
  * while m->conf->cls is set (include/dp.h); the data: flow_table_stats() of
