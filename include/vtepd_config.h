@@ -184,6 +184,8 @@ struct vtepd_config {
     uid_t feed_users[CFG_MAX_FEED_USERS];
     uint32_t feed_init_timeout_s;   /* BMP Initiation deadline, default 10; 0 = none */
     uint32_t feed_idle_timeout_s;   /* after Initiation, default 0 = none */
+    bool kernel_mirror;             /* local MACs into kernel bridges for zebra */
+    char kernel_mirror_prefix[6];   /* device name prefix, default "vtd" */
     /* control.metrics_listen "A.B.C.D:PORT": Prometheus over HTTP */
     uint32_t metrics_ip;        /* network order */
     uint16_t metrics_port;      /* host order; 0: no HTTP endpoint */

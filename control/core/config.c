@@ -1013,6 +1013,26 @@ static int parse_bfd(struct pctx *p, yaml_node_t *n, const char *path)
 
 /* ---- control: ------------------------------------------------------- */
 
+static int kernel_mirror_key(struct pctx *p, const char *path, const char *key,
+                             yaml_node_t *v, void *arg)
+{
+    struct vtepd_config *c = p->cfg;
+    (void)arg;
+
+    if (!strcmp(key, "enabled"))
+        return get_bool(p, v, path, &c->kernel_mirror);
+    if (!strcmp(key, "prefix")) {
+        if (get_str(p, v, path, c->kernel_mirror_prefix, sizeof(c->kernel_mirror_prefix)))
+            return -1;
+        for (const char *q = c->kernel_mirror_prefix; *q; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '_'))
+                return fail(p, v, path, "letters, digits, '-' and '_' only (at most 5)");
+        return 0;
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
 static int control_key(struct pctx *p, const char *path, const char *key,
                        yaml_node_t *v, void *arg)
 {
@@ -1038,6 +1058,11 @@ static int control_key(struct pctx *p, const char *path, const char *key,
         return get_u32(p, v, path, 0, 99, &c->realtime_priority);
     if (!strcmp(key, "feed_init_timeout_s"))
         return get_u32(p, v, path, 0, 3600, &c->feed_init_timeout_s);
+    if (!strcmp(key, "kernel_mirror")) {
+        static const char *const km_allowed[] = {"enabled", "prefix", NULL};
+        c->kernel_mirror = true;
+        return walk_map(p, v, path, km_allowed, kernel_mirror_key, NULL);
+    }
     if (!strcmp(key, "feed_idle_timeout_s"))
         return get_u32(p, v, path, 0, 86400 * 7, &c->feed_idle_timeout_s);
     if (!strcmp(key, "feed_allowed_users")) {
@@ -1230,7 +1255,7 @@ static int top_key(struct pctx *p, const char *path, const char *key,
 {
     static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
                                               "feed_allowed_users", "feed_init_timeout_s",
-                                              "feed_idle_timeout_s", "cli_socket",
+                                              "feed_idle_timeout_s", "kernel_mirror", "cli_socket",
                                               "realtime_priority", "metrics_listen", NULL};
     (void)arg;
 

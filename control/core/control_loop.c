@@ -20,6 +20,7 @@
 #include "dp_worker.h"
 #include "event_loop.h"
 #include "feed_server.h"
+#include "kernel_mirror.h"
 #include "log.h"
 #include "mac_table.h"
 #include "rcu_free.h"
@@ -225,6 +226,7 @@ void control_run(const struct run_opts *o)
         cli_server_poll();
         rcu_free_poll();
         underlay_neigh_poll();
+        kernel_mirror_poll();
         if (g_reload_requested) {
             char msg[512];
             g_reload_requested = 0;

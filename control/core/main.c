@@ -31,6 +31,7 @@
 #include "reload.h"
 #include "rcu_free.h"
 #include "sd_notify.h"
+#include "kernel_mirror.h"
 #include "signals.h"
 #include "underlay_neigh.h"
 #include "version.h"
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
         goto out;
     }
     underlay_neigh_sync(cfg);
+    if (kernel_mirror_start(cfg) != 0) {
+        rc = 1;
+        goto out;
+    }
     control_cli_register();
     if (cfg->feed_socket[0] || cfg->feed_tcp_port) {
         struct rib_callbacks cb;
@@ -204,6 +209,7 @@ int main(int argc, char **argv)
     metrics_http_stop();
     bfd_manager_stop();
     control_stop_workers();
+    kernel_mirror_stop();
     cli_server_stop();
     if (g_rib)
         feed_server_stop();

@@ -16,6 +16,7 @@
 #include "feed_server.h"
 #include "flow_table.h"
 #include "json_writer.h"
+#include "kernel_mirror.h"
 #include "mac_table.h"
 #include "metrics.h"
 #include "reload.h"
@@ -269,6 +270,17 @@ static int cmd_show_neighbors(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_kernel_mirror(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    kernel_mirror_dump_json(&j);
+    json_end(&j);
+    return 0;
+}
+
 static int cmd_clear_bfd(FILE *out, const char *args)
 {
     struct json j;
@@ -323,6 +335,8 @@ void control_cli_register(void)
                  cmd_show_classifier);
     cli_register("show neighbors", "underlay next hops: MAC (configured or ARP), state (JSON)",
                  cmd_show_neighbors);
+    cli_register("show kernel-mirror", "the local MACs mirrored into kernel bridges for zebra "
+                 "(JSON)", cmd_show_kernel_mirror);
     cli_register("clear bfd counters", "restart the BFD timer lateness measurements (JSON)",
                  cmd_clear_bfd);
     cli_register("reload", "read the configuration file again and apply it (JSON result)",
