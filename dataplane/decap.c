@@ -43,6 +43,12 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
         case UL_BFD:
             punt_send(w, w->pub.bfd_ring, m, port);
             continue;
+        case UL_HOST:
+            if (p->kernel != DP_NO_PORT)
+                kernel_send(w, port, m);
+            else
+                wk_drop(w, m, r.drop);
+            continue;
         case UL_DROP:
             wk_drop(w, m, r.drop);
             continue;

@@ -31,7 +31,7 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
         wk_drop(w, m, DROP_NO_HEADROOM);
         return -1;
     }
-    vxlan_encap_write(hdr, &nh->tmpl, vtep_be, flow_hash_udp_sport(h), vni,
+    vxlan_encap_write(hdr, dp_nexthop_tmpl(nh), vtep_be, flow_hash_udp_sport(h), vni,
                       (uint16_t)inner_len, tos);
     m->ol_flags = 0;
     tx_enqueue(w, nh->port, m);

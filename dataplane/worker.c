@@ -110,8 +110,10 @@ int dp_worker_main(void *arg)
             }
             if (p->role == PORT_ROLE_ACCESS)
                 access_input(w, r->port, pkts, n);
-            else
+            else if (p->role == PORT_ROLE_UNDERLAY)
                 underlay_input(w, r->port, pkts, n);
+            else
+                kernel_input(w, r->port, pkts, n);
         }
         if (w->pub.ctrl_tx_ring)
             drain_ctrl_tx(w);

@@ -14,6 +14,7 @@
  *   encap.c         short/long classifier, VXLAN encapsulation toward a remote VTEP
  *   nexthop.c       VTEP -> ECMP group -> next hop (flow hash)
  *   punt.c          frames for the control and BFD threads
+ *   exception.c     the exception path: underlay port <-> its kernel TAP
  *   port_tx.c       TX buffers per port, tagging on access ports */
 #ifndef VTEPD_WORKER_PRIV_H
 #define VTEPD_WORKER_PRIV_H
@@ -55,6 +56,8 @@ struct wk {
     uint64_t now_tsc;           /* TSC at the start of this loop turn */
     uint64_t learn_refresh_tsc;
     uint64_t last_sweep_tsc;    /* classifier idle sweep */
+    uint64_t kernel_credit[DP_MAX_PORTS];   /* exception path token bucket (TSC) */
+    uint64_t kernel_last[DP_MAX_PORTS];
     uint16_t txq;
     uint16_t n_rxq;
     struct rxq_ref rxq[DP_MAX_PORTS * 4];
@@ -115,6 +118,13 @@ const struct dp_nexthop *nexthop_select(const struct dp_conf *c, int group, cons
 /* punt.c: hand m (from dp port `port`) to another thread through ring r,
  * stamped with its arrival TSC. Consumes m. */
 void punt_send(struct wk *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t port);
+
+/* exception.c: hand m, received on underlay port `port`, to its kernel
+ * interface within the port's rate (else dropped: kernel_rate_limit);
+ * and send a burst the kernel interface `port` gave out of its underlay
+ * port. Consume the mbufs. */
+void kernel_send(struct wk *w, uint16_t port, struct rte_mbuf *m);
+void kernel_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /* port_tx.c: queue m on dp port `port` (sent at the next flush); send m
  * out of attachment a, adding its VLAN tag; flush one port / every port

@@ -46,6 +46,8 @@ struct rte_lpm;
 struct vni_map;
 struct worker;
 
+#define DP_NO_PORT 0xffff
+
 struct dp_port {
     char name[32];
     uint16_t port_id;           /* DPDK port id */
@@ -53,6 +55,11 @@ struct dp_port {
     struct rte_ether_addr mac;
     uint16_t nb_rxq;
     uint16_t nb_txq;
+    /* exception path: an underlay port's kernel interface (kernel), and a
+     * kernel interface's underlay port (peer); DP_NO_PORT when none */
+    uint16_t kernel;
+    uint16_t peer;
+    uint64_t kernel_cost_tsc;   /* underlay: TSC per packet a worker may hand the kernel */
 };
 
 /* One (access port, VLAN) bound to a VNI. A free id has vni_idx DP_NO_VNI. */
@@ -105,13 +112,27 @@ struct dp_class_action {
     uint8_t dscp;
 };
 
+/* A next hop. Its MAC is configured, or resolved by ARP and may change:
+ * the header template is double-buffered. The control thread writes the
+ * copy workers are not told to use, then flips `cur` (release); it writes
+ * that copy again only after an RCU grace period (tmpl_token), when no
+ * worker can still be reading it. */
 struct dp_nexthop {
     char name[32];
     uint16_t port;              /* index into dp.ports (underlay) */
     uint32_t ip;                /* network order */
-    struct rte_ether_addr mac;
-    struct vxlan_tmpl tmpl;     /* outer headers toward this next hop */
+    struct rte_ether_addr mac;  /* valid when has_mac (BFD reads it too) */
+    bool has_mac;               /* configured or resolved: may be live */
+    bool mac_static;            /* from the configuration */
+    uint8_t cur;                /* template in use */
+    uint64_t tmpl_token;        /* RCU token of the last flip */
+    struct vxlan_tmpl tmpl[2];  /* outer headers toward this next hop */
 };
+
+static inline const struct vxlan_tmpl *dp_nexthop_tmpl(const struct dp_nexthop *nh)
+{
+    return &nh->tmpl[__atomic_load_n(&nh->cur, __ATOMIC_ACQUIRE)];
+}
 
 /* One configuration generation (see above). */
 struct dp_conf {
@@ -158,6 +179,12 @@ struct dp {
 
 /* The dataplane: one per process. */
 extern struct dp g_dp;
+
+/* "access", "underlay" or "kernel". */
+static inline const char *dp_port_role_name(unsigned role)
+{
+    return role == 0 ? "access" : role == 1 ? "underlay" : "kernel";
+}
 
 /* Whether vtep (network order) is on flood list fl (sorted, as built by
  * the control thread). */

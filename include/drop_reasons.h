@@ -33,6 +33,7 @@
     X(ARP_NOT_FOR_US, arp_not_for_us, CONTROL, "ARP on the underlay for another address")      \
     X(ARP_BAD, arp_bad, CONTROL, "malformed ARP")                                              \
     X(PUNT_RING_FULL, punt_ring_full, PUNT, "the control or BFD thread is not keeping up")     \
+    X(KERNEL_RATE_LIMIT, kernel_rate_limit, PUNT, "over the exception path's rate to the kernel") \
     X(TX_FULL, tx_full, TX, "the port did not take the packet")                                 \
     X(FLOOD_NO_MBUF, flood_no_mbuf, FLOOD, "replication could not get a buffer")              \
     X(FLOOD_NO_TARGET, flood_no_target, FLOOD, "BUM frame with nowhere to go in its VNI")      \

@@ -32,7 +32,10 @@
 
 #define VLAN_UNTAGGED 0  /* an attachment with vlan 0 takes untagged frames */
 
-enum port_role { PORT_ROLE_ACCESS = 0, PORT_ROLE_UNDERLAY = 1 };
+/* PORT_ROLE_KERNEL: the kernel interface (TAP) of an underlay port's
+ * exception path, made by vtepd, never in the configuration itself. */
+enum port_role { PORT_ROLE_ACCESS = 0, PORT_ROLE_UNDERLAY = 1, PORT_ROLE_KERNEL = 2 };
+#define CFG_IFNAME_LEN 16
 
 struct cfg_port {
     char name[CFG_NAME_LEN];
@@ -41,12 +44,16 @@ struct cfg_port {
     bool has_mac;           /* false: use the device's own MAC */
     uint8_t mac[6];
     uint16_t mtu;           /* 0: leave the device default */
+    /* underlay ports: the exception path to the kernel (kernel_iface "" = none) */
+    char kernel_iface[CFG_IFNAME_LEN];
+    uint32_t kernel_rate_pps;   /* port -> kernel, default 10000 */
 };
 
 struct cfg_nexthop {
     char name[CFG_NAME_LEN];
     int port;               /* index into cfg.ports, role underlay */
     uint32_t ip;            /* network order */
+    bool has_mac;           /* false: resolved by ARP through the dataplane */
     uint8_t mac[6];
 };
 
@@ -177,6 +184,11 @@ struct vtepd_config {
     uid_t feed_users[CFG_MAX_FEED_USERS];
     uint32_t feed_init_timeout_s;   /* BMP Initiation deadline, default 10; 0 = none */
     uint32_t feed_idle_timeout_s;   /* after Initiation, default 0 = none */
+    bool kernel_mirror;             /* local MACs into kernel bridges for zebra */
+    char kernel_mirror_prefix[6];   /* device name prefix, default "vtd" */
+    /* control.metrics_listen "A.B.C.D:PORT": Prometheus over HTTP */
+    uint32_t metrics_ip;        /* network order */
+    uint16_t metrics_port;      /* host order; 0: no HTTP endpoint */
 
     struct cfg_classifier classifier;
 };

@@ -44,7 +44,7 @@ struct bfd_mgr_sess {
     uint64_t up_since_ns;       /* 0 when not Up */
     bool live;                  /* the next hop is in the ECMP group */
     uint64_t ecmp_out, ecmp_in, buckets_moved;
-    uint64_t tx_sent, tx_no_mbuf, tx_ring_full;
+    uint64_t tx_sent, tx_no_mbuf, tx_ring_full, tx_no_mac;
     uint64_t tx_late_max_ns;    /* worst lateness of a transmission */
     uint64_t tx_late_sum_ns, tx_late_n;
     uint64_t last_down_ns;
@@ -76,8 +76,10 @@ static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
 
     if (m->live == live)
         return;
-    /* the BFD lock is held: g_dp.conf is the generation to change */
-    moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop, live);
+    /* the BFD lock is held: g_dp.conf is the generation to change; a next
+     * hop without a MAC (ARP has not resolved it) stays out whatever BFD says */
+    moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop,
+                             live && g_dp.conf->nexthops[m->nexthop].has_mac);
     m->live = live;
     m->buckets_moved += moved;
     if (live)
@@ -119,10 +121,15 @@ static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
     const struct dp_nexthop *nh = &g_dp.conf->nexthops[m->nexthop];
     struct bfd_udp_tx tx = {.src_ip_be = m->s.cfg.local_ip_be, .dst_ip_be = m->s.cfg.peer_ip_be,
                             .src_port = m->s.cfg.src_port, .tos = BFD_TOS_CS6};
-    struct rte_mbuf *mb = rte_pktmbuf_alloc(g_dp.pool);
+    struct rte_mbuf *mb;
     uint8_t *d;
     size_t flen;
 
+    if (!nh->has_mac) {
+        m->tx_no_mac++;     /* ARP has not resolved the peer yet */
+        return;
+    }
+    mb = rte_pktmbuf_alloc(g_dp.pool);
     if (!mb) {
         m->tx_no_mbuf++;
         return;
@@ -233,6 +240,15 @@ static void sess_retire(struct bfd_mgr_sess *m, uint64_t t)
         send_frame(m, pkt, len);
 }
 
+/* No session watches next hop nh, or its session is Up (hold-down over). */
+static bool nexthop_bfd_ok(uint16_t nh)
+{
+    for (int i = 0; i < n_sess; i++)
+        if (sess[i].nexthop == nh)
+            return sess[i].live;
+    return true;
+}
+
 int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
 {
     static struct bfd_mgr_sess next[CFG_MAX_NEXTHOPS];
@@ -282,14 +298,17 @@ int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
         sess[i].s.cfg.cb_ctx = &sess[i];
     /* liveness in the new generation: a next hop is live unless a session
      * watches it and is not (yet) Up */
-    for (uint16_t nh = 0; nh < c->n_nexthops; nh++) {
-        bool live = true;
-        for (int i = 0; i < n_sess; i++)
-            if (sess[i].nexthop == nh)
-                live = sess[i].live;
-        nexthop_set_live(c, nh, live);
-    }
+    for (uint16_t nh = 0; nh < c->n_nexthops; nh++)
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
     return 0;
+}
+
+void bfd_manager_refresh_nexthop(uint16_t nh)
+{
+    struct dp_conf *c = g_dp.conf;
+
+    if (nh < c->n_nexthops)
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
 }
 
 bool bfd_manager_active(void)
@@ -513,6 +532,7 @@ void bfd_manager_dump_json(struct json *j)
                  (double)m->tx_late_sum_ns / (double)m->tx_late_n / 1000.0 : 0.0, 1);
         json_u64(j, "tx_no_mbuf", m->tx_no_mbuf);
         json_u64(j, "tx_ring_full", m->tx_ring_full);
+        json_u64(j, "tx_no_mac", m->tx_no_mac);
         json_obj(j, "rx_drop");
         for (int r = 1; r < BFD_DROP_NUM; r++)
             if (s->cnt.rx_drop[r])
@@ -537,4 +557,54 @@ void bfd_manager_dump_json(struct json *j)
     json_close(j);
     json_close(j);
     pthread_mutex_unlock(&bfd_lock);
+}
+
+int bfd_manager_snapshot(struct bfd_sess_info *out, int cap, struct bfd_thread_info *th)
+{
+    int n;
+
+    pthread_mutex_lock(&bfd_lock);
+    n = n_sess;
+    for (int i = 0; i < n_sess && i < cap; i++) {
+        const struct bfd_mgr_sess *m = &sess[i];
+        const struct bfd_session *s = &m->s;
+        struct bfd_sess_info *o = &out[i];
+        struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
+
+        memset(o, 0, sizeof(*o));
+        inet_ntop(AF_INET, &a, o->peer, sizeof(o->peer));
+        snprintf(o->port, sizeof(o->port), "%s", g_dp.ports[m->port].name);
+        snprintf(o->nexthop, sizeof(o->nexthop), "%s", g_dp.conf->nexthops[m->nexthop].name);
+        o->state = (uint8_t)s->state;
+        o->tx = m->tx_sent;
+        o->rx = s->cnt.rx;
+        o->up_transitions = s->cnt.up_transitions;
+        o->down_transitions = s->cnt.down_transitions;
+        o->detect_expired = s->cnt.detect_expired;
+        o->tx_interval_us = bfd_session_tx_interval_us(s);
+        o->detect_time_us = bfd_session_detect_time_us(s);
+        o->tx_late_max_ns = m->tx_late_max_ns;
+        o->tx_late_sum_ns = m->tx_late_sum_ns;
+        o->tx_late_n = m->tx_late_n;
+        o->tx_no_mbuf = m->tx_no_mbuf;
+        o->tx_ring_full = m->tx_ring_full;
+        for (int r = 1; r < BFD_DROP_NUM; r++)
+            o->rx_dropped += s->cnt.rx_drop[r];
+        o->ecmp_live = m->live;
+        o->ecmp_out = m->ecmp_out;
+        o->ecmp_in = m->ecmp_in;
+    }
+    if (th) {
+        memset(th, 0, sizeof(*th));
+        th->running = thread_started;
+        th->wakeups = wakeups;
+        th->wake_late_max_ns = wake_late_max_ns;
+        th->rx_frames_ok = udp_cnt.rx_ok;
+        for (int r = 1; r < BFD_DROP_NUM; r++)
+            th->rx_frame_drops += udp_cnt.drop[r];
+        th->rx_no_session = rx_no_session;
+        th->rx_bad_packet = rx_decode_drop;
+    }
+    pthread_mutex_unlock(&bfd_lock);
+    return n;
 }

@@ -133,6 +133,35 @@ static int get_ip(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *ou
     return 0;
 }
 
+/* "A.B.C.D:PORT" (IPv4 dotted quad, port 1-65535), as for a listening socket. */
+static int get_listen(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *ip,
+                      uint16_t *port)
+{
+    const char *s = scalar(p, n, path);
+    const char *colon;
+    char addr[INET_ADDRSTRLEN];
+    struct in_addr a;
+    unsigned long u;
+    char *end;
+
+    if (!s)
+        return -1;
+    colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof(addr))
+        return fail(p, n, path, "expected IPv4-address:port (e.g. 127.0.0.1:9417), got '%s'", s);
+    memcpy(addr, s, (size_t)(colon - s));
+    addr[colon - s] = '\0';
+    if (inet_pton(AF_INET, addr, &a) != 1)
+        return fail(p, n, path, "expected IPv4-address:port (e.g. 127.0.0.1:9417), got '%s'", s);
+    errno = 0;
+    u = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno || u < 1 || u > 65535)
+        return fail(p, n, path, "port: expected a number from 1 to 65535, got '%s'", colon + 1);
+    *ip = a.s_addr;
+    *port = (uint16_t)u;
+    return 0;
+}
+
 /* Parse "aa:bb:cc:dd:ee:ff" strictly: six two-digit hex groups. */
 int config_parse_mac(const char *s, uint8_t mac[6]);
 int config_parse_mac(const char *s, uint8_t mac[6])
@@ -377,12 +406,24 @@ static int port_key(struct pctx *p, const char *path, const char *key,
         pt->mtu = (uint16_t)u;
         return 0;
     }
+    if (!strcmp(key, "kernel_iface")) {
+        if (get_str(p, v, path, pt->kernel_iface, sizeof(pt->kernel_iface)))
+            return -1;
+        for (const char *q = pt->kernel_iface; *q; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '_' || *q == '.'))
+                return fail(p, v, path, "an interface name takes letters, digits, '-', '_' and '.'");
+        return 0;
+    }
+    if (!strcmp(key, "kernel_rate_pps"))
+        return get_u32(p, v, path, 1, 10000000, &pt->kernel_rate_pps);
     return fail(p, v, path, "unhandled key");
 }
 
 static int parse_ports(struct pctx *p, yaml_node_t *n, const char *path)
 {
-    static const char *const allowed[] = {"name", "role", "devargs", "mac", "mtu", NULL};
+    static const char *const allowed[] = {"name", "role", "devargs", "mac", "mtu",
+                                          "kernel_iface", "kernel_rate_pps", NULL};
     static const char *const required[] = {"name", "role", "devargs", NULL};
     struct vtepd_config *c = p->cfg;
     int len = seq_check(p, n, path, CFG_MAX_PORTS);
@@ -395,9 +436,23 @@ static int parse_ports(struct pctx *p, yaml_node_t *n, const char *path)
         char field[192];
 
         snprintf(field, sizeof(field), "%s[%d]", path, i);
+        pt->kernel_rate_pps = 10000;
         if (walk_map(p, it, field, allowed, port_key, pt) ||
             need_keys(p, it, field, required))
             return -1;
+        if (pt->kernel_iface[0] && pt->role != PORT_ROLE_UNDERLAY) {
+            char f2[200];
+            snprintf(f2, sizeof(f2), "%s.kernel_iface", field);
+            return fail(p, map_get(p, it, "kernel_iface"), f2,
+                        "only underlay ports have an exception path");
+        }
+        for (int j = 0; j < i && pt->kernel_iface[0]; j++)
+            if (!strcmp(c->ports[j].kernel_iface, pt->kernel_iface)) {
+                char f2[200];
+                snprintf(f2, sizeof(f2), "%s.kernel_iface", field);
+                return fail(p, map_get(p, it, "kernel_iface"), f2,
+                            "'%s' is also ports[%d].kernel_iface", pt->kernel_iface, j);
+            }
         for (int j = 0; j < i; j++)
             if (!strcmp(c->ports[j].name, pt->name)) {
                 char f2[200];
@@ -447,6 +502,7 @@ static int nexthop_key(struct pctx *p, const char *path, const char *key,
             return -1;
         if (nh->mac[0] & 1)
             return fail(p, v, path, "a next-hop MAC must be unicast");
+        nh->has_mac = true;
         return 0;
     }
     return fail(p, v, path, "unhandled key");
@@ -459,7 +515,7 @@ static int underlay_key(struct pctx *p, const char *path, const char *key,
                         yaml_node_t *v, void *arg)
 {
     static const char *const nh_allowed[] = {"name", "port", "ip", "mac", NULL};
-    static const char *const nh_required[] = {"port", "ip", "mac", NULL};
+    static const char *const nh_required[] = {"port", "ip", NULL};
     struct vtepd_config *c = p->cfg;
     (void)arg;
 
@@ -957,6 +1013,26 @@ static int parse_bfd(struct pctx *p, yaml_node_t *n, const char *path)
 
 /* ---- control: ------------------------------------------------------- */
 
+static int kernel_mirror_key(struct pctx *p, const char *path, const char *key,
+                             yaml_node_t *v, void *arg)
+{
+    struct vtepd_config *c = p->cfg;
+    (void)arg;
+
+    if (!strcmp(key, "enabled"))
+        return get_bool(p, v, path, &c->kernel_mirror);
+    if (!strcmp(key, "prefix")) {
+        if (get_str(p, v, path, c->kernel_mirror_prefix, sizeof(c->kernel_mirror_prefix)))
+            return -1;
+        for (const char *q = c->kernel_mirror_prefix; *q; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '_'))
+                return fail(p, v, path, "letters, digits, '-' and '_' only (at most 5)");
+        return 0;
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
 static int control_key(struct pctx *p, const char *path, const char *key,
                        yaml_node_t *v, void *arg)
 {
@@ -976,10 +1052,17 @@ static int control_key(struct pctx *p, const char *path, const char *key,
     }
     if (!strcmp(key, "feed_stale_s"))
         return get_u32(p, v, path, 1, 86400, &c->feed_stale_s);
+    if (!strcmp(key, "metrics_listen"))
+        return get_listen(p, v, path, &c->metrics_ip, &c->metrics_port);
     if (!strcmp(key, "realtime_priority"))
         return get_u32(p, v, path, 0, 99, &c->realtime_priority);
     if (!strcmp(key, "feed_init_timeout_s"))
         return get_u32(p, v, path, 0, 3600, &c->feed_init_timeout_s);
+    if (!strcmp(key, "kernel_mirror")) {
+        static const char *const km_allowed[] = {"enabled", "prefix", NULL};
+        c->kernel_mirror = true;
+        return walk_map(p, v, path, km_allowed, kernel_mirror_key, NULL);
+    }
     if (!strcmp(key, "feed_idle_timeout_s"))
         return get_u32(p, v, path, 0, 86400 * 7, &c->feed_idle_timeout_s);
     if (!strcmp(key, "feed_allowed_users")) {
@@ -1013,6 +1096,22 @@ static int control_key(struct pctx *p, const char *path, const char *key,
         return 0;
     }
     return fail(p, v, path, "unhandled key");
+}
+
+/* The feed's TCP listener is 127.0.0.1:feed_tcp_port: metrics_listen must
+ * not want the same port on an address that overlaps it. */
+static int check_metrics_listen(struct pctx *p, yaml_node_t *n, const char *path)
+{
+    const struct vtepd_config *c = p->cfg;
+    char field[160];
+
+    if (!c->metrics_port || c->metrics_port != c->feed_tcp_port ||
+        (c->metrics_ip != htonl(INADDR_LOOPBACK) && c->metrics_ip != htonl(INADDR_ANY)))
+        return 0;
+    snprintf(field, sizeof(field), "%s.metrics_listen", path);
+    return fail(p, map_get(p, n, "metrics_listen"), field,
+                "port %u is control.feed_tcp_port (the EVPN feed listens on 127.0.0.1:%u)",
+                c->metrics_port, c->feed_tcp_port);
 }
 
 /* ---- classifier: ----------------------------------------------------- */
@@ -1156,8 +1255,8 @@ static int top_key(struct pctx *p, const char *path, const char *key,
 {
     static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
                                               "feed_allowed_users", "feed_init_timeout_s",
-                                              "feed_idle_timeout_s", "cli_socket",
-                                              "realtime_priority", NULL};
+                                              "feed_idle_timeout_s", "kernel_mirror", "cli_socket",
+                                              "realtime_priority", "metrics_listen", NULL};
     (void)arg;
 
     if (!strcmp(key, "vtep"))
@@ -1171,7 +1270,8 @@ static int top_key(struct pctx *p, const char *path, const char *key,
     if (!strcmp(key, "vnis"))
         return parse_vnis(p, v, path);
     if (!strcmp(key, "control"))
-        return walk_map(p, v, path, ctl_allowed, control_key, NULL);
+        return walk_map(p, v, path, ctl_allowed, control_key, NULL) ||
+               check_metrics_listen(p, v, path);
     if (!strcmp(key, "bfd"))
         return parse_bfd(p, v, path);
     if (!strcmp(key, "classifier"))

@@ -87,6 +87,13 @@ static int classifier_get(const struct vtepd_config *cfg, const struct dp_conf *
     return 0;
 }
 
+static bool (*mac_source)(uint16_t port, uint32_t ip, uint8_t mac[6]);
+
+void dp_conf_set_mac_source(bool (*fn)(uint16_t port, uint32_t ip, uint8_t mac[6]))
+{
+    mac_source = fn;
+}
+
 void dp_conf_free(void *conf)
 {
     struct dp_conf *c = conf;
@@ -217,8 +224,7 @@ static bool same_members(const struct dp_conf *a, const struct dp_group *ga,
     for (uint16_t m = 0; m < ga->ecmp.n_members; m++) {
         const struct dp_nexthop *x = &a->nexthops[ga->member_nh[m]];
         const struct dp_nexthop *y = &b->nexthops[gb->member_nh[m]];
-        if (strcmp(x->name, y->name) || x->ip != y->ip || x->port != y->port ||
-            memcmp(&x->mac, &y->mac, sizeof(x->mac)))
+        if (strcmp(x->name, y->name) || x->ip != y->ip || x->port != y->port)
             return false;
     }
     return true;
@@ -307,8 +313,14 @@ int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
         snprintf(nh->name, sizeof(nh->name), "%s", cn->name);
         nh->port = (uint16_t)cn->port;
         nh->ip = cn->ip;
-        memcpy(nh->mac.addr_bytes, cn->mac, 6);
-        vxlan_tmpl_init(&nh->tmpl, cn->mac, g_dp.ports[cn->port].mac.addr_bytes,
+        nh->mac_static = cn->has_mac;
+        if (cn->has_mac) {
+            memcpy(nh->mac.addr_bytes, cn->mac, 6);
+            nh->has_mac = true;
+        } else if (mac_source) {
+            nh->has_mac = mac_source(nh->port, nh->ip, nh->mac.addr_bytes);
+        }
+        vxlan_tmpl_init(&nh->tmpl[0], nh->mac.addr_bytes, g_dp.ports[cn->port].mac.addr_bytes,
                         g_dp.local_ip, cfg->ttl, cfg->udp_port);
     }
     c->n_nexthops = (uint16_t)cfg->n_nexthops;

@@ -42,7 +42,7 @@ static void write_ports(struct json *j, const struct dp_totals *t)
     for (uint16_t p = 0; p < g_dp.n_ports; p++) {
         const struct port_stats *s = &t->port[p];
         json_obj(j, g_dp.ports[p].name);
-        json_str(j, "role", g_dp.ports[p].role == PORT_ROLE_ACCESS ? "access" : "underlay");
+        json_str(j, "role", dp_port_role_name(g_dp.ports[p].role));
         json_u64(j, "rx_packets", s->rx_packets);
         json_u64(j, "rx_bytes", s->rx_bytes);
         json_u64(j, "tx_packets", s->tx_packets);
@@ -116,6 +116,9 @@ static void write_drops(struct json *j, const struct dp_totals *t)
     json_u64(j, "arp_ignored", g_ctl.arp_ignored);
     json_u64(j, "ctrl_tx", t->ev.ctrl_tx);
     json_u64(j, "ctrl_tx_full", g_ctl.ctrl_tx_full);
+    json_u64(j, "to_kernel", t->ev.to_kernel);
+    json_u64(j, "from_kernel", t->ev.from_kernel);
+    json_u64(j, "arp_to_kernel", g_ctl.arp_to_kernel);
     json_close(j);
 }
 

@@ -31,6 +31,8 @@ void stats_sum(struct dp_totals *t)
         t->ev.learn_ring_full += rd(&s->ev.learn_ring_full);
         t->ev.punted += rd(&s->ev.punted);
         t->ev.ctrl_tx += rd(&s->ev.ctrl_tx);
+        t->ev.to_kernel += rd(&s->ev.to_kernel);
+        t->ev.from_kernel += rd(&s->ev.from_kernel);
         t->packets += rd(&s->packets);
         t->busy_cycles += rd(&s->busy_cycles);
         uint64_t f = rd(&s->first_rx_tsc), l = rd(&s->last_rx_tsc);

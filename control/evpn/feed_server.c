@@ -23,7 +23,7 @@
 #include "peer_cred.h"
 #include "unix_listen.h"
 
-#define FEED_MAX 32
+#define FEED_MAX FEED_SERVER_SLOTS
 #define FEED_BUF (2u << 20)     /* two maximal BMP messages */
 #define FEED_MAX_PEERS 64
 /* CPU time one feed may take per turn of the control loop, and all feeds
@@ -680,4 +680,50 @@ void feed_server_dump_json(struct json *j, bool full)
         json_close(j);
     }
     json_close(j);
+}
+
+void feed_server_stats(struct feed_server_stats *o)
+{
+    *o = (struct feed_server_stats){
+        .accepted = fs.accepted, .closed = fs.closed, .refused = fs.refused,
+        .refused_uid = fs.refused_uid, .refused_cred = fs.refused_cred,
+        .refused_full = fs.refused_full, .evicted = fs.evicted,
+        .init_timeouts = fs.init_timeouts, .idle_timeouts = fs.idle_timeouts,
+        .slices_exhausted = fs.slices_exhausted, .fatal = fs.fatal, .bytes = fs.bytes,
+    };
+}
+
+int feed_server_feed_stats(int i, struct feed_stats *o)
+{
+    const struct feed *f;
+    const struct bmp_counters *c;
+
+    if (i < 0 || i >= FEED_MAX || !feeds[i].used)
+        return -ENOENT;
+    f = &feeds[i];
+    c = &f->ps.c;
+    *o = (struct feed_stats){
+        .id = f->id, .name = f->name, .origin = f->origin, .initiated = f->initiated,
+        .up_s = now_s() - f->connected_at, .bytes = f->bytes, .messages = c->msgs,
+        .malformed = c->malformed, .unknown_type = c->unknown_type,
+        .evpn_reach = c->evpn_reach, .evpn_unreach = c->evpn_unreach,
+        .evpn_other = c->evpn_skipped, .eor = c->eor_evpn,
+        .slices_exhausted = f->slices_exhausted,
+        .skipped_not_pre_policy = f->skipped_not_pre_policy, .n_peers = f->n_peers,
+    };
+    return 0;
+}
+
+int feed_server_peer_stats(int i, int k, struct feed_peer_stats *o)
+{
+    const struct feed_peer *p;
+
+    if (i < 0 || i >= FEED_MAX || !feeds[i].used || k < 0 || k >= feeds[i].n_peers)
+        return -ENOENT;
+    p = &feeds[i].peers[k];
+    *o = (struct feed_peer_stats){
+        .addr = p->addr, .as = p->as, .up = p->up, .reach = p->routes_reach,
+        .unreach = p->routes_unreach, .eor = p->eor,
+    };
+    return 0;
 }

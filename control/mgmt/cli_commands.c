@@ -16,9 +16,12 @@
 #include "feed_server.h"
 #include "flow_table.h"
 #include "json_writer.h"
+#include "kernel_mirror.h"
 #include "mac_table.h"
+#include "metrics.h"
 #include "reload.h"
 #include "stats_sum.h"
+#include "underlay_neigh.h"
 #include "version.h"
 
 static double start_s;
@@ -29,6 +32,11 @@ static double mono_s(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double control_uptime_s(void)
+{
+    return mono_s() - start_s;
 }
 
 static int cmd_show_stats(FILE *out, const char *args)
@@ -251,6 +259,28 @@ static int cmd_show_classifier(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_neighbors(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    underlay_neigh_dump_json(&j);
+    json_end(&j);
+    return 0;
+}
+
+static int cmd_show_kernel_mirror(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    kernel_mirror_dump_json(&j);
+    json_end(&j);
+    return 0;
+}
+
 static int cmd_clear_bfd(FILE *out, const char *args)
 {
     struct json j;
@@ -303,6 +333,10 @@ void control_cli_register(void)
     cli_register("show classifier", "short/long flow classifier: per worker and per VNI "
                  "counters (JSON); 'show classifier top [N]': the N largest long flows",
                  cmd_show_classifier);
+    cli_register("show neighbors", "underlay next hops: MAC (configured or ARP), state (JSON)",
+                 cmd_show_neighbors);
+    cli_register("show kernel-mirror", "the local MACs mirrored into kernel bridges for zebra "
+                 "(JSON)", cmd_show_kernel_mirror);
     cli_register("clear bfd counters", "restart the BFD timer lateness measurements (JSON)",
                  cmd_clear_bfd);
     cli_register("reload", "read the configuration file again and apply it (JSON result)",

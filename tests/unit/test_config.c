@@ -504,6 +504,59 @@ static void test_feed_users(void **state)
                  "control.feed_allowed_users", "needs at least one user");
 }
 
+static void test_metrics_listen(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    /* absent: no endpoint */
+    assert_int_equal(load(GOOD_HEAD, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.metrics_port, 0);
+    config_free(&c);
+    assert_int_equal(load(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:9417\" }\n", &c,
+                          err, sizeof(err)), 0);
+    assert_int_equal(c.metrics_ip, inet_addr("127.0.0.1"));
+    assert_int_equal(c.metrics_port, 9417);
+    config_free(&c);
+    /* plain scalar (YAML does not take it for a number) and the wildcard */
+    assert_int_equal(load(GOOD_HEAD "control: { metrics_listen: 0.0.0.0:1 }\n", &c, err,
+                          sizeof(err)), 0);
+    assert_int_equal(c.metrics_ip, 0);
+    assert_int_equal(c.metrics_port, 1);
+    config_free(&c);
+    /* the same port as the feed on another address does not clash */
+    assert_int_equal(load(GOOD_HEAD "control: { feed_tcp_port: 9417, "
+                          "metrics_listen: 192.0.2.1:9417 }\n", &c, err, sizeof(err)), 0);
+    config_free(&c);
+
+    expect_error(GOOD_HEAD "control: { metrics_listen: 9417 }\n", 6, 28,
+                 "control.metrics_listen", "expected IPv4-address:port");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"localhost:9417\" }\n", 6, 28,
+                 "control.metrics_listen", "got 'localhost:9417'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"[::1]:9417\" }\n", 6, 28,
+                 "control.metrics_listen", "expected IPv4-address:port");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:\" }\n", 6, 28,
+                 "control.metrics_listen", "port: expected a number from 1 to 65535, got ''");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:0\" }\n", 6, 28,
+                 "control.metrics_listen", "port: expected a number from 1 to 65535");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:65536\" }\n", 6, 28,
+                 "control.metrics_listen", "got '65536'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:-1\" }\n", 6, 28,
+                 "control.metrics_listen", "got '-1'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:94x\" }\n", 6, 28,
+                 "control.metrics_listen", "got '94x'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.1:9417\" }\n", 6, 28,
+                 "control.metrics_listen", "expected IPv4-address:port");
+    expect_error(GOOD_HEAD "control: { metrics_listen: [ 127.0.0.1 ] }\n", 6, 28,
+                 "control.metrics_listen", "expected a scalar");
+    /* a clash with the feed's 127.0.0.1 listener, whichever key comes first */
+    expect_error(GOOD_HEAD "control: { feed_tcp_port: 9417, metrics_listen: 127.0.0.1:9417 }\n",
+                 6, 49, "control.metrics_listen", "port 9417 is control.feed_tcp_port");
+    expect_error(GOOD_HEAD "control:\n  metrics_listen: 0.0.0.0:11019\n  feed_tcp_port: 11019\n",
+                 7, 19, "control.metrics_listen", "port 11019 is control.feed_tcp_port");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -524,6 +577,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_input_limits),
         cmocka_unit_test(test_feed_users),
+        cmocka_unit_test(test_metrics_listen),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
