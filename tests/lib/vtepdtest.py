@@ -1,8 +1,11 @@
 """Shared helpers of the Python test suites: PASS/FAIL checks with a
-summary, the CLI client, waiting for a condition, and a running vtepd made
-from a configuration template. Run with Debian's /usr/bin/python3."""
+summary, the CLI client, waiting for a condition, a vtepd made from a
+configuration template (running, or run to its own exit as the replay
+suites do). Run with Debian's /usr/bin/python3."""
+import errno
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +32,17 @@ class Checks:
             self.failed += 1
             print(f"FAIL {name} {detail}", flush=True)
         return bool(cond)
+
+    def record(self, name, problems, most=25):
+        """A check that passes when the list of problems found is empty;
+        the first `most` problems are printed under its FAIL line."""
+        ok = self.check(name, not problems)
+        for p in problems[:most]:
+            print(f"      - {p}")
+        if len(problems) > most:
+            print(f"      - ... {len(problems) - most} more")
+        sys.stdout.flush()
+        return ok
 
     def summary(self):
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
@@ -67,6 +81,42 @@ def wait_for(fn, timeout=3.0, step=0.02):
             return v
         time.sleep(step)
     return fn()
+
+
+def remove_eal_runtime(prefix):
+    """Removes the EAL runtime directory (config, fbarrays: a few MB) that
+    a DPDK process with --file-prefix prefix leaves behind."""
+    for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
+                                               "dpdk")):
+        d = os.path.join(base, prefix)
+        if prefix and os.path.isdir(d):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def run_to_exit(cmd, log_path, cwd=None, timeout=60, prefix=None):
+    """Runs a command that ends by itself (vtepd with --exit-on-idle on
+    net_pcap ports, or --duration), its output to log_path. Returns (exit
+    status, or a string saying why there is none; seconds taken). A binary
+    being rewritten by a concurrent build (ETXTBSY) is retried for up to
+    10 s. The EAL runtime directory of prefix is removed afterwards."""
+    t0 = time.monotonic()
+    rc = None
+    for attempt in range(10):
+        with open(log_path, "w") as log:
+            try:
+                rc = subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                    timeout=timeout).returncode
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
+            except OSError as e:
+                rc = f"cannot execute: {e}"
+                if e.errno == errno.ETXTBSY and attempt < 9:
+                    time.sleep(1)
+                    continue
+        break
+    dt = time.monotonic() - t0
+    remove_eal_runtime(prefix)
+    return rc, dt
 
 
 # Two net_null ports (no traffic): enough for control-plane tests. In a
@@ -112,10 +162,18 @@ class Vtepd:
         with open(self.conf, "w") as f:
             f.write(self.fill(text))
 
+    def command(self):
+        return [self.binary, "-c", self.conf, "--stats-json", self.stats] + self.args
+
+    def run(self, timeout=60):
+        """Runs vtepd to its own exit (its args say when: --exit-on-idle,
+        --duration): (exit status or why there is none, seconds)."""
+        return run_to_exit(self.command(), self.log_path, cwd=self.tmp, timeout=timeout,
+                           prefix=self.prefix)
+
     def start(self, wait_socket=True, timeout=20):
         self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([self.binary, "-c", self.conf, "--stats-json", self.stats]
-                                     + self.args, stdout=self.log, stderr=self.log,
+        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=self.log,
                                      env=self.env)
         if wait_socket:
             ok = wait_for(lambda: os.path.exists(self.cli_sock) or self.proc.poll() is not None,
@@ -134,16 +192,24 @@ class Vtepd:
         self.proc.send_signal(sig)
 
     def stop(self, timeout=20):
+        """SIGTERM (if still running), then its exit status; SIGKILL after
+        timeout seconds."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+    def wait(self, timeout=20):
+        """Its exit status once it ends by itself (--duration); SIGKILL
+        after timeout seconds (the status is then negative)."""
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
         self.log.close()
+        remove_eal_runtime(self.prefix)
         return rc
 
     def stats_json(self):
