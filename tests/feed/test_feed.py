@@ -37,13 +37,8 @@ def macs(path):
 
 
 def fixture_msgs():
-    d = open(FIXTURE, "rb").read()
-    out, o = [], 0
-    while o < len(d):
-        ln = int.from_bytes(d[o + 1:o + 5], "big")
-        out.append(d[o:o + ln])
-        o += ln
-    return out
+    with open(FIXTURE, "rb") as f:
+        return B.split(f.read())
 
 
 def main():

@@ -41,7 +41,7 @@ frr_require zebra bfdd
 tools_require ip tcpdump tshark jq socat ethtool chrt vtysh
 lab_init control-stress
 VLOG=vtepd.log
-vty() { timeout 5 vtysh --config_dir "$RUN" --vty_socket "$RUN" -d bfdd "$@"; }
+vty() { frr_vty "$RUN" bfdd "$@"; }
 cli() { vcli "$RUN/cli.sock" "$1"; }
 diagnostics() {
     log "--- vtepd: show bfd"; cli "show bfd" 2>&1 | head -n 40 || true
@@ -56,8 +56,7 @@ veth_pair "$NS_VTEP" "$IF_UL" "$MAC_UL" "$NS_FRR" "$IF_FR" "$MAC_FR"
 nsx "$NS_FRR" ethtool -K "$IF_FR" tx off >/dev/null 2>&1 || true
 ip -n "$NS_FRR" addr add "$FRR_IP/24" dev "$IF_FR"
 
-printf 'hostname %s-frr\n' "$P" >"$RUN/zebra.conf"
-: >"$RUN/vtysh.conf"
+frr_dir "$RUN" "$P-frr"
 cat >"$RUN/bfdd.conf" <<EOC
 hostname $P-frr
 bfd
@@ -68,7 +67,6 @@ bfd
  exit
 exit
 EOC
-chown -R frr:frr "$RUN"
 frr_start "$NS_FRR" zebra
 frr_start "$NS_FRR" bfdd --bfdctl "$RUN/bfdd.sock"
 chrt -f -p 10 "$(cat "$RUN/bfdd.pid")" || log "note: cannot give bfdd SCHED_FIFO"
@@ -86,19 +84,14 @@ vnis: [ { vni: 100, access: [ { port: h0 } ] } ]
 bfd: [ { peer: $FRR_IP, port: ul0, tx_ms: 10, rx_ms: 10, multiplier: 3 } ]
 control: { cli_socket: $RUN/cli.sock, feed_socket: $RUN/feed.sock, realtime_priority: 10 }
 EOC
-ip netns exec "$NS_FRR" tcpdump -i "$IF_FR" -n -U --immediate-mode --time-stamp-precision=nano -s 96 \
-    -w "$WORK/bfd.pcap" "udp port 3784 and src host $VTEP_IP" 2>"$WORK/tcpdump.log" &
-track_pid $!
-wait_for 5 grep -q "listening on" "$WORK/tcpdump.log" || die "tcpdump did not start"
-ip netns exec "$NS_VTEP" "$VTEPD" -c "$WORK/vtepd.yaml" --stats-json "$WORK/stats.json" \
-    >"$WORK/$VLOG" 2>&1 &
-VTEPD_PID=$!
-track_pid $VTEPD_PID
-wait_for 20 test -S "$RUN/cli.sock" || die "vtepd did not start"
+tcpdump_start "$NS_FRR" "$WORK/tcpdump.log" -i "$IF_FR" -n -U --immediate-mode \
+    --time-stamp-precision=nano -s 96 -w "$WORK/bfd.pcap" "udp port 3784 and src host $VTEP_IP"
+vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/$VLOG" "$RUN/cli.sock" --stats-json "$WORK/stats.json"
 
 bfdd_up() { vty -c "show bfd peers json" 2>/dev/null | grep -q '"status": *"up"'; }
-vtepd_up() { cli "show bfd" | grep -q '"state": "up"'; }
-wait_for 20 bash -c "$(declare -f vty cli vcli bfdd_up vtepd_up); RUN=$RUN; bfdd_up && vtepd_up" \
+vtepd_up() { cli "show bfd" | grep -q '"state": "Up"'; }
+both_up() { bfdd_up && vtepd_up; }
+wait_for 20 both_up \
     || die "the BFD session did not come up at 10 ms x 3"
 sleep 1
 check "session Up at 10 ms x 3 on both sides" bfdd_up
@@ -136,7 +129,7 @@ check "BFD TX lateness max $late_max us < 10000 us (a third of the 30 ms detecti
     awk -v l="$late_max" 'BEGIN { exit !(l < 10000) }'
 
 # independent: the largest gap between vtepd's BFD packets on bfdd's wire
-stop_pid "${LAB_PIDS[0]}" 20 || true
+stop_pid "$TCPDUMP_PID" 20 || true
 gap=$(tshark -r "$WORK/bfd.pcap" -T fields -e frame.time_epoch 2>/dev/null |
       awk -v a="$t_start" -v b="$t_end" '$1 >= a && $1 <= b { if (p) { g = ($1 - p) * 1000; if (g > m) m = g }; p = $1; n++ }
            END { printf "%.2f %d", m, n }')
