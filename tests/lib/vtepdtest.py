@@ -34,8 +34,11 @@ class Checks:
         return bool(cond)
 
     def record(self, name, problems, most=25):
-        """A check that passes when the list of problems found is empty;
-        the first `most` problems are printed under its FAIL line."""
+        """A check that passes when the list of problems found is empty
+        (or problems is True); the first `most` problems are printed under
+        its FAIL line."""
+        if isinstance(problems, bool):
+            problems = [] if problems else ["condition false"]
         ok = self.check(name, not problems)
         for p in problems[:most]:
             print(f"      - {p}")
@@ -119,19 +122,32 @@ def run_to_exit(cmd, log_path, cwd=None, timeout=60, prefix=None):
     return rc, dt
 
 
-# Two net_null ports (no traffic): enough for control-plane tests. In a
-# configuration text @TMP@, @PREFIX@, @CLI@ and @FEED@ are replaced by the
-# run's directory, EAL file prefix, CLI and feed socket paths.
-NULL_PORTS = """
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@",
-       "--log-level", "pmd.net.null:warning" ]
-vtep: { local_ip: 192.0.2.1 }
+def eal(*log_levels, mem=512, prefix="@PREFIX@"):
+    """The eal line of a test configuration: no hugepages, no PCI, mem MB,
+    lcores 0-1, the file prefix (the run's own, @PREFIX@; None for none)
+    and the given --log-level settings, one continuation line each."""
+    line = 'eal: [ "--no-huge", "--no-pci", "-m", "%d", "-l", "0-1"' % mem
+    if prefix:
+        line += ', "--file-prefix", "%s"' % prefix
+    for level in log_levels:
+        line += ',\n       "--log-level", "%s"' % level
+    return line + " ]\n"
+
+
+# The VTEP address and two net_null ports (no traffic): up0 on the underlay,
+# h0 an access port; then one next hop, s1.
+NULL_PORT_LINES = """vtep: { local_ip: 192.0.2.1 }
 ports:
   - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }
   - { name: h0, role: access, devargs: "net_null1,no-rx=1" }
-underlay:
+"""
+NULL_NEXTHOP = """underlay:
   nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" } ]
 """
+# Enough for control-plane tests. In a configuration text @TMP@, @PREFIX@,
+# @CLI@ and @FEED@ are replaced by the run's directory, EAL file prefix, CLI
+# and feed socket paths.
+NULL_PORTS = "\n" + eal("pmd.net.null:warning") + NULL_PORT_LINES + NULL_NEXTHOP
 
 
 class Vtepd:

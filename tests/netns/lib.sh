@@ -187,6 +187,15 @@ stop_frr() {    # stop_frr PIDFILE
     kill -KILL "$pid" 2>/dev/null || true
 }
 
+# vtep_link NS IF MAC PEER_NS PEER_IF PEER_MAC [PEER_IP]: a veth pair from
+# vtepd's namespace to a peer that feeds it: the peer's end checksums in
+# software (csum_sw) and gets PEER_IP/24 when given
+vtep_link() {
+    veth_pair "$1" "$2" "$3" "$4" "$5" "$6"
+    csum_sw "$4" "$5"
+    [ -z "${7:-}" ] || ip -n "$4" addr add "$7/24" dev "$5"
+}
+
 # ns_add NAME: a namespace with lo up and IPv6 off (quiet captures)
 ns_add() {
     ip netns add "$1" || die "cannot create namespace $1"
@@ -249,6 +258,36 @@ frr_vty() {
     timeout 5 vtysh --config_dir "$dir" --vty_socket "$dir" -d "$d" "$@"
 }
 
+# csum_sw NS IFACE...: the kernel leaves checksums of locally sent UDP/TCP
+# as CHECKSUM_PARTIAL on veth, and af_packet on the peer reads frames whose
+# checksum was never filled in: interfaces that feed vtepd checksum in
+# software (TX offload off); a note when that cannot be done
+csum_sw() {
+    local ns=$1 ifc
+    shift
+    for ifc in "$@"; do
+        if ! command -v ethtool >/dev/null; then
+            log "note: ethtool missing, TX checksum offload left on ($ifc)"
+        elif ! nsx "$ns" ethtool -K "$ifc" tx off >/dev/null 2>&1; then
+            log "note: ethtool -K $ifc tx off failed"
+        fi
+    done
+}
+
+# kernel_vtep NS VXLAN BRIDGE LOCAL_IP VNI PORT: a Linux VXLAN VTEP in NS:
+# device VXLAN (VNI, source LOCAL_IP, port 4789, no learning) and PORT on
+# BRIDGE (no multicast snooping: it would send IGMP reports over VXLAN),
+# all up
+kernel_vtep() {
+    local ns=$1 vx=$2 br=$3 ifc
+    ip -n "$ns" link add "$vx" type vxlan id "$5" local "$4" dstport 4789 nolearning \
+        || die "cannot create the vxlan device $vx in $ns"
+    ip -n "$ns" link add "$br" type bridge mcast_snooping 0
+    ip -n "$ns" link set "$vx" master "$br"
+    ip -n "$ns" link set "$6" master "$br"
+    for ifc in "$vx" "$6" "$br"; do ip -n "$ns" link set "$ifc" up; done
+}
+
 # frr_require DAEMON...: skip unless FRR and its user are there
 frr_require() {
     for d in "$@"; do
@@ -266,6 +305,113 @@ tools_require() {
 
 # vcli SOCKET COMMAND: one vtepd CLI command, its JSON answer
 vcli() { echo "$2" | timeout 5 socat -t 4 - "UNIX-CONNECT:$1"; }
+
+# conf_head LOCAL_IP [LOG-LEVEL...]: the first lines of a lab's vtepd
+# configuration: EAL without hugepages or PCI, 512 MB, lcores 0-1, our file
+# prefix and the given --log-level settings; the VTEP address
+conf_head() {
+    local ip=$1 l
+    shift
+    printf 'eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "%s"' "$P"
+    for l in "$@"; do printf ',\n       "--log-level", "%s"' "$l"; done
+    printf ' ]\nvtep: { local_ip: %s }\n' "$ip"
+}
+
+# conf_afp_port NAME ROLE IFACE [MAC]: a port line on af_packet (one queue
+# pair, 256 frames), under "ports:"
+conf_afp_port() {
+    printf '  - { name: %s, role: %s,%s devargs: "net_af_packet_%s,iface=%s,qpairs=1,framecnt=256" }\n' \
+        "$1" "$2" "${4:+ mac: \"$4\",}" "$1" "$3"
+}
+
+# The VXLAN labs' topology (test_kernel_vxlan.sh, test_frr_evpn.sh):
+#
+#   hostA --veth-- [vtepd: ac0 | ul0] --veth-- peer VTEP --veth-- hostB
+#   203.0.113.1      192.0.2.1          192.0.2.2 (IF_ULK, IF_HB)  203.0.113.2
+#
+# vni100_names PEER_NS: the names (interfaces carry $P) and addresses;
+# vni100_topology: the namespaces and links (the peer's VXLAN device and
+# bridge are the lab's); conf_vni100: vtepd's configuration
+vni100_names() {
+    NS_VTEP="$P-vtep"
+    NS_PEER=$1
+    NS_A="$P-hostA"
+    NS_B="$P-hostB"
+    IF_UL="${P}ul"      # vtepd underlay port               (ns vtep)
+    IF_ULK="${P}ulk"    # peer underlay interface           (ns peer)
+    IF_AC="${P}ac"      # vtepd access port                 (ns vtep)
+    IF_A="${P}a"        # hostA                             (ns hostA)
+    IF_HB="${P}hb"      # peer's bridge port to hostB       (ns peer)
+    IF_B="${P}b"        # hostB                             (ns hostB)
+    VTEP_IP=192.0.2.1
+    PEER_IP=192.0.2.2
+    IP_A=203.0.113.1
+    IP_B=203.0.113.2
+    MAC_UL=02:00:00:00:00:01    # vtepd underlay port
+    MAC_ULK=02:00:00:00:00:02   # peer underlay interface = vtepd's next hop
+    MAC_AC=02:00:00:00:00:11
+    MAC_HB=02:00:00:00:00:12
+    MAC_A=02:00:00:00:aa:01
+    MAC_B=02:00:00:00:aa:02
+}
+
+vni100_topology() {
+    local ns
+    for ns in "$NS_VTEP" "$NS_PEER" "$NS_A" "$NS_B"; do
+        ns_add "$ns"
+    done
+    # vtepd's side has no addresses (the kernel stack stays off its links)
+    vtep_link "$NS_VTEP" "$IF_UL" "$MAC_UL" "$NS_PEER" "$IF_ULK" "$MAC_ULK" "$PEER_IP"
+    vtep_link "$NS_VTEP" "$IF_AC" "$MAC_AC" "$NS_A" "$IF_A" "$MAC_A" "$IP_A"
+    veth_pair "$NS_PEER" "$IF_HB" "$MAC_HB" "$NS_B" "$IF_B" "$MAC_B"
+    ip -n "$NS_B" addr add "$IP_B/24" dev "$IF_B"
+}
+
+# The BFD labs' topology (test_bfd_frr.sh, test_control_stress.sh):
+#
+#   [vtepd, af_packet port ul0] --veth-- [zebra + bfdd]
+#    ns vtep, 192.0.2.1                   ns frr, 192.0.2.2 (vtepd's next hop)
+#
+# bfd_names: the names (interfaces carry $P) and addresses; bfd_topology:
+# the two namespaces and the link
+bfd_names() {
+    NS_VTEP="$P-vtep"
+    NS_FRR="$P-frr"
+    IF_UL="${P}ul"      # vtepd's underlay port    (ns vtep)
+    IF_FR="${P}fr"      # bfdd's interface         (ns frr)
+    VTEP_IP=192.0.2.1
+    FRR_IP=192.0.2.2
+    MAC_UL=02:00:00:00:00:01
+    MAC_FR=02:00:00:00:00:02
+}
+
+bfd_topology() {
+    ns_add "$NS_VTEP"
+    ns_add "$NS_FRR"
+    # bfdd's UDP checksums would otherwise reach vtepd's af_packet ring
+    # unfilled and be dropped as udp_checksum
+    vtep_link "$NS_VTEP" "$IF_UL" "$MAC_UL" "$NS_FRR" "$IF_FR" "$MAC_FR" "$FRR_IP"
+}
+
+# conf_vni100 NH_NAME: vtepd in that topology: underlay port ul0, access
+# port ac0, the peer (named NH_NAME) as its one next hop, VNI 100 on ac0
+# untagged; the lab appends the rest of VNI 100 and other sections
+conf_vni100() {
+    conf_head "$VTEP_IP" pmd.net.af_packet:info
+    echo "ports:"
+    conf_afp_port ul0 underlay "$IF_UL" "$MAC_UL"
+    conf_afp_port ac0 access "$IF_AC"
+    printf 'underlay:\n  nexthops:\n    - { name: %s, port: ul0, ip: %s, mac: "%s" }\n' \
+        "$1" "$PEER_IP" "$MAC_ULK"
+    printf 'vnis:\n  - vni: 100\n    access: [ { port: ac0, vlan: untagged } ]\n'
+}
+
+# frr_bfd_peer PEER IFACE MS: bfdd's configuration block for one
+# single-hop peer at MS ms x 3
+frr_bfd_peer() {
+    printf 'bfd\n peer %s interface %s\n  detect-multiplier 3\n  receive-interval %s\n' "$1" "$2" "$3"
+    printf '  transmit-interval %s\n exit\nexit\n' "$3"
+}
 
 # json_ok FILE: a non-empty, valid JSON file; jq_true FILE EXPR: EXPR holds
 json_ok() { [ -s "$1" ] && jq -e . "$1" >/dev/null 2>&1; }

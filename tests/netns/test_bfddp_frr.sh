@@ -85,14 +85,8 @@ log timestamp precision 6
 log file $RUN/a/bfdd-us.log debugging
 debug bfd distributed
 debug bfd peer
-bfd
- peer 192.0.2.3 interface $IF_A
-  detect-multiplier 3
-  receive-interval 100
-  transmit-interval 100
- exit
-exit
 EOF
+frr_bfd_peer 192.0.2.3 "$IF_A" 100 >>"$RUN/a/bfdd.conf"
 for s in a b; do
     if [ $s = a ]; then me=192.0.2.1 as=65001 peer=192.0.2.2 pas=65002 bfd=" neighbor 192.0.2.2 bfd"
     else me=192.0.2.2 as=65002 peer=192.0.2.1 pas=65001 bfd=""; fi

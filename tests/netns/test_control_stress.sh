@@ -27,15 +27,7 @@ VTEPD=$(readlink -f "${1:-$HERE/../../build/vtepd}")
 STRESS_S=${STRESS_S:-10}
 P="cs$$"
 . "$HERE/lib.sh"
-
-NS_VTEP="$P-vtep"
-NS_FRR="$P-frr"
-IF_UL="${P}ul"
-IF_FR="${P}fr"
-VTEP_IP=192.0.2.1
-FRR_IP=192.0.2.2
-MAC_UL=02:00:00:00:00:01
-MAC_FR=02:00:00:00:00:02
+bfd_names
 
 frr_require zebra bfdd
 tools_require ip tcpdump tshark jq socat ethtool chrt vtysh
@@ -50,31 +42,17 @@ diagnostics() {
     return 0
 }
 
-ns_add "$NS_VTEP"
-ns_add "$NS_FRR"
-veth_pair "$NS_VTEP" "$IF_UL" "$MAC_UL" "$NS_FRR" "$IF_FR" "$MAC_FR"
-nsx "$NS_FRR" ethtool -K "$IF_FR" tx off >/dev/null 2>&1 || true
-ip -n "$NS_FRR" addr add "$FRR_IP/24" dev "$IF_FR"
+bfd_topology
 
 frr_dir "$RUN" "$P-frr"
-cat >"$RUN/bfdd.conf" <<EOC
-hostname $P-frr
-bfd
- peer $VTEP_IP interface $IF_FR
-  detect-multiplier 3
-  receive-interval 10
-  transmit-interval 10
- exit
-exit
-EOC
+{ echo "hostname $P-frr"; frr_bfd_peer "$VTEP_IP" "$IF_FR" 10; } >"$RUN/bfdd.conf"
 frr_start "$NS_FRR" zebra
 frr_start "$NS_FRR" bfdd --bfdctl "$RUN/bfdd.sock"
 chrt -f -p 10 "$(cat "$RUN/bfdd.pid")" || log "note: cannot give bfdd SCHED_FIFO"
 
-cat >"$WORK/vtepd.yaml" <<EOC
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "$P",
-       "--log-level", "pmd.net.af_packet:warning", "--log-level", "pmd.net.null:warning" ]
-vtep: { local_ip: $VTEP_IP }
+{
+    conf_head "$VTEP_IP" pmd.net.af_packet:warning pmd.net.null:warning
+    cat <<EOC
 ports:
   - { name: ul0, role: underlay, mac: "$MAC_UL", devargs: "net_af_packet0,iface=$IF_UL,qpairs=1" }
   - { name: h0, role: access, devargs: "net_null0,no-rx=1" }
@@ -84,6 +62,7 @@ vnis: [ { vni: 100, access: [ { port: h0 } ] } ]
 bfd: [ { peer: $FRR_IP, port: ul0, tx_ms: 10, rx_ms: 10, multiplier: 3 } ]
 control: { cli_socket: $RUN/cli.sock, feed_socket: $RUN/feed.sock, realtime_priority: 10 }
 EOC
+} >"$WORK/vtepd.yaml"
 tcpdump_start "$NS_FRR" "$WORK/tcpdump.log" -i "$IF_FR" -n -U --immediate-mode \
     --time-stamp-precision=nano -s 96 -w "$WORK/bfd.pcap" "udp port 3784 and src host $VTEP_IP"
 vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/$VLOG" "$RUN/cli.sock" --stats-json "$WORK/stats.json"

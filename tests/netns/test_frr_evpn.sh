@@ -48,37 +48,20 @@ FRR_MODDIR=/usr/lib/x86_64-linux-gnu/frr/modules
 P="fe$$"
 . "$HERE/lib.sh"
 MS_DECIMALS=0       # whole milliseconds: compared with test -le
-NS_VTEP="$P-vtep"
 NS_LEAF="$P-leaf"
 NS_RR="$P-rr"
-NS_A="$P-hostA"
-NS_B="$P-hostB"
-IF_UL="${P}ul"      # vtepd underlay port               (ns vtep)
-IF_ULK="${P}ulk"    # leaf underlay interface           (ns leaf)
-IF_AC="${P}ac"      # vtepd access port                 (ns vtep)
-IF_A="${P}a"        # hostA                             (ns hostA)
-IF_HB="${P}hb"      # leaf bridge port to hostB         (ns leaf)
-IF_B="${P}b"        # hostB                             (ns hostB)
+vni100_names "$NS_LEAF"     # hostA, vtepd, hostB; IF_ULK, IF_HB in ns leaf
 IF_LR="${P}lr"      # leaf side of the BGP link         (ns leaf)
 IF_RL="${P}rl"      # rr side of the BGP link           (ns rr)
 BR="${P}br100"      # leaf bridge                       (ns leaf)
 VX="${P}vx100"      # leaf vxlan device, VNI 100        (ns leaf)
 
-VTEP_IP=192.0.2.1
-LEAF_IP=192.0.2.2          # leaf VTEP address and BGP router-id
+LEAF_IP=$PEER_IP           # leaf VTEP address and BGP router-id
 LEAF_BGP=198.51.100.1
 RR_BGP=198.51.100.2
 BR_IP=203.0.113.254        # the leaf's address on br100 (for MAC/IP routes)
-IP_A=203.0.113.1
-IP_B=203.0.113.2
-MAC_UL=02:00:00:00:00:01   # vtepd underlay port
-MAC_ULK=02:00:00:00:00:02  # leaf underlay interface = vtepd's next hop
-MAC_AC=02:00:00:00:00:11
-MAC_HB=02:00:00:00:00:12
 MAC_LR=02:00:00:00:00:21
 MAC_RL=02:00:00:00:00:22
-MAC_A=02:00:00:00:aa:01
-MAC_B=02:00:00:00:aa:02
 MAC_G=02:00:00:00:aa:03    # "ghost": a static fdb entry removed while the feed is down
 BMP_PORT=11019            # inside ns rr only: no clash with anything else
 ASN=65000
@@ -120,8 +103,6 @@ frr_require zebra bgpd
 tools_require vtysh ip bridge ping jq timeout socat tcpdump tshark pgrep ss "$PY"
 lab_init frr
 KEEP_NOTE="vtepd.log, stats.json, rr.pcap (BGP+BMP), run/{leaf,rr}/*.log"
-HAVE_ETHTOOL=1
-command -v ethtool >/dev/null || { HAVE_ETHTOOL=0; log "note: ethtool missing, veth TX checksum offload left on"; }
 
 # vtysh against one side's bgpd (only its own vty dir, no /etc/frr)
 vty() { frr_vty "$RUN/$1" bgpd -c "$2"; }     # vty leaf|rr COMMAND
@@ -153,34 +134,14 @@ poll_wait() {   # poll_wait NAME: wait for the poller (not in a subshell), resul
 poll_get() { awk -v c="$2" '$1 == c && $2 != "-" { print $2 }' <<<"$1"; }
 
 # ---- topology ----
-for ns in "$NS_VTEP" "$NS_LEAF" "$NS_RR" "$NS_A" "$NS_B"; do
-    ns_add "$ns"
-done
-veth_pair "$NS_VTEP" "$IF_UL" "$MAC_UL" "$NS_LEAF" "$IF_ULK" "$MAC_ULK"
-veth_pair "$NS_VTEP" "$IF_AC" "$MAC_AC" "$NS_A" "$IF_A" "$MAC_A"
-veth_pair "$NS_LEAF" "$IF_HB" "$MAC_HB" "$NS_B" "$IF_B" "$MAC_B"
+vni100_topology
+ns_add "$NS_RR"
 veth_pair "$NS_LEAF" "$IF_LR" "$MAC_LR" "$NS_RR" "$IF_RL" "$MAC_RL"
 
-# Locally sent UDP leaves veth with CHECKSUM_PARTIAL; af_packet on the peer
-# would read frames whose checksum was never filled in. Checksum in software
-# on the interfaces that feed vtepd.
-if [ "$HAVE_ETHTOOL" -eq 1 ]; then
-    nsx "$NS_LEAF" ethtool -K "$IF_ULK" tx off >/dev/null 2>&1 || log "note: ethtool -K $IF_ULK tx off failed"
-    nsx "$NS_A" ethtool -K "$IF_A" tx off >/dev/null 2>&1 || log "note: ethtool -K $IF_A tx off failed"
-fi
-
-# leaf: underlay (its VTEP address on the link to vtepd, as in
-# test_kernel_vxlan.sh), the BGP link to rr, VNI 100 on a bridge
-ip -n "$NS_LEAF" addr add "$LEAF_IP/24" dev "$IF_ULK"
+# leaf: the BGP link to rr, VNI 100 on a bridge
 ip -n "$NS_LEAF" addr add "$LEAF_BGP/24" dev "$IF_LR"
-ip -n "$NS_LEAF" link add "$VX" type vxlan id 100 local "$LEAF_IP" dstport 4789 nolearning \
-    || die "cannot create the leaf's vxlan device"
-# no multicast snooping: the bridge would send IGMP reports over VXLAN
-ip -n "$NS_LEAF" link add "$BR" type bridge mcast_snooping 0
-ip -n "$NS_LEAF" link set "$VX" master "$BR"
-ip -n "$NS_LEAF" link set "$IF_HB" master "$BR"
+kernel_vtep "$NS_LEAF" "$VX" "$BR" "$LEAF_IP" 100 "$IF_HB"
 ip -n "$NS_LEAF" addr add "$BR_IP/24" dev "$BR"
-for ifc in "$VX" "$IF_HB" "$BR"; do ip -n "$NS_LEAF" link set "$ifc" up; done
 # Return path only: vtepd does not advertise its own MACs (no type-2/3 from
 # vtepd yet), so the leaf floods unknown unicast/BUM toward vtepd's VTEP.
 bridge -n "$NS_LEAF" fdb append 00:00:00:00:00:00 dev "$VX" dst "$VTEP_IP" \
@@ -190,37 +151,20 @@ bridge -n "$NS_LEAF" fdb append 00:00:00:00:00:00 dev "$VX" dst "$VTEP_IP" \
 ip -n "$NS_RR" addr add "$RR_BGP/24" dev "$IF_RL"
 ip -n "$NS_RR" route add 192.0.2.0/24 via "$LEAF_BGP"
 
-# the two hosts
-ip -n "$NS_A" addr add "$IP_A/24" dev "$IF_A"
-ip -n "$NS_B" addr add "$IP_B/24" dev "$IF_B"
-
 # hostB talks to the leaf's bridge address: its MAC in the bridge fdb, its
 # ARP entry on br100 -> zebra has a local MAC and MAC/IP for VNI 100.
 ping_first "$NS_B" "$BR_IP" || die "hostB cannot reach the leaf's bridge address $BR_IP"
 
 # ---- vtepd ----
-cat >"$WORK/vtepd.yaml" <<EOF
-# generated by tests/netns/test_frr_evpn.sh
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "$P",
-       "--log-level", "pmd.net.af_packet:info" ]
-vtep:
-  local_ip: $VTEP_IP
-ports:
-  - { name: ul0, role: underlay, mac: "$MAC_UL",
-      devargs: "net_af_packet0,iface=$IF_UL,qpairs=1,framecnt=256" }
-  - { name: ac0, role: access,
-      devargs: "net_af_packet1,iface=$IF_AC,qpairs=1,framecnt=256" }
-underlay:
-  nexthops:
-    - { name: leaf, port: ul0, ip: $LEAF_IP, mac: "$MAC_ULK" }
-vnis:
-  - vni: 100
-    access: [ { port: ac0, vlan: untagged } ]
+{
+    conf_vni100 leaf
+    cat <<EOF
 control:
   feed_socket: $RUN/feed.sock
   cli_socket: $RUN/cli.sock
   feed_stale_s: 30
 EOF
+} >"$WORK/vtepd.yaml"
 
 # --duration: a fail-safe so vtepd never outlives the test
 vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd.log" "$RUN/cli.sock" --duration 150000 \

@@ -66,10 +66,8 @@ wrpcap(out, pk)
 EOP
 
 conf() {    # conf B_VTEP_FOR_BB01 WITH_VNI300
+    conf_head 192.0.2.1 pmd.net.af_packet:warning
     cat <<EOC
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "$P",
-       "--log-level", "pmd.net.af_packet:warning" ]
-vtep: { local_ip: 192.0.2.1 }
 ports:
   - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_af_packet0,iface=${P}ul" }
   - { name: h0, role: access, devargs: "net_af_packet1,iface=${P}ha" }
