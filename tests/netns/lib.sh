@@ -16,6 +16,12 @@
 # and register them with track_pid; never run a shell function with `&` (its
 # $! is a subshell, and the real process would outlive the lab).
 # vtepd_start, tcpdump_start and relay_start do this for the usual ones.
+#
+# Also here: namespaces and links (ns_add, veth_pair, vtep_link, csum_sw,
+# kernel_vtep), the VXLAN and BFD labs' topologies (vni100_*, bfd_*), FRR
+# (frr_require, frr_dir, frr_start[_in], frr_vty, frr_bfd_peer), vtepd
+# configuration pieces (conf_head, conf_afp_port, conf_vni100), vtepd's CLI
+# (vcli), waiting and time (wait_for, elapsed, ms_between), pings, JSON.
 
 FRR_DIR=${FRR_DIR:-/usr/lib/frr}
 PY=/usr/bin/python3
@@ -290,6 +296,7 @@ kernel_vtep() {
 
 # frr_require DAEMON...: skip unless FRR and its user are there
 frr_require() {
+    local d
     for d in "$@"; do
         [ -x "$FRR_DIR/$d" ] || skip "FRR not installed ($FRR_DIR/$d; apt-get install frr)"
     done
@@ -298,6 +305,7 @@ frr_require() {
 
 # tools_require TOOL...: skip unless each is on PATH
 tools_require() {
+    local t
     for t in "$@"; do
         command -v "$t" >/dev/null || skip "$t not found (bash scripts/install-deps)"
     done
@@ -481,6 +489,7 @@ lab_init() {
 lab_cleanup() {
     local rc=$?
     set +e
+    trap '' INT TERM    # a signal now would leave processes and namespaces behind
     if [ "$SUMMARY" -eq 0 ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
         FAIL=$((FAIL + 1))     # a setup command failed (set -e) or we were interrupted
         log "FAIL: aborted (exit status $rc)"
