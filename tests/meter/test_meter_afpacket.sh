@@ -44,7 +44,7 @@ ip netns exec "$NS" "$METER" --port A=net_af_packet_a0,iface=x1 --port B=net_af_
     --log-level lib.eal:error --file-prefix "$P" >"$WORK/meter.out" 2>"$WORK/meter.err" &
 MPID=$!
 track_pid "$MPID"
-wait_for 10 _alive_or_done "$MPID" grep -q "port B0" "$WORK/meter.out" || true
+wait_for 30 _alive_or_done "$MPID" grep -q "port B0" "$WORK/meter.out" || true   # EAL init is slow on a busy machine
 check "vtep-meter started on two af_packet ports" grep -q "port B0" "$WORK/meter.out"
 
 cat >"$WORK/send.py" <<'EOF'
