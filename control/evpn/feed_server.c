@@ -539,7 +539,7 @@ int feed_server_start(struct evpn_rib *r, const struct feed_server_opts *o)
             return -e;
         }
         setsockopt(tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(tcp_fd, 16) != 0) {
+        if (bind(tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(tcp_fd, SOMAXCONN) != 0) {
             int e = errno;
             VLOG(ERR, "feed: cannot listen on 127.0.0.1:%u: %s", o->tcp_port, strerror(e));
             close(tcp_fd);

@@ -25,7 +25,8 @@
 #define CLI_LINE_MAX 512
 #define CLI_MAX_CLIENTS 16
 #define CLI_READ_TIMEOUT_MS 2000
-#define CLI_WRITE_TIMEOUT_MS 10000
+#define CLI_WRITE_TIMEOUT_MS 10000     /* without progress */
+#define CLI_WRITE_MAX_MS 60000         /* in all */
 
 struct cli_cmd {
     const char *name;
@@ -39,6 +40,7 @@ struct cli_conn {
     int fd;
     uint64_t since_ms;          /* accepted at */
     uint64_t deadline_ms;
+    uint64_t write_end_ms;      /* the answer must be out by then, whatever the progress */
     size_t got;
     char line[CLI_LINE_MAX];
     char *out;                  /* the answer, malloc'ed by open_memstream */
@@ -154,6 +156,10 @@ static void conn_flush(struct cli_conn *c)
             return;
         }
         c->out_off += (size_t)w;
+        /* a client that reads keeps its slot a while longer */
+        c->deadline_ms = now_ms() + CLI_WRITE_TIMEOUT_MS;
+        if (c->deadline_ms > c->write_end_ms)
+            c->deadline_ms = c->write_end_ms;
     }
     cnt.answered++;
     conn_close(c);
@@ -179,6 +185,7 @@ static void conn_answer(struct cli_conn *c, bool too_long)
     c->writing = true;
     c->out_off = 0;
     c->deadline_ms = now_ms() + CLI_WRITE_TIMEOUT_MS;
+    c->write_end_ms = now_ms() + CLI_WRITE_MAX_MS;
     if (ev_mod(c->fd, EPOLLOUT) != 0) {
         conn_close(c);
         return;
