@@ -1,5 +1,6 @@
 /* One BFD session: RFC 5880 asynchronous mode state machine and timers
  * (see bfd_session.h and docs/BFD.md). */
+#include <errno.h>
 #include "bfd_session.h"
 #include "bfd_udp.h"
 
@@ -185,7 +186,7 @@ int bfd_session_init(struct bfd_session *s, const struct bfd_session_cfg *cfg,
     if (cfg->local_disc == 0 || cfg->detect_mult == 0 ||
         cfg->desired_min_tx_us == 0 || cfg->required_min_rx_us == 0 ||
         (cfg->src_port != 0 && cfg->src_port < BFD_SRC_PORT_MIN))
-        return -1;
+        return -EINVAL;
     *s = (struct bfd_session){ .cfg = *cfg };
     s->clock_ns = now_ns;
     s->prng = cfg->seed;
@@ -441,7 +442,7 @@ int bfd_session_set_intervals(struct bfd_session *s,
                               const struct bfd_intervals *iv, uint64_t now_ns)
 {
     if (iv->desired_min_tx_us == 0 || iv->required_min_rx_us == 0)
-        return -1;
+        return -EINVAL;
     s->clock_ns = now_ns;   /* timers are redrawn from the last packet sent */
     s->cfg.desired_min_tx_us = iv->desired_min_tx_us;
     s->cfg.required_min_rx_us = iv->required_min_rx_us;

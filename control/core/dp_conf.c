@@ -117,7 +117,7 @@ int dp_conf_nexthop_find(const struct dp_conf *c, uint16_t port, uint32_t ip)
     for (int i = 0; i < c->n_nexthops; i++)
         if (c->nexthops[i].port == port && c->nexthops[i].ip == ip)
             return i;
-    return -1;
+    return -ENOENT;
 }
 
 int dp_conf_vni_slot(const struct dp_conf *c, uint32_t vni)
