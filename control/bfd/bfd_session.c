@@ -284,6 +284,22 @@ static enum bfd_drop receive(struct bfd_session *s, const struct bfd_ctrl *c)
     return BFD_DROP_NONE;
 }
 
+/* What a received packet did, for the caller (res may be NULL). */
+static enum bfd_drop rx_result(const struct bfd_session *s, enum bfd_drop why, bool changed,
+                               enum bfd_state old, struct bfd_rx_result *res)
+{
+    if (res) {
+        *res = (struct bfd_rx_result){
+            .drop = why,
+            .state_changed = changed,
+            .old_state = old,
+            .new_state = s->state,
+            .send_now = s->final_pending || s->trigger_pending,
+        };
+    }
+    return why;
+}
+
 enum bfd_drop bfd_session_rx_ctrl(struct bfd_session *s,
                                   const struct bfd_ctrl *c, uint64_t now_ns,
                                   struct bfd_rx_result *res)
@@ -300,16 +316,7 @@ enum bfd_drop bfd_session_rx_ctrl(struct bfd_session *s,
     else
         s->cnt.rx_drop[why]++;
     changed = notify(s, old);
-    if (res) {
-        *res = (struct bfd_rx_result){
-            .drop = why,
-            .state_changed = changed,
-            .old_state = old,
-            .new_state = s->state,
-            .send_now = s->final_pending || s->trigger_pending,
-        };
-    }
-    return why;
+    return rx_result(s, why, changed, old, res);
 }
 
 enum bfd_drop bfd_session_rx(struct bfd_session *s, uint64_t now_ns,
@@ -328,16 +335,7 @@ enum bfd_drop bfd_session_rx(struct bfd_session *s, uint64_t now_ns,
     check_detect(s);
     s->cnt.rx_drop[why]++;
     changed = notify(s, old);
-    if (res) {
-        *res = (struct bfd_rx_result){
-            .drop = why,
-            .state_changed = changed,
-            .old_state = old,
-            .new_state = s->state,
-            .send_now = s->final_pending || s->trigger_pending,
-        };
-    }
-    return why;
+    return rx_result(s, why, changed, old, res);
 }
 
 /* A periodic or triggered packet goes out now: draw the next one. */
