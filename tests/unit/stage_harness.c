@@ -144,11 +144,14 @@ int h_load(const char *yaml)
         return -1;
     }
     __atomic_store_n(&g_dp.conf, c, __ATOMIC_RELEASE);
-    dp_conf_free(old);
     for (uint32_t s = 0; s < DP_MAX_VNIS; s++)
         evpn_program_flood_refresh(NULL, c, s);
+    /* a worker running dp_worker_main may still hold old: wait for it */
+    rte_rcu_qsbr_synchronize(g_dp.qsv, RTE_QSBR_THRID_INVALID);
+    dp_conf_free(old);
     rcu_free_poll();
-    H.w->conf = c;
+    if (!__atomic_load_n(&H.pub->running, __ATOMIC_ACQUIRE))
+        H.w->conf = c;
     return 0;
 }
 

@@ -54,8 +54,9 @@ extern struct harness H;
 int h_init(const char *name);
 
 /* Parse yaml, build its generation (the current one as old, so slots and
- * ids carry over), publish it, free the old one, refresh every flood list
- * and point the worker at it. Returns 0 or -1 (reason printed). */
+ * ids carry over), publish it, refresh every flood list, free the old one
+ * once the worker (if it runs dp_worker_main) is past it, and point the
+ * worker at it when it does not run. Returns 0 or -1 (reason printed). */
 int h_load(const char *yaml);
 
 /* The current generation, and its slot / attachment id for a VNI / a
