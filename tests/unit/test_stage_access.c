@@ -437,6 +437,37 @@ static void test_learn_per_burst_and_move(void **state)
     assert_int_equal(h_drain(P_UP0) + h_drain(P_UP1), 10);
 }
 
+static void test_learn_ring_full(void **state)
+{
+    struct rte_mbuf *in[4];
+    struct learn_event ev[H_LEARN_RING];
+    uint8_t f[64], src[6];
+    (void)state;
+
+    set_remote(100, host_b, VTEP_B);
+    memcpy(src, host_a, 6);
+    for (unsigned i = 0; i < H_LEARN_RING - 1; i++) {
+        src[3] = (uint8_t)i;
+        h_eth(f, host_b, src, -1, 0x0800, 64);
+        input1(P_H0, h_mbuf(f, 64));
+    }
+    assert_int_equal(H.pub->st.ev.learn_events, H_LEARN_RING - 1);
+    /* a burst from one more station while the ring is full: it is
+     * tried once per burst (runs of one source skip the learn cache),
+     * and forwarded all the same */
+    h_eth(f, host_b, host_c, -1, 0x0800, 64);
+    for (int i = 0; i < 4; i++)
+        in[i] = h_mbuf(f, 64);
+    access_input(H.w, P_H0, in, 4);
+    assert_int_equal(H.pub->st.ev.learn_ring_full, 1);
+    assert_int_equal(h_learn_events(ev, H_LEARN_RING), H_LEARN_RING - 1);
+    /* room again: the next frame reports it */
+    input1(P_H0, h_mbuf(f, 64));
+    expect_learn(100, h_attach(P_H0, 0), host_c);
+    assert_int_equal(h_drain(P_UP0) + h_drain(P_UP1), H_LEARN_RING - 1 + 5);
+    assert_int_equal(h_drops_total(), 0);
+}
+
 static void test_mtu(void **state)
 {
     static uint8_t f[1600], inner[1600];
@@ -537,6 +568,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_learn_per_burst_and_move, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_learn_ring_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mtu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_nexthop, setup, teardown),
