@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 #include <rte_cycles.h>
+#include <rte_malloc.h>
 
 #include "stage_harness.h"
 
@@ -57,6 +58,25 @@ static void test_create(void **state)
     assert_int_equal(w1->running, 0);
     /* a second worker 1: its rings' names are taken */
     assert_null(dp_worker_create(1, rte_get_main_lcore(), 128, 32, 64));
+}
+
+static void test_create_fails_cleanly(void **state)
+{
+    struct rte_malloc_socket_stats before, after;
+    struct rte_ring *taken = rte_ring_create("bfd2", 16, 0, 0);
+    (void)state;
+
+    /* worker 2's learn and punt rings are made, its BFD ring is not:
+     * nothing it made is left behind */
+    assert_non_null(taken);
+    assert_int_equal(rte_malloc_get_socket_stats(0, &before), 0);
+    assert_null(dp_worker_create(2, rte_get_main_lcore(), 128, 32, 64));
+    assert_int_equal(rte_malloc_get_socket_stats(0, &after), 0);
+    assert_null(rte_ring_lookup("learn2"));
+    assert_null(rte_ring_lookup("punt2"));
+    assert_int_equal(after.heap_allocsz_bytes, before.heap_allocsz_bytes);
+    assert_int_equal(after.alloc_count, before.alloc_count);
+    rte_ring_free(taken);
 }
 
 static void test_add_rxq(void **state)
@@ -211,6 +231,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_create_fails_cleanly, setup, teardown),
         cmocka_unit_test_setup_teardown(test_add_rxq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ctrl_tx_at_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_main_loop, setup, teardown),
