@@ -236,6 +236,7 @@ struct rte_mbuf *h_mbuf_at(const void *frame, uint16_t len, uint16_t headroom)
 
     assert_non_null(m);
     assert_true((unsigned)headroom + len <= m->buf_len);
+    assert_true(headroom % 2 == 0);
     m->data_off = headroom;
     memcpy(rte_pktmbuf_mtod(m, void *), frame, len);
     m->data_len = len;

@@ -70,7 +70,8 @@ uint16_t h_attach(uint16_t port, uint16_t vlan);
 void h_reset(void);
 
 /* An mbuf holding len bytes of frame, data starting headroom bytes into
- * the buffer (RTE_PKTMBUF_HEADROOM for a normal one). */
+ * the buffer (RTE_PKTMBUF_HEADROOM for a normal one; even, as the DPDK
+ * header structs want it). */
 struct rte_mbuf *h_mbuf_at(const void *frame, uint16_t len, uint16_t headroom);
 struct rte_mbuf *h_mbuf(const void *frame, uint16_t len);
 

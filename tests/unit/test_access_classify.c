@@ -130,7 +130,7 @@ static int group_teardown(void **state)
 
 static void test_runts(void **state)
 {
-    uint8_t f[64];
+    uint8_t f[64] __attribute__((aligned(8)));
     struct access_result r;
     (void)state;
 
@@ -158,7 +158,7 @@ static void test_runts(void **state)
 
 static void test_every_vlan(void **state)
 {
-    uint8_t f[64];
+    uint8_t f[64] __attribute__((aligned(8)));
     struct access_result r;
     (void)state;
 
@@ -193,7 +193,7 @@ static void test_every_vlan(void **state)
 
 static void test_every_ethertype(void **state)
 {
-    uint8_t f[64];
+    uint8_t f[64] __attribute__((aligned(8)));
     struct access_result r;
     (void)state;
 
@@ -225,7 +225,7 @@ static void test_every_source(void **state)
         {0x01, 0x80, 0xc2, 0, 0, 0},
         {0x33, 0x33, 0, 0, 0, 1},
     };
-    uint8_t f[64], src[6];
+    uint8_t f[64] __attribute__((aligned(8))), src[6];
     int bad = 0;
     (void)state;
 
@@ -245,7 +245,7 @@ static void test_every_source(void **state)
 
 static void test_every_destination(void **state)
 {
-    uint8_t f[64], dst[6];
+    uint8_t f[64] __attribute__((aligned(8))), dst[6];
     struct access_result r;
     unsigned n_ll = 0, n_bum = 0;
     (void)state;
@@ -284,7 +284,7 @@ static void test_order_of_checks(void **state)
 {
     static const uint8_t ll[6] = {0x01, 0x80, 0xc2, 0, 0, 0x02};
     static const uint8_t msrc[6] = {0x01, 0, 0x5e, 0, 0, 1};
-    uint8_t f[64];
+    uint8_t f[64] __attribute__((aligned(8)));
     struct access_result r;
     (void)state;
 
@@ -319,7 +319,7 @@ static void test_combinations(void **state)
     };
     static const int tcis[] = {-1, 0, 0xe000, 1, 3, 4094, 4095, 0x2005};
     static const uint16_t etypes[] = {0x0800, 0x86dd, 0x0806, 0x8100, 0x88a8, 0x0000};
-    uint8_t f[64];
+    uint8_t f[64] __attribute__((aligned(8)));
     unsigned n = 0;
     (void)state;
 

@@ -504,22 +504,23 @@ static void test_headroom(void **state)
 
     set_remote(100, host_b, VTEP_B);
     set_local(100, host_c, h_attach(P_H1, 10), MAC_LOCAL);
-    /* 50 bytes of outer headers need 50 bytes of headroom */
+    /* 50 bytes of outer headers need 50 bytes of headroom (frames start
+     * 2-byte aligned, as mbuf data does) */
     h_eth(f, host_b, host_a, -1, 0x0800, 64);
-    input1(P_H0, h_mbuf_at(f, 64, 49));
+    input1(P_H0, h_mbuf_at(f, 64, 48));
     assert_int_equal(H.pub->st.drops[DROP_NO_HEADROOM], 1);
     h_assert_silent(-1);
     input1(P_H0, h_mbuf_at(f, 64, 50));
     expect_encap(f, 64, 100, VTEP_B);
     /* a stripped tag gives its 4 bytes back */
     h_eth(f, host_b, host_a, 10, 0x0800, 68);
-    input1(P_H1, h_mbuf_at(f, 68, 45));
+    input1(P_H1, h_mbuf_at(f, 68, 44));
     assert_int_equal(H.pub->st.drops[DROP_NO_HEADROOM], 2);
     input1(P_H1, h_mbuf_at(f, 68, 46));
     expect_encap(inner, h_untag(inner, f, 68), 100, VTEP_B);
     /* local delivery to a tagged attachment needs 4 */
     h_eth(f, host_c, host_a, -1, 0x0800, 64);
-    input1(P_H0, h_mbuf_at(f, 64, 3));
+    input1(P_H0, h_mbuf_at(f, 64, 2));
     assert_int_equal(H.pub->st.drops[DROP_NO_HEADROOM], 3);
     input1(P_H0, h_mbuf_at(f, 64, 4));
     assert_int_equal(h_take(P_H1, out, 2), 1);

@@ -162,7 +162,7 @@ static void test_headroom(void **state)
 
     h_eth(f, host_b, host_a, -1, 0x0800, 64);
     assert_int_equal(send1(f, 64, 50, 1, "198.51.100.2", &sport, 0), P_UP0);
-    assert_int_equal(send1(f, 64, 49, 1, "198.51.100.2", &sport, -1), -1);
+    assert_int_equal(send1(f, 64, 48, 1, "198.51.100.2", &sport, -1), -1);
     assert_int_equal(send1(f, 64, 0, 1, "198.51.100.2", &sport, -1), -1);
     assert_int_equal(H.pub->st.drops[DROP_NO_HEADROOM], 2);
     assert_int_equal(h_drops_total(), 2);

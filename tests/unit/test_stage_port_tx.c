@@ -172,7 +172,7 @@ static void test_access_send_headroom(void **state)
 
     h_eth(f, mac_b, mac_a, -1, 0x0800, 64);
     /* the tag needs 4 bytes in front of the frame */
-    access_send(H.w, h_mbuf_at(f, 64, 3), h_attach(P_H1, 10));
+    access_send(H.w, h_mbuf_at(f, 64, 2), h_attach(P_H1, 10));
     assert_int_equal(H.pub->st.drops[DROP_NO_HEADROOM], 1);
     assert_int_equal(h_take(P_H1, out, 2), 0);
     access_send(H.w, h_mbuf_at(f, 64, 4), h_attach(P_H1, 10));
