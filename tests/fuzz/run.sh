@@ -81,7 +81,7 @@ for name in "${names[@]}"; do
   else
     rc=1
     echo "FAIL fuzz $name: libFuzzer exit $frc after ${runs:-?} inputs; log $work/log"
-    ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-* 2>/dev/null | sed 's/^/  reproducer: /'
+    find "$work" -maxdepth 1 \( -name "crash-*" -o -name "leak-*" -o -name "timeout-*" -o -name "oom-*" \) | sed "s/^/  reproducer: /"
     grep -m1 -A12 -E "^==[0-9]+==ERROR|runtime error|deadly signal" "$work/log" | sed 's/^/  /'
   fi
 done
