@@ -1,7 +1,8 @@
 /* Access port input: each frame -> attachment -> VNI (access_classify),
  * VLAN tag off, source learned, then BUM frames replicated and unicast
  * frames looked up as a burst and encapsulated toward their VTEP or
- * switched to another local attachment. */
+ * switched to another local attachment (the remote ones as one burst:
+ * classifier, encapsulation). */
 #include <rte_prefetch.h>
 
 #include "access_classify.h"
@@ -66,6 +67,10 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     if (n_uc == 0)
         return;
 
+    struct rte_mbuf *enc[DP_BURST];
+    uint32_t enc_vni[DP_BURST], enc_vtep[DP_BURST];
+    unsigned n_enc = 0;
+
     l2_lookup_burst(keys, n_uc, vals);
     for (unsigned i = 0; i < n_uc; i++) {
         struct rte_mbuf *m = uc[i];
@@ -86,11 +91,12 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             w->pub.st.vni[vni_idx].local_switched++;
             access_send(w, m, to);
         } else {
-            uint32_t len = rte_pktmbuf_pkt_len(m);
-            if (encap_send(w, m, vni_idx, mac_val_vtep(v)) == 0) {
-                w->pub.st.vni[vni_idx].encap_packets++;
-                w->pub.st.vni[vni_idx].encap_bytes += len;
-            }
+            enc[n_enc] = m;
+            enc_vni[n_enc] = vni_idx;
+            enc_vtep[n_enc] = mac_val_vtep(v);
+            n_enc++;
         }
     }
+    if (n_enc)
+        encap_burst(w, enc, enc_vni, enc_vtep, n_enc);
 }

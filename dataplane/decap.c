@@ -1,5 +1,6 @@
 /* Underlay port input: each frame checked (underlay_classify); ARP and BFD
- * for us punted; VXLAN for a configured VNI decapsulated; the inner frames
+ * for us punted; VXLAN for a configured VNI, from a VTEP on that VNI's
+ * flood list unless the check is off, decapsulated; the inner frames
  * looked up as a burst and delivered to their local attachment, or flooded
  * to the VNI's local attachments only (split horizon: never back to the
  * underlay). */
@@ -19,6 +20,8 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
     uint64_t vals[DP_BURST];
     uint64_t rx_bytes = 0;
     unsigned nd = 0;
+    uint32_t last_src = 0;
+    int64_t last_src_vni = -1;
 
     memcpy(up.port_mac, p->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
     for (uint16_t i = 0; i < n; i++) {
@@ -40,6 +43,12 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
         case UL_BFD:
             punt_send(w, w->pub.bfd_ring, m, port);
             continue;
+        case UL_HOST:
+            if (p->kernel != DP_NO_PORT)
+                kernel_send(w, port, m);
+            else
+                wk_drop(w, m, r.drop);
+            continue;
         case UL_DROP:
             wk_drop(w, m, r.drop);
             continue;
@@ -50,6 +59,18 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
         if (unlikely(vni_idx < 0)) {
             wk_drop(w, m, DROP_VXLAN_UNKNOWN_VNI);
             continue;
+        }
+        /* only the VTEPs the VNI floods to (configured, or from type-3
+         * routes) may send into it; the last source checked is remembered */
+        if (c->vnis[vni_idx].src_check &&
+            (r.outer_src != last_src || vni_idx != last_src_vni)) {
+            if (unlikely(!dp_flood_has(__atomic_load_n(&g_dp.flood[vni_idx], __ATOMIC_ACQUIRE),
+                                       r.outer_src))) {
+                wk_drop(w, m, DROP_SRC_VTEP_UNKNOWN);
+                continue;
+            }
+            last_src = r.outer_src;
+            last_src_vni = vni_idx;
         }
         rte_pktmbuf_adj(m, r.inner_off);
         if (rte_pktmbuf_pkt_len(m) > r.inner_len)

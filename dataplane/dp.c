@@ -2,4 +2,4 @@
 #include "dp.h"
 
 struct dp g_dp;
-int g_punt_tsc_off = -1;
+int g_rx_tsc_off = -1;

@@ -33,7 +33,7 @@ void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t fro
                 continue;
             }
         }
-        if (encap_send(w, c, vni_idx, fl->vtep[i]) == 0)
+        if (encap_send(w, c, vni_idx, fl->vtep[i], -1, 0) == 0)
             vs->flood_copies++;
     }
     for (unsigned i = 0; i < v->n_attach; i++) {

@@ -1,5 +1,6 @@
-/* Next hop choice: the remote VTEP's prefix route names an ECMP group
- * (none: the default group of every next hop); the group's hash policy
+/* Next hop choice: the classifier's class group, else the remote VTEP's
+ * prefix route names an ECMP group (none: the default group of every next
+ * hop); the group's hash policy
  * gives the flow hash, whose top byte picks a bucket, whose member is the
  * next hop. The same hash gives the UDP source port, so spines spread our
  * flows the way we do. */
@@ -7,7 +8,7 @@
 
 #include "worker_priv.h"
 
-const struct dp_nexthop *nexthop_select(const struct dp_conf *c, const uint8_t *inner,
+const struct dp_nexthop *nexthop_select(const struct dp_conf *c, int group, const uint8_t *inner,
                                         uint32_t len, uint32_t vni, uint32_t vtep_be,
                                         uint32_t *hash)
 {
@@ -15,8 +16,10 @@ const struct dp_nexthop *nexthop_select(const struct dp_conf *c, const uint8_t *
     uint32_t g;
     uint16_t mi;
 
-    if (unlikely(c->routes != NULL) &&
-        rte_lpm_lookup(c->routes, rte_be_to_cpu_32(vtep_be), &g) == 0 && g < c->n_groups)
+    if (group >= 0)
+        grp = &c->groups[group];    /* the classifier's choice */
+    else if (unlikely(c->routes != NULL) &&
+             rte_lpm_lookup(c->routes, rte_be_to_cpu_32(vtep_be), &g) == 0 && g < c->n_groups)
         grp = &c->groups[g];
     *hash = flow_hash(&grp->hash, inner, len, vni, g_dp.local_ip, vtep_be);
     mi = ecmp_pick(&grp->ecmp, *hash);

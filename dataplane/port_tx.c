@@ -1,5 +1,6 @@
 /* Port output: per-port TX buffers flushed in bursts, and delivery to an
  * access attachment with its VLAN tag. */
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 
 #include "worker_priv.h"
@@ -11,10 +12,21 @@ void tx_flush_port(struct wk *w, uint16_t port)
     uint16_t sent = 0, n = b->n;
     uint64_t bytes = 0;
 
+    uint64_t res[DP_TXBUF];
+    bool residence = w->conf->residence;
+
     if (n == 0)
         return;
     for (uint16_t i = 0; i < n; i++)
         bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+    if (unlikely(residence)) {
+        /* read before the PMD owns the mbufs; counted for those it takes */
+        uint64_t t = rte_rdtsc();
+        for (uint16_t i = 0; i < n; i++) {
+            uint64_t rx = *dp_rx_tsc(b->pkts[i]);
+            res[i] = rx && t > rx ? t - rx : UINT64_MAX;
+        }
+    }
     /* a few retries absorb a briefly full TX ring */
     for (int tries = 0; tries < 4 && sent < n; tries++)
         sent += rte_eth_tx_burst(g_dp.ports[port].port_id, w->txq, b->pkts + sent,
@@ -23,6 +35,10 @@ void tx_flush_port(struct wk *w, uint16_t port)
         bytes -= rte_pktmbuf_pkt_len(b->pkts[i]);
         rte_pktmbuf_free(b->pkts[i]);
     }
+    if (unlikely(residence))
+        for (uint16_t i = 0; i < sent; i++)
+            if (res[i] != UINT64_MAX)
+                res_add(&w->pub.st.residence, res[i]);
     ps->tx_packets += sent;
     ps->tx_bytes += bytes;
     if (sent < n) {

@@ -8,7 +8,7 @@
 void punt_send(struct wk *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t port)
 {
     m->port = port;     /* dp port index for the receiving thread */
-    *dp_punt_tsc(m) = rte_rdtsc();
+    *dp_rx_tsc(m) = rte_rdtsc();
     if (unlikely(rte_ring_sp_enqueue(r, m) != 0)) {
         wk_drop(w, m, DROP_PUNT_RING_FULL);
         return;

@@ -9,6 +9,12 @@ static enum underlay_class drop(struct underlay_result *r, enum drop_reason why)
     return UL_DROP;
 }
 
+static enum underlay_class host(struct underlay_result *r, enum drop_reason why)
+{
+    r->drop = why;
+    return UL_HOST;
+}
+
 enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
                                       const struct underlay_params *p,
                                       int ip_csum_good,
@@ -26,9 +32,10 @@ enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
     if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
         return UL_ARP;  /* the control thread checks the ARP itself */
     if (memcmp(eth->dst_addr.addr_bytes, p->port_mac, RTE_ETHER_ADDR_LEN) != 0)
-        return drop(r, DROP_UNDERLAY_NOT_FOR_US);
+        return rte_is_multicast_ether_addr(&eth->dst_addr) ?
+            host(r, DROP_UNDERLAY_NOT_FOR_US) : drop(r, DROP_UNDERLAY_NOT_FOR_US);
     if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
-        return drop(r, DROP_UNDERLAY_ETHERTYPE);
+        return host(r, DROP_UNDERLAY_ETHERTYPE);
 
     if (len < sizeof(*eth) + sizeof(*ip))
         return drop(r, DROP_IP_BAD_HEADER);
@@ -42,11 +49,11 @@ enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
     if (!ip_csum_good && rte_raw_cksum(ip, ihl) != 0xffff)
         return drop(r, DROP_IP_BAD_HEADER);
     if (ip->dst_addr != p->local_ip)
-        return drop(r, DROP_IP_NOT_LOCAL);
+        return host(r, DROP_IP_NOT_LOCAL);
     if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
-        return drop(r, DROP_IP_FRAGMENT);
+        return host(r, DROP_IP_FRAGMENT);
     if (ip->next_proto_id != IPPROTO_UDP)
-        return drop(r, DROP_IP_NOT_UDP);
+        return host(r, DROP_IP_NOT_UDP);
 
     udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
     l4len = ip_len - ihl;
@@ -60,7 +67,7 @@ enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
     if (dport != p->udp_port) {
         if (dport == BFD_UDP_PORT)
             return UL_BFD;
-        return drop(r, DROP_UDP_WRONG_PORT);
+        return host(r, DROP_UDP_WRONG_PORT);
     }
     if (udp_len < sizeof(*udp) + sizeof(*vx) + sizeof(*eth))
         return drop(r, DROP_VXLAN_TRUNCATED);

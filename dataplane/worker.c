@@ -7,6 +7,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include "flow_table.h"
 #include "log.h"
 #include "vtepd_config.h"
 #include "worker_priv.h"
@@ -78,6 +79,7 @@ static void drain_ctrl_tx(struct wk *w)
             continue;
         }
         w->pub.st.ev.ctrl_tx++;
+        *dp_rx_tsc(pkts[i]) = 0;    /* not a forwarded packet: no residence */
         tx_enqueue(w, p, pkts[i]);
     }
 }
@@ -106,14 +108,26 @@ int dp_worker_main(void *arg)
             if (n == 0)
                 continue;
             got += n;
+            if (unlikely(w->conf->residence)) {
+                uint64_t t = rte_rdtsc();
+                for (uint16_t i = 0; i < n; i++)
+                    *dp_rx_tsc(pkts[i]) = t;
+            }
             if (p->role == PORT_ROLE_ACCESS)
                 access_input(w, r->port, pkts, n);
-            else
+            else if (p->role == PORT_ROLE_UNDERLAY)
                 underlay_input(w, r->port, pkts, n);
+            else
+                kernel_input(w, r->port, pkts, n);
         }
         if (w->pub.ctrl_tx_ring)
             drain_ctrl_tx(w);
         tx_flush_all(w);
+        /* the classifier's idle flows go a few at a time: a pass a second */
+        if (w->conf->cls && w->now_tsc - w->last_sweep_tsc >= w->conf->cls->sweep_interval_tsc) {
+            w->last_sweep_tsc = w->now_tsc;
+            flow_table_sweep(w->conf->cls->ft[w->pub.id], w->now_tsc, 64);
+        }
         w->conf = NULL;
         rte_rcu_qsbr_quiescent(g_dp.qsv, w->pub.id);
         if (got) {

@@ -11,9 +11,10 @@
  *   l2_lookup.c     MAC table lookups for a burst (one per distinct key)
  *   learn.c         source MACs -> learn events for the control thread
  *   flood.c         head-end replication of BUM frames
- *   encap.c         VXLAN encapsulation toward a remote VTEP
+ *   encap.c         short/long classifier, VXLAN encapsulation toward a remote VTEP
  *   nexthop.c       VTEP -> ECMP group -> next hop (flow hash)
  *   punt.c          frames for the control and BFD threads
+ *   exception.c     the exception path: underlay port <-> its kernel TAP
  *   port_tx.c       TX buffers per port, tagging on access ports */
 #ifndef VTEPD_WORKER_PRIV_H
 #define VTEPD_WORKER_PRIV_H
@@ -54,6 +55,9 @@ struct wk {
     const struct dp_conf *conf; /* the generation of this loop turn */
     uint64_t now_tsc;           /* TSC at the start of this loop turn */
     uint64_t learn_refresh_tsc;
+    uint64_t last_sweep_tsc;    /* classifier idle sweep */
+    uint64_t kernel_credit[DP_MAX_PORTS];   /* exception path token bucket (TSC) */
+    uint64_t kernel_last[DP_MAX_PORTS];
     uint16_t txq;
     uint16_t n_rxq;
     struct rxq_ref rxq[DP_MAX_PORTS * 4];
@@ -92,20 +96,35 @@ void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t fro
                 int to_underlay);
 
 /* encap.c: encapsulate m (untagged inner frame) toward vtep and queue it on
- * the next hop ECMP picks. Consumes m; returns 0 when queued, -1 when
- * dropped (and counted). */
-int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be);
+ * the next hop ECMP picks in group `group` (-1: the group the VTEP's route
+ * names), outer TOS tos. Consumes m; returns 0 when queued, -1 when dropped
+ * (and counted). */
+int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be, int group,
+               uint8_t tos);
 
-/* nexthop.c: the next hop for a frame of VNI vni to vtep, and the flow
- * hash that chose it (for the UDP source port); NULL when the group has no
- * live member. */
-const struct dp_nexthop *nexthop_select(const struct dp_conf *c, const uint8_t *inner,
+/* encap.c: a burst of known-unicast frames to remote VTEPs: through the
+ * short/long classifier when it is on (class group and DSCP), then
+ * encap_send; counts encap_packets/bytes per VNI. Consumes the mbufs. */
+void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                 const uint32_t *vtep_be, unsigned n);
+
+/* nexthop.c: the next hop for a frame of VNI vni to vtep in group `group`
+ * (-1: by the VTEP's route), and the flow hash that chose it (for the UDP
+ * source port); NULL when the group has no live member. */
+const struct dp_nexthop *nexthop_select(const struct dp_conf *c, int group, const uint8_t *inner,
                                         uint32_t len, uint32_t vni, uint32_t vtep_be,
                                         uint32_t *hash);
 
 /* punt.c: hand m (from dp port `port`) to another thread through ring r,
  * stamped with its arrival TSC. Consumes m. */
 void punt_send(struct wk *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t port);
+
+/* exception.c: hand m, received on underlay port `port`, to its kernel
+ * interface within the port's rate (else dropped: kernel_rate_limit);
+ * and send a burst the kernel interface `port` gave out of its underlay
+ * port. Consume the mbufs. */
+void kernel_send(struct wk *w, uint16_t port, struct rte_mbuf *m);
+void kernel_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /* port_tx.c: queue m on dp port `port` (sent at the next flush); send m
  * out of attachment a, adding its VLAN tag; flush one port / every port

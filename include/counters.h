@@ -26,6 +26,8 @@ struct vni_stats {
     uint64_t flood_packets;     /* BUM frames received for replication */
     uint64_t flood_copies;      /* copies sent (underlay and local) */
     uint64_t local_switched;    /* access -> access unicast */
+    uint64_t cls_packets[2];    /* encapsulated by the classifier: [0] short, [1] long */
+    uint64_t cls_bytes[2];
 };
 
 /* Events that are not drops but that operators want to see. */
@@ -34,6 +36,8 @@ struct event_stats {
     uint64_t learn_ring_full;   /* learn events lost: ring full */
     uint64_t punted;            /* packets given to the control or BFD thread */
     uint64_t ctrl_tx;           /* packets sent for the control and BFD threads */
+    uint64_t to_kernel;         /* exception path: underlay port -> kernel */
+    uint64_t from_kernel;       /* exception path: kernel -> underlay port */
 };
 
 #endif

@@ -46,6 +46,8 @@ struct rte_lpm;
 struct vni_map;
 struct worker;
 
+#define DP_NO_PORT 0xffff
+
 struct dp_port {
     char name[32];
     uint16_t port_id;           /* DPDK port id */
@@ -53,6 +55,11 @@ struct dp_port {
     struct rte_ether_addr mac;
     uint16_t nb_rxq;
     uint16_t nb_txq;
+    /* exception path: an underlay port's kernel interface (kernel), and a
+     * kernel interface's underlay port (peer); DP_NO_PORT when none */
+    uint16_t kernel;
+    uint16_t peer;
+    uint64_t kernel_cost_tsc;   /* underlay: TSC per packet a worker may hand the kernel */
 };
 
 /* One (access port, VLAN) bound to a VNI. A free id has vni_idx DP_NO_VNI. */
@@ -70,6 +77,8 @@ struct dp_flood {
 
 struct dp_vni {
     uint32_t vni;               /* 0: free slot */
+    uint8_t classify;           /* the short/long classifier applies */
+    uint8_t src_check;          /* decapsulate only from VTEPs on the flood list */
     uint16_t n_attach;
     uint16_t attach[DP_MAX_VNI_ATTACH];     /* attachment ids */
     uint32_t n_cfg_flood;       /* configured flood VTEPs (EVPN adds its own) */
@@ -85,13 +94,45 @@ struct dp_group {
     struct flow_hash_policy hash;
 };
 
+/* The short/long classifier's flow tables, one per worker (each worker the
+ * only user of its own). Generations whose classifier has the same table
+ * parameters share one (refs counts them; control thread only), so a
+ * reload that does not change them keeps every flow's count. */
+struct flow_table;
+struct dp_classifier {
+    uint32_t refs;
+    uint32_t capacity, threshold, idle_s;
+    uint64_t sweep_interval_tsc;    /* a 64-entry sweep this often: a pass a second */
+    struct flow_table *ft[DP_MAX_WORKERS];
+};
+
+/* What a class of flows gets: its ECMP group and outer DSCP. */
+struct dp_class_action {
+    uint16_t group;             /* index into conf.groups */
+    uint8_t dscp;
+};
+
+/* A next hop. Its MAC is configured, or resolved by ARP and may change:
+ * the header template is double-buffered. The control thread writes the
+ * copy workers are not told to use, then flips `cur` (release); it writes
+ * that copy again only after an RCU grace period (tmpl_token), when no
+ * worker can still be reading it. */
 struct dp_nexthop {
     char name[32];
     uint16_t port;              /* index into dp.ports (underlay) */
     uint32_t ip;                /* network order */
-    struct rte_ether_addr mac;
-    struct vxlan_tmpl tmpl;     /* outer headers toward this next hop */
+    struct rte_ether_addr mac;  /* valid when has_mac (BFD reads it too) */
+    bool has_mac;               /* configured or resolved: may be live */
+    bool mac_static;            /* from the configuration */
+    uint8_t cur;                /* template in use */
+    uint64_t tmpl_token;        /* RCU token of the last flip */
+    struct vxlan_tmpl tmpl[2];  /* outer headers toward this next hop */
 };
+
+static inline const struct vxlan_tmpl *dp_nexthop_tmpl(const struct dp_nexthop *nh)
+{
+    return &nh->tmpl[__atomic_load_n(&nh->cur, __ATOMIC_ACQUIRE)];
+}
 
 /* One configuration generation (see above). */
 struct dp_conf {
@@ -111,6 +152,12 @@ struct dp_conf {
     struct rte_lpm *routes;         /* remote VTEP -> group; NULL: group 0 */
     char routes_name[32];
     uint32_t *flood_pool;           /* backs every vnis[].cfg_flood */
+    /* short/long classifier; NULL when off */
+    struct dp_classifier *cls;
+    uint32_t cls_protocols;         /* FC_PROTO_* */
+    bool cls_rewrite_inner;         /* set the inner DSCP as well */
+    bool residence;                 /* stamp RX bursts, histogram at TX */
+    struct dp_class_action cls_act[2];  /* [0] short, [1] long */
 };
 
 struct dp {
@@ -133,19 +180,46 @@ struct dp {
 /* The dataplane: one per process. */
 extern struct dp g_dp;
 
+/* "access", "underlay" or "kernel". */
+static inline const char *dp_port_role_name(unsigned role)
+{
+    return role == 0 ? "access" : role == 1 ? "underlay" : "kernel";
+}
+
+/* Whether vtep (network order) is on flood list fl (sorted, as built by
+ * the control thread). */
+static inline bool dp_flood_has(const struct dp_flood *fl, uint32_t vtep)
+{
+    uint32_t lo = 0, hi = fl ? fl->n : 0;
+
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (fl->vtep[mid] == vtep)
+            return true;
+        if (fl->vtep[mid] < vtep)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 /* The generation a worker or the control thread should use now. */
 static inline const struct dp_conf *dp_conf_current(void)
 {
     return __atomic_load_n(&g_dp.conf, __ATOMIC_ACQUIRE);
 }
 
-/* Offset of the mbuf dynamic field "vtepd_punt_tsc": the TSC at which a
- * worker punted the packet (registered by dp_setup). */
-extern int g_punt_tsc_off;
+/* Offset of the mbuf dynamic field "vtepd_rx_tsc" (registered by
+ * dp_setup): the TSC of the RX burst that brought the packet in, when the
+ * residence histogram is on; for a punted packet, the TSC at which the
+ * worker handed it over (BFD timers use it); 0 for packets the control and
+ * BFD threads build. */
+extern int g_rx_tsc_off;
 
-static inline uint64_t *dp_punt_tsc(struct rte_mbuf *m)
+static inline uint64_t *dp_rx_tsc(struct rte_mbuf *m)
 {
-    return RTE_MBUF_DYNFIELD(m, g_punt_tsc_off, uint64_t *);
+    return RTE_MBUF_DYNFIELD(m, g_rx_tsc_off, uint64_t *);
 }
 
 /* IEEE 802.1D reserved link-local group 01:80:c2:00:00:00-0f: bridges

@@ -18,6 +18,7 @@
 
 #include "counters.h"
 #include "dp.h"
+#include "residence.h"
 
 /* The worker that transmits packets built by the control and BFD threads. */
 #define DP_CTRL_TX_WORKER 0
@@ -38,6 +39,7 @@ struct worker_stats {
     uint64_t packets;           /* packets received by this worker */
     uint64_t first_rx_tsc;      /* 0 until the first packet */
     uint64_t last_rx_tsc;
+    struct residence_hist residence;    /* when conf.residence is on */
     struct vni_stats vni[DP_MAX_VNIS];
 };
 

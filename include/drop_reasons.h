@@ -27,11 +27,13 @@
     X(VXLAN_TRUNCATED, vxlan_truncated, UNDERLAY, "VXLAN header or inner Ethernet cut short")  \
     X(VXLAN_BAD_FLAGS, vxlan_bad_flags, UNDERLAY, "VXLAN I flag clear")                        \
     X(VXLAN_UNKNOWN_VNI, vxlan_unknown_vni, UNDERLAY, "VNI not configured here")               \
+    X(SRC_VTEP_UNKNOWN, src_vtep_unknown, UNDERLAY, "VXLAN from a VTEP not on the VNI's flood list") \
     X(DECAP_DST_REMOTE, decap_dst_remote, DECAP, "inner destination is behind the underlay (split horizon)") \
     X(DECAP_INNER_VLAN, decap_inner_vlan, DECAP, "inner frame carries a VLAN tag (RFC 7348 5)") \
     X(ARP_NOT_FOR_US, arp_not_for_us, CONTROL, "ARP on the underlay for another address")      \
     X(ARP_BAD, arp_bad, CONTROL, "malformed ARP")                                              \
     X(PUNT_RING_FULL, punt_ring_full, PUNT, "the control or BFD thread is not keeping up")     \
+    X(KERNEL_RATE_LIMIT, kernel_rate_limit, PUNT, "over the exception path's rate to the kernel") \
     X(TX_FULL, tx_full, TX, "the port did not take the packet")                                 \
     X(FLOOD_NO_MBUF, flood_no_mbuf, FLOOD, "replication could not get a buffer")              \
     X(FLOOD_NO_TARGET, flood_no_target, FLOOD, "BUM frame with nowhere to go in its VNI")      \

@@ -32,6 +32,8 @@ struct mac_table {
     uint8_t *is_local;      /* per key position: holds a MAC_LOCAL entry */
     uint32_t max_pos;
     uint32_t age_cursor;    /* next position mac_table_age_step looks at */
+    void (*observer)(void *ctx, uint32_t vni_idx, const uint8_t mac[6], bool local);
+    void *observer_ctx;
 };
 
 enum mac_kind {
@@ -140,6 +142,14 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
  * Returns 0, or -1 when the table is full. */
 int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
                   uint64_t val, uint64_t now);
+
+/* Call fn whenever an entry becomes local (learned or static on an access
+ * attachment) or stops being local (aged, deleted, replaced by a remote
+ * one): the kernel mirror for zebra follows the local MACs this way. */
+void mac_table_set_observer(struct mac_table *t,
+                            void (*fn)(void *ctx, uint32_t vni_idx, const uint8_t mac[6],
+                                       bool local),
+                            void *ctx);
 
 /* Remove an entry. Returns 0, or -1 when absent. */
 int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6]);

@@ -32,7 +32,10 @@
 
 #define VLAN_UNTAGGED 0  /* an attachment with vlan 0 takes untagged frames */
 
-enum port_role { PORT_ROLE_ACCESS = 0, PORT_ROLE_UNDERLAY = 1 };
+/* PORT_ROLE_KERNEL: the kernel interface (TAP) of an underlay port's
+ * exception path, made by vtepd, never in the configuration itself. */
+enum port_role { PORT_ROLE_ACCESS = 0, PORT_ROLE_UNDERLAY = 1, PORT_ROLE_KERNEL = 2 };
+#define CFG_IFNAME_LEN 16
 
 struct cfg_port {
     char name[CFG_NAME_LEN];
@@ -41,12 +44,16 @@ struct cfg_port {
     bool has_mac;           /* false: use the device's own MAC */
     uint8_t mac[6];
     uint16_t mtu;           /* 0: leave the device default */
+    /* underlay ports: the exception path to the kernel (kernel_iface "" = none) */
+    char kernel_iface[CFG_IFNAME_LEN];
+    uint32_t kernel_rate_pps;   /* port -> kernel, default 10000 */
 };
 
 struct cfg_nexthop {
     char name[CFG_NAME_LEN];
     int port;               /* index into cfg.ports, role underlay */
     uint32_t ip;            /* network order */
+    bool has_mac;           /* false: resolved by ARP through the dataplane */
     uint8_t mac[6];
 };
 
@@ -94,12 +101,39 @@ struct cfg_bfd {
 struct cfg_vni {
     uint32_t vni;
     uint32_t mac_limit;
+    bool classify;          /* the classifier applies to this VNI */
+    bool src_vtep_check;    /* decapsulate only from flood-list VTEPs; default true */
     int n_attach;
     struct cfg_attach attach[CFG_MAX_ATTACH];
     int n_static;
     struct cfg_static_mac statics[CFG_MAX_STATIC];
     int n_flood;
     uint32_t flood[CFG_MAX_FLOOD];   /* network order */
+};
+
+/* classifier: the short/long flow classifier (include/flow_class.h). */
+#define CFG_CLS_TCP 0x1u    /* == FC_PROTO_TCP */
+#define CFG_CLS_UDP 0x2u    /* == FC_PROTO_UDP */
+
+struct cfg_class_action {
+    char group_name[CFG_NAME_LEN];
+    int group;              /* index into cfg.groups ("default" = 0); -1 when
+                             * config_load_classifier() had no underlay: */
+    uint8_t dscp;           /* outer DSCP 0-63 (the XDP twin: the packet's) */
+};
+
+struct cfg_classifier {
+    bool present;           /* the section exists */
+    bool enabled;           /* default true when present, false without it */
+    uint32_t threshold_packets; /* packets 1..threshold are short; default 20 */
+    uint32_t idle_s;        /* a flow idle this long is over; default 30 */
+    uint32_t flows_per_worker;  /* power of two, default 262144 */
+    uint32_t protocols;     /* CFG_CLS_*; default TCP */
+    struct cfg_class_action short_flows;    /* default { group: default, dscp: 0 } */
+    struct cfg_class_action long_flows;
+    bool all_vnis;          /* no vnis: key; else cfg_vni.classify marks them */
+    int n_vnis;             /* VNIs it applies to (all configured ones by default) */
+    bool rewrite_inner_dscp;/* default false */
 };
 
 struct vtepd_config {
@@ -113,6 +147,8 @@ struct vtepd_config {
     uint32_t mac_age_s;     /* default 300, 0 = never */
     uint32_t mac_limit;     /* default per-VNI limit */
     uint32_t mac_table_size;/* total entries in the shared table */
+    uint32_t mempool_mbufs; /* 0: sized from ports and workers; else at least this */
+    bool residence_histogram;   /* per-worker RX-to-TX time histogram; default off */
 
     int n_eal;
     char *eal[CFG_MAX_EAL_ARGS];
@@ -148,6 +184,13 @@ struct vtepd_config {
     uid_t feed_users[CFG_MAX_FEED_USERS];
     uint32_t feed_init_timeout_s;   /* BMP Initiation deadline, default 10; 0 = none */
     uint32_t feed_idle_timeout_s;   /* after Initiation, default 0 = none */
+    bool kernel_mirror;             /* local MACs into kernel bridges for zebra */
+    char kernel_mirror_prefix[6];   /* device name prefix, default "vtd" */
+    /* control.metrics_listen "A.B.C.D:PORT": Prometheus over HTTP */
+    uint32_t metrics_ip;        /* network order */
+    uint16_t metrics_port;      /* host order; 0: no HTTP endpoint */
+
+    struct cfg_classifier classifier;
 };
 
 /* Parse the YAML file at path into *cfg (zeroed first, defaults applied).
@@ -160,6 +203,14 @@ int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t er
  * error messages in place of the file name. */
 int config_load_buffer(const char *name, const char *buf, size_t len,
                        struct vtepd_config *cfg, char *err, size_t errlen);
+
+/* For tools that only need the classifier: section (vtep-splitter): the same
+ * grammar and checks as config_load(), but vtep: and ports: are not
+ * required, and when the file has no underlay: section, group names are
+ * kept unresolved (group -1; "default" is 0). The caller checks
+ * cfg->classifier.present. */
+int config_load_classifier(const char *path, struct vtepd_config *cfg, char *err,
+                           size_t errlen);
 
 /* Release what config_load() allocated. Safe on a zeroed or failed config. */
 void config_free(struct vtepd_config *cfg);

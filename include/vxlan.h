@@ -78,6 +78,10 @@ enum underlay_class {
     UL_VXLAN = 0,   /* valid VXLAN for us: decapsulate */
     UL_ARP,         /* ARP: give to the control thread */
     UL_BFD,         /* single-hop BFD to us: give to the BFD thread */
+    UL_HOST,        /* for this host but not the dataplane (BGP, ICMP, SSH,
+                     * LLDP, IPv6, ...): the kernel, through the exception
+                     * path; result.drop says why it is not ours, the drop
+                     * reason when the port has no exception path */
     UL_DROP         /* see result.drop */
 };
 
@@ -100,7 +104,9 @@ struct underlay_result {
  * every header against len before reading it: Ethernet destination, IPv4
  * version/IHL/lengths/checksum (skipped when ip_csum_good), not a fragment,
  * destination = our VTEP, UDP length, destination port, VXLAN I flag and
- * that an inner Ethernet header follows. The VNI is not checked here. */
+ * that an inner Ethernet header follows. The VNI is not checked here.
+ * Multicast and broadcast frames other than ARP, frames that are not IPv4,
+ * and IPv4 to us that is not VXLAN or BFD to our VTEP address are UL_HOST. */
 enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
                                       const struct underlay_params *p,
                                       int ip_csum_good,

@@ -118,6 +118,21 @@ class Case:
         self.inputs[port].append(data)
         self.intents[port].append(intent)
 
+    def decap(self, inner, vni, to=None, local=None, **outer_kw):
+        """inner in VXLAN from the spine on up0: decapsulated to the
+        attachments `to`, or flooded to the attachments `local`."""
+        if local is None:
+            self.add("up0", outer(inner, vni, **outer_kw), do="decap", vni=vni, to=to, inner=inner)
+        else:
+            self.add("up0", outer(inner, vni, **outer_kw), do="decap_flood", vni=vni, local=local,
+                     inner=inner)
+
+    def decap_drop(self, inner, vni, reason, **outer_kw):
+        """inner in VXLAN from the spine on up0, decapsulated (counted in
+        VNI vni) and dropped for reason."""
+        self.add("up0", outer(inner, vni, **outer_kw), do="drop", reason=reason, decap_vni=vni,
+                 inner=inner)
+
     def settings(self):
         s = {"udp_port": 4789, "ttl": 64, "underlay_mtu": 1500}
         s.update(self.vtep)
@@ -162,6 +177,8 @@ class Case:
                     lines.append("      - " + j(s))
             if v.get("flood"):
                 lines.append("    flood: " + j(v["flood"]))
+            if "src_vtep_check" in v:
+                lines.append("    src_vtep_check: %s" % ("true" if v["src_vtep_check"] else "false"))
         return "\n".join(lines) + "\n"
 
     def write(self, outdir, tag):
@@ -256,7 +273,8 @@ def case_jumbo():
     A, R, R1, L0 = mac(0x0a, 1), mac(0x0d, 1), mac(0x0b, 1), mac(0x0c, 0)
     c = Case("jumbo", STD_PORTS, [
         {"vni": 100, "access": [("h0", 0), ("h1", 10)],
-         "static_macs": [{"mac": R1, "vtep": V2}, {"mac": L0, "port": "h0"}]},
+         "static_macs": [{"mac": R1, "vtep": V2}, {"mac": L0, "port": "h0"}],
+         "src_vtep_check": False},
     ], vtep={"underlay_mtu": 9000},
         doc="underlay_mtu 9000: vtepd must decapsulate the jumbo VXLAN frames it\n"
             "sends itself (frames larger than a default 2 KB mbuf), both ways up\n"
@@ -266,13 +284,9 @@ def case_jumbo():
           vtep=V2)
     c.add("h1", udp_frame(A, R1, sport=1002, size=8965, vlan=10), do="drop",
           reason="mtu_exceeded")
-    i = udp_frame(R, L0, sip="203.0.113.91", size=3000)
-    c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
-    i = udp_frame(R, L0, sip="203.0.113.91", size=8964)
-    c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
-    i = udp_frame(R, BCAST, sip="203.0.113.91", size=5000)
-    c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=[["h0", 0], ["h1", 10]],
-          inner=i)
+    c.decap(udp_frame(R, L0, sip="203.0.113.91", size=3000), 100, to=[["h0", 0]])
+    c.decap(udp_frame(R, L0, sip="203.0.113.91", size=8964), 100, to=[["h0", 0]])
+    c.decap(udp_frame(R, BCAST, sip="203.0.113.91", size=5000), 100, local=[["h0", 0], ["h1", 10]])
     return c
 
 
@@ -382,11 +396,13 @@ def case_decap():
         {"vni": 100, "access": [("h0", 0), ("h1", 10)],
          "static_macs": [{"mac": L0, "port": "h0"}, {"mac": L1, "port": "h1"},
                          {"mac": R1, "vtep": V2}], "flood": [V2]},
-        {"vni": 200, "access": [("h2", 0)], "static_macs": [{"mac": L2, "port": "h2"}]},
+        {"vni": 200, "access": [("h2", 0)], "static_macs": [{"mac": L2, "port": "h2"}],
+         "src_vtep_check": False},
     ], doc="VXLAN to our VTEP: delivered by inner destination (static local MACs),\n"
            "tagged for h1 (vlan 10); broadcast, multicast and unknown inner\n"
            "destinations go to the VNI's local attachments only, never back to\n"
-           "the underlay. The inner frame is delivered byte for byte.")
+           "the underlay. The inner frame is delivered byte for byte. VNI 200\n"
+           "has no flood list and its source check off: any VTEP may send.")
 
     def inner(dst, size=100, **kw):
         kw.setdefault("dip", "203.0.113.1")
@@ -394,19 +410,19 @@ def case_decap():
 
     both = [["h0", 0], ["h1", 10]]
     i = inner(L0, 100)
-    c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
+    c.decap(i, 100, to=[["h0", 0]])
     i = inner(L1, 101)
-    c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h1", 10]], inner=i)
+    c.decap(i, 100, to=[["h1", 10]])
     i = inner(BCAST, 102, dip="203.0.113.255")
-    c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=both, inner=i)
+    c.decap(i, 100, local=both)
     i = inner(U, 103)
-    c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=both, inner=i)
+    c.decap(i, 100, local=both)
     i = inner("01:00:5e:7f:00:01", 104, dip="239.255.0.1")
-    c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=both, inner=i)
+    c.decap(i, 100, local=both)
     i = inner(L2, 105)
-    c.add("up0", outer(i, 200, src_ip=V4), do="decap", vni=200, to=[["h2", 0]], inner=i)
+    c.decap(i, 200, src_ip=V4, to=[["h2", 0]])
     i = inner(BCAST, 106)
-    c.add("up0", outer(i, 200), do="decap_flood", vni=200, local=[["h2", 0]], inner=i)
+    c.decap(i, 200, local=[["h2", 0]])
     # IPv4 options (IHL 6): the UDP header is found after them
     i = inner(L0, 107)
     o = outer(i, 100, ip_options=[IPOption_NOP(), IPOption_NOP(), IPOption_NOP(),
@@ -429,16 +445,16 @@ def case_decap():
     c.add("up0", o, do="decap", vni=100, to=[["h1", 10]], inner=i)
     # a small inner frame (ARP, 42 bytes, no padding)
     i = Ether(src=R, dst=BCAST) / ARP(hwsrc=R, psrc="203.0.113.91", pdst="203.0.113.1")
-    c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=both, inner=i)
+    c.decap(i, 100, local=both)
     # an inner 802.1Q tag: discarded (RFC 7348 section 5)
     i = Ether(src=R, dst=L0) / Dot1Q(vlan=10) / IP(src="203.0.113.91", dst="203.0.113.1") / UDP()
-    c.add("up0", outer(i, 100), do="drop", reason="decap_inner_vlan", decap_vni=100, inner=i)
+    c.decap_drop(i, 100, "decap_inner_vlan")
     # an inner link-local group frame (LLDP): never bridged
     i = pad_to(Ether(src=R, dst="01:80:c2:00:00:0e", type=0x88cc), 60)
-    c.add("up0", outer(i, 100), do="drop", reason="link_local_multicast", decap_vni=100, inner=i)
+    c.decap_drop(i, 100, "link_local_multicast")
     # inner destination behind a remote VTEP: split horizon
     i = inner(R1, 111)
-    c.add("up0", outer(i, 100), do="drop", reason="decap_dst_remote", decap_vni=100, inner=i)
+    c.decap_drop(i, 100, "decap_dst_remote")
     return c
 
 
@@ -539,8 +555,7 @@ def case_underlay_bad():
     c.add("up0", b"\x02", do="drop", reason="underlay_runt")
     # inner destination behind a remote VTEP
     i = good(R1)
-    c.add("up0", outer(i, 100, dport=P), do="drop", reason="decap_dst_remote", decap_vni=100,
-          inner=i)
+    c.decap_drop(i, 100, "decap_dst_remote", dport=P)
 
     # ARP: request for us (padded, from the spine), request for us (unpadded,
     # 42 bytes, unicast to our MAC, from another router), request for
@@ -583,18 +598,11 @@ def case_isolation():
            "200), Q a remote static MAC in both (.2 in 100, .3 in 200). Nothing of\n"
            "one VNI may reach an attachment or a VTEP of the other.")
     # underlay -> access
-    i = udp_frame(R, M, sip="203.0.113.91", size=100)
-    c.add("up0", outer(i, 200), do="decap", vni=200, to=[["h1", 0]], inner=i)
-    i = udp_frame(R, M, sip="203.0.113.91", size=101)
-    c.add("up0", outer(i, 100), do="decap", vni=100, to=[["h0", 0]], inner=i)
-    i = udp_frame(R, BCAST, sip="203.0.113.91", size=102)
-    c.add("up0", outer(i, 200), do="decap_flood", vni=200, local=[["h0", 20], ["h1", 0]],
-          inner=i)
-    i = udp_frame(R, BCAST, sip="203.0.113.91", size=103)
-    c.add("up0", outer(i, 100), do="decap_flood", vni=100, local=[["h0", 0]], inner=i)
-    i = udp_frame(R, Q, sip="203.0.113.91", size=104)
-    c.add("up0", outer(i, 200), do="drop", reason="decap_dst_remote", decap_vni=200,
-          inner=i)
+    c.decap(udp_frame(R, M, sip="203.0.113.91", size=100), 200, src_ip=V3, to=[["h1", 0]])
+    c.decap(udp_frame(R, M, sip="203.0.113.91", size=101), 100, to=[["h0", 0]])
+    c.decap(udp_frame(R, BCAST, sip="203.0.113.91", size=102), 200, src_ip=V3, local=[["h0", 20], ["h1", 0]])
+    c.decap(udp_frame(R, BCAST, sip="203.0.113.91", size=103), 100, local=[["h0", 0]])
+    c.decap_drop(udp_frame(R, Q, sip="203.0.113.91", size=104), 200, "decap_dst_remote", src_ip=V3)
     # access -> *
     c.add("h0", udp_frame(A, BCAST, size=110), do="flood", vni=100, vteps=[V2], local=[])
     c.add("h0", udp_frame(B, BCAST, size=111, vlan=20), do="flood", vni=200, vteps=[V3],
@@ -607,6 +615,33 @@ def case_isolation():
           local=[["h0", 20]])
     c.add("h1", udp_frame(C, Q, size=117), do="encap", vni=200, vtep=V3)
     c.add("h1", udp_frame(D, M, size=118), do="drop", reason="access_same_port")
+    return c
+
+
+# ---- 8b: decapsulation source check ---------------------------------------------------
+def case_srccheck():
+    L0, R = mac(0x0c, 0), mac(0x0d, 1)
+    c = Case("srccheck", STD_PORTS, [
+        {"vni": 100, "access": [("h0", 0)], "static_macs": [{"mac": L0, "port": "h0"}],
+         "flood": [V2, V3]},
+        {"vni": 200, "access": [("h1", 0)], "static_macs": [{"mac": L0, "port": "h1"}],
+         "flood": [V2], "src_vtep_check": False},
+    ], doc="VNI 100 (flood to .2 and .3, source check on by default): VXLAN from\n"
+           ".2 and .3 is delivered, from .9 dropped as src_vtep_unknown, unicast\n"
+           "and broadcast alike. VNI 200 (flood to .2, check off): from .9 too.")
+    for n, (src, ok) in enumerate(((V2, True), (V3, True), (V9, False), (V3, True), (V9, False))):
+        i = udp_frame(R, L0, sip="203.0.113.91", size=100 + n)
+        if ok:
+            c.add("up0", outer(i, 100, src_ip=src), do="decap", vni=100, to=[["h0", 0]], inner=i)
+        else:
+            c.add("up0", outer(i, 100, src_ip=src), do="drop", reason="src_vtep_unknown", inner=i)
+    i = udp_frame(R, BCAST, sip="203.0.113.91", size=110)
+    c.add("up0", outer(i, 100, src_ip=V9), do="drop", reason="src_vtep_unknown", inner=i)
+    i = udp_frame(R, BCAST, sip="203.0.113.91", size=111)
+    c.add("up0", outer(i, 100, src_ip=V2), do="decap_flood", vni=100, local=[["h0", 0]],
+          inner=i)
+    i = udp_frame(R, L0, sip="203.0.113.91", size=112)
+    c.add("up0", outer(i, 200, src_ip=V9), do="decap", vni=200, to=[["h1", 0]], inner=i)
     return c
 
 
@@ -658,6 +693,7 @@ def case_learn():
 
 
 CASES = [case_encap, case_mtu, case_jumbo, case_local_switch, case_access_drops, case_flood,
+         case_srccheck,
          case_decap, case_underlay_bad, case_isolation, case_learn]
 
 

@@ -27,6 +27,7 @@
 #include <rte_ring.h>
 
 #include "bfd_manager.h"
+#include "json_writer.h"
 #include "bfd_session.h"
 #include "bfd_udp.h"
 #include "dp.h"
@@ -43,7 +44,7 @@ struct bfd_mgr_sess {
     uint64_t up_since_ns;       /* 0 when not Up */
     bool live;                  /* the next hop is in the ECMP group */
     uint64_t ecmp_out, ecmp_in, buckets_moved;
-    uint64_t tx_sent, tx_no_mbuf, tx_ring_full;
+    uint64_t tx_sent, tx_no_mbuf, tx_ring_full, tx_no_mac;
     uint64_t tx_late_max_ns;    /* worst lateness of a transmission */
     uint64_t tx_late_sum_ns, tx_late_n;
     uint64_t last_down_ns;
@@ -75,8 +76,10 @@ static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
 
     if (m->live == live)
         return;
-    /* the BFD lock is held: g_dp.conf is the generation to change */
-    moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop, live);
+    /* the BFD lock is held: g_dp.conf is the generation to change; a next
+     * hop without a MAC (ARP has not resolved it) stays out whatever BFD says */
+    moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop,
+                             live && g_dp.conf->nexthops[m->nexthop].has_mac);
     m->live = live;
     m->buckets_moved += moved;
     if (live)
@@ -118,10 +121,15 @@ static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
     const struct dp_nexthop *nh = &g_dp.conf->nexthops[m->nexthop];
     struct bfd_udp_tx tx = {.src_ip_be = m->s.cfg.local_ip_be, .dst_ip_be = m->s.cfg.peer_ip_be,
                             .src_port = m->s.cfg.src_port, .tos = BFD_TOS_CS6};
-    struct rte_mbuf *mb = rte_pktmbuf_alloc(g_dp.pool);
+    struct rte_mbuf *mb;
     uint8_t *d;
     size_t flen;
 
+    if (!nh->has_mac) {
+        m->tx_no_mac++;     /* ARP has not resolved the peer yet */
+        return;
+    }
+    mb = rte_pktmbuf_alloc(g_dp.pool);
     if (!mb) {
         m->tx_no_mbuf++;
         return;
@@ -232,6 +240,15 @@ static void sess_retire(struct bfd_mgr_sess *m, uint64_t t)
         send_frame(m, pkt, len);
 }
 
+/* No session watches next hop nh, or its session is Up (hold-down over). */
+static bool nexthop_bfd_ok(uint16_t nh)
+{
+    for (int i = 0; i < n_sess; i++)
+        if (sess[i].nexthop == nh)
+            return sess[i].live;
+    return true;
+}
+
 int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
 {
     static struct bfd_mgr_sess next[CFG_MAX_NEXTHOPS];
@@ -281,14 +298,17 @@ int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
         sess[i].s.cfg.cb_ctx = &sess[i];
     /* liveness in the new generation: a next hop is live unless a session
      * watches it and is not (yet) Up */
-    for (uint16_t nh = 0; nh < c->n_nexthops; nh++) {
-        bool live = true;
-        for (int i = 0; i < n_sess; i++)
-            if (sess[i].nexthop == nh)
-                live = sess[i].live;
-        nexthop_set_live(c, nh, live);
-    }
+    for (uint16_t nh = 0; nh < c->n_nexthops; nh++)
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
     return 0;
+}
+
+void bfd_manager_refresh_nexthop(uint16_t nh)
+{
+    struct dp_conf *c = g_dp.conf;
+
+    if (nh < c->n_nexthops)
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
 }
 
 bool bfd_manager_active(void)
@@ -357,7 +377,7 @@ static void drain_rx(void)
             for (unsigned k = 0; k < n; k++) {
                 if (m[k]->nb_segs == 1)
                     bfd_rx(rte_pktmbuf_mtod(m[k], const uint8_t *),
-                           rte_pktmbuf_data_len(m[k]), m[k]->port, *dp_punt_tsc(m[k]));
+                           rte_pktmbuf_data_len(m[k]), m[k]->port, *dp_rx_tsc(m[k]));
                 else
                     udp_cnt.drop[BFD_DROP_FRAME_SHORT]++;
                 rte_pktmbuf_free(m[k]);
@@ -469,65 +489,122 @@ void bfd_manager_unlock(void)
     pthread_mutex_unlock(&bfd_lock);
 }
 
-void bfd_manager_dump_json(FILE *out)
+void bfd_manager_dump_json(struct json *j)
 {
+    char peer[INET_ADDRSTRLEN];
+
     pthread_mutex_lock(&bfd_lock);
-    fprintf(out, "{\"sessions\": [");
+    json_obj(j, NULL);
+    json_arr(j, "sessions");
     for (int i = 0; i < n_sess; i++) {
         const struct bfd_mgr_sess *m = &sess[i];
         const struct bfd_session *s = &m->s;
-        char peer[INET_ADDRSTRLEN];
         struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
 
         inet_ntop(AF_INET, &a, peer, sizeof(peer));
-        fprintf(out, "%s\n  {\"peer\": \"%s\", \"port\": \"%s\", \"nexthop\": \"%s\", "
-                "\"state\": \"%s\", \"remote_state\": \"%s\", \"local_diag\": \"%s\", "
-                "\"remote_diag\": \"%s\", \"local_disc\": %u, \"remote_disc\": %u, "
-                "\"src_port\": %u, \"tx_interval_us\": %u, \"detect_time_us\": %llu, "
-                "\"remote_min_rx_us\": %u, \"remote_desired_tx_us\": %u, \"remote_mult\": %u, "
-                "\"ecmp_live\": %s, \"ecmp_buckets\": %u, \"ecmp_out\": %llu, \"ecmp_in\": %llu, "
-                "\"tx\": %llu, \"rx\": %llu, \"up_transitions\": %llu, "
-                "\"down_transitions\": %llu, \"detect_expired\": %llu, "
-                "\"tx_late_max_us\": %.1f, \"tx_late_avg_us\": %.1f, \"tx_no_mbuf\": %llu, "
-                "\"tx_ring_full\": %llu, \"rx_drop\": {",
-                i ? "," : "", peer, g_dp.ports[m->port].name,
-                g_dp.conf->nexthops[m->nexthop].name,
-                bfd_state_name(s->state), bfd_state_name(s->remote_state),
-                bfd_diag_name(s->local_diag), bfd_diag_name(s->remote_diag), s->cfg.local_disc,
-                s->remote_disc, s->cfg.src_port, bfd_session_tx_interval_us(s),
-                (unsigned long long)bfd_session_detect_time_us(s), s->remote_min_rx_us,
-                s->remote_desired_tx_us, s->remote_mult, m->live ? "true" : "false",
-                nexthop_buckets(g_dp.conf, (uint16_t)m->nexthop),
-                (unsigned long long)m->ecmp_out, (unsigned long long)m->ecmp_in,
-                (unsigned long long)m->tx_sent, (unsigned long long)s->cnt.rx,
-                (unsigned long long)s->cnt.up_transitions,
-                (unsigned long long)s->cnt.down_transitions,
-                (unsigned long long)s->cnt.detect_expired, (double)m->tx_late_max_ns / 1000.0,
-                m->tx_late_n ? (double)m->tx_late_sum_ns / (double)m->tx_late_n / 1000.0 : 0.0,
-                (unsigned long long)m->tx_no_mbuf, (unsigned long long)m->tx_ring_full);
-        int first = 1;
+        json_obj(j, NULL);
+        json_str(j, "peer", peer);
+        json_str(j, "port", g_dp.ports[m->port].name);
+        json_str(j, "nexthop", g_dp.conf->nexthops[m->nexthop].name);
+        json_str(j, "state", bfd_state_name(s->state));
+        json_str(j, "remote_state", bfd_state_name(s->remote_state));
+        json_str(j, "local_diag", bfd_diag_name(s->local_diag));
+        json_str(j, "remote_diag", bfd_diag_name(s->remote_diag));
+        json_u64(j, "local_disc", s->cfg.local_disc);
+        json_u64(j, "remote_disc", s->remote_disc);
+        json_u64(j, "src_port", s->cfg.src_port);
+        json_u64(j, "tx_interval_us", bfd_session_tx_interval_us(s));
+        json_u64(j, "detect_time_us", bfd_session_detect_time_us(s));
+        json_u64(j, "remote_min_rx_us", s->remote_min_rx_us);
+        json_u64(j, "remote_desired_tx_us", s->remote_desired_tx_us);
+        json_u64(j, "remote_mult", s->remote_mult);
+        json_bool(j, "ecmp_live", m->live);
+        json_u64(j, "ecmp_buckets", nexthop_buckets(g_dp.conf, (uint16_t)m->nexthop));
+        json_u64(j, "ecmp_out", m->ecmp_out);
+        json_u64(j, "ecmp_in", m->ecmp_in);
+        json_u64(j, "tx", m->tx_sent);
+        json_u64(j, "rx", s->cnt.rx);
+        json_u64(j, "up_transitions", s->cnt.up_transitions);
+        json_u64(j, "down_transitions", s->cnt.down_transitions);
+        json_u64(j, "detect_expired", s->cnt.detect_expired);
+        json_dbl(j, "tx_late_max_us", (double)m->tx_late_max_ns / 1000.0, 1);
+        json_dbl(j, "tx_late_avg_us", m->tx_late_n ?
+                 (double)m->tx_late_sum_ns / (double)m->tx_late_n / 1000.0 : 0.0, 1);
+        json_u64(j, "tx_no_mbuf", m->tx_no_mbuf);
+        json_u64(j, "tx_ring_full", m->tx_ring_full);
+        json_u64(j, "tx_no_mac", m->tx_no_mac);
+        json_obj(j, "rx_drop");
         for (int r = 1; r < BFD_DROP_NUM; r++)
-            if (s->cnt.rx_drop[r]) {
-                fprintf(out, "%s\"%s\": %llu", first ? "" : ", ", bfd_drop_name((enum bfd_drop)r),
-                        (unsigned long long)s->cnt.rx_drop[r]);
-                first = 0;
-            }
-        fprintf(out, "}}");
+            if (s->cnt.rx_drop[r])
+                json_u64(j, bfd_drop_name((enum bfd_drop)r), s->cnt.rx_drop[r]);
+        json_close(j);
+        json_close(j);
     }
-    fprintf(out, "],\n \"thread\": {\"running\": %s, \"realtime_priority\": %u, "
-            "\"wakeups\": %llu, \"wake_late_max_us\": %.1f},\n"
-            " \"rx_no_session\": %llu, \"rx_bad_packet\": %llu, \"rx_frames_ok\": %llu, "
-            "\"rx_frame_drops\": {", thread_started ? "true" : "false", rt_priority,
-            (unsigned long long)wakeups, (double)wake_late_max_ns / 1000.0,
-            (unsigned long long)rx_no_session,
-            (unsigned long long)rx_decode_drop, (unsigned long long)udp_cnt.rx_ok);
-    int first = 1;
+    json_close(j);
+    json_obj(j, "thread");
+    json_bool(j, "running", thread_started);
+    json_u64(j, "realtime_priority", rt_priority);
+    json_u64(j, "wakeups", wakeups);
+    json_dbl(j, "wake_late_max_us", (double)wake_late_max_ns / 1000.0, 1);
+    json_close(j);
+    json_u64(j, "rx_no_session", rx_no_session);
+    json_u64(j, "rx_bad_packet", rx_decode_drop);
+    json_u64(j, "rx_frames_ok", udp_cnt.rx_ok);
+    json_obj(j, "rx_frame_drops");
     for (int r = 1; r < BFD_DROP_NUM; r++)
-        if (udp_cnt.drop[r]) {
-            fprintf(out, "%s\"%s\": %llu", first ? "" : ", ", bfd_drop_name((enum bfd_drop)r),
-                    (unsigned long long)udp_cnt.drop[r]);
-            first = 0;
-        }
-    fprintf(out, "}}\n");
+        if (udp_cnt.drop[r])
+            json_u64(j, bfd_drop_name((enum bfd_drop)r), udp_cnt.drop[r]);
+    json_close(j);
+    json_close(j);
     pthread_mutex_unlock(&bfd_lock);
+}
+
+int bfd_manager_snapshot(struct bfd_sess_info *out, int cap, struct bfd_thread_info *th)
+{
+    int n;
+
+    pthread_mutex_lock(&bfd_lock);
+    n = n_sess;
+    for (int i = 0; i < n_sess && i < cap; i++) {
+        const struct bfd_mgr_sess *m = &sess[i];
+        const struct bfd_session *s = &m->s;
+        struct bfd_sess_info *o = &out[i];
+        struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
+
+        memset(o, 0, sizeof(*o));
+        inet_ntop(AF_INET, &a, o->peer, sizeof(o->peer));
+        snprintf(o->port, sizeof(o->port), "%s", g_dp.ports[m->port].name);
+        snprintf(o->nexthop, sizeof(o->nexthop), "%s", g_dp.conf->nexthops[m->nexthop].name);
+        o->state = (uint8_t)s->state;
+        o->tx = m->tx_sent;
+        o->rx = s->cnt.rx;
+        o->up_transitions = s->cnt.up_transitions;
+        o->down_transitions = s->cnt.down_transitions;
+        o->detect_expired = s->cnt.detect_expired;
+        o->tx_interval_us = bfd_session_tx_interval_us(s);
+        o->detect_time_us = bfd_session_detect_time_us(s);
+        o->tx_late_max_ns = m->tx_late_max_ns;
+        o->tx_late_sum_ns = m->tx_late_sum_ns;
+        o->tx_late_n = m->tx_late_n;
+        o->tx_no_mbuf = m->tx_no_mbuf;
+        o->tx_ring_full = m->tx_ring_full;
+        for (int r = 1; r < BFD_DROP_NUM; r++)
+            o->rx_dropped += s->cnt.rx_drop[r];
+        o->ecmp_live = m->live;
+        o->ecmp_out = m->ecmp_out;
+        o->ecmp_in = m->ecmp_in;
+    }
+    if (th) {
+        memset(th, 0, sizeof(*th));
+        th->running = thread_started;
+        th->wakeups = wakeups;
+        th->wake_late_max_ns = wake_late_max_ns;
+        th->rx_frames_ok = udp_cnt.rx_ok;
+        for (int r = 1; r < BFD_DROP_NUM; r++)
+            th->rx_frame_drops += udp_cnt.drop[r];
+        th->rx_no_session = rx_no_session;
+        th->rx_bad_packet = rx_decode_drop;
+    }
+    pthread_mutex_unlock(&bfd_lock);
+    return n;
 }

@@ -44,12 +44,46 @@ void bfd_manager_stop(void);
 void bfd_manager_lock(void);
 void bfd_manager_unlock(void);
 
+/* Next hop nh of the running generation gained or lost its MAC (ARP):
+ * put it in or out of its ECMP groups as MAC and BFD together say. Call
+ * with the lock held. */
+void bfd_manager_refresh_nexthop(uint16_t nh);
+
 /* Restart the lateness measurements (tx_late_*, wake_late_max) from now:
  * "clear bfd counters". */
 void bfd_manager_clear_counters(void);
 
 /* JSON: every session's state, timers, counters and ECMP membership, and
  * the thread's wake-up lateness. Takes the lock. */
-void bfd_manager_dump_json(FILE *out);
+struct json;
+void bfd_manager_dump_json(struct json *j);
+
+/* One session as the metrics see it: a copy taken under the lock. */
+struct bfd_sess_info {
+    char peer[16];              /* dotted quad */
+    char port[32];
+    char nexthop[32];
+    uint8_t state;              /* enum bfd_state */
+    uint64_t tx, rx;            /* control packets sent, accepted */
+    uint64_t up_transitions, down_transitions, detect_expired;
+    uint64_t tx_interval_us, detect_time_us;
+    uint64_t tx_late_max_ns, tx_late_sum_ns, tx_late_n;    /* since the last clear */
+    uint64_t tx_no_mbuf, tx_ring_full;
+    uint64_t rx_dropped;        /* packets for this session it refused */
+    bool ecmp_live;
+    uint64_t ecmp_out, ecmp_in;
+};
+
+/* The thread and what arrives for no session. */
+struct bfd_thread_info {
+    bool running;
+    uint64_t wakeups, wake_late_max_ns;
+    uint64_t rx_frames_ok, rx_frame_drops, rx_no_session, rx_bad_packet;
+};
+
+/* Copy at most cap sessions into out and the thread's figures into *th
+ * (under the lock, for microseconds). Returns how many sessions there are
+ * (may be more than cap). */
+int bfd_manager_snapshot(struct bfd_sess_info *out, int cap, struct bfd_thread_info *th);
 
 #endif

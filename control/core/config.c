@@ -24,6 +24,8 @@ struct pctx {
     char *err;
     size_t errlen;
     struct vtepd_config *cfg;
+    int relaxed;            /* config_load_classifier(): see vtepd_config.h */
+    int has_underlay;       /* the file has an underlay: section */
 };
 
 typedef int (*key_fn)(struct pctx *p, const char *path, const char *key,
@@ -101,6 +103,23 @@ static int get_str(struct pctx *p, yaml_node_t *n, const char *path,
     return 0;
 }
 
+static int get_bool(struct pctx *p, yaml_node_t *n, const char *path, bool *out)
+{
+    const char *s = scalar(p, n, path);
+
+    if (!s)
+        return -1;
+    if (!strcmp(s, "true")) {
+        *out = true;
+        return 0;
+    }
+    if (!strcmp(s, "false")) {
+        *out = false;
+        return 0;
+    }
+    return fail(p, n, path, "expected true or false, got '%s'", s);
+}
+
 static int get_ip(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *out)
 {
     const char *s = scalar(p, n, path);
@@ -111,6 +130,35 @@ static int get_ip(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *ou
     if (inet_pton(AF_INET, s, &a) != 1)
         return fail(p, n, path, "expected an IPv4 address, got '%s'", s);
     *out = a.s_addr;
+    return 0;
+}
+
+/* "A.B.C.D:PORT" (IPv4 dotted quad, port 1-65535), as for a listening socket. */
+static int get_listen(struct pctx *p, yaml_node_t *n, const char *path, uint32_t *ip,
+                      uint16_t *port)
+{
+    const char *s = scalar(p, n, path);
+    const char *colon;
+    char addr[INET_ADDRSTRLEN];
+    struct in_addr a;
+    unsigned long u;
+    char *end;
+
+    if (!s)
+        return -1;
+    colon = strrchr(s, ':');
+    if (!colon || (size_t)(colon - s) >= sizeof(addr))
+        return fail(p, n, path, "expected IPv4-address:port (e.g. 127.0.0.1:9417), got '%s'", s);
+    memcpy(addr, s, (size_t)(colon - s));
+    addr[colon - s] = '\0';
+    if (inet_pton(AF_INET, addr, &a) != 1)
+        return fail(p, n, path, "expected IPv4-address:port (e.g. 127.0.0.1:9417), got '%s'", s);
+    errno = 0;
+    u = strtoul(colon + 1, &end, 10);
+    if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || errno || u < 1 || u > 65535)
+        return fail(p, n, path, "port: expected a number from 1 to 65535, got '%s'", colon + 1);
+    *ip = a.s_addr;
+    *port = (uint16_t)u;
     return 0;
 }
 
@@ -273,6 +321,10 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
         return get_u32(p, v, path, 0, 86400, &c->mac_age_s);
     if (!strcmp(key, "mac_limit"))
         return get_u32(p, v, path, 1, 1u << 24, &c->mac_limit);
+    if (!strcmp(key, "residence_histogram"))
+        return get_bool(p, v, path, &c->residence_histogram);
+    if (!strcmp(key, "mempool_mbufs"))
+        return get_u32(p, v, path, 4096, 1u << 26, &c->mempool_mbufs);
     if (!strcmp(key, "mac_table_size"))
         return get_u32(p, v, path, 1024, 1u << 24, &c->mac_table_size);
     return fail(p, v, path, "unhandled key");
@@ -281,7 +333,8 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
 static int parse_vtep(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"local_ip", "udp_port", "ttl",
-        "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", NULL};
+        "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", "mempool_mbufs",
+        "residence_histogram", NULL};
     static const char *const required[] = {"local_ip", NULL};
 
     if (walk_map(p, n, path, allowed, vtep_key, NULL))
@@ -353,12 +406,24 @@ static int port_key(struct pctx *p, const char *path, const char *key,
         pt->mtu = (uint16_t)u;
         return 0;
     }
+    if (!strcmp(key, "kernel_iface")) {
+        if (get_str(p, v, path, pt->kernel_iface, sizeof(pt->kernel_iface)))
+            return -1;
+        for (const char *q = pt->kernel_iface; *q; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '_' || *q == '.'))
+                return fail(p, v, path, "an interface name takes letters, digits, '-', '_' and '.'");
+        return 0;
+    }
+    if (!strcmp(key, "kernel_rate_pps"))
+        return get_u32(p, v, path, 1, 10000000, &pt->kernel_rate_pps);
     return fail(p, v, path, "unhandled key");
 }
 
 static int parse_ports(struct pctx *p, yaml_node_t *n, const char *path)
 {
-    static const char *const allowed[] = {"name", "role", "devargs", "mac", "mtu", NULL};
+    static const char *const allowed[] = {"name", "role", "devargs", "mac", "mtu",
+                                          "kernel_iface", "kernel_rate_pps", NULL};
     static const char *const required[] = {"name", "role", "devargs", NULL};
     struct vtepd_config *c = p->cfg;
     int len = seq_check(p, n, path, CFG_MAX_PORTS);
@@ -371,9 +436,23 @@ static int parse_ports(struct pctx *p, yaml_node_t *n, const char *path)
         char field[192];
 
         snprintf(field, sizeof(field), "%s[%d]", path, i);
+        pt->kernel_rate_pps = 10000;
         if (walk_map(p, it, field, allowed, port_key, pt) ||
             need_keys(p, it, field, required))
             return -1;
+        if (pt->kernel_iface[0] && pt->role != PORT_ROLE_UNDERLAY) {
+            char f2[200];
+            snprintf(f2, sizeof(f2), "%s.kernel_iface", field);
+            return fail(p, map_get(p, it, "kernel_iface"), f2,
+                        "only underlay ports have an exception path");
+        }
+        for (int j = 0; j < i && pt->kernel_iface[0]; j++)
+            if (!strcmp(c->ports[j].kernel_iface, pt->kernel_iface)) {
+                char f2[200];
+                snprintf(f2, sizeof(f2), "%s.kernel_iface", field);
+                return fail(p, map_get(p, it, "kernel_iface"), f2,
+                            "'%s' is also ports[%d].kernel_iface", pt->kernel_iface, j);
+            }
         for (int j = 0; j < i; j++)
             if (!strcmp(c->ports[j].name, pt->name)) {
                 char f2[200];
@@ -423,6 +502,7 @@ static int nexthop_key(struct pctx *p, const char *path, const char *key,
             return -1;
         if (nh->mac[0] & 1)
             return fail(p, v, path, "a next-hop MAC must be unicast");
+        nh->has_mac = true;
         return 0;
     }
     return fail(p, v, path, "unhandled key");
@@ -435,7 +515,7 @@ static int underlay_key(struct pctx *p, const char *path, const char *key,
                         yaml_node_t *v, void *arg)
 {
     static const char *const nh_allowed[] = {"name", "port", "ip", "mac", NULL};
-    static const char *const nh_required[] = {"port", "ip", "mac", NULL};
+    static const char *const nh_required[] = {"port", "ip", NULL};
     struct vtepd_config *c = p->cfg;
     (void)arg;
 
@@ -769,6 +849,8 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
         }
         return 0;
     }
+    if (!strcmp(key, "src_vtep_check"))
+        return get_bool(p, v, path, &vn->src_vtep_check);
     if (!strcmp(key, "flood")) {
         len = seq_check(p, v, path, CFG_MAX_FLOOD);
         if (len < 0)
@@ -794,7 +876,7 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
 static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"vni", "mac_limit", "access",
-                                          "static_macs", "flood", NULL};
+                                          "static_macs", "flood", "src_vtep_check", NULL};
     static const char *const required[] = {"vni", NULL};
     struct vtepd_config *c = p->cfg;
     int len = seq_check(p, n, path, CFG_MAX_VNIS);
@@ -807,6 +889,8 @@ static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
     for (int i = 0; i < len; i++) {
         yaml_node_t *it = seq_item(p, n, i);
         struct vni_arg arg = {.v = &c->vnis[i]};
+
+        c->vnis[i].src_vtep_check = true;
         char field[192];
 
         snprintf(field, sizeof(field), "%s[%d]", path, i);
@@ -929,6 +1013,26 @@ static int parse_bfd(struct pctx *p, yaml_node_t *n, const char *path)
 
 /* ---- control: ------------------------------------------------------- */
 
+static int kernel_mirror_key(struct pctx *p, const char *path, const char *key,
+                             yaml_node_t *v, void *arg)
+{
+    struct vtepd_config *c = p->cfg;
+    (void)arg;
+
+    if (!strcmp(key, "enabled"))
+        return get_bool(p, v, path, &c->kernel_mirror);
+    if (!strcmp(key, "prefix")) {
+        if (get_str(p, v, path, c->kernel_mirror_prefix, sizeof(c->kernel_mirror_prefix)))
+            return -1;
+        for (const char *q = c->kernel_mirror_prefix; *q; q++)
+            if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
+                  (*q >= '0' && *q <= '9') || *q == '-' || *q == '_'))
+                return fail(p, v, path, "letters, digits, '-' and '_' only (at most 5)");
+        return 0;
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
 static int control_key(struct pctx *p, const char *path, const char *key,
                        yaml_node_t *v, void *arg)
 {
@@ -948,10 +1052,17 @@ static int control_key(struct pctx *p, const char *path, const char *key,
     }
     if (!strcmp(key, "feed_stale_s"))
         return get_u32(p, v, path, 1, 86400, &c->feed_stale_s);
+    if (!strcmp(key, "metrics_listen"))
+        return get_listen(p, v, path, &c->metrics_ip, &c->metrics_port);
     if (!strcmp(key, "realtime_priority"))
         return get_u32(p, v, path, 0, 99, &c->realtime_priority);
     if (!strcmp(key, "feed_init_timeout_s"))
         return get_u32(p, v, path, 0, 3600, &c->feed_init_timeout_s);
+    if (!strcmp(key, "kernel_mirror")) {
+        static const char *const km_allowed[] = {"enabled", "prefix", NULL};
+        c->kernel_mirror = true;
+        return walk_map(p, v, path, km_allowed, kernel_mirror_key, NULL);
+    }
     if (!strcmp(key, "feed_idle_timeout_s"))
         return get_u32(p, v, path, 0, 86400 * 7, &c->feed_idle_timeout_s);
     if (!strcmp(key, "feed_allowed_users")) {
@@ -987,6 +1098,156 @@ static int control_key(struct pctx *p, const char *path, const char *key,
     return fail(p, v, path, "unhandled key");
 }
 
+/* The feed's TCP listener is 127.0.0.1:feed_tcp_port: metrics_listen must
+ * not want the same port on an address that overlaps it. */
+static int check_metrics_listen(struct pctx *p, yaml_node_t *n, const char *path)
+{
+    const struct vtepd_config *c = p->cfg;
+    char field[160];
+
+    if (!c->metrics_port || c->metrics_port != c->feed_tcp_port ||
+        (c->metrics_ip != htonl(INADDR_LOOPBACK) && c->metrics_ip != htonl(INADDR_ANY)))
+        return 0;
+    snprintf(field, sizeof(field), "%s.metrics_listen", path);
+    return fail(p, map_get(p, n, "metrics_listen"), field,
+                "port %u is control.feed_tcp_port (the EVPN feed listens on 127.0.0.1:%u)",
+                c->metrics_port, c->feed_tcp_port);
+}
+
+/* ---- classifier: ----------------------------------------------------- */
+
+static int class_action_key(struct pctx *p, const char *path, const char *key,
+                            yaml_node_t *v, void *arg)
+{
+    struct cfg_class_action *a = arg;
+    struct vtepd_config *c = p->cfg;
+    uint32_t u;
+
+    if (!strcmp(key, "dscp")) {
+        if (get_u32(p, v, path, 0, 63, &u))
+            return -1;
+        a->dscp = (uint8_t)u;
+        return 0;
+    }
+    if (!strcmp(key, "group")) {
+        if (get_str(p, v, path, a->group_name, sizeof(a->group_name)))
+            return -1;
+        if (!strcmp(a->group_name, "default")) {
+            a->group = 0;
+            return 0;
+        }
+        for (int k = 1; k < c->n_groups; k++)
+            if (!strcmp(c->groups[k].name, a->group_name)) {
+                a->group = k;
+                return 0;
+            }
+        if (p->relaxed && !p->has_underlay) {
+            a->group = -1;      /* nothing to resolve against */
+            return 0;
+        }
+        return fail(p, v, path, "unknown ECMP group '%s' (groups: default and underlay.groups)",
+                    a->group_name);
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
+static int classifier_key(struct pctx *p, const char *path, const char *key,
+                          yaml_node_t *v, void *arg)
+{
+    static const char *const act_allowed[] = {"group", "dscp", NULL};
+    struct cfg_classifier *cl = &p->cfg->classifier;
+    struct vtepd_config *c = p->cfg;
+    (void)arg;
+
+    if (!strcmp(key, "enabled"))
+        return get_bool(p, v, path, &cl->enabled);
+    if (!strcmp(key, "rewrite_inner_dscp"))
+        return get_bool(p, v, path, &cl->rewrite_inner_dscp);
+    if (!strcmp(key, "threshold_packets"))
+        return get_u32(p, v, path, 1, 1000000000, &cl->threshold_packets);
+    if (!strcmp(key, "idle_s"))
+        return get_u32(p, v, path, 1, 86400, &cl->idle_s);
+    if (!strcmp(key, "flows_per_worker")) {
+        if (get_u32(p, v, path, 1024, 1u << 24, &cl->flows_per_worker))
+            return -1;
+        if (cl->flows_per_worker & (cl->flows_per_worker - 1))
+            return fail(p, v, path, "must be a power of two, got %u", cl->flows_per_worker);
+        return 0;
+    }
+    if (!strcmp(key, "short"))
+        return walk_map(p, v, path, act_allowed, class_action_key, &cl->short_flows);
+    if (!strcmp(key, "long"))
+        return walk_map(p, v, path, act_allowed, class_action_key, &cl->long_flows);
+    if (!strcmp(key, "protocols")) {
+        int len = seq_check(p, v, path, 2);
+        if (len < 0)
+            return -1;
+        if (len == 0)
+            return fail(p, v, path, "needs at least one protocol (tcp, udp)");
+        cl->protocols = 0;
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            char field[192];
+            const char *name;
+            uint32_t bit;
+
+            snprintf(field, sizeof(field), "%s[%d]", path, i);
+            if (!(name = scalar(p, it, field)))
+                return -1;
+            if (!strcmp(name, "tcp"))
+                bit = CFG_CLS_TCP;
+            else if (!strcmp(name, "udp"))
+                bit = CFG_CLS_UDP;
+            else
+                return fail(p, it, field, "unknown protocol '%s' (expected tcp or udp)", name);
+            if (cl->protocols & bit)
+                return fail(p, it, field, "protocol '%s' listed twice", name);
+            cl->protocols |= bit;
+        }
+        return 0;
+    }
+    if (!strcmp(key, "vnis")) {
+        int len = seq_check(p, v, path, CFG_MAX_VNIS);
+        if (len < 0)
+            return -1;
+        if (len == 0)
+            return fail(p, v, path, "needs at least one VNI (leave the key out for all VNIs)");
+        cl->all_vnis = false;
+        for (int i = 0; i < len; i++) {
+            yaml_node_t *it = seq_item(p, v, i);
+            char field[192];
+            uint32_t vni;
+            int found = -1;
+
+            snprintf(field, sizeof(field), "%s[%d]", path, i);
+            if (get_u32(p, it, field, 1, 16777215, &vni))
+                return -1;
+            for (int j = 0; j < c->n_vnis; j++)
+                if (c->vnis[j].vni == vni)
+                    found = j;
+            if (found < 0)
+                return fail(p, it, field, "VNI %u is not configured in vnis:", vni);
+            if (c->vnis[found].classify)
+                return fail(p, it, field, "VNI %u listed twice", vni);
+            c->vnis[found].classify = true;
+            cl->n_vnis++;
+        }
+        return 0;
+    }
+    return fail(p, v, path, "unhandled key");
+}
+
+static int parse_classifier(struct pctx *p, yaml_node_t *n, const char *path)
+{
+    static const char *const allowed[] = {"enabled", "threshold_packets", "idle_s",
+        "flows_per_worker", "protocols", "short", "long", "vnis", "rewrite_inner_dscp", NULL};
+    struct cfg_classifier *cl = &p->cfg->classifier;
+
+    cl->present = true;
+    cl->enabled = true;
+    return walk_map(p, n, path, allowed, classifier_key, NULL);
+}
+
 /* ---- top level ------------------------------------------------------- */
 
 static int top_key(struct pctx *p, const char *path, const char *key,
@@ -994,8 +1255,8 @@ static int top_key(struct pctx *p, const char *path, const char *key,
 {
     static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
                                               "feed_allowed_users", "feed_init_timeout_s",
-                                              "feed_idle_timeout_s", "cli_socket",
-                                              "realtime_priority", NULL};
+                                              "feed_idle_timeout_s", "kernel_mirror", "cli_socket",
+                                              "realtime_priority", "metrics_listen", NULL};
     (void)arg;
 
     if (!strcmp(key, "vtep"))
@@ -1009,9 +1270,12 @@ static int top_key(struct pctx *p, const char *path, const char *key,
     if (!strcmp(key, "vnis"))
         return parse_vnis(p, v, path);
     if (!strcmp(key, "control"))
-        return walk_map(p, v, path, ctl_allowed, control_key, NULL);
+        return walk_map(p, v, path, ctl_allowed, control_key, NULL) ||
+               check_metrics_listen(p, v, path);
     if (!strcmp(key, "bfd"))
         return parse_bfd(p, v, path);
+    if (!strcmp(key, "classifier"))
+        return parse_classifier(p, v, path);
     return fail(p, v, path, "unhandled key");
 }
 
@@ -1020,10 +1284,11 @@ static int top_key(struct pctx *p, const char *path, const char *key,
 static int parse_root(struct pctx *p, yaml_node_t *root)
 {
     static const char *const allowed[] = {"vtep", "eal", "ports", "underlay",
-                                          "vnis", "control", "bfd", NULL};
+                                          "vnis", "control", "bfd", "classifier", NULL};
     static const char *const order[] = {"vtep", "eal", "ports", "underlay",
-                                        "vnis", "control", "bfd", NULL};
+                                        "vnis", "control", "bfd", "classifier", NULL};
     static const char *const required[] = {"vtep", "ports", NULL};
+    static const char *const none[] = {NULL};
 
     if (root->type != YAML_MAPPING_NODE)
         return fail(p, root, "(top)", "expected a mapping, got %s", node_kind(root));
@@ -1038,7 +1303,8 @@ static int parse_root(struct pctx *p, yaml_node_t *root)
             known |= !strcmp(allowed[i], (const char *)k->data.scalar.value);
         if (!known)
             return fail(p, k, (const char *)k->data.scalar.value,
-                        "unknown key (expected one of: vtep, eal, ports, underlay, vnis, control, bfd)");
+                        "unknown key (expected one of: vtep, eal, ports, underlay, vnis, "
+                        "control, bfd, classifier)");
         for (yaml_node_pair_t *b = root->data.mapping.pairs.start; b < a; b++) {
             yaml_node_t *k2 = yaml_document_get_node(p->doc, b->key);
             if (k2 && k2->type == YAML_SCALAR_NODE &&
@@ -1047,8 +1313,9 @@ static int parse_root(struct pctx *p, yaml_node_t *root)
                 return fail(p, k, (const char *)k->data.scalar.value, "duplicate key");
         }
     }
-    if (need_keys(p, root, "(top)", required))
+    if (need_keys(p, root, "(top)", p->relaxed ? none : required))
         return -1;
+    p->has_underlay = map_get(p, root, "underlay") != NULL;
     for (int i = 0; order[i]; i++) {
         yaml_node_t *v = map_get(p, root, order[i]);
         if (v && top_key(p, order[i], order[i], v, NULL))
@@ -1066,6 +1333,13 @@ static void set_defaults(struct vtepd_config *c)
     c->mac_limit = 8192;
     c->mac_table_size = 262144;
     c->feed_stale_s = 120;
+    c->classifier.threshold_packets = 20;
+    c->classifier.idle_s = 30;
+    c->classifier.flows_per_worker = 262144;
+    c->classifier.protocols = CFG_CLS_TCP;
+    c->classifier.all_vnis = true;
+    snprintf(c->classifier.short_flows.group_name, CFG_NAME_LEN, "default");
+    snprintf(c->classifier.long_flows.group_name, CFG_NAME_LEN, "default");
     c->feed_init_timeout_s = 10;
 }
 
@@ -1123,12 +1397,13 @@ static int prescan(const char *name, const char *buf, size_t len, char *err, siz
     return rc;
 }
 
-int config_load_buffer(const char *name, const char *buf, size_t len,
-                       struct vtepd_config *cfg, char *err, size_t errlen)
+static int load_buffer(const char *name, const char *buf, size_t len,
+                       struct vtepd_config *cfg, char *err, size_t errlen, int relaxed)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
-    struct pctx p = {.name = name, .doc = &doc, .err = err, .errlen = errlen, .cfg = cfg};
+    struct pctx p = {.name = name, .doc = &doc, .err = err, .errlen = errlen, .cfg = cfg,
+                     .relaxed = relaxed};
     yaml_node_t *root;
     int rc;
 
@@ -1173,6 +1448,17 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
         for (int i = 0; i < cfg->n_vnis; i++)
             if (cfg->vnis[i].mac_limit == 0)
                 cfg->vnis[i].mac_limit = cfg->mac_limit;
+        /* the classifier applies to every VNI unless it lists some */
+        struct cfg_classifier *cl = &cfg->classifier;
+        if (!cl->present) {
+            for (int i = 0; i < cfg->n_vnis; i++)
+                cfg->vnis[i].classify = false;
+            cl->n_vnis = 0;
+        } else if (cl->all_vnis) {
+            for (int i = 0; i < cfg->n_vnis; i++)
+                cfg->vnis[i].classify = true;
+            cl->n_vnis = cfg->n_vnis;
+        }
         if (cfg->n_feed_users == 0) {
             const struct passwd *pw = getpwnam("frr");
             cfg->feed_users[cfg->n_feed_users++] = 0;
@@ -1187,7 +1473,14 @@ int config_load_buffer(const char *name, const char *buf, size_t len,
     return rc;
 }
 
-int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen)
+int config_load_buffer(const char *name, const char *buf, size_t len,
+                       struct vtepd_config *cfg, char *err, size_t errlen)
+{
+    return load_buffer(name, buf, len, cfg, err, errlen, 0);
+}
+
+static int load_file(const char *path, struct vtepd_config *cfg, char *err, size_t errlen,
+                     int relaxed)
 {
     struct stat st;
     char *buf;
@@ -1226,9 +1519,20 @@ int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t er
         return -1;
     }
     buf[sz] = '\0';
-    rc = config_load_buffer(path, buf, sz, cfg, err, errlen);
+    rc = load_buffer(path, buf, sz, cfg, err, errlen, relaxed);
     free(buf);
     return rc;
+}
+
+int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen)
+{
+    return load_file(path, cfg, err, errlen, 0);
+}
+
+int config_load_classifier(const char *path, struct vtepd_config *cfg, char *err,
+                           size_t errlen)
+{
+    return load_file(path, cfg, err, errlen, 1);
 }
 
 void config_free(struct vtepd_config *cfg)

@@ -23,6 +23,7 @@ struct control_stats {
     uint64_t learn_stale;       /* event for a VNI or attachment a reload removed */
     uint64_t arp_replies;
     uint64_t arp_ignored;       /* ARP replies/gratuitous ARP to us */
+    uint64_t arp_to_kernel;     /* ARP handed to the port's kernel interface */
     uint64_t punt_other;        /* punted packets that are not ARP */
     uint64_t ctrl_tx_full;
     uint64_t drops[DROP_NUM];   /* drops decided here (DROP_PATH_CONTROL) */
@@ -67,13 +68,19 @@ struct json;
 /* Write the MAC table as one member "macs": [ ... ] of the open object. */
 void stats_json_macs(struct json *j);
 
+struct residence_hist;
+
+/* A worker's residence-time histogram summarised as member "residence"
+ * (count, mean, p50/p90/p99/p99.9, max in microseconds). */
+void residence_json(struct json *j, const struct residence_hist *h);
+
 /* "local", "static-local", "remote", "static-remote". */
 const char *mac_kind_name(enum mac_kind k);
 
-/* Prometheus text exposition of the counters. */
-void metrics_write(FILE *f);
-
 /* Register the CLI commands (control/mgmt/cli_commands.c). */
 void control_cli_register(void);
+
+/* Seconds since control_cli_register() (start-up, just before forwarding). */
+double control_uptime_s(void);
 
 #endif

@@ -20,12 +20,14 @@
 #include "dp_worker.h"
 #include "event_loop.h"
 #include "feed_server.h"
+#include "kernel_mirror.h"
 #include "log.h"
 #include "mac_table.h"
 #include "rcu_free.h"
 #include "reload.h"
 #include "sd_notify.h"
 #include "signals.h"
+#include "underlay_neigh.h"
 
 struct control_stats g_ctl;
 struct evpn_rib *g_rib;
@@ -101,8 +103,22 @@ static void handle_punt(struct rte_mbuf *m)
         rte_pktmbuf_free(m);
         return;
     }
+    /* our next hops' ARP keeps their MACs; the frame goes on from here */
+    underlay_neigh_input(port, d, rte_pktmbuf_data_len(m));
     rc = arp_make_reply(d, rte_pktmbuf_data_len(m), g_dp.local_ip, p->mac.addr_bytes);
     if (rc != 1) {
+        /* not ours to answer: the kernel's, when the port has an exception
+         * path (its addresses, its replies); else counted and dropped */
+        if (rc >= -2 && p->kernel != DP_NO_PORT) {
+            m->port = p->kernel;
+            if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
+                g_ctl.ctrl_tx_full++;
+                rte_pktmbuf_free(m);
+            } else {
+                g_ctl.arp_to_kernel++;
+            }
+            return;
+        }
         if (rc == 0)
             g_ctl.arp_ignored++;
         else if (rc == -2)
@@ -209,6 +225,8 @@ void control_run(const struct run_opts *o)
         }
         cli_server_poll();
         rcu_free_poll();
+        underlay_neigh_poll();
+        kernel_mirror_poll();
         if (g_reload_requested) {
             char msg[512];
             g_reload_requested = 0;

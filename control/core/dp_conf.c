@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_lpm.h>
 #include <rte_malloc.h>
 
 #include "dp_conf.h"
+#include "flow_table.h"
 #include "log.h"
 #include "vni_map.h"
 
@@ -19,6 +21,8 @@ _Static_assert(DP_MAX_VNI_ATTACH >= CFG_MAX_ATTACH, "attachments per VNI");
 _Static_assert(DP_MAX_ATTACH < DP_NO_ATTACH, "attachment ids fit 16 bits with a spare value");
 _Static_assert(CFG_MAX_NEXTHOPS <= ECMP_MAX_MEMBERS, "a group can hold every next hop");
 _Static_assert(CFG_NAME_LEN <= sizeof(((struct dp_group *)0)->name), "group names fit");
+_Static_assert(CFG_CLS_TCP == FC_PROTO_TCP && CFG_CLS_UDP == FC_PROTO_UDP,
+               "classifier protocol bits");
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -33,12 +37,70 @@ static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
     return rc;
 }
 
+static void classifier_put(struct dp_classifier *k)
+{
+    if (!k || --k->refs > 0)
+        return;
+    for (int w = 0; w < DP_MAX_WORKERS; w++)
+        flow_table_destroy(k->ft[w]);
+    rte_free(k);
+}
+
+/* The classifier of cfg: old's when its tables fit (same capacity,
+ * threshold and idle time: every flow keeps its count), else new tables. */
+static int classifier_get(const struct vtepd_config *cfg, const struct dp_conf *old,
+                          struct dp_classifier **out, char *err, size_t errlen)
+{
+    const struct cfg_classifier *cl = &cfg->classifier;
+    struct dp_classifier *k = old ? old->cls : NULL;
+    uint64_t hz = rte_get_tsc_hz();
+
+    if (k && k->capacity == cl->flows_per_worker && k->threshold == cl->threshold_packets &&
+        k->idle_s == cl->idle_s) {
+        k->refs++;
+        *out = k;
+        return 0;
+    }
+    k = rte_zmalloc("dp_classifier", sizeof(*k), 0);
+    if (!k)
+        return fail(err, errlen, -ENOMEM, "classifier: no memory");
+    k->refs = 1;
+    k->capacity = cl->flows_per_worker;
+    k->threshold = cl->threshold_packets;
+    k->idle_s = cl->idle_s;
+    /* 64 entries per sweep call: a whole pass about once a second */
+    k->sweep_interval_tsc = hz / (cl->flows_per_worker / 64 ? cl->flows_per_worker / 64 : 1);
+    for (unsigned w = 0; w < g_dp.n_workers; w++) {
+        struct flow_table_params fp = {
+            .capacity = cl->flows_per_worker, .threshold = cl->threshold_packets,
+            .idle = (uint64_t)cl->idle_s * hz, .hz = hz,
+        };
+        k->ft[w] = flow_table_create(&fp);
+        if (!k->ft[w]) {
+            int e = errno;
+            classifier_put(k);
+            return fail(err, errlen, -e, "classifier: cannot create a flow table of %u flows "
+                        "for worker %u: %s", cl->flows_per_worker, w, strerror(e));
+        }
+    }
+    *out = k;
+    return 0;
+}
+
+static bool (*mac_source)(uint16_t port, uint32_t ip, uint8_t mac[6]);
+
+void dp_conf_set_mac_source(bool (*fn)(uint16_t port, uint32_t ip, uint8_t mac[6]))
+{
+    mac_source = fn;
+}
+
 void dp_conf_free(void *conf)
 {
     struct dp_conf *c = conf;
 
     if (!c)
         return;
+    classifier_put(c->cls);
     for (int p = 0; p < DP_MAX_PORTS; p++)
         rte_free(c->vlan_attach[p]);
     rte_free(c->vnis);
@@ -110,6 +172,7 @@ static int build_vnis(struct dp_conf *c, const struct vtepd_config *cfg, const s
             }
             v = &c->vnis[slot];
             v->vni = cv->vni;
+            v->src_check = cv->src_vtep_check;
             vni_map_add(c->vni_map, cv->vni, (uint32_t)slot);
             v->cfg_flood = fp;
             v->n_cfg_flood = (uint32_t)cv->n_flood;
@@ -161,8 +224,7 @@ static bool same_members(const struct dp_conf *a, const struct dp_group *ga,
     for (uint16_t m = 0; m < ga->ecmp.n_members; m++) {
         const struct dp_nexthop *x = &a->nexthops[ga->member_nh[m]];
         const struct dp_nexthop *y = &b->nexthops[gb->member_nh[m]];
-        if (strcmp(x->name, y->name) != 0 || x->ip != y->ip || x->port != y->port ||
-            memcmp(&x->mac, &y->mac, sizeof(x->mac)) != 0)
+        if (strcmp(x->name, y->name) != 0 || x->ip != y->ip || x->port != y->port)
             return false;
     }
     return true;
@@ -220,6 +282,7 @@ int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
     c->udp_port = cfg->udp_port;
     c->ttl = cfg->ttl;
     c->underlay_mtu = cfg->underlay_mtu;
+    c->residence = cfg->residence_histogram;
     c->vnis = rte_zmalloc("dp_vnis", sizeof(struct dp_vni) * DP_MAX_VNIS, 0);
     c->attach = rte_malloc("dp_attach", sizeof(struct dp_attach) * (size_t)DP_MAX_ATTACH, 0);
     if (!c->vnis || !c->attach) {
@@ -250,13 +313,33 @@ int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
         snprintf(nh->name, sizeof(nh->name), "%s", cn->name);
         nh->port = (uint16_t)cn->port;
         nh->ip = cn->ip;
-        memcpy(nh->mac.addr_bytes, cn->mac, 6);
-        vxlan_tmpl_init(&nh->tmpl, cn->mac, g_dp.ports[cn->port].mac.addr_bytes,
+        nh->mac_static = cn->has_mac;
+        if (cn->has_mac) {
+            memcpy(nh->mac.addr_bytes, cn->mac, 6);
+            nh->has_mac = true;
+        } else if (mac_source) {
+            nh->has_mac = mac_source(nh->port, nh->ip, nh->mac.addr_bytes);
+        }
+        vxlan_tmpl_init(&nh->tmpl[0], nh->mac.addr_bytes, g_dp.ports[cn->port].mac.addr_bytes,
                         g_dp.local_ip, cfg->ttl, cfg->udp_port);
     }
     c->n_nexthops = (uint16_t)cfg->n_nexthops;
     if ((rc = build_groups(c, cfg, old, err, errlen)) != 0)
         goto bad;
+    if (cfg->classifier.present && cfg->classifier.enabled) {
+        const struct cfg_classifier *cl = &cfg->classifier;
+
+        if ((rc = classifier_get(cfg, old, &c->cls, err, errlen)) != 0)
+            goto bad;
+        c->cls_protocols = cl->protocols;
+        c->cls_rewrite_inner = cl->rewrite_inner_dscp;
+        c->cls_act[0] = (struct dp_class_action){.group = (uint16_t)cl->short_flows.group,
+                                                 .dscp = cl->short_flows.dscp};
+        c->cls_act[1] = (struct dp_class_action){.group = (uint16_t)cl->long_flows.group,
+                                                 .dscp = cl->long_flows.dscp};
+        for (int i = 0; i < cfg->n_vnis; i++)
+            c->vnis[dp_conf_vni_slot(c, cfg->vnis[i].vni)].classify = cfg->vnis[i].classify;
+    }
     *out = c;
     return 0;
 bad:

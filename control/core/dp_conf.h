@@ -18,6 +18,11 @@
 int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
                   struct dp_conf **out, char *err, size_t errlen);
 
+/* Where dp_conf_build() finds the MAC of a next hop the configuration
+ * gives none for (ARP resolution): fn fills mac and returns true when it
+ * knows one. Without it such next hops have no MAC (not live). */
+void dp_conf_set_mac_source(bool (*fn)(uint16_t port, uint32_t ip, uint8_t mac[6]));
+
 /* Free a generation (directly, or from the RCU queue once retired). */
 void dp_conf_free(void *conf);
 

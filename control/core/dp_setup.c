@@ -139,9 +139,47 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
     if (rc != 0 && rc != -ENOTSUP)
         VLOG(WARNING, "port %s: promiscuous mode: %s", cp->name, rte_strerror(-rc));
     VLOG(INFO, "port %s: %s, dpdk port %u (%s), %u rxq, %u txq, mac %02x:%02x:%02x:%02x:%02x:%02x",
-         cp->name, cp->role == PORT_ROLE_ACCESS ? "access" : "underlay", p->port_id,
+         cp->name, dp_port_role_name(cp->role), p->port_id,
          info.driver_name, p->nb_rxq, p->nb_txq, p->mac.addr_bytes[0], p->mac.addr_bytes[1],
          p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
+    return 0;
+}
+
+/* The exception path of underlay port i: a TAP interface in the kernel
+ * (net_tap) with the port's MAC, so that the kernel's IP stack (FRR's BGP,
+ * ICMP, SSH, LLDP) talks through the DPDK-owned port: what the dataplane
+ * does not consume goes up to it, what it sends goes out of the port. */
+static int setup_kernel_port(const struct vtepd_config *cfg, int i, unsigned n_workers)
+{
+    const struct cfg_port *up = &cfg->ports[i];
+    struct dp_port *p = &g_dp.ports[i];
+    uint16_t k = g_dp.n_ports;
+    struct cfg_port kp;
+    int rc;
+
+    if (k >= DP_MAX_PORTS) {
+        VLOG(ERR, "port %s: no room for its kernel interface (%d ports at most)", up->name,
+             DP_MAX_PORTS);
+        return -ENOSPC;
+    }
+    memset(&kp, 0, sizeof(kp));
+    snprintf(kp.name, sizeof(kp.name), "%s", up->kernel_iface);
+    kp.role = PORT_ROLE_KERNEL;
+    snprintf(kp.devargs, sizeof(kp.devargs),
+             "net_tap_vtepd%d,iface=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x", i, up->kernel_iface,
+             p->mac.addr_bytes[0], p->mac.addr_bytes[1], p->mac.addr_bytes[2],
+             p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
+    kp.mtu = up->mtu;
+    g_dp.ports[k].kernel = DP_NO_PORT;
+    if ((rc = setup_port(&g_dp.ports[k], &kp, n_workers)) != 0)
+        return rc;
+    g_dp.ports[k].peer = (uint16_t)i;
+    p->kernel = k;
+    /* the rate is shared by the workers: each takes its part */
+    p->kernel_cost_tsc = rte_get_tsc_hz() * n_workers / up->kernel_rate_pps;
+    g_dp.n_ports = (uint16_t)(k + 1);
+    VLOG(INFO, "port %s: exception path through kernel interface %s, %u packets/s to it",
+         up->name, up->kernel_iface, up->kernel_rate_pps);
     return 0;
 }
 
@@ -205,12 +243,12 @@ int dp_setup(const struct vtepd_config *cfg)
         return -EINVAL;
     }
 
-    static const struct rte_mbuf_dynfield punt_tsc = {
-        .name = "vtepd_punt_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
+    static const struct rte_mbuf_dynfield rx_tsc = {
+        .name = "vtepd_rx_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
     };
-    g_punt_tsc_off = rte_mbuf_dynfield_register(&punt_tsc);
-    if (g_punt_tsc_off < 0) {
-        VLOG(ERR, "cannot register the mbuf dynamic field for punt timestamps: %s",
+    g_rx_tsc_off = rte_mbuf_dynfield_register(&rx_tsc);
+    if (g_rx_tsc_off < 0) {
+        VLOG(ERR, "cannot register the mbuf dynamic field for RX timestamps: %s",
              rte_strerror(rte_errno));
         return -rte_errno;
     }
@@ -220,6 +258,8 @@ int dp_setup(const struct vtepd_config *cfg)
     n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
               n_workers * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) +
               CTRL_TX_RING_SIZE + 4096;
+    if (cfg->mempool_mbufs > n_mbufs)
+        n_mbufs = cfg->mempool_mbufs;
     /* the largest frame the configuration allows must fit in one mbuf: the
      * underlay checks read a frame's lengths from its first segment only */
     max_frame = cfg->underlay_mtu + RTE_ETHER_HDR_LEN;
@@ -235,10 +275,14 @@ int dp_setup(const struct vtepd_config *cfg)
         return -ENOMEM;
     }
     for (int i = 0; i < cfg->n_ports; i++) {
+        g_dp.ports[i].kernel = g_dp.ports[i].peer = DP_NO_PORT;
         if ((rc = setup_port(&g_dp.ports[i], &cfg->ports[i], n_workers)) != 0)
             return rc;
         g_dp.n_ports = (uint16_t)(i + 1);
     }
+    for (int i = 0; i < cfg->n_ports; i++)
+        if (cfg->ports[i].kernel_iface[0] && (rc = setup_kernel_port(cfg, i, n_workers)) != 0)
+            return rc;
     if ((rc = setup_workers()) != 0)
         return rc;
     g_dp.macs = mac_table_create("macs", cfg->mac_table_size, DP_MAX_VNIS, g_dp.qsv,

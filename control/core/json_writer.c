@@ -31,11 +31,16 @@ void json_begin(struct json *j, FILE *f)
     j->f = f;
     j->depth = 0;
     j->has_item[0] = false;
+    j->after_key = false;
 }
 
 /* Separator, newline and indent (the first two levels), then the key. */
 static void item(struct json *j, const char *key)
 {
+    if (j->after_key) {
+        j->after_key = false;       /* the value of json_key()'s key */
+        return;
+    }
     if (j->depth > 0) {
         if (j->has_item[j->depth])
             fputc(',', j->f);
@@ -148,4 +153,5 @@ void json_null(struct json *j, const char *key)
 void json_key(struct json *j, const char *key)
 {
     item(j, key);
+    j->after_key = true;
 }

@@ -22,6 +22,7 @@ struct json {
     int depth;
     bool has_item[JSON_MAX_DEPTH + 1];
     char closer[JSON_MAX_DEPTH + 1];
+    bool after_key;         /* json_key() wrote a key: the value follows */
 };
 
 void json_begin(struct json *j, FILE *f);
@@ -42,8 +43,9 @@ void json_i64(struct json *j, const char *key, int64_t val);
 void json_dbl(struct json *j, const char *key, double val, int decimals);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
-/* Write key (or only the separator in an array); the caller then writes
- * one complete JSON value to j->f itself. */
+/* Write key: the next value written through j (an object, an array or a
+ * scalar, keyless) is its value. For functions that write a value of
+ * their own into a document the caller builds. */
 void json_key(struct json *j, const char *key);
 
 /* Write s as a JSON string literal (quotes included) to f. */

@@ -107,6 +107,23 @@ static int32_t add(struct mac_table *t, const struct mac_key *k, uint64_t val)
     return rte_hash_lookup(t->h, k);
 }
 
+void mac_table_set_observer(struct mac_table *t,
+                            void (*fn)(void *ctx, uint32_t vni_idx, const uint8_t mac[6],
+                                       bool local),
+                            void *ctx)
+{
+    t->observer = fn;
+    t->observer_ctx = ctx;
+}
+
+/* Tell the observer when (vni, mac) became local or stopped being local. */
+static inline void observe(const struct mac_table *t, uint32_t vni_idx, const uint8_t *mac,
+                           bool was_local, bool is_local)
+{
+    if (t->observer && was_local != is_local)
+        t->observer(t->observer_ctx, vni_idx, mac, is_local);
+}
+
 enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
                                   const uint8_t mac[6], uint16_t attach,
                                   uint64_t now)
@@ -139,6 +156,7 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
             t->learned[vni_idx]++;
         t->last_seen[pos] = now;
         t->is_local[pos] = 1;
+        observe(t, vni_idx, mac, mac_kind_is_local(kind), true);
         return LEARN_MOVED;
     }
     if (t->learned[vni_idx] >= t->limit[vni_idx])
@@ -150,6 +168,7 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
     t->is_local[pos] = 1;
     t->learned[vni_idx]++;
     t->count[vni_idx]++;
+    observe(t, vni_idx, mac, false, true);
     return LEARN_NEW;
 }
 
@@ -166,8 +185,11 @@ int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
     mac_key_set(&k, vni_idx, mac);
     pos = rte_hash_lookup_data(t->h, &k, &data);
     existed = pos >= 0;
-    if (existed)
+    bool was_any_local = false;
+    if (existed) {
         was_local = mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL;
+        was_any_local = mac_kind_is_local(mac_val_kind((uint64_t)(uintptr_t)data));
+    }
     pos = add(t, &k, val);
     if (pos < 0)
         return -1;
@@ -179,6 +201,7 @@ int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
         t->learned[vni_idx]--;
     else if (!was_local && mac_val_kind(val) == MAC_LOCAL)
         t->learned[vni_idx]++;
+    observe(t, vni_idx, mac, was_any_local, mac_kind_is_local(mac_val_kind(val)));
     return 0;
 }
 
@@ -200,6 +223,7 @@ int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6])
     if (mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL)
         t->learned[vni_idx]--;
     t->count[vni_idx]--;
+    observe(t, vni_idx, mac, mac_kind_is_local(mac_val_kind((uint64_t)(uintptr_t)data)), false);
     return 0;
 }
 

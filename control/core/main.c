@@ -27,10 +27,13 @@
 #include "dp.h"
 #include "dp_worker.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "reload.h"
 #include "rcu_free.h"
 #include "sd_notify.h"
+#include "kernel_mirror.h"
 #include "signals.h"
+#include "underlay_neigh.h"
 #include "version.h"
 
 #define MAX_ARGS 128
@@ -157,8 +160,13 @@ int main(int argc, char **argv)
         goto out;
     }
     bfd_manager_init(cfg);
-    if (config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {
+    if (underlay_neigh_init() != 0 || config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {
         VLOG(ERR, "%s", err);
+        rc = 1;
+        goto out;
+    }
+    underlay_neigh_sync(cfg);
+    if (kernel_mirror_start(cfg) != 0) {
         rc = 1;
         goto out;
     }
@@ -183,6 +191,10 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
+    if (cfg->metrics_port && metrics_http_start(cfg->metrics_ip, cfg->metrics_port) != 0) {
+        rc = 1;
+        goto out;
+    }
     for (unsigned i = 0; i < g_dp.n_workers; i++)
         rte_eal_remote_launch(dp_worker_main, g_dp.workers[i], g_dp.workers[i]->lcore);
     if (bfd_manager_start() != 0) {
@@ -194,8 +206,10 @@ int main(int argc, char **argv)
     sd_notify_send("READY=1\nSTATUS=forwarding");
     control_run(&ro);
     sd_notify_send("STOPPING=1\nSTATUS=stopping");
+    metrics_http_stop();
     bfd_manager_stop();
     control_stop_workers();
+    kernel_mirror_stop();
     cli_server_stop();
     if (g_rib)
         feed_server_stop();
@@ -217,6 +231,7 @@ int main(int argc, char **argv)
             VLOG(WARNING, "%u mbufs still in use at exit", in_use);
     }
 out:
+    metrics_http_stop();
     cli_server_stop();
     if (g_rib) {
         feed_server_stop();

@@ -42,7 +42,7 @@ static void write_ports(struct json *j, const struct dp_totals *t)
     for (uint16_t p = 0; p < g_dp.n_ports; p++) {
         const struct port_stats *s = &t->port[p];
         json_obj(j, g_dp.ports[p].name);
-        json_str(j, "role", g_dp.ports[p].role == PORT_ROLE_ACCESS ? "access" : "underlay");
+        json_str(j, "role", dp_port_role_name(g_dp.ports[p].role));
         json_u64(j, "rx_packets", s->rx_packets);
         json_u64(j, "rx_bytes", s->rx_bytes);
         json_u64(j, "tx_packets", s->tx_packets);
@@ -75,6 +75,10 @@ static void write_vnis(struct json *j)
         json_u64(j, "flood_packets", s.flood_packets);
         json_u64(j, "flood_copies", s.flood_copies);
         json_u64(j, "local_switched", s.local_switched);
+        if (c->cls && c->vnis[v].classify) {
+            json_u64(j, "classified_short_packets", s.cls_packets[0]);
+            json_u64(j, "classified_long_packets", s.cls_packets[1]);
+        }
         json_u64(j, "mac_count", mac_table_count(g_dp.macs, v));
         json_u64(j, "mac_learned", mac_table_learned(g_dp.macs, v));
         json_u64(j, "mac_limit_refused", g_ctl.vni_learn_limit[v]);
@@ -112,6 +116,9 @@ static void write_drops(struct json *j, const struct dp_totals *t)
     json_u64(j, "arp_ignored", g_ctl.arp_ignored);
     json_u64(j, "ctrl_tx", t->ev.ctrl_tx);
     json_u64(j, "ctrl_tx_full", g_ctl.ctrl_tx_full);
+    json_u64(j, "to_kernel", t->ev.to_kernel);
+    json_u64(j, "from_kernel", t->ev.from_kernel);
+    json_u64(j, "arp_to_kernel", g_ctl.arp_to_kernel);
     json_close(j);
 }
 
@@ -173,6 +180,24 @@ static void write_groups(struct json *j)
     bfd_manager_unlock();
 }
 
+/* Residence times as a member "residence": count, mean, p50, p90, p99,
+ * p99.9 and max, in microseconds. */
+void residence_json(struct json *j, const struct residence_hist *h)
+{
+    double us = 1e6 / (double)rte_get_tsc_hz();
+    struct residence_hist snap = *h;    /* the worker keeps counting */
+
+    json_obj(j, "residence");
+    json_u64(j, "count", snap.count);
+    json_dbl(j, "mean_us", snap.count ? (double)snap.sum / (double)snap.count * us : 0.0, 3);
+    json_dbl(j, "p50_us", (double)res_quantile(&snap, 0.50) * us, 3);
+    json_dbl(j, "p90_us", (double)res_quantile(&snap, 0.90) * us, 3);
+    json_dbl(j, "p99_us", (double)res_quantile(&snap, 0.99) * us, 3);
+    json_dbl(j, "p999_us", (double)res_quantile(&snap, 0.999) * us, 3);
+    json_dbl(j, "max_us", (double)snap.max * us, 3);
+    json_close(j);
+}
+
 void stats_json_write(FILE *f, double uptime_s)
 {
     uint64_t hz = rte_get_tsc_hz();
@@ -199,6 +224,8 @@ void stats_json_write(FILE *f, double uptime_s)
         json_u64(&j, "busy_cycles", s->busy_cycles);
         json_dbl(&j, "cycles_per_packet",
                  s->packets ? (double)s->busy_cycles / (double)s->packets : 0.0, 1);
+        if (g_dp.conf->residence || s->residence.count)
+            residence_json(&j, &s->residence);
         json_close(&j);
     }
     json_close(&j);
@@ -230,10 +257,10 @@ void stats_json_write(FILE *f, double uptime_s)
         json_u64(&j, "unknown_vni", g_evpn_prog.unknown_vni);
         json_close(&j);
         json_key(&j, "evpn");
-        feed_server_dump_json(f, true);
+        feed_server_dump_json(&j, true);
     }
     json_key(&j, "bfd");
-    bfd_manager_dump_json(f);
+    bfd_manager_dump_json(&j);
     json_u64(&j, "tsc_hz", hz);
     json_dbl(&j, "forwarding_seconds",
              t.first_rx_tsc && t.last_rx_tsc > t.first_rx_tsc ?

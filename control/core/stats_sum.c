@@ -31,6 +31,8 @@ void stats_sum(struct dp_totals *t)
         t->ev.learn_ring_full += rd(&s->ev.learn_ring_full);
         t->ev.punted += rd(&s->ev.punted);
         t->ev.ctrl_tx += rd(&s->ev.ctrl_tx);
+        t->ev.to_kernel += rd(&s->ev.to_kernel);
+        t->ev.from_kernel += rd(&s->ev.from_kernel);
         t->packets += rd(&s->packets);
         t->busy_cycles += rd(&s->busy_cycles);
         uint64_t f = rd(&s->first_rx_tsc), l = rd(&s->last_rx_tsc);
@@ -43,33 +45,30 @@ void stats_sum(struct dp_totals *t)
         t->drops[r] += g_ctl.drops[r];
 }
 
+/* struct vni_stats is a row of 64-bit counters: summed word by word */
+_Static_assert(sizeof(struct vni_stats) % sizeof(uint64_t) == 0, "vni_stats: u64 only");
+#define VNI_WORDS (sizeof(struct vni_stats) / sizeof(uint64_t))
+
 static void sum_vni_raw(uint32_t slot, struct vni_stats *o)
 {
+    uint64_t *out = (uint64_t *)o;
+
     memset(o, 0, sizeof(*o));
     for (unsigned i = 0; i < g_dp.n_workers; i++) {
-        const struct vni_stats *w = &g_dp.workers[i]->st.vni[slot];
-        o->encap_packets += rd(&w->encap_packets);
-        o->encap_bytes += rd(&w->encap_bytes);
-        o->decap_packets += rd(&w->decap_packets);
-        o->decap_bytes += rd(&w->decap_bytes);
-        o->flood_packets += rd(&w->flood_packets);
-        o->flood_copies += rd(&w->flood_copies);
-        o->local_switched += rd(&w->local_switched);
+        const uint64_t *w = (const uint64_t *)&g_dp.workers[i]->st.vni[slot];
+        for (size_t k = 0; k < VNI_WORDS; k++)
+            out[k] += rd(&w[k]);
     }
 }
 
 void stats_sum_vni(uint32_t slot, struct vni_stats *o)
 {
-    const struct vni_stats *b = &vni_base[slot];
+    const uint64_t *b = (const uint64_t *)&vni_base[slot];
+    uint64_t *out = (uint64_t *)o;
 
     sum_vni_raw(slot, o);
-    o->encap_packets -= b->encap_packets;
-    o->encap_bytes -= b->encap_bytes;
-    o->decap_packets -= b->decap_packets;
-    o->decap_bytes -= b->decap_bytes;
-    o->flood_packets -= b->flood_packets;
-    o->flood_copies -= b->flood_copies;
-    o->local_switched -= b->local_switched;
+    for (size_t k = 0; k < VNI_WORDS; k++)
+        out[k] -= b[k];
 }
 
 void stats_vni_rebase(uint32_t slot)

@@ -49,7 +49,7 @@ int unix_listen(const char *path, unsigned mode, char *err, size_t errlen)
     mode_t old = umask(0777);
     int rc = bind(fd, (struct sockaddr *)&sa, sizeof(sa));
     umask(old);
-    if (rc != 0 || chmod(path, mode) != 0 || listen(fd, 16) != 0) {
+    if (rc != 0 || chmod(path, mode) != 0 || listen(fd, SOMAXCONN) != 0) {
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         close(fd);
         unlink(path);

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "evpn_rib.h"
+#include "json_writer.h"
 
 #define HT_MIN_BUCKETS 64
 #define VNI_MASK 0xffffffu
@@ -1445,36 +1446,19 @@ const struct rib_counters *rib_counters(const struct evpn_rib *r)
 /* ------------------------------------------------------------------------ */
 /* JSON dump */
 
-/* Writes s as a JSON string (at most max bytes of it). */
-static void json_str(FILE *out, const char *s, size_t max)
-{
-    fputc('"', out);
-    for (size_t i = 0; i < max && s[i]; i++) {
-        unsigned char c = (unsigned char)s[i];
-
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
-/* Writes an IPv4 address (network order) as a JSON string, 0 as null. */
-static void json_ip4(FILE *out, uint32_t a)
+/* Writes an IPv4 address (network order) as a string, 0 as null. */
+static void json_ip4(struct json *j, const char *key, uint32_t a)
 {
     char buf[INET_ADDRSTRLEN];
 
     if (a == 0 || !inet_ntop(AF_INET, &a, buf, sizeof(buf)))
-        fputs("null", out);
+        json_null(j, key);
     else
-        fprintf(out, "\"%s\"", buf);
+        json_str(j, key, buf);
 }
 
-/* Writes ip_len bits of ip (0, 32 or 128) as a JSON string, else null. */
-static void json_ip(FILE *out, const uint8_t *ip, uint8_t ip_len)
+/* Writes ip_len bits of ip (0, 32 or 128) as a string, else null. */
+static void json_ip(struct json *j, const char *key, const uint8_t *ip, uint8_t ip_len)
 {
     char buf[INET6_ADDRSTRLEN];
     const char *s = NULL;
@@ -1484,52 +1468,61 @@ static void json_ip(FILE *out, const uint8_t *ip, uint8_t ip_len)
     else if (ip_len == 128)
         s = inet_ntop(AF_INET6, ip, buf, sizeof(buf));
     if (s)
-        fprintf(out, "\"%s\"", s);
+        json_str(j, key, s);
     else
-        fputs("null", out);
+        json_null(j, key);
 }
 
 /* Writes a BMP peer address: IPv4 when the first 12 bytes are zero. */
-static void json_peer(FILE *out, const uint8_t a[16])
+static void json_peer(struct json *j, const char *key, const uint8_t a[16])
 {
     static const uint8_t zero[12];
 
     if (!memcmp(a, zero, 12))
-        json_ip(out, a + 12, 32);
+        json_ip(j, key, a + 12, 32);
     else
-        json_ip(out, a, 128);
+        json_ip(j, key, a, 128);
 }
 
 /* Writes an RD as "admin:number" (types 0, 1, 2) or "type:hex". */
-static void json_rd(FILE *out, const uint8_t *rd)
+static void json_rd(struct json *j, const char *key, const uint8_t *rd)
 {
     unsigned type = (unsigned)rd[0] << 8 | rd[1];
 
     switch (type) {
     case 0:
-        fprintf(out, "\"%u:%u\"", (unsigned)rd[2] << 8 | rd[3],
-                (unsigned)rd[4] << 24 | (unsigned)rd[5] << 16 | (unsigned)rd[6] << 8 | rd[7]);
+        json_strf(j, key, "%u:%u", (unsigned)rd[2] << 8 | rd[3],
+                  (unsigned)rd[4] << 24 | (unsigned)rd[5] << 16 | (unsigned)rd[6] << 8 | rd[7]);
         break;
     case 1:
-        fprintf(out, "\"%u.%u.%u.%u:%u\"", rd[2], rd[3], rd[4], rd[5],
-                (unsigned)rd[6] << 8 | rd[7]);
+        json_strf(j, key, "%u.%u.%u.%u:%u", rd[2], rd[3], rd[4], rd[5],
+                  (unsigned)rd[6] << 8 | rd[7]);
         break;
     case 2:
-        fprintf(out, "\"%u:%u\"",
-                (unsigned)rd[2] << 24 | (unsigned)rd[3] << 16 | (unsigned)rd[4] << 8 | rd[5],
-                (unsigned)rd[6] << 8 | rd[7]);
+        json_strf(j, key, "%u:%u",
+                  (unsigned)rd[2] << 24 | (unsigned)rd[3] << 16 | (unsigned)rd[4] << 8 | rd[5],
+                  (unsigned)rd[6] << 8 | rd[7]);
         break;
     default:
-        fprintf(out, "\"%u:%02x%02x%02x%02x%02x%02x\"", type, rd[2], rd[3], rd[4], rd[5],
-                rd[6], rd[7]);
+        json_strf(j, key, "%u:%02x%02x%02x%02x%02x%02x", type, rd[2], rd[3], rd[4], rd[5],
+                  rd[6], rd[7]);
         break;
     }
 }
 
-/* Writes a MAC as a JSON string. */
-static void json_mac(FILE *out, const uint8_t *m)
+static void json_mac(struct json *j, const char *key, const uint8_t *m)
 {
-    fprintf(out, "\"%02x:%02x:%02x:%02x:%02x:%02x\"", m[0], m[1], m[2], m[3], m[4], m[5]);
+    json_strf(j, key, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* A feed name: at most RIB_FEED_NAME_LEN bytes, maybe without its NUL. */
+static void json_feed(struct json *j, const char *key, const char *feed)
+{
+    char buf[RIB_FEED_NAME_LEN + 1];
+
+    memcpy(buf, feed, RIB_FEED_NAME_LEN);
+    buf[RIB_FEED_NAME_LEN] = '\0';
+    json_str(j, key, buf);
 }
 
 /* A short word for what a path contributes. */
@@ -1556,71 +1549,63 @@ static const char *path_state_name(const struct path *p)
     return "vni-not-configured";
 }
 
-/* Writes one path as a JSON object. */
-static void json_path(FILE *out, const struct path *p)
+/* Writes one path as an object. */
+static void json_path(struct json *j, const struct path *p)
 {
-    fputs("{\"feed\": ", out);
-    json_str(out, p->src->id.feed, RIB_FEED_NAME_LEN);
-    fputs(", \"peer\": ", out);
-    json_peer(out, p->src->id.peer_addr);
-    fprintf(out, ", \"peer_distinguisher\": %llu, \"type\": %u, \"rd\": ",
-            (unsigned long long)p->src->id.peer_distinguisher, p->key.type);
-    json_rd(out, p->key.rd);
-    fprintf(out, ", \"eth_tag\": %u", p->key.eth_tag);
+    json_obj(j, NULL);
+    json_feed(j, "feed", p->src->id.feed);
+    json_peer(j, "peer", p->src->id.peer_addr);
+    json_u64(j, "peer_distinguisher", p->src->id.peer_distinguisher);
+    json_u64(j, "type", p->key.type);
+    json_rd(j, "rd", p->key.rd);
+    json_u64(j, "eth_tag", p->key.eth_tag);
     if (p->key.type == 2) {
-        fputs(", \"mac\": ", out);
-        json_mac(out, p->key.mac);
-        fputs(", \"ip\": ", out);
-        json_ip(out, p->key.ip, p->key.ip_len);
-        fputs(", \"nexthop\": ", out);
-        json_ip4(out, p->nexthop);
+        json_mac(j, "mac", p->key.mac);
+        json_ip(j, "ip", p->key.ip, p->key.ip_len);
+        json_ip4(j, "nexthop", p->nexthop);
     } else {
-        fputs(", \"originator\": ", out);
-        json_ip(out, p->key.ip, p->key.ip_len);
-        fputs(", \"nexthop\": ", out);
-        json_ip4(out, p->nexthop);
-        fputs(", \"pmsi_endpoint\": ", out);
-        json_ip4(out, p->pmsi_endpoint);
-        fputs(", \"vtep\": ", out);
-        json_ip4(out, p->vtep);
-        fprintf(out, ", \"pmsi_ir\": %s", p->pmsi_ir ? "true" : "false");
+        json_ip(j, "originator", p->key.ip, p->key.ip_len);
+        json_ip4(j, "nexthop", p->nexthop);
+        json_ip4(j, "pmsi_endpoint", p->pmsi_endpoint);
+        json_ip4(j, "vtep", p->vtep);
+        json_bool(j, "pmsi_ir", p->pmsi_ir);
     }
-    fprintf(out, ", \"label\": %u, \"vni\": ", p->label);
+    json_u64(j, "label", p->label);
     if (p->has_vni)
-        fprintf(out, "%u", p->vni);
+        json_u64(j, "vni", p->vni);
     else
-        fputs("null", out);
-    fprintf(out, ", \"state\": \"%s\"", path_state_name(p));
-    if (p->key.type == 2)
-        fprintf(out, ", \"seq\": %u, \"sticky\": %s", p->mm_seq, p->sticky ? "true" : "false");
-    fprintf(out, ", \"stale\": %s", p->stale ? "true" : "false");
+        json_null(j, "vni");
+    json_str(j, "state", path_state_name(p));
+    if (p->key.type == 2) {
+        json_u64(j, "seq", p->mm_seq);
+        json_bool(j, "sticky", p->sticky);
+    }
+    json_bool(j, "stale", p->stale);
     if (p->stale)
-        fprintf(out, ", \"stale_since\": %llu", (unsigned long long)p->stale_since);
-    fputc('}', out);
+        json_u64(j, "stale_since", p->stale_since);
+    json_close(j);
 }
 
-/* The whole RIB as one JSON object (see the header). */
-void rib_dump_json(const struct evpn_rib *r, FILE *out)
+/* The whole RIB as one object (see the header). */
+void rib_dump_json(const struct evpn_rib *r, struct json *j)
 {
     const struct rib_counters *c;
-    bool first = true;
+    char key[16];
 
-    if (!r || !out)
+    if (!r)
         return;
     c = &r->c;
-    fputs("{\"paths\": [", out);
+    json_obj(j, NULL);
+    json_arr(j, "paths");
     for (size_t i = 0; i < r->sources.nb; i++)
         for (const struct hnode *e = r->sources.b[i]; e; e = e->next) {
             const struct source *s = (const struct source *)e;
 
-            for (const struct link *l = s->paths.next; l != &s->paths; l = l->next) {
-                fputs(first ? "\n  " : ",\n  ", out);
-                first = false;
-                json_path(out, CONTAINER(l, struct path, by_src));
-            }
+            for (const struct link *l = s->paths.next; l != &s->paths; l = l->next)
+                json_path(j, CONTAINER(l, struct path, by_src));
         }
-    fputs("],\n\"best\": [", out);
-    first = true;
+    json_close(j);
+    json_arr(j, "best");
     for (size_t i = 0; i < r->macs.nb; i++)
         for (const struct hnode *e = r->macs.b[i]; e; e = e->next) {
             const struct mac_entry *m = (const struct mac_entry *)e;
@@ -1628,46 +1613,46 @@ void rib_dump_json(const struct evpn_rib *r, FILE *out)
 
             if (!b)
                 continue;
-            fputs(first ? "\n  " : ",\n  ", out);
-            first = false;
-            fprintf(out, "{\"vni\": %u, \"mac\": ", m->vni);
-            json_mac(out, m->mac);
-            fputs(", \"vtep\": ", out);
-            json_ip4(out, b->vtep);
-            fprintf(out, ", \"paths\": %u, \"seq\": %u, \"sticky\": %s, \"feed\": ", m->npaths,
-                    b->mm_seq, b->sticky ? "true" : "false");
-            json_str(out, b->src->id.feed, RIB_FEED_NAME_LEN);
-            fputs(", \"peer\": ", out);
-            json_peer(out, b->src->id.peer_addr);
-            fputc('}', out);
+            json_obj(j, NULL);
+            json_u64(j, "vni", m->vni);
+            json_mac(j, "mac", m->mac);
+            json_ip4(j, "vtep", b->vtep);
+            json_u64(j, "paths", m->npaths);
+            json_u64(j, "seq", b->mm_seq);
+            json_bool(j, "sticky", b->sticky);
+            json_feed(j, "feed", b->src->id.feed);
+            json_peer(j, "peer", b->src->id.peer_addr);
+            json_close(j);
         }
-    fputs("],\n\"flood\": {", out);
-    first = true;
+    json_close(j);
+    json_obj(j, "flood");
     for (size_t i = 0; i < r->floods.nb; i++)
         for (const struct hnode *e = r->floods.b[i]; e; e = e->next) {
             const struct flood_entry *f = (const struct flood_entry *)e;
 
-            fprintf(out, "%s\"%u\": [", first ? "\n  " : ",\n  ", f->vni);
-            first = false;
-            for (uint32_t j = 0; j < f->n; j++) {
-                if (j)
-                    fputs(", ", out);
-                json_ip4(out, f->m[j].vtep);
-            }
-            fputc(']', out);
+            snprintf(key, sizeof(key), "%u", f->vni);
+            json_arr(j, key);
+            for (uint32_t k = 0; k < f->n; k++)
+                json_ip4(j, NULL, f->m[k].vtep);
+            json_close(j);
         }
-    fprintf(out,
-            "},\n\"counters\": {\"paths\": %llu, \"type2_paths\": %llu, \"type3_paths\": %llu, "
-            "\"unresolved\": %llu, \"stale\": %llu, \"adds\": %llu, \"replaces\": %llu, "
-            "\"withdraws\": %llu, \"withdraw_unknown\": %llu, \"ignored_own\": %llu, "
-            "\"ignored_vni\": %llu, \"ignored_no_nexthop\": %llu, \"swept\": %llu, "
-            "\"mac_updates\": %llu, \"flood_updates\": %llu}}\n",
-            (unsigned long long)c->paths, (unsigned long long)c->type2_paths,
-            (unsigned long long)c->type3_paths, (unsigned long long)c->unresolved,
-            (unsigned long long)c->stale, (unsigned long long)c->adds,
-            (unsigned long long)c->replaces, (unsigned long long)c->withdraws,
-            (unsigned long long)c->withdraw_unknown, (unsigned long long)c->ignored_own,
-            (unsigned long long)c->ignored_vni, (unsigned long long)c->ignored_no_nexthop,
-            (unsigned long long)c->swept, (unsigned long long)c->mac_updates,
-            (unsigned long long)c->flood_updates);
+    json_close(j);
+    json_obj(j, "counters");
+    json_u64(j, "paths", c->paths);
+    json_u64(j, "type2_paths", c->type2_paths);
+    json_u64(j, "type3_paths", c->type3_paths);
+    json_u64(j, "unresolved", c->unresolved);
+    json_u64(j, "stale", c->stale);
+    json_u64(j, "adds", c->adds);
+    json_u64(j, "replaces", c->replaces);
+    json_u64(j, "withdraws", c->withdraws);
+    json_u64(j, "withdraw_unknown", c->withdraw_unknown);
+    json_u64(j, "ignored_own", c->ignored_own);
+    json_u64(j, "ignored_vni", c->ignored_vni);
+    json_u64(j, "ignored_no_nexthop", c->ignored_no_nexthop);
+    json_u64(j, "swept", c->swept);
+    json_u64(j, "mac_updates", c->mac_updates);
+    json_u64(j, "flood_updates", c->flood_updates);
+    json_close(j);
+    json_close(j);
 }

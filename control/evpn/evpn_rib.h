@@ -126,7 +126,11 @@ void rib_replay(const struct evpn_rib *r,
 
 const struct rib_counters *rib_counters(const struct evpn_rib *r);
 
-/* JSON dump: {"paths": [...], "best": [...], "flood": {...}, "counters": {...}} */
-void rib_dump_json(const struct evpn_rib *r, FILE *out);
+struct json;
+
+/* The RIB as one JSON object, written as the next value of j (after the
+ * caller's key, or in an array): {"paths": [...], "best": [...],
+ * "flood": {...}, "counters": {...}} */
+void rib_dump_json(const struct evpn_rib *r, struct json *j);
 
 #endif

@@ -18,11 +18,12 @@
 #include "event_loop.h"
 #include "evpn_rib.h"
 #include "feed_server.h"
+#include "json_writer.h"
 #include "log.h"
 #include "peer_cred.h"
 #include "unix_listen.h"
 
-#define FEED_MAX 32
+#define FEED_MAX FEED_SERVER_SLOTS
 #define FEED_BUF (2u << 20)     /* two maximal BMP messages */
 #define FEED_MAX_PEERS 64
 /* CPU time one feed may take per turn of the control loop, and all feeds
@@ -538,7 +539,7 @@ int feed_server_start(struct evpn_rib *r, const struct feed_server_opts *o)
             return -e;
         }
         setsockopt(tcp_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-        if (bind(tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(tcp_fd, 16) != 0) {
+        if (bind(tcp_fd, (struct sockaddr *)&sin, sizeof(sin)) != 0 || listen(tcp_fd, SOMAXCONN) != 0) {
             int e = errno;
             VLOG(ERR, "feed: cannot listen on 127.0.0.1:%u: %s", o->tcp_port, strerror(e));
             close(tcp_fd);
@@ -600,64 +601,129 @@ void feed_server_stop(void)
     }
 }
 
-void feed_server_dump_json(FILE *out, bool full)
+void feed_server_dump_json(struct json *j, bool full)
 {
     uint64_t t = now_s();
-    int first = 1;
 
-    fprintf(out, "{\"server\": {\"accepted\": %llu, \"closed\": %llu, \"refused\": %llu, "
-            "\"refused_uid\": %llu, \"refused_no_credentials\": %llu, \"refused_full\": %llu, "
-            "\"evicted\": %llu, \"init_timeouts\": %llu, \"idle_timeouts\": %llu, "
-            "\"slices_exhausted\": %llu, \"fatal\": %llu, \"bytes\": %llu},\n \"feeds\": [",
-            (unsigned long long)fs.accepted, (unsigned long long)fs.closed,
-            (unsigned long long)fs.refused, (unsigned long long)fs.refused_uid,
-            (unsigned long long)fs.refused_cred, (unsigned long long)fs.refused_full,
-            (unsigned long long)fs.evicted, (unsigned long long)fs.init_timeouts,
-            (unsigned long long)fs.idle_timeouts, (unsigned long long)fs.slices_exhausted,
-            (unsigned long long)fs.fatal, (unsigned long long)fs.bytes);
+    json_obj(j, NULL);
+    json_obj(j, "server");
+    json_u64(j, "accepted", fs.accepted);
+    json_u64(j, "closed", fs.closed);
+    json_u64(j, "refused", fs.refused);
+    json_u64(j, "refused_uid", fs.refused_uid);
+    json_u64(j, "refused_no_credentials", fs.refused_cred);
+    json_u64(j, "refused_full", fs.refused_full);
+    json_u64(j, "evicted", fs.evicted);
+    json_u64(j, "init_timeouts", fs.init_timeouts);
+    json_u64(j, "idle_timeouts", fs.idle_timeouts);
+    json_u64(j, "slices_exhausted", fs.slices_exhausted);
+    json_u64(j, "fatal", fs.fatal);
+    json_u64(j, "bytes", fs.bytes);
+    json_close(j);
+    json_arr(j, "feeds");
     for (int i = 0; i < FEED_MAX; i++) {
         const struct feed *f = &feeds[i];
         const struct bmp_counters *c = &f->ps.c;
         if (!f->used)
             continue;
-        fprintf(out, "%s\n  {\"name\": \"%s\", \"origin\": \"%s\", \"uid\": %u, "
-                "\"initiated\": %s, \"bytes\": %llu, \"slices_exhausted\": %llu, \"up_s\": %llu, "
-                "\"messages\": %llu, \"malformed\": %llu, \"unknown_type\": %llu, "
-                "\"evpn_reach\": %llu, \"evpn_unreach\": %llu, \"evpn_other_types\": %llu, "
-                "\"eor\": %llu, \"skipped_not_pre_policy\": %llu, \"peers\": [",
-                first ? "" : ",", f->name, f->origin, (unsigned)f->uid,
-                f->initiated ? "true" : "false", (unsigned long long)f->bytes,
-                (unsigned long long)f->slices_exhausted,
-                (unsigned long long)(t - f->connected_at), (unsigned long long)c->msgs,
-                (unsigned long long)c->malformed, (unsigned long long)c->unknown_type,
-                (unsigned long long)c->evpn_reach, (unsigned long long)c->evpn_unreach,
-                (unsigned long long)c->evpn_skipped, (unsigned long long)c->eor_evpn,
-                (unsigned long long)f->skipped_not_pre_policy);
+        json_obj(j, NULL);
+        json_str(j, "name", f->name);
+        json_str(j, "origin", f->origin);
+        json_u64(j, "uid", f->uid);
+        json_bool(j, "initiated", f->initiated);
+        json_u64(j, "bytes", f->bytes);
+        json_u64(j, "slices_exhausted", f->slices_exhausted);
+        json_u64(j, "up_s", t - f->connected_at);
+        json_u64(j, "messages", c->msgs);
+        json_u64(j, "malformed", c->malformed);
+        json_u64(j, "unknown_type", c->unknown_type);
+        json_u64(j, "evpn_reach", c->evpn_reach);
+        json_u64(j, "evpn_unreach", c->evpn_unreach);
+        json_u64(j, "evpn_other_types", c->evpn_skipped);
+        json_u64(j, "eor", c->eor_evpn);
+        json_u64(j, "skipped_not_pre_policy", f->skipped_not_pre_policy);
+        if (f->last_error[0])
+            json_str(j, "last_error", f->last_error);
+        json_arr(j, "peers");
         for (int k = 0; k < f->n_peers; k++) {
             const struct feed_peer *p = &f->peers[k];
-            fprintf(out, "%s{\"address\": \"%s\", \"as\": %u, \"up\": %s, \"reach\": %llu, "
-                    "\"unreach\": %llu, \"eor\": %llu}", k ? ", " : "", p->addr, p->as,
-                    p->up ? "true" : "false", (unsigned long long)p->routes_reach,
-                    (unsigned long long)p->routes_unreach, (unsigned long long)p->eor);
+            json_obj(j, NULL);
+            json_str(j, "address", p->addr);
+            json_u64(j, "as", p->as);
+            json_bool(j, "up", p->up);
+            json_u64(j, "reach", p->routes_reach);
+            json_u64(j, "unreach", p->routes_unreach);
+            json_u64(j, "eor", p->eor);
+            json_close(j);
         }
-        fprintf(out, "]}");
-        first = 0;
+        json_close(j);
+        json_close(j);
     }
+    json_close(j);
     if (full) {
-        fprintf(out, "],\n \"rib\": ");
-        rib_dump_json(rib, out);
-        fprintf(out, "}\n");
-        return;
+        json_key(j, "rib");
+        rib_dump_json(rib, j);
+    } else {
+        const struct rib_counters *c = rib_counters(rib);
+        json_obj(j, "rib_counters");
+        json_u64(j, "paths", c->paths);
+        json_u64(j, "type2_paths", c->type2_paths);
+        json_u64(j, "type3_paths", c->type3_paths);
+        json_u64(j, "unresolved", c->unresolved);
+        json_u64(j, "stale", c->stale);
+        json_u64(j, "adds", c->adds);
+        json_u64(j, "replaces", c->replaces);
+        json_u64(j, "withdraws", c->withdraws);
+        json_u64(j, "swept", c->swept);
+        json_u64(j, "mac_updates", c->mac_updates);
+        json_u64(j, "flood_updates", c->flood_updates);
+        json_close(j);
     }
-    const struct rib_counters *c = rib_counters(rib);
-    fprintf(out, "],\n \"rib_counters\": {\"paths\": %llu, \"type2_paths\": %llu, "
-            "\"type3_paths\": %llu, \"unresolved\": %llu, \"stale\": %llu, \"adds\": %llu, "
-            "\"replaces\": %llu, \"withdraws\": %llu, \"swept\": %llu, \"mac_updates\": %llu, "
-            "\"flood_updates\": %llu}}\n",
-            (unsigned long long)c->paths, (unsigned long long)c->type2_paths,
-            (unsigned long long)c->type3_paths, (unsigned long long)c->unresolved,
-            (unsigned long long)c->stale, (unsigned long long)c->adds,
-            (unsigned long long)c->replaces, (unsigned long long)c->withdraws,
-            (unsigned long long)c->swept, (unsigned long long)c->mac_updates,
-            (unsigned long long)c->flood_updates);
+    json_close(j);
+}
+
+void feed_server_stats(struct feed_server_stats *o)
+{
+    *o = (struct feed_server_stats){
+        .accepted = fs.accepted, .closed = fs.closed, .refused = fs.refused,
+        .refused_uid = fs.refused_uid, .refused_cred = fs.refused_cred,
+        .refused_full = fs.refused_full, .evicted = fs.evicted,
+        .init_timeouts = fs.init_timeouts, .idle_timeouts = fs.idle_timeouts,
+        .slices_exhausted = fs.slices_exhausted, .fatal = fs.fatal, .bytes = fs.bytes,
+    };
+}
+
+int feed_server_feed_stats(int i, struct feed_stats *o)
+{
+    const struct feed *f;
+    const struct bmp_counters *c;
+
+    if (i < 0 || i >= FEED_MAX || !feeds[i].used)
+        return -ENOENT;
+    f = &feeds[i];
+    c = &f->ps.c;
+    *o = (struct feed_stats){
+        .id = f->id, .name = f->name, .origin = f->origin, .initiated = f->initiated,
+        .up_s = now_s() - f->connected_at, .bytes = f->bytes, .messages = c->msgs,
+        .malformed = c->malformed, .unknown_type = c->unknown_type,
+        .evpn_reach = c->evpn_reach, .evpn_unreach = c->evpn_unreach,
+        .evpn_other = c->evpn_skipped, .eor = c->eor_evpn,
+        .slices_exhausted = f->slices_exhausted,
+        .skipped_not_pre_policy = f->skipped_not_pre_policy, .n_peers = f->n_peers,
+    };
+    return 0;
+}
+
+int feed_server_peer_stats(int i, int k, struct feed_peer_stats *o)
+{
+    const struct feed_peer *p;
+
+    if (i < 0 || i >= FEED_MAX || !feeds[i].used || k < 0 || k >= feeds[i].n_peers)
+        return -ENOENT;
+    p = &feeds[i].peers[k];
+    *o = (struct feed_peer_stats){
+        .addr = p->addr, .as = p->as, .up = p->up, .reach = p->routes_reach,
+        .unreach = p->routes_unreach, .eor = p->eor,
+    };
+    return 0;
 }

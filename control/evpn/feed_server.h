@@ -51,8 +51,45 @@ void feed_server_resume(void);
 /* Close every session and listening socket. */
 void feed_server_stop(void);
 
-/* JSON: server counters, each feed with its peers, then the whole RIB
- * (full) or only its counters. */
-void feed_server_dump_json(FILE *out, bool full);
+/* Server-wide counters ("show evpn summary"). refused counts every
+ * refused connection: refused_uid + refused_cred + refused_full + the ones
+ * refused for want of memory. */
+struct feed_server_stats {
+    uint64_t accepted, closed, refused, refused_uid, refused_cred, refused_full;
+    uint64_t evicted, init_timeouts, idle_timeouts, slices_exhausted, fatal, bytes;
+};
+void feed_server_stats(struct feed_server_stats *out);
+
+/* One session. The strings point into the server's memory: valid until
+ * the control loop turns again. */
+struct feed_stats {
+    unsigned id;                /* session number, unique for the process */
+    const char *name;           /* BMP sysName, or "feed-<id>" before one */
+    const char *origin;         /* "unix" or the TCP peer */
+    bool initiated;
+    uint64_t up_s;
+    uint64_t bytes, messages, malformed, unknown_type;
+    uint64_t evpn_reach, evpn_unreach, evpn_other, eor;
+    uint64_t slices_exhausted, skipped_not_pre_policy;
+    int n_peers;
+};
+struct feed_peer_stats {
+    const char *addr;
+    uint32_t as;
+    bool up;
+    uint64_t reach, unreach, eor;
+};
+
+/* Session slots are 0..FEED_SERVER_SLOTS-1. Slot i: 0 with *out filled, or
+ * -ENOENT when it is free. Peer k (0..n_peers-1) of slot i: the same. */
+#define FEED_SERVER_SLOTS 32
+int feed_server_feed_stats(int i, struct feed_stats *out);
+int feed_server_peer_stats(int i, int k, struct feed_peer_stats *out);
+
+struct json;
+
+/* One JSON object, the next value of j: server counters, each feed with
+ * its peers, then the whole RIB (full) or only its counters. */
+void feed_server_dump_json(struct json *j, bool full);
 
 #endif

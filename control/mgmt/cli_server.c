@@ -17,6 +17,7 @@
 
 #include "cli_server.h"
 #include "event_loop.h"
+#include "json_writer.h"
 #include "log.h"
 #include "unix_listen.h"
 
@@ -24,7 +25,8 @@
 #define CLI_LINE_MAX 512
 #define CLI_MAX_CLIENTS 16
 #define CLI_READ_TIMEOUT_MS 2000
-#define CLI_WRITE_TIMEOUT_MS 10000
+#define CLI_WRITE_TIMEOUT_MS 10000     /* without progress */
+#define CLI_WRITE_MAX_MS 60000         /* in all */
 
 struct cli_cmd {
     const char *name;
@@ -38,6 +40,7 @@ struct cli_conn {
     int fd;
     uint64_t since_ms;          /* accepted at */
     uint64_t deadline_ms;
+    uint64_t write_end_ms;      /* the answer must be out by then, whatever the progress */
     size_t got;
     char line[CLI_LINE_MAX];
     char *out;                  /* the answer, malloc'ed by open_memstream */
@@ -77,21 +80,6 @@ const char *cli_command_name(int i)
     return i >= 0 && i < n_cmds ? cmds[i].name : NULL;
 }
 
-static void json_str(FILE *out, const char *s)
-{
-    fputc('"', out);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(out, "\\%c", c);
-        else if (c < 0x20 || c >= 0x7f)
-            fprintf(out, "\\u%04x", c);
-        else
-            fputc(c, out);
-    }
-    fputc('"', out);
-}
-
 void cli_execute(FILE *out, const char *line)
 {
     char buf[CLI_LINE_MAX];
@@ -107,14 +95,13 @@ void cli_execute(FILE *out, const char *line)
         cmd++;
     cnt.commands++;
     if (*cmd == '\0' || !strcmp(cmd, "help")) {
-        fprintf(out, "{\"commands\": {");
-        for (int i = 0; i < n_cmds; i++) {
-            fprintf(out, "%s", i ? ", " : "");
-            json_str(out, cmds[i].name);
-            fprintf(out, ": ");
-            json_str(out, cmds[i].help);
-        }
-        fprintf(out, "}}\n");
+        struct json j;
+        json_begin(&j, out);
+        json_obj(&j, NULL);
+        json_obj(&j, "commands");
+        for (int i = 0; i < n_cmds; i++)
+            json_str(&j, cmds[i].name, cmds[i].help);
+        json_end(&j);
         return;
     }
     /* longest registered name that prefixes the line at a word boundary */
@@ -128,12 +115,13 @@ void cli_execute(FILE *out, const char *line)
         }
     }
     if (best < 0) {
+        struct json j;
         cnt.unknown++;
-        fprintf(out, "{\"error\": ");
-        json_str(out, "unknown command (try 'help')");
-        fprintf(out, ", \"command\": ");
-        json_str(out, cmd);
-        fprintf(out, "}\n");
+        json_begin(&j, out);
+        json_obj(&j, NULL);
+        json_str(&j, "error", "unknown command (try 'help')");
+        json_str(&j, "command", cmd);
+        json_end(&j);
         return;
     }
     args = cmd + best_len;
@@ -168,6 +156,10 @@ static void conn_flush(struct cli_conn *c)
             return;
         }
         c->out_off += (size_t)w;
+        /* a client that reads keeps its slot a while longer */
+        c->deadline_ms = now_ms() + CLI_WRITE_TIMEOUT_MS;
+        if (c->deadline_ms > c->write_end_ms)
+            c->deadline_ms = c->write_end_ms;
     }
     cnt.answered++;
     conn_close(c);
@@ -181,14 +173,19 @@ static void conn_answer(struct cli_conn *c, bool too_long)
         conn_close(c);
         return;
     }
-    if (too_long)
-        fprintf(out, "{\"error\": \"command line longer than %d bytes\"}\n", CLI_LINE_MAX - 2);
-    else
+    if (too_long) {
+        struct json j;
+        json_begin(&j, out);
+        json_obj(&j, NULL);
+        json_strf(&j, "error", "command line longer than %d bytes", CLI_LINE_MAX - 2);
+        json_end(&j);
+    } else
         cli_execute(out, c->line);
     fclose(out);
     c->writing = true;
     c->out_off = 0;
     c->deadline_ms = now_ms() + CLI_WRITE_TIMEOUT_MS;
+    c->write_end_ms = now_ms() + CLI_WRITE_MAX_MS;
     if (ev_mod(c->fd, EPOLLOUT) != 0) {
         conn_close(c);
         return;

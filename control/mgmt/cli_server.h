@@ -5,8 +5,9 @@
  *   echo "show stats" | socat - UNIX-CONNECT:/run/vtepd/cli.sock
  *
  * Clients are served without ever blocking the control thread: the line
- * must arrive within 2 s and the answer be read within 10 s, at most 16
- * clients at once (a new one evicts the oldest that has not sent its line).
+ * must arrive within 2 s, and the answer be read with no pause over 10 s
+ * and within 60 s in all; at most 16 clients at once (a new one evicts the
+ * oldest that has not sent its line).
  */
 #ifndef VTEPD_CLI_SERVER_H
 #define VTEPD_CLI_SERVER_H

@@ -7,7 +7,9 @@
 #include "feed_server.h"
 #include "log.h"
 #include "reload.h"
+#include "kernel_mirror.h"
 #include "sd_notify.h"
+#include "underlay_neigh.h"
 
 struct vtepd_config *g_cfg;
 static struct reload_status st;
@@ -42,14 +44,21 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
         return differs(b, err, errlen, "vtep.local_ip");
     if (a->mac_table_size != b->mac_table_size)
         return differs(b, err, errlen, "vtep.mac_table_size");
+    if (a->mempool_mbufs != b->mempool_mbufs)
+        return differs(b, err, errlen, "vtep.mempool_mbufs");
     if (strcmp(a->feed_socket, b->feed_socket) != 0)
         return differs(b, err, errlen, "control.feed_socket");
     if (a->feed_tcp_port != b->feed_tcp_port)
         return differs(b, err, errlen, "control.feed_tcp_port");
     if (strcmp(a->cli_socket, b->cli_socket) != 0)
         return differs(b, err, errlen, "control.cli_socket");
+    if (a->kernel_mirror != b->kernel_mirror ||
+        strcmp(a->kernel_mirror_prefix, b->kernel_mirror_prefix) != 0)
+        return differs(b, err, errlen, "control.kernel_mirror");
     if (a->realtime_priority != b->realtime_priority)
         return differs(b, err, errlen, "control.realtime_priority");
+    if (a->metrics_ip != b->metrics_ip || a->metrics_port != b->metrics_port)
+        return differs(b, err, errlen, "control.metrics_listen");
     return 0;
 }
 
@@ -97,6 +106,8 @@ int reload_run(char *msg, size_t msglen)
         return refuse(cfg, rc, err, msg, msglen);
     feed_server_set_policy(cfg->feed_stale_s, cfg->feed_users, cfg->n_feed_users,
                            cfg->feed_init_timeout_s, cfg->feed_idle_timeout_s);
+    underlay_neigh_sync(cfg);
+    kernel_mirror_sync(cfg);
     config_free(g_cfg);
     free(g_cfg);
     g_cfg = cfg;

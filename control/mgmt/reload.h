@@ -1,7 +1,8 @@
 /* Configuration reload (SIGHUP, the "reload" CLI command): the file the
  * daemon was started with is read again; when it parses, passes the
  * start-up checks and changes nothing that needs a restart (EAL arguments,
- * ports, the VTEP address, the MAC table size, the sockets), it is applied
+ * ports, the VTEP address, the MAC table size, the sockets, the metrics
+ * address), it is applied
  * to the running dataplane (config_apply) without stopping the workers.
  * Otherwise it is refused with its FILE:LINE:COL message and the running
  * configuration stays as it was. Control thread only. */

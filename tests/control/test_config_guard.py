@@ -9,18 +9,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from vtepdtest import Checks, vtepd_binary  # noqa: E402
+from vtepdtest import NULL_NEXTHOP, NULL_PORT_LINES, Checks, eal, vtepd_binary  # noqa: E402
 
-GOOD = """
-eal: [ "--no-huge", "--no-pci", "-m", "256", "-l", "0-1" ]
-vtep: { local_ip: 192.0.2.1 }
-ports:
-  - { name: up0, role: underlay, devargs: "net_null0,no-rx=1", mac: "02:00:00:00:00:01" }
-  - { name: h0, role: access, devargs: "net_null1,no-rx=1" }
-underlay:
-  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" } ]
-vnis: [ { vni: 100, access: [ { port: h0 } ] } ]
-"""
+# --check starts no EAL: no file prefix needed
+GOOD = "\n" + eal(mem=256, prefix=None) + NULL_PORT_LINES + NULL_NEXTHOP + \
+    "vnis: [ { vni: 100, access: [ { port: h0 } ] } ]\n"
 
 
 def run_check(binary, path):

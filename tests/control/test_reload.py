@@ -14,16 +14,9 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
-from vtepdtest import Checks, Vtepd, vtepd_binary  # noqa: E402
+from vtepdtest import NULL_PORT_LINES, Checks, Vtepd, eal, vtepd_binary  # noqa: E402
 
-BASE = """
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@",
-       "--log-level", "pmd.net.null:warning" ]
-vtep: { local_ip: 192.0.2.1 }
-ports:
-  - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }
-  - { name: h0, role: access, devargs: "net_null1,no-rx=1" }
-underlay:
+BASE = "\n" + eal("pmd.net.null:warning") + NULL_PORT_LINES + """underlay:
   nexthops:
     - { name: s1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }
     - { name: s2, port: up0, ip: 192.0.2.253, mac: "02:00:00:00:01:02" }

@@ -5,91 +5,58 @@ adds and withdraws thousands of routes for other MACs. The forwarded flows
 (one to a static remote MAC, one to a MAC learned from the same feed and
 never withdrawn) must lose nothing: every received packet is encapsulated
 and transmitted, no drop counter moves."""
-import json
 import os
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 import bmp_build as B  # noqa: E402
+from vtepdtest import Checks, Vtepd, cli, vtepd_binary, wait_for  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VTEPD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "vtepd")
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f" {detail}"))
-
-
-def cli(path, cmd):
-    c = socket.socket(socket.AF_UNIX)
-    c.connect(path)
-    c.sendall(cmd.encode() + b"\n")
-    d = b""
-    while True:
-        b = c.recv(1 << 16)
-        if not b:
-            break
-        d += b
-    c.close()
-    return json.loads(d)
+CONFIG = """eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@" ]
+vtep: { local_ip: 192.0.2.1 }
+ports:
+  - { name: h0, role: access, devargs: "net_pcap0,rx_pcap=@TMP@/in.pcap,infinite_rx=1" }
+  - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }
+underlay:
+  nexthops: [ { port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" } ]
+vnis:
+  - vni: 100
+    access: [ { port: h0 } ]
+    static_macs: [ { mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 } ]
+control: { cli_socket: "@CLI@", feed_socket: "@FEED@" }
+"""
 
 
 def main():
     from scapy.all import IP, UDP, Ether, Raw, wrpcap
+    c = Checks()
+    check = c.check
     tmp = tempfile.mkdtemp(prefix="vtepd-churn-")
-    pcap = os.path.join(tmp, "in.pcap")
     frames = []
     for i in range(64):   # two destinations, 32 flows each
         dst = "02:00:00:00:aa:02" if i % 2 else "02:00:00:00:bb:02"
         f = Ether(src="02:00:00:00:aa:01", dst=dst) / IP(src="203.0.113.1", dst="203.0.113.2") / \
             UDP(sport=1000 + i, dport=80)
         frames.append(f / Raw(b"\0" * (60 - len(f))))
-    wrpcap(pcap, frames)
-    cli_sock, feed_sock = os.path.join(tmp, "cli.sock"), os.path.join(tmp, "feed.sock")
-    conf, stats = os.path.join(tmp, "c.yaml"), os.path.join(tmp, "stats.json")
-    with open(conf, "w") as f:
-        f.write(f"""eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "churn{os.getpid()}" ]
-vtep: {{ local_ip: 192.0.2.1 }}
-ports:
-  - {{ name: h0, role: access, devargs: "net_pcap0,rx_pcap={pcap},infinite_rx=1" }}
-  - {{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }}
-underlay:
-  nexthops: [ {{ port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }} ]
-vnis:
-  - vni: 100
-    access: [ {{ port: h0 }} ]
-    static_macs: [ {{ mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 }} ]
-control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock} }}
-""")
-    log = open(os.path.join(tmp, "vtepd.log"), "w")
-    p = subprocess.Popen([VTEPD, "-c", conf, "--stats-json", stats, "--duration", "6000"],
-                         stdout=log, stderr=log)
+    wrpcap(os.path.join(tmp, "in.pcap"), frames)
+    v = Vtepd(vtepd_binary(), CONFIG, name="churn", args=["--duration", "6000"], tmp=tmp)
+    cli_sock = v.cli_sock
     peer = dict(peer="198.51.100.250", bgp_id="198.51.100.250")
     rounds = 0
     try:
-        for _ in range(300):
-            if os.path.exists(feed_sock):
-                break
-            time.sleep(0.02)
+        v.start()
+        wait_for(lambda: os.path.exists(v.feed_sock), 6)
         s = socket.socket(socket.AF_UNIX)
-        s.connect(feed_sock)
+        s.connect(v.feed_sock)
         # the EVPN-learned destination of the second flow, never withdrawn
         s.sendall(B.initiation("churn") + B.route_monitoring(
             B.update(B.type2(B.rd0(65000, 100), "02:00:00:00:bb:02", label=100),
                      nexthop="198.51.100.3"), **peer))
-        t0 = time.time()
-        while time.time() - t0 < 5 and not any(
-                m["mac"] == "02:00:00:00:bb:02" for m in cli(cli_sock, "show macs")["macs"]):
-            time.sleep(0.02)
+        wait_for(lambda: any(m["mac"] == "02:00:00:00:bb:02"
+                             for m in cli(cli_sock, "show macs")["macs"]), 5)
         time.sleep(0.05)
         before = cli(cli_sock, "show stats")
         # churn: 20,000 other MACs added then withdrawn, repeatedly
@@ -110,13 +77,12 @@ control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock} }}
         after = cli(cli_sock, "show stats")
         s.close()
     finally:
-        rc = p.wait(30)
-        log.close()
-    st = json.load(open(stats))
+        rc = v.wait(30)
+    st = v.stats_json()
     rx = st["ports"]["h0"]["rx_packets"]
     enc = st["vnis"]["100"]["encap_packets"]
     tx = st["ports"]["up0"]["tx_packets"]
-    drops = {k: v for k, v in st["drops"].items() if v and k != "flood_no_target"}
+    drops = {k: n for k, n in st["drops"].items() if n and k != "flood_no_target"}
     flood = st["vnis"]["100"]["flood_packets"]
     d_rx = after["ports"]["h0"]["rx_packets"] - before["ports"]["h0"]["rx_packets"]
     d_flood = after["vnis"]["100"]["flood_packets"] - before["vnis"]["100"]["flood_packets"]
@@ -131,8 +97,7 @@ control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock} }}
     check("during the churn: no packet flooded (both destinations stayed known)", d_flood == 0, d_flood)
     check("churned routes applied", rounds >= 2 and st["evpn"]["rib"]["counters"]["withdraws"] >= 20000)
     check("no mbuf leak", st["mempool"]["in_use"] == 0)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return c.summary()
 
 
 if __name__ == "__main__":

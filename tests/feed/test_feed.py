@@ -4,97 +4,50 @@ sessions on its Unix socket and loopback TCP port; the CLI socket shows what
 it learned. Covers the FRR 8.4.4 capture, several feeds at once, a broken
 feed closed without disturbing the others, a malformed message skipped,
 withdrawals, peer down, reconnect with refresh + End-of-RIB, stale sweep."""
-import json
 import os
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 import bmp_build as B  # noqa: E402
+from vtepdtest import ROOT, Checks, Vtepd, cli, vtepd_binary, wait_for  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VTEPD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "vtepd")
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "frr-8.4.4-ibgp-evpn.bmp")
-passed = failed = 0
-
-
-def check(name, cond, detail=""):
-    global passed, failed
-    if cond:
-        passed += 1
-        print(f"ok   {name}")
-    else:
-        failed += 1
-        print(f"FAIL {name} {detail}")
-
-
-def cli(path, cmd):
-    s = socket.socket(socket.AF_UNIX)
-    s.connect(path)
-    s.sendall(cmd.encode() + b"\n")
-    data = b""
-    while True:
-        b = s.recv(65536)
-        if not b:
-            break
-        data += b
-    s.close()
-    return json.loads(data)
+CONFIG = """
+eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@" ]
+vtep: { local_ip: 192.0.2.1 }
+ports:
+  - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }
+  - { name: h0, role: access, devargs: "net_null1,no-rx=1" }
+underlay:
+  nexthops: [ { port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" } ]
+vnis:
+  - { vni: 100, access: [ { port: h0 } ], flood: [ 203.0.113.9 ] }
+  - { vni: 200 }
+  - vni: 300
+    static_macs: [ { mac: "02:00:00:00:03:03", vtep: 203.0.113.3 } ]
+control: { cli_socket: "@CLI@", feed_socket: "@FEED@", feed_tcp_port: @PORT@, feed_stale_s: 2 }
+"""
 
 
 def macs(path):
     return {(m["vni"], m["mac"]): m for m in cli(path, "show macs")["macs"]}
 
 
-def wait_for(fn, timeout=3.0):
-    end = time.time() + timeout
-    while time.time() < end:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.02)
-    return fn()
-
-
 def fixture_msgs():
-    d = open(FIXTURE, "rb").read()
-    out, o = [], 0
-    while o < len(d):
-        ln = int.from_bytes(d[o + 1:o + 5], "big")
-        out.append(d[o:o + ln])
-        o += ln
-    return out
+    with open(FIXTURE, "rb") as f:
+        return B.split(f.read())
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="vtepd-feed-")
-    cli_sock = os.path.join(tmp, "cli.sock")
-    feed_sock = os.path.join(tmp, "feed.sock")
+    c = Checks()
+    check = c.check
     port = 20000 + os.getpid() % 20000
-    conf = os.path.join(tmp, "vtepd.yaml")
-    stats = os.path.join(tmp, "stats.json")
-    with open(conf, "w") as f:
-        f.write(f"""
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "feedtest{os.getpid()}" ]
-vtep: {{ local_ip: 192.0.2.1 }}
-ports:
-  - {{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }}
-  - {{ name: h0, role: access, devargs: "net_null1,no-rx=1" }}
-underlay:
-  nexthops: [ {{ port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }} ]
-vnis:
-  - {{ vni: 100, access: [ {{ port: h0 }} ], flood: [ 203.0.113.9 ] }}
-  - {{ vni: 200 }}
-  - vni: 300
-    static_macs: [ {{ mac: "02:00:00:00:03:03", vtep: 203.0.113.3 }} ]
-control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock}, feed_tcp_port: {port}, feed_stale_s: 2 }}
-""")
-    log = open(os.path.join(tmp, "vtepd.log"), "w")
-    p = subprocess.Popen([VTEPD, "-c", conf, "--stats-json", stats], stdout=log, stderr=log)
+    v = Vtepd(vtepd_binary(), CONFIG.replace("@PORT@", str(port)), name="feedtest")
+    cli_sock, feed_sock = v.cli_sock, v.feed_sock
+    v.start(wait_socket=False)
     try:
         ok = wait_for(lambda: os.path.exists(cli_sock) and os.path.exists(feed_sock), 15)
         check("vtepd listens on the CLI and feed sockets", ok)
@@ -151,12 +104,12 @@ control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock}, feed_tcp_port: {po
               wait_for(lambda: macs(cli_sock).get((200, "02:00:00:00:02:02"), {}).get("vtep") == "198.51.100.30"))
 
         # 3. a broken feed (bad BMP version) is closed; nobody else notices
-        c = socket.socket(socket.AF_UNIX)
-        c.connect(feed_sock)
-        c.sendall(b"\x07\x00\x00\x00\x10\x04" + b"\0" * 10)
-        c.settimeout(2)
+        bad_feed = socket.socket(socket.AF_UNIX)
+        bad_feed.connect(feed_sock)
+        bad_feed.sendall(b"\x07\x00\x00\x00\x10\x04" + b"\0" * 10)
+        bad_feed.settimeout(2)
         try:
-            closed = c.recv(1) == b""
+            closed = bad_feed.recv(1) == b""
         except OSError:
             closed = True
         check("bad version: that session is closed", closed)
@@ -221,21 +174,14 @@ control: {{ cli_socket: {cli_sock}, feed_socket: {feed_sock}, feed_tcp_port: {po
               wait_for(lambda: (200, "02:00:00:00:02:01") not in macs(cli_sock), 5))
         a.close()
     finally:
-        p.send_signal(signal.SIGTERM)
-        try:
-            rc = p.wait(15)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            rc = -1
-        log.close()
+        rc = v.stop(15)
     check("vtepd exits 0 on SIGTERM", rc == 0, rc)
-    st = json.load(open(stats))
+    st = v.stats_json()
     check("no mbuf leak", st["mempool"]["in_use"] == 0)
     check("sockets removed at exit", not os.path.exists(cli_sock) and not os.path.exists(feed_sock))
-    if failed:
-        print(open(os.path.join(tmp, "vtepd.log")).read()[-3000:])
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    if c.failed:
+        print(v.log_text()[-3000:])
+    return c.summary()
 
 
 if __name__ == "__main__":

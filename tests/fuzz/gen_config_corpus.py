@@ -78,6 +78,27 @@ control:
                   + "vnis: *v\n",
     "duplicate-key.yaml": HEAD + "vtep: { local_ip: 192.0.2.2 }\n",
     "broken.yaml": HEAD + "vnis:\n  - vni: [100\n",
+    "classifier-metrics.yaml": HEAD.replace("{ local_ip: 192.0.2.1 }",
+                                             "{ local_ip: 192.0.2.1, mempool_mbufs: 8192, "
+                                             "residence_histogram: true }") + """underlay:
+  nexthops:
+    - { name: spine1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }
+  groups:
+    - { name: fast, nexthops: [ spine1 ] }
+vnis:
+  - { vni: 100, src_vtep_check: false, access: [ { port: h0, vlan: untagged } ] }
+classifier:
+  enabled: true
+  threshold_packets: 20
+  idle_s: 30
+  flows_per_worker: 1024
+  protocols: [ tcp, udp ]
+  short: { group: fast, dscp: 46 }
+  long: { group: default, dscp: 10 }
+  vnis: [ 100 ]
+  rewrite_inner_dscp: true
+control: { metrics_listen: "127.0.0.1:9417", kernel_mirror: false }
+""",
     "deep.yaml": "eal: " + "[" * 31 + "]" * 31 + "\n",
     "too-deep.yaml": "eal: " + "[" * 40 + "]" * 40 + "\n",
     "quoted.yaml": "\ufeff# comment\n---\n\"vtep\": { 'local_ip': \"192.0.2.1\" }\nports:\n"

@@ -1,8 +1,11 @@
 """Shared helpers of the Python test suites: PASS/FAIL checks with a
-summary, the CLI client, waiting for a condition, and a running vtepd made
-from a configuration template. Run with Debian's /usr/bin/python3."""
+summary, the CLI client, waiting for a condition, a vtepd made from a
+configuration template (running, or run to its own exit as the replay
+suites do). Run with Debian's /usr/bin/python3."""
+import errno
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -29,6 +32,20 @@ class Checks:
             self.failed += 1
             print(f"FAIL {name} {detail}", flush=True)
         return bool(cond)
+
+    def record(self, name, problems, most=25):
+        """A check that passes when the list of problems found is empty
+        (or problems is True); the first `most` problems are printed under
+        its FAIL line."""
+        if isinstance(problems, bool):
+            problems = [] if problems else ["condition false"]
+        ok = self.check(name, not problems)
+        for p in problems[:most]:
+            print(f"      - {p}")
+        if len(problems) > most:
+            print(f"      - ... {len(problems) - most} more")
+        sys.stdout.flush()
+        return ok
 
     def summary(self):
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
@@ -69,19 +86,68 @@ def wait_for(fn, timeout=3.0, step=0.02):
     return fn()
 
 
-# Two net_null ports (no traffic): enough for control-plane tests. In a
-# configuration text @TMP@, @PREFIX@, @CLI@ and @FEED@ are replaced by the
-# run's directory, EAL file prefix, CLI and feed socket paths.
-NULL_PORTS = """
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@",
-       "--log-level", "pmd.net.null:warning" ]
-vtep: { local_ip: 192.0.2.1 }
+def remove_eal_runtime(prefix):
+    """Removes the EAL runtime directory (config, fbarrays: a few MB) that
+    a DPDK process with --file-prefix prefix leaves behind."""
+    for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
+                                               "dpdk")):
+        d = os.path.join(base, prefix)
+        if prefix and os.path.isdir(d):
+            shutil.rmtree(d, ignore_errors=True)
+
+
+def run_to_exit(cmd, log_path, cwd=None, timeout=60, prefix=None):
+    """Runs a command that ends by itself (vtepd with --exit-on-idle on
+    net_pcap ports, or --duration), its output to log_path. Returns (exit
+    status, or a string saying why there is none; seconds taken). A binary
+    being rewritten by a concurrent build (ETXTBSY) is retried for up to
+    10 s. The EAL runtime directory of prefix is removed afterwards."""
+    t0 = time.monotonic()
+    rc = None
+    for attempt in range(10):
+        with open(log_path, "w") as log:
+            try:
+                rc = subprocess.run(cmd, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
+                                    timeout=timeout).returncode
+            except subprocess.TimeoutExpired:
+                rc = "timeout"
+            except OSError as e:
+                rc = f"cannot execute: {e}"
+                if e.errno == errno.ETXTBSY and attempt < 9:
+                    time.sleep(1)
+                    continue
+        break
+    dt = time.monotonic() - t0
+    remove_eal_runtime(prefix)
+    return rc, dt
+
+
+def eal(*log_levels, mem=512, prefix="@PREFIX@"):
+    """The eal line of a test configuration: no hugepages, no PCI, mem MB,
+    lcores 0-1, the file prefix (the run's own, @PREFIX@; None for none)
+    and the given --log-level settings, one continuation line each."""
+    line = 'eal: [ "--no-huge", "--no-pci", "-m", "%d", "-l", "0-1"' % mem
+    if prefix:
+        line += ', "--file-prefix", "%s"' % prefix
+    for level in log_levels:
+        line += ',\n       "--log-level", "%s"' % level
+    return line + " ]\n"
+
+
+# The VTEP address and two net_null ports (no traffic): up0 on the underlay,
+# h0 an access port; then one next hop, s1.
+NULL_PORT_LINES = """vtep: { local_ip: 192.0.2.1 }
 ports:
   - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }
   - { name: h0, role: access, devargs: "net_null1,no-rx=1" }
-underlay:
+"""
+NULL_NEXTHOP = """underlay:
   nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" } ]
 """
+# Enough for control-plane tests. In a configuration text @TMP@, @PREFIX@,
+# @CLI@ and @FEED@ are replaced by the run's directory, EAL file prefix, CLI
+# and feed socket paths.
+NULL_PORTS = "\n" + eal("pmd.net.null:warning") + NULL_PORT_LINES + NULL_NEXTHOP
 
 
 class Vtepd:
@@ -112,10 +178,18 @@ class Vtepd:
         with open(self.conf, "w") as f:
             f.write(self.fill(text))
 
+    def command(self):
+        return [self.binary, "-c", self.conf, "--stats-json", self.stats] + self.args
+
+    def run(self, timeout=60):
+        """Runs vtepd to its own exit (its args say when: --exit-on-idle,
+        --duration): (exit status or why there is none, seconds)."""
+        return run_to_exit(self.command(), self.log_path, cwd=self.tmp, timeout=timeout,
+                           prefix=self.prefix)
+
     def start(self, wait_socket=True, timeout=20):
         self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen([self.binary, "-c", self.conf, "--stats-json", self.stats]
-                                     + self.args, stdout=self.log, stderr=self.log,
+        self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=self.log,
                                      env=self.env)
         if wait_socket:
             ok = wait_for(lambda: os.path.exists(self.cli_sock) or self.proc.poll() is not None,
@@ -134,16 +208,24 @@ class Vtepd:
         self.proc.send_signal(sig)
 
     def stop(self, timeout=20):
+        """SIGTERM (if still running), then its exit status; SIGKILL after
+        timeout seconds."""
         if self.proc is None:
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+        return self.wait(timeout)
+
+    def wait(self, timeout=20):
+        """Its exit status once it ends by itself (--duration); SIGKILL
+        after timeout seconds (the status is then negative)."""
         try:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             rc = self.proc.wait()
         self.log.close()
+        remove_eal_runtime(self.prefix)
         return rc
 
     def stats_json(self):

@@ -22,49 +22,32 @@ set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 METER=$(readlink -f "${1:-$HERE/../../build/vtep-meter}")
-PY=/usr/bin/python3
-
-if [ "$(id -u)" -ne 0 ]; then echo "SKIP: needs root (network namespaces)"; exit 77; fi
-if ! $PY -c "import scapy" 2>/dev/null; then echo "SKIP: needs python3-scapy"; exit 77; fi
-
 P="mt$$"
+. "$HERE/../netns/lib.sh"
 NS="$P-ns"
-TMP=$(mktemp -d /tmp/meter-afp-XXXXXX)
-MPID=
-cleanup() {
-    [ -n "$MPID" ] && kill "$MPID" 2>/dev/null && wait "$MPID" 2>/dev/null
-    ip netns del "$NS" 2>/dev/null
-    if [ "${KEEP:-}" = "" ] && [ "$FAILED" -eq 0 ]; then rm -rf "$TMP"; else echo "kept $TMP"; fi
-}
-PASSED=0
-FAILED=0
-trap cleanup EXIT
-check() {   # check NAME CONDITION-EXIT-STATUS
-    if [ "$2" -eq 0 ]; then PASSED=$((PASSED + 1)); echo "PASS  $1";
-    else FAILED=$((FAILED + 1)); echo "FAIL  $1"; fi
+
+tools_require ip
+"$PY" -c "import scapy" 2>/dev/null || skip "needs python3-scapy"
+lab_init meter-afp
+[ -x "$METER" ] || die "vtep-meter not built: $METER"
+diagnostics() {
+    [ -f "$WORK/meter.err" ] && { log "--- meter.err (tail)"; tail -n 20 "$WORK/meter.err"; }
+    return 0
 }
 
-ip netns add "$NS"
-ip -n "$NS" link add x0 type veth peer name x1
-ip -n "$NS" link add y0 type veth peer name y1
-ip netns exec "$NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-for i in x0 x1 y0 y1 lo; do
-    ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1" 2>/dev/null
-    ip -n "$NS" link set "$i" up
-done
+ns_add "$NS"
+veth_pair "$NS" x0 "" "$NS" x1 ""
+veth_pair "$NS" y0 "" "$NS" y1 ""
 
 ip netns exec "$NS" "$METER" --port A=net_af_packet_a0,iface=x1 --port B=net_af_packet_b0,iface=y1 \
-    -o "$TMP/out" --per-packet --no-plot -- --no-huge --no-pci -m 512 -l 0 --no-telemetry \
-    --log-level lib.eal:error --file-prefix "$P" >"$TMP/meter.out" 2>"$TMP/meter.err" &
+    -o "$WORK/out" --per-packet --no-plot -- --no-huge --no-pci -m 512 -l 0 --no-telemetry \
+    --log-level lib.eal:error --file-prefix "$P" >"$WORK/meter.out" 2>"$WORK/meter.err" &
 MPID=$!
-for _ in $(seq 1 100); do
-    grep -q "port B0" "$TMP/meter.out" 2>/dev/null && break
-    sleep 0.1
-done
-grep -q "port B0" "$TMP/meter.out"
-check "vtep-meter started on two af_packet ports" $?
+track_pid "$MPID"
+wait_for 30 _alive_or_done "$MPID" grep -q "port B0" "$WORK/meter.out" || true   # EAL init is slow on a busy machine
+check "vtep-meter started on two af_packet ports" grep -q "port B0" "$WORK/meter.out"
 
-cat >"$TMP/send.py" <<'EOF'
+cat >"$WORK/send.py" <<'EOF'
 import json, sys, time
 from scapy.all import IP, TCP, UDP, VXLAN, Ether, Raw, conf
 sa, sb = conf.L2socket(iface="x0"), conf.L2socket(iface="y0")
@@ -96,19 +79,19 @@ for i in (1000, 1001):
     sent["unexpected"] += 1
 json.dump(sent, sys.stdout)
 EOF
-ip netns exec "$NS" $PY "$TMP/send.py" >"$TMP/sent.json"
-check "sender ran" $?
+sender() { nsx "$NS" "$PY" "$WORK/send.py" >"$WORK/sent.json"; }
+check "sender ran" sender
 sleep 1.5
-kill -INT "$MPID"
-wait "$MPID"
-RC=$?
-MPID=
-check "SIGINT: vtep-meter exits 0 (got $RC)" "$RC"
-test "$(grep -c 'no RX timestamp support (driver net_af_packet' "$TMP/meter.out")" -eq 2 &&
-    grep -q "falling back to the TSC at receive" "$TMP/meter.out"
-check "both ports say they fall back to the TSC, and why" $?
+RC=0
+stop_pid "$MPID" 100 INT || RC=$?
+check "SIGINT: vtep-meter exits 0 (got $RC)" test "$RC" -eq 0
+tsc_fallback() {
+    test "$(grep -c 'no RX timestamp support (driver net_af_packet' "$WORK/meter.out")" -eq 2 &&
+        grep -q "falling back to the TSC at receive" "$WORK/meter.out"
+}
+check "both ports say they fall back to the TSC, and why" tsc_fallback
 
-$PY - "$TMP/out" "$TMP/sent.json" >"$TMP/checks.out" 2>&1 <<'EOF'
+$PY - "$WORK/out" "$WORK/sent.json" >"$WORK/checks.out" 2>&1 <<'EOF'
 import csv, json, sys
 out, sent = sys.argv[1], json.load(open(sys.argv[2]))
 s = json.load(open(out + "/summary.json"))
@@ -154,9 +137,13 @@ ok &= show("summary written, not interrupted by errors",
 sys.exit(0 if ok else 1)
 EOF
 R=$?
-cat "$TMP/checks.out"
-PASSED=$((PASSED + $(grep -c '^PASS' "$TMP/checks.out")))
-FAILED=$((FAILED + $(grep -c '^FAIL' "$TMP/checks.out")))
-[ "$R" -eq 0 ] || [ "$(grep -c '^FAIL' "$TMP/checks.out")" -gt 0 ] || check "result checks ran" "$R"
-echo "$PASSED passed, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+# the checker's PASS/FAIL lines are this lab's checks
+while IFS= read -r line; do
+    case "$line" in
+        "PASS  "*) pass "${line#PASS  }" ;;
+        "FAIL  "*) fail "${line#FAIL  }" ;;
+        *) log "$line" ;;
+    esac
+done <"$WORK/checks.out"
+[ "$R" -eq 0 ] || grep -q '^FAIL' "$WORK/checks.out" || fail "result checks ran (exit status $R)"
+lab_done

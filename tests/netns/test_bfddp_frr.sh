@@ -37,50 +37,17 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 STANDIN=$(readlink -f "${1:-$HERE/../../build/tests/netns/bfddp_standin}")
-FRR_DIR=/usr/lib/frr
 
 P="bd$$"
+. "$HERE/lib.sh"
 NS_A="$P-a"
 NS_B="$P-b"
 IF_A="${P}A"
 IF_B="${P}B"
 
-PASS=0
-FAIL=0
-SUMMARY=0
-WORK=
-RUN=
 SI_PID=
 
-log() { printf '%s\n' "$*"; }
-pass() { PASS=$((PASS + 1)); log "PASS: $*"; }
-fail() { FAIL=$((FAIL + 1)); log "FAIL: $*"; }
-check() {   # check "description" command...
-    local what=$1
-    shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
-ms_now() { local t=${EPOCHREALTIME/./}; echo $((${t#0} / 1000)); }
-
-stop_frr() {    # stop_frr PIDFILE: SIGTERM the FRR daemon named in it
-    local f=$1 pid
-    [ -s "$f" ] || return 0
-    pid=$(cat "$f" 2>/dev/null) || return 0
-    [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-    case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in
-        "$FRR_DIR"/*) ;;
-        *) return 0 ;;
-    esac
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || return 0
-        sleep 0.1
-    done
-    log "FRR process $pid ($f) did not stop on SIGTERM: SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-}
-
-vty() { local s=$1 d=$2; shift 2; timeout 5 vtysh --config_dir "$RUN/$s" --vty_socket "$RUN/$s" -d "$d" "$@"; }
+vty() { local s=$1; shift; frr_vty "$RUN/$s" "$@"; }    # vty a|b DAEMON VTYSH-ARGS...
 
 diagnostics() {
     [ -n "$WORK" ] || return 0
@@ -92,81 +59,25 @@ diagnostics() {
     return 0
 }
 
-cleanup() {
-    local rc=$?
-    set +e
-    if [ "$SUMMARY" -eq 0 ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
-        FAIL=$((FAIL + 1))
-        log "FAIL: aborted (exit status $rc)"
-        diagnostics
-        log "$PASS passed, $FAIL failed"
-    fi
-    if [ -n "$RUN" ]; then
-        for f in a/bgpd b/bgpd a/bfdd a/zebra b/zebra; do stop_frr "$RUN/$f.pid"; done
-    fi
-    if [ -n "$SI_PID" ] && kill -0 "$SI_PID" 2>/dev/null; then
-        kill -TERM "$SI_PID"
-        wait "$SI_PID" 2>/dev/null
-    fi
-    for ns in "$NS_A" "$NS_B"; do
-        [ -e "/run/netns/$ns" ] && ip netns del "$ns"
-    done
-    if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-        if [ "$FAIL" -eq 0 ] && [ "$rc" -eq 0 ] && [ -z "${KEEP:-}" ]; then
-            rm -rf "$WORK"
-        else
-            log "kept $WORK (standin.log, run/a/bfdd.log, run/a/bgpd.log)"
-        fi
-    fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-die() {
-    fail "$*"
-    diagnostics
-    log "$PASS passed, $FAIL failed"
-    SUMMARY=1
-    exit 1
-}
-
 # ---- prerequisites ----
-skip() { log "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-for d in zebra bfdd bgpd; do
-    [ -x "$FRR_DIR/$d" ] || skip "FRR not installed ($FRR_DIR/$d; apt-get install frr)"
-done
-getent passwd frr >/dev/null && getent group frr >/dev/null || skip "no frr user/group"
-for tool in ip vtysh jq timeout ss; do
-    command -v "$tool" >/dev/null || skip "$tool not found (bash scripts/install-deps)"
-done
-[ -x "$STANDIN" ] || { log "FAIL: stand-in not built: $STANDIN"; log "0 passed, 1 failed"; SUMMARY=1; exit 1; }
-
-WORK=$(mktemp -d /tmp/vtepd-bfddp.XXXXXX)
-chmod 0755 "$WORK"
-RUN="$WORK/run"
-mkdir -p "$RUN/a" "$RUN/b"
+frr_require zebra bfdd bgpd
+tools_require ip vtysh jq timeout ss
+lab_init bfddp
+KEEP_NOTE="standin.log, run/a/bfdd.log, run/a/bgpd.log"
+[ -x "$STANDIN" ] || die "stand-in not built: $STANDIN"
 
 # ---- topology ----
-ip netns add "$NS_A" || die "cannot create namespace $NS_A"
-ip netns add "$NS_B" || die "cannot create namespace $NS_B"
-for ns in "$NS_A" "$NS_B"; do
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$ns" link set lo up
-done
-ip link add "$IF_A" netns "$NS_A" type veth peer name "$IF_B" netns "$NS_B" || die "cannot create veth"
+ns_add "$NS_A"
+ns_add "$NS_B"
+veth_pair "$NS_A" "$IF_A" "" "$NS_B" "$IF_B" ""
 ip -n "$NS_A" addr add 192.0.2.1/24 dev "$IF_A"
 ip -n "$NS_B" addr add 192.0.2.2/24 dev "$IF_B"
-ip -n "$NS_A" link set "$IF_A" up
-ip -n "$NS_B" link set "$IF_B" up
 
 # ---- FRR ----
 for s in a b; do
-    printf 'hostname %s-%s\n' "$P" "$s" >"$RUN/$s/zebra.conf"
-    : >"$RUN/$s/vtysh.conf"
-    touch "$RUN/$s/zebra.log" "$RUN/$s/bgpd.log" "$RUN/$s/bfdd.log" "$RUN/$s/bgpd-us.log" "$RUN/$s/bfdd-us.log"
+    frr_dir "$RUN/$s" "$P-$s"
+    touch "$RUN/$s/bgpd-us.log" "$RUN/$s/bfdd-us.log"
+    chown frr:frr "$RUN/$s/bgpd-us.log" "$RUN/$s/bfdd-us.log"
 done
 cat >"$RUN/a/bfdd.conf" <<EOF
 hostname $P-a
@@ -174,14 +85,8 @@ log timestamp precision 6
 log file $RUN/a/bfdd-us.log debugging
 debug bfd distributed
 debug bfd peer
-bfd
- peer 192.0.2.3 interface $IF_A
-  detect-multiplier 3
-  receive-interval 100
-  transmit-interval 100
- exit
-exit
 EOF
+frr_bfd_peer 192.0.2.3 "$IF_A" 100 >>"$RUN/a/bfdd.conf"
 for s in a b; do
     if [ $s = a ]; then me=192.0.2.1 as=65001 peer=192.0.2.2 pas=65002 bfd=" neighbor 192.0.2.2 bfd"
     else me=192.0.2.2 as=65002 peer=192.0.2.1 pas=65001 bfd=""; fi
@@ -200,25 +105,9 @@ $bfd
 exit
 EOF
 done
-chown -R frr:frr "$RUN"
-chmod 0750 "$RUN"
-
-frr_start() {   # frr_start SIDE DAEMON [extra args]
-    local s=$1 d=$2
-    shift 2
-    ip netns exec "$P-$s" "$FRR_DIR/$d" -d -u frr -g frr -P 0 "$@" \
-        -f "$RUN/$s/$d.conf" -i "$RUN/$s/$d.pid" -z "$RUN/$s/zserv.api" \
-        --vty_socket "$RUN/$s" --log "file:$RUN/$s/$d.log" \
-        >>"$WORK/frr-start.log" 2>&1 || die "$s/$d did not start: $(tail -n 3 "$WORK/frr-start.log")"
-    for ((i = 0; i < 100; i++)); do
-        [ -S "$RUN/$s/$d.vty" ] && [ -s "$RUN/$s/$d.pid" ] && return 0
-        sleep 0.05
-    done
-    die "$s/$d: no vty socket after 5 s"
-}
-frr_start a zebra
-frr_start b zebra
-frr_start a bfdd --bfdctl "$RUN/a/bfdd.sock" --dplaneaddr "unix:$RUN/a/dplane.sock"
+frr_start_in "$RUN/a" "$NS_A" zebra
+frr_start_in "$RUN/b" "$NS_B" zebra
+frr_start_in "$RUN/a" "$NS_A" bfdd --bfdctl "$RUN/a/bfdd.sock" --dplaneaddr "unix:$RUN/a/dplane.sock"
 for ((i = 0; i < 100; i++)); do [ -S "$RUN/a/dplane.sock" ] && break; sleep 0.05; done
 
 # ---- helpers ----
@@ -227,14 +116,6 @@ CTL="$WORK/standin.fifo"
 cmd() { printf '%s\n' "$*" >&9; }
 si_has() { grep -q -- "$1" "$SLOG" 2>/dev/null; }
 si_count() { grep -c -- "$1" "$SLOG" 2>/dev/null || true; }
-wait_for() {    # wait_for SECONDS CMD...: poll every 50 ms
-    local end=$(( $(ms_now) + $1 * 1000 ))
-    shift
-    until "$@"; do
-        [ "$(ms_now)" -lt "$end" ] || return 1
-        sleep 0.05
-    done
-}
 bfd_json() { vty a bfdd -c "show bfd peers json" 2>/dev/null; }
 bfd_field() {   # bfd_field PEER FIELD
     bfd_json | jq -r --arg p "$1" --arg f "$2" '[.[] | select(.peer == $p)][0][$f] // empty'
@@ -257,6 +138,7 @@ mkfifo "$CTL"
 exec 9<>"$CTL"
 ip netns exec "$NS_A" "$STANDIN" --addr "unix:$RUN/a/dplane.sock" --control "$CTL" >"$SLOG" 2>&1 &
 SI_PID=$!
+track_pid "$SI_PID"
 wait_for 5 si_has " connected" || die "the stand-in did not connect: $(tail -n 3 "$SLOG")"
 wait_for 5 si_has "rx DP_ADD_SESSION .* -> 192.0.2.3 " || die "no DP_ADD_SESSION for 192.0.2.3"
 pass "stand-in connected; DP_ADD_SESSION for the configured peer 192.0.2.3"
@@ -290,8 +172,8 @@ else
 fi
 
 # ---- 3. BGP's session ----
-frr_start a bgpd
-frr_start b bgpd
+frr_start_in "$RUN/a" "$NS_A" bgpd
+frr_start_in "$RUN/b" "$NS_B" bgpd
 if wait_for 20 bgp_is Established; then pass "BGP 192.0.2.1 <-> 192.0.2.2 Established"
 else die "BGP not Established within 20 s ($(bgp_field bgpState))"; fi
 if wait_for 5 si_has "rx DP_ADD_SESSION .* 192.0.2.1 -> 192.0.2.2 if $IF_A"; then
@@ -369,6 +251,4 @@ for f in a/bfdd a/bgpd; do
 done
 log "stand-in: $(si_count ' rx ') messages from bfdd, $(si_count ' tx ') sent; lids $LID1 (configured), $LID2 (BGP)"
 
-SUMMARY=1
-log "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+lab_done

@@ -27,21 +27,13 @@ VTEPD=$(readlink -f "${1:-$HERE/../../build/vtepd}")
 STRESS_S=${STRESS_S:-10}
 P="cs$$"
 . "$HERE/lib.sh"
-
-NS_VTEP="$P-vtep"
-NS_FRR="$P-frr"
-IF_UL="${P}ul"
-IF_FR="${P}fr"
-VTEP_IP=192.0.2.1
-FRR_IP=192.0.2.2
-MAC_UL=02:00:00:00:00:01
-MAC_FR=02:00:00:00:00:02
+bfd_names
 
 frr_require zebra bfdd
 tools_require ip tcpdump tshark jq socat ethtool chrt vtysh
 lab_init control-stress
 VLOG=vtepd.log
-vty() { timeout 5 vtysh --config_dir "$RUN" --vty_socket "$RUN" -d bfdd "$@"; }
+vty() { frr_vty "$RUN" bfdd "$@"; }
 cli() { vcli "$RUN/cli.sock" "$1"; }
 diagnostics() {
     log "--- vtepd: show bfd"; cli "show bfd" 2>&1 | head -n 40 || true
@@ -50,33 +42,17 @@ diagnostics() {
     return 0
 }
 
-ns_add "$NS_VTEP"
-ns_add "$NS_FRR"
-veth_pair "$NS_VTEP" "$IF_UL" "$MAC_UL" "$NS_FRR" "$IF_FR" "$MAC_FR"
-nsx "$NS_FRR" ethtool -K "$IF_FR" tx off >/dev/null 2>&1 || true
-ip -n "$NS_FRR" addr add "$FRR_IP/24" dev "$IF_FR"
+bfd_topology
 
-printf 'hostname %s-frr\n' "$P" >"$RUN/zebra.conf"
-: >"$RUN/vtysh.conf"
-cat >"$RUN/bfdd.conf" <<EOC
-hostname $P-frr
-bfd
- peer $VTEP_IP interface $IF_FR
-  detect-multiplier 3
-  receive-interval 10
-  transmit-interval 10
- exit
-exit
-EOC
-chown -R frr:frr "$RUN"
+frr_dir "$RUN" "$P-frr"
+{ echo "hostname $P-frr"; frr_bfd_peer "$VTEP_IP" "$IF_FR" 10; } >"$RUN/bfdd.conf"
 frr_start "$NS_FRR" zebra
 frr_start "$NS_FRR" bfdd --bfdctl "$RUN/bfdd.sock"
 chrt -f -p 10 "$(cat "$RUN/bfdd.pid")" || log "note: cannot give bfdd SCHED_FIFO"
 
-cat >"$WORK/vtepd.yaml" <<EOC
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "$P",
-       "--log-level", "pmd.net.af_packet:warning", "--log-level", "pmd.net.null:warning" ]
-vtep: { local_ip: $VTEP_IP }
+{
+    conf_head "$VTEP_IP" pmd.net.af_packet:warning pmd.net.null:warning
+    cat <<EOC
 ports:
   - { name: ul0, role: underlay, mac: "$MAC_UL", devargs: "net_af_packet0,iface=$IF_UL,qpairs=1" }
   - { name: h0, role: access, devargs: "net_null0,no-rx=1" }
@@ -86,19 +62,15 @@ vnis: [ { vni: 100, access: [ { port: h0 } ] } ]
 bfd: [ { peer: $FRR_IP, port: ul0, tx_ms: 10, rx_ms: 10, multiplier: 3 } ]
 control: { cli_socket: $RUN/cli.sock, feed_socket: $RUN/feed.sock, realtime_priority: 10 }
 EOC
-ip netns exec "$NS_FRR" tcpdump -i "$IF_FR" -n -U --immediate-mode --time-stamp-precision=nano -s 96 \
-    -w "$WORK/bfd.pcap" "udp port 3784 and src host $VTEP_IP" 2>"$WORK/tcpdump.log" &
-track_pid $!
-wait_for 5 grep -q "listening on" "$WORK/tcpdump.log" || die "tcpdump did not start"
-ip netns exec "$NS_VTEP" "$VTEPD" -c "$WORK/vtepd.yaml" --stats-json "$WORK/stats.json" \
-    >"$WORK/$VLOG" 2>&1 &
-VTEPD_PID=$!
-track_pid $VTEPD_PID
-wait_for 20 test -S "$RUN/cli.sock" || die "vtepd did not start"
+} >"$WORK/vtepd.yaml"
+tcpdump_start "$NS_FRR" "$WORK/tcpdump.log" -i "$IF_FR" -n -U --immediate-mode \
+    --time-stamp-precision=nano -s 96 -w "$WORK/bfd.pcap" "udp port 3784 and src host $VTEP_IP"
+vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/$VLOG" "$RUN/cli.sock" --stats-json "$WORK/stats.json"
 
 bfdd_up() { vty -c "show bfd peers json" 2>/dev/null | grep -q '"status": *"up"'; }
-vtepd_up() { cli "show bfd" | grep -q '"state": "up"'; }
-wait_for 20 bash -c "$(declare -f vty cli vcli bfdd_up vtepd_up); RUN=$RUN; bfdd_up && vtepd_up" \
+vtepd_up() { cli "show bfd" | grep -q '"state": "Up"'; }
+both_up() { bfdd_up && vtepd_up; }
+wait_for 20 both_up \
     || die "the BFD session did not come up at 10 ms x 3"
 sleep 1
 check "session Up at 10 ms x 3 on both sides" bfdd_up
@@ -136,7 +108,7 @@ check "BFD TX lateness max $late_max us < 10000 us (a third of the 30 ms detecti
     awk -v l="$late_max" 'BEGIN { exit !(l < 10000) }'
 
 # independent: the largest gap between vtepd's BFD packets on bfdd's wire
-stop_pid "${LAB_PIDS[0]}" 20 || true
+stop_pid "$TCPDUMP_PID" 20 || true
 gap=$(tshark -r "$WORK/bfd.pcap" -T fields -e frame.time_epoch 2>/dev/null |
       awk -v a="$t_start" -v b="$t_end" '$1 >= a && $1 <= b { if (p) { g = ($1 - p) * 1000; if (g > m) m = g }; p = $1; n++ }
            END { printf "%.2f %d", m, n }')

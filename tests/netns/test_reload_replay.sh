@@ -66,10 +66,8 @@ wrpcap(out, pk)
 EOP
 
 conf() {    # conf B_VTEP_FOR_BB01 WITH_VNI300
+    conf_head 192.0.2.1 pmd.net.af_packet:warning
     cat <<EOC
-eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "$P",
-       "--log-level", "pmd.net.af_packet:warning" ]
-vtep: { local_ip: 192.0.2.1 }
 ports:
   - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_af_packet0,iface=${P}ul" }
   - { name: h0, role: access, devargs: "net_af_packet1,iface=${P}ha" }
@@ -94,15 +92,9 @@ EOC
 conf 198.51.100.3 no >"$WORK/vtepd.yaml"
 conf 198.51.100.4 yes >"$WORK/b.yaml"
 
-ip netns exec "$NS_SPINE" tcpdump -i "${P}sp" -n -U -s 200 -w "$WORK/underlay.pcap" udp port 4789 \
-    2>"$WORK/tcpdump.log" &
-TCPDUMP=$!
-track_pid $TCPDUMP
-wait_for 5 grep -q "listening on" "$WORK/tcpdump.log" || die "tcpdump did not start"
-ip netns exec "$NS_VTEP" "$VTEPD" -c "$WORK/vtepd.yaml" --stats-json "$WORK/stats.json" >"$WORK/vtepd.log" 2>&1 &
-VTEPD_PID=$!
-track_pid $VTEPD_PID
-wait_for 20 test -S "$WORK/cli.sock" || die "vtepd did not start"
+tcpdump_start "$NS_SPINE" "$WORK/tcpdump.log" -i "${P}sp" -n -U -s 200 -w "$WORK/underlay.pcap" \
+    udp port 4789
+vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd.log" "$WORK/cli.sock" --stats-json "$WORK/stats.json"
 check "generation 1 at start" test "$(cli 'show version' | jq .config_generation)" -eq 1
 
 ip netns exec "$NS_HOST" tcpreplay -i "${P}hh" --pps=$FPS "$WORK/traffic.pcap" >"$WORK/tcpreplay.log" 2>&1 &
@@ -134,7 +126,7 @@ sleep 0.5
 rc=0
 stop_pid "$VTEPD_PID" 100 || rc=$?
 check "vtepd exits 0" test "$rc" -eq 0
-stop_pid "$TCPDUMP" 20 || true
+stop_pid "$TCPDUMP_PID" 20 || true
 
 sent=$((FPS * SECONDS_SENT))
 per=$((sent / 3))

@@ -6,7 +6,6 @@ the flows must spread over both uplinks; tshark decodes every output frame.
 A second run with ecmp_hash [inner_dst_ip] (all flows share it) must put
 every flow on one uplink with one source port: the policy is honoured."""
 import collections
-import json
 import os
 import subprocess
 import sys
@@ -14,16 +13,28 @@ import tempfile
 
 from scapy.all import IP, UDP, VXLAN, Ether, Raw, rdpcap, wrpcap
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VTEPD = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "build", "vtepd")
-passed = failed = 0
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
+from vtepdtest import Checks, Vtepd, vtepd_binary  # noqa: E402
 
-
-def check(name, cond, detail=""):
-    global passed, failed
-    passed += bool(cond)
-    failed += not cond
-    print(("ok   " if cond else "FAIL ") + name + ("" if cond else f"  {detail}"))
+CONFIG = """eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@",
+       "--log-level", "pmd.net.pcap:warning" ]
+vtep: { local_ip: 192.0.2.1 }
+ports:
+  - { name: h0, role: access, devargs: "net_pcap0,rx_pcap=@TMP@/in.pcap,tx_pcap=@TMP@/out-h0.pcap" }
+  - { name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_pcap1,rx_pcap=@TMP@/empty.pcap,tx_pcap=@TMP@/out-up0.pcap" }
+  - { name: up1, role: underlay, mac: "02:00:00:00:00:02", devargs: "net_pcap2,rx_pcap=@TMP@/empty.pcap,tx_pcap=@TMP@/out-up1.pcap" }
+underlay:
+  nexthops:
+    - { name: spine1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }
+    - { name: spine2, port: up1, ip: 192.0.2.253, mac: "02:00:00:00:01:02" }
+@HASH@
+vnis:
+  - vni: 100
+    access: [ { port: h0 } ]
+    static_macs: [ { mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 } ]
+"""
+c = Checks()
+check = c.check
 
 
 def run(tmp, tag, hash_line):
@@ -38,30 +49,11 @@ def run(tmp, tag, hash_line):
             frames.append(f)
     wrpcap(os.path.join(d, "in.pcap"), frames)
     wrpcap(os.path.join(d, "empty.pcap"), [])
-    conf = os.path.join(d, "c.yaml")
-    with open(conf, "w") as f:
-        f.write(f"""eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "ecmp{tag}{os.getpid()}",
-       "--log-level", "pmd.net.pcap:warning" ]
-vtep: {{ local_ip: 192.0.2.1 }}
-ports:
-  - {{ name: h0, role: access, devargs: "net_pcap0,rx_pcap={d}/in.pcap,tx_pcap={d}/out-h0.pcap" }}
-  - {{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_pcap1,rx_pcap={d}/empty.pcap,tx_pcap={d}/out-up0.pcap" }}
-  - {{ name: up1, role: underlay, mac: "02:00:00:00:00:02", devargs: "net_pcap2,rx_pcap={d}/empty.pcap,tx_pcap={d}/out-up1.pcap" }}
-underlay:
-  nexthops:
-    - {{ name: spine1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }}
-    - {{ name: spine2, port: up1, ip: 192.0.2.253, mac: "02:00:00:00:01:02" }}
-{hash_line}
-vnis:
-  - vni: 100
-    access: [ {{ port: h0 }} ]
-    static_macs: [ {{ mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 }} ]
-""")
-    stats = os.path.join(d, "stats.json")
-    r = subprocess.run([VTEPD, "-c", conf, "--exit-on-idle", "500", "--stats-json", stats],
-                       capture_output=True, text=True, timeout=60)
-    if r.returncode != 0:
-        print(r.stdout, r.stderr)
+    v = Vtepd(vtepd_binary(), CONFIG.replace("@HASH@", hash_line), name="ecmp" + tag,
+              args=["--exit-on-idle", "500"], tmp=d)
+    rc, _ = v.run(timeout=60)
+    if rc != 0:
+        print(v.log_text()[-3000:])
     flows = collections.defaultdict(set)
     per_uplink = collections.Counter()
     for up, nh_mac, src_mac in (("up0", "02:00:00:00:01:01", "02:00:00:00:00:01"),
@@ -85,8 +77,8 @@ vnis:
               "source port 49152-65535",
               all(x[0].split(",")[0] == "1" and x[1] == "100" and 49152 <= int(x[2].split(",")[0]) <= 65535
                   for x in rows), rows[:3])
-    st = json.load(open(stats))
-    check(f"{tag}: vtepd ran cleanly, no leak", r.returncode == 0 and st["mempool"]["in_use"] == 0)
+    st = v.stats_json()
+    check(f"{tag}: vtepd ran cleanly, no leak", rc == 0 and st["mempool"]["in_use"] == 0)
     check(f"{tag}: all 1024 packets encapsulated", sum(per_uplink.values()) == 1024, per_uplink)
     return flows, per_uplink
 
@@ -117,8 +109,7 @@ def main():
     n0 = sum(1 for v in flows.values() if next(iter(v))[0] == "up0")
     check(f"VTEP outside every route: default group, both uplinks ({n0}/256 on up0)",
           96 <= n0 <= 160, n0)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return c.summary()
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ kept, and named, when something failed).
 Needs Debian's /usr/bin/python3 (python3-scapy) and tshark.
 """
 import collections
-import errno
 import json
 import os
 import shutil
@@ -39,6 +38,9 @@ import traceback
 from pathlib import Path
 
 from scapy.all import ARP, IP, UDP, VXLAN, Dot1Q, Ether, Raw
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
+from vtepdtest import Checks, run_to_exit  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 GEN = REPO / "scripts" / "gen_replay_fixtures.py"
@@ -53,28 +55,7 @@ TSHARK_FIELDS = [
 ]
 
 
-# ---- small harness ----------------------------------------------------------------
-class Results:
-    def __init__(self):
-        self.passed = 0
-        self.failed = 0
-        self.failures = []
-
-    def record(self, name, problems):
-        if problems:
-            self.failed += 1
-            self.failures.append(name)
-            print("FAIL  %s" % name)
-            for p in problems[:25]:
-                print("      - %s" % p)
-            if len(problems) > 25:
-                print("      - ... %d more" % (len(problems) - 25))
-        else:
-            self.passed += 1
-            print("ok    %s" % name)
-        sys.stdout.flush()
-
-
+# ---- reading captures -----------------------------------------------------------------
 def read_pcap(path):
     """Raw frames of a classic pcap file (either byte order, us or ns)."""
     data = Path(path).read_bytes()
@@ -532,32 +513,10 @@ def run_case(vtepd, cdir, name, tag, res):
     inputs = {p["name"]: read_pcap(cdir / ("in-%s.pcap" % p["name"])) for p in case["ports"]}
     stats_path = cdir / "stats.json"
     log_path = cdir / "vtepd.log"
-    prefix = "vtepd-replay-%s-%s" % (name, tag)
-    t0 = time.monotonic()
     cmd = [str(vtepd), "-c", str(cdir / "config.yaml"), "--exit-on-idle", IDLE_MS,
            "--stats-json", str(stats_path)]
-    rc = None
-    for attempt in range(10):
-        with open(log_path, "w") as log:
-            try:
-                rc = subprocess.run(cmd, cwd=cdir, stdout=log, stderr=subprocess.STDOUT,
-                                    timeout=60).returncode
-            except subprocess.TimeoutExpired:
-                rc = "timeout"
-            except OSError as e:
-                # ETXTBSY: a concurrent build is rewriting the binary
-                rc = "cannot execute: %s" % e
-                if e.errno == errno.ETXTBSY and attempt < 9:
-                    time.sleep(1)
-                    continue
-        break
-    dt = time.monotonic() - t0
-    # the EAL runtime directory of this run only
-    for base in ("/var/run/dpdk", os.path.join(os.environ.get("XDG_RUNTIME_DIR", "/nonexistent"),
-                                               "dpdk")):
-        d = os.path.join(base, prefix)
-        if os.path.isdir(d):
-            shutil.rmtree(d, ignore_errors=True)
+    rc, dt = run_to_exit(cmd, log_path, cwd=cdir, timeout=60,
+                         prefix="vtepd-replay-%s-%s" % (name, tag))
     probs = []
     stats = None
     if rc != 0:
@@ -603,17 +562,15 @@ def main(argv):
         vtepd = Path(args.pop(0))
     vtepd = Path(vtepd or os.environ.get("VTEPD") or REPO / "build" / "vtepd").resolve()
     only = args
-    res = Results()
+    res = Checks()
     t0 = time.monotonic()
     for tool in ("tshark",):
         if not shutil.which(tool):
-            print("%s not found" % tool)
-            print("0 passed, 1 failed")
-            return 1
+            res.record("%s found" % tool, ["not found (bash scripts/install-deps)"])
+            return res.summary()
     if not vtepd.is_file():
         res.record("vtepd binary %s" % vtepd, ["not found (build it: ninja -C build)"])
-        print("%d passed, %d failed" % (res.passed, res.failed))
-        return 1
+        return res.summary()
     tmp = Path(tempfile.mkdtemp(prefix="vtepd-replay-"))
     tag = str(os.getpid())
     cmd = [sys.executable, str(GEN), str(tmp), "--tag", tag]
@@ -639,8 +596,7 @@ def main(argv):
     else:
         shutil.rmtree(tmp, ignore_errors=True)
     print("replay suite: %.1f s" % dt)
-    print("%d passed, %d failed" % (res.passed, res.failed))
-    return 1 if res.failed else 0
+    return res.summary()
 
 
 if __name__ == "__main__":

@@ -15,29 +15,9 @@
 
 #include "bfd_packet.h"
 #include "bfd_udp.h"
+#include "bytes.h"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-/* memset/memcpy without the libc calls (clang-analyzer's insecureAPI
- * check); their argument shape is the usual one. */
-/* NOLINTNEXTLINE(bugprone-easily-swappable-parameters) */
-static void fill_bytes(void *p, int v, size_t n)
-{
-    uint8_t *d = p;
-
-    for (size_t i = 0; i < n; i++)
-        d[i] = (uint8_t)v;
-}
-
-/* NOLINTNEXTLINE(bugprone-easily-swappable-parameters) */
-static void copy_bytes(void *dst, const void *src, size_t n)
-{
-    uint8_t *d = dst;
-    const uint8_t *q = src;
-
-    for (size_t i = 0; i < n; i++)
-        d[i] = q[i];
-}
 
 static struct bfd_ctrl sample(void)
 {

@@ -23,6 +23,7 @@
 #include "bfd_packet.h"
 #include "bfd_session.h"
 #include "bfd_udp.h"
+#include "bytes.h"
 
 #define US(x) ((uint64_t)(x) * 1000u)
 #define MS(x) ((uint64_t)(x) * 1000000u)
@@ -35,27 +36,6 @@
 #define DN BFD_STATE_DOWN
 #define IN BFD_STATE_INIT
 #define UP BFD_STATE_UP
-
-/* memset/memcpy without the libc calls (clang-analyzer's insecureAPI
- * check); their argument shape is the usual one. */
-/* NOLINTNEXTLINE(bugprone-easily-swappable-parameters) */
-static void fill_bytes(void *p, int v, size_t n)
-{
-    uint8_t *d = p;
-
-    for (size_t i = 0; i < n; i++)
-        d[i] = (uint8_t)v;
-}
-
-/* NOLINTNEXTLINE(bugprone-easily-swappable-parameters) */
-static void copy_bytes(void *dst, const void *src, size_t n)
-{
-    uint8_t *d = dst;
-    const uint8_t *q = src;
-
-    for (size_t i = 0; i < n; i++)
-        d[i] = q[i];
-}
 
 /* ---- state change recorder (the callback) ----------------------------- */
 

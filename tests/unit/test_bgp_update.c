@@ -12,97 +12,11 @@
 #include <cmocka.h>
 
 #include "bgp_update.h"
+#include "bytes.h"
 
 /* ---- builder ---------------------------------------------------------- */
 
-#define MAX_FIELDS 96
-
-struct bld {
-    uint8_t d[4096];
-    size_t len;
-    size_t fpos[MAX_FIELDS];    /* recorded length fields */
-    uint8_t fwidth[MAX_FIELDS];
-    bool fstrict[MAX_FIELDS];   /* any corruption must give an error */
-    size_t nf;
-};
-
-static void u8(struct bld *b, unsigned int v)
-{
-    assert_true(b->len < sizeof(b->d));
-    b->d[b->len++] = (uint8_t)v;
-}
-
-static void u16(struct bld *b, unsigned int v)
-{
-    u8(b, v >> 8);
-    u8(b, v);
-}
-
-static void u24(struct bld *b, uint32_t v)
-{
-    u8(b, v >> 16);
-    u8(b, v >> 8);
-    u8(b, v);
-}
-
-static void u32(struct bld *b, uint32_t v)
-{
-    u16(b, v >> 16);
-    u16(b, v & 0xffffu);
-}
-
-static void raw(struct bld *b, const void *p, size_t n)
-{
-    assert_true(n <= sizeof(b->d) - b->len);
-    if (n > 0)
-        memcpy(b->d + b->len, p, n);
-    b->len += n;
-}
-
-static void put_at(struct bld *b, size_t pos, int width, size_t v)
-{
-    int i;
-
-    for (i = width - 1; i >= 0; i--) {
-        b->d[pos + (size_t)i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-/* Reserves a length field of width bytes; returns its index. */
-static size_t field(struct bld *b, int width, bool strict)
-{
-    size_t fi = b->nf++;
-    int i;
-
-    assert_true(fi < MAX_FIELDS);
-    b->fpos[fi] = b->len;
-    b->fwidth[fi] = (uint8_t)width;
-    b->fstrict[fi] = strict;
-    for (i = 0; i < width; i++)
-        u8(b, 0);
-    return fi;
-}
-
-/* A length-type field with a given value (bits, counts). */
-static void value_field(struct bld *b, int width, size_t v, bool strict)
-{
-    size_t fi = field(b, width, strict);
-
-    put_at(b, b->fpos[fi], width, v);
-}
-
-/* Field value = bytes written since the end of the field. */
-static void close_field(struct bld *b, size_t fi)
-{
-    put_at(b, b->fpos[fi], b->fwidth[fi],
-           b->len - b->fpos[fi] - b->fwidth[fi]);
-}
-
-static void close_field_from(struct bld *b, size_t fi, size_t start)
-{
-    put_at(b, b->fpos[fi], b->fwidth[fi], b->len - start);
-}
+/* A recorded field's mark (fmark): any corruption of it must give an error. */
 
 struct upd {
     size_t start;
@@ -112,11 +26,8 @@ struct upd {
 
 static void upd_begin(struct bld *b, struct upd *u)
 {
-    int i;
-
     u->start = b->len;
-    for (i = 0; i < 16; i++)
-        u8(b, 0xff);
+    marker(b);
     u->f_len = field(b, 2, true);
     u8(b, BGP_MSG_UPDATE);
 }
@@ -827,11 +738,11 @@ static void test_header_errors(void **state)
     /* 22-byte "UPDATE" */
     build_rich(&b, true);
     b.len = 22;
-    put_at(&b, 16, 2, 22);
+    put_at(b.d, 16, 2, 22);
     expect_err(&b, true, BGP_ERR_HEADER, "UPDATE length 22, minimum is 23");
 
     build_rich(&b, true);
-    put_at(&b, 19, 2, 0xffff);
+    put_at(b.d, 19, 2, 0xffff);
     expect_err(&b, true, BGP_ERR_WITHDRAWN, "withdrawn routes length 65535");
 }
 
@@ -893,7 +804,7 @@ static void test_attr_errors(void **state)
                "extended-length attribute header at offset 0 needs 4 bytes");
 
     build_rich(&b, true);
-    put_at(&b, 19 + 2 + 6, 2, 0x7fff);              /* attrs length */
+    put_at(b.d, 19 + 2 + 6, 2, 0x7fff);              /* attrs length */
     expect_err(&b, true, BGP_ERR_ATTR_FRAMING,
                "path attribute length 32767 exceeds");
 }
@@ -982,31 +893,22 @@ static void sweep_lengths(bool as4)
     struct bld good, b;
     struct bgp_update u;
     char err[256];
-    size_t fi, j;
+    size_t fi, j, n;
     size_t vals[4];
     enum bgp_err e;
     int n_strict = 0;
 
     build_rich(&good, as4);
     for (fi = 0; fi < good.nf; fi++) {
-        size_t orig = good.d[good.fpos[fi]];
-        size_t max;
+        size_t orig = get_at(good.d, good.fpos[fi], good.fwidth[fi]);
 
-        if (good.fwidth[fi] == 2)
-            orig = (orig << 8) | good.d[good.fpos[fi] + 1];
-        max = good.fwidth[fi] == 2 ? 0xffff : 0xff;
-        vals[0] = 0;
-        vals[1] = orig - 1;
-        vals[2] = orig + 1;
-        vals[3] = max;
-        for (j = 0; j < 4; j++) {
-            if (vals[j] == orig || vals[j] > max)
-                continue;
+        n = field_corruptions(&good, fi, vals);
+        for (j = 0; j < n; j++) {
             b = good;
-            put_at(&b, b.fpos[fi], b.fwidth[fi], vals[j]);
+            put_at(b.d, b.fpos[fi], b.fwidth[fi], vals[j]);
             err[0] = '\0';
             e = bgp_update_parse(b.d, b.len, as4, &u, err, sizeof(err));
-            if (good.fstrict[fi]) {
+            if (good.fmark[fi]) {
                 n_strict++;
                 if (e == BGP_ERR_NONE)
                     fail_msg("field %zu at %zu (%zu -> %zu) accepted", fi,
@@ -1043,7 +945,7 @@ static void test_every_truncation(void **state)
 
         b = good;
         if (cut >= 19)
-            put_at(&b, 16, 2, cut);
+            put_at(b.d, 16, 2, cut);
         err[0] = '\0';
         e = bgp_update_parse(b.d, cut, true, &u, err, sizeof(err));
         if (cut != nlri_start && cut != nlri_start + 4)

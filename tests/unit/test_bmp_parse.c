@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "bmp_parse.h"
+#include "bytes.h"
 
 #ifndef BMP_FIXTURE_PATH
 #define BMP_FIXTURE_PATH "tests/fixtures/frr-8.4.4-ibgp-evpn.bmp"
@@ -28,94 +29,7 @@
 
 /* ---- builder ---------------------------------------------------------- */
 
-#define MAX_FIELDS 64
-
-struct bld {
-    uint8_t d[2048];
-    size_t len;
-    size_t fpos[MAX_FIELDS];    /* recorded length fields */
-    uint8_t fwidth[MAX_FIELDS];
-    bool fopaque[MAX_FIELDS];   /* inside a PDU BMP does not parse */
-    size_t nf;
-};
-
-static void u8(struct bld *b, unsigned int v)
-{
-    assert_true(b->len < sizeof(b->d));
-    b->d[b->len++] = (uint8_t)v;
-}
-
-static void u16(struct bld *b, unsigned int v)
-{
-    u8(b, v >> 8);
-    u8(b, v);
-}
-
-static void u32(struct bld *b, uint32_t v)
-{
-    u16(b, v >> 16);
-    u16(b, v & 0xffffu);
-}
-
-static void raw(struct bld *b, const void *p, size_t n)
-{
-    assert_true(n <= sizeof(b->d) - b->len);
-    if (n > 0)
-        memcpy(b->d + b->len, p, n);
-    b->len += n;
-}
-
-static void put_at(uint8_t *d, size_t pos, int width, size_t v)
-{
-    int i;
-
-    for (i = width - 1; i >= 0; i--) {
-        d[pos + (size_t)i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
-static size_t get_at(const uint8_t *d, size_t pos, int width)
-{
-    size_t v = 0;
-    int i;
-
-    for (i = 0; i < width; i++)
-        v = (v << 8) | d[pos + (size_t)i];
-    return v;
-}
-
-static size_t field(struct bld *b, int width)
-{
-    size_t fi = b->nf++;
-    int i;
-
-    assert_true(fi < MAX_FIELDS);
-    b->fpos[fi] = b->len;
-    b->fwidth[fi] = (uint8_t)width;
-    for (i = 0; i < width; i++)
-        u8(b, 0);
-    return fi;
-}
-
-static void close_field(struct bld *b, size_t fi)
-{
-    put_at(b->d, b->fpos[fi], b->fwidth[fi],
-           b->len - b->fpos[fi] - b->fwidth[fi]);
-}
-
-static void close_field_from(struct bld *b, size_t fi, size_t start)
-{
-    put_at(b->d, b->fpos[fi], b->fwidth[fi], b->len - start);
-}
-
-static void marker(struct bld *b)
-{
-    int i;
-
-    for (i = 0; i < 16; i++)
-        u8(b, 0xff);
-}
+/* A recorded field's mark (fmark): inside a PDU BMP does not parse. */
 
 /* BMP common header; returns the length field index (closed by bmp_end) */
 static size_t bmp_begin(struct bld *b, unsigned int type)
@@ -124,7 +38,7 @@ static size_t bmp_begin(struct bld *b, unsigned int type)
 
     memset(b, 0, sizeof(*b));
     u8(b, BMP_VERSION);
-    fi = field(b, 4);
+    fi = field(b, 4, false);
     u8(b, type);
     return fi;
 }
@@ -164,7 +78,7 @@ static void tlv(struct bld *b, unsigned int type, const void *v, size_t len)
     size_t fi;
 
     u16(b, type);
-    fi = field(b, 2);
+    fi = field(b, 2, false);
     raw(b, v, len);
     close_field(b, fi);
 }
@@ -176,7 +90,7 @@ static void open_msg(struct bld *b, uint32_t id, bool as4, bool ext)
     size_t start = b->len, f_len, f_opt, f_par;
 
     marker(b);
-    f_len = field(b, 2);
+    f_len = field(b, 2, false);
     u8(b, BGP_MSG_OPEN);
     u8(b, 4);
     u16(b, 65000);
@@ -185,13 +99,13 @@ static void open_msg(struct bld *b, uint32_t id, bool as4, bool ext)
     if (ext) {
         u8(b, 255);
         u8(b, 255);
-        f_opt = field(b, 2);
+        f_opt = field(b, 2, false);
         u8(b, 2);
-        f_par = field(b, 2);
+        f_par = field(b, 2, false);
     } else {
-        f_opt = field(b, 1);
+        f_opt = field(b, 1, false);
         u8(b, 2);
-        f_par = field(b, 1);
+        f_par = field(b, 1, false);
     }
     u8(b, 1);                                       /* MP: 25/70 */
     u8(b, 4);
@@ -219,17 +133,17 @@ static void update_msg(struct bld *b, bool as4)
     int i;
 
     marker(b);
-    f_len = field(b, 2);
+    f_len = field(b, 2, false);
     u8(b, BGP_MSG_UPDATE);
     u16(b, 0);
-    f_attrs = field(b, 2);
+    f_attrs = field(b, 2, false);
     u8(b, 0x40);
     u8(b, BGP_ATTR_ORIGIN);
     u8(b, 1);
     u8(b, 0);
     u8(b, 0x40);
     u8(b, BGP_ATTR_AS_PATH);
-    fi = field(b, 1);
+    fi = field(b, 1, false);
     u8(b, BGP_AS_SEQUENCE);
     u8(b, 2);
     if (as4) {
@@ -242,20 +156,20 @@ static void update_msg(struct bld *b, bool as4)
     close_field(b, fi);
     u8(b, 0xc0);
     u8(b, BGP_ATTR_EXT_COMM);
-    fi = field(b, 1);
+    fi = field(b, 1, false);
     u8(b, 0x00); u8(b, 0x02); u16(b, 65000); u32(b, 100);
     u8(b, 0x03); u8(b, 0x0c); u16(b, 0); u32(b, 8);
     close_field(b, fi);
     u8(b, 0x90);
     u8(b, BGP_ATTR_MP_REACH);
-    fi = field(b, 2);
+    fi = field(b, 2, false);
     u16(b, BGP_AFI_L2VPN);
     u8(b, BGP_SAFI_EVPN);
     u8(b, 4);
     raw(b, VTEP, 4);
     u8(b, 0);
     u8(b, EVPN_ROUTE_MAC_IP);
-    f_route = field(b, 1);
+    f_route = field(b, 1, false);
     raw(b, rd, 8);
     for (i = 0; i < 14; i++)
         u8(b, 0);                                   /* ESI, Ethernet Tag */
@@ -307,7 +221,7 @@ static void build_peer_down_notify(struct bld *b, unsigned int reason)
     u8(b, reason);
     start = b->len;
     marker(b);
-    fn = field(b, 2);
+    fn = field(b, 2, false);
     u8(b, BGP_MSG_NOTIFICATION);
     u8(b, 6);                                       /* Cease */
     u8(b, 2);                                       /* admin shutdown */
@@ -323,25 +237,25 @@ static void build_stats(struct bld *b)
     size_t fc, fi;
 
     peer_hdr(b, BMP_PEER_GLOBAL, 0, 65000);
-    fc = field(b, 4);
+    fc = field(b, 4, false);
     u16(b, 0);                                      /* rejected prefixes */
-    fi = field(b, 2);
+    fi = field(b, 2, false);
     u32(b, 11);
     close_field(b, fi);
     u16(b, 7);                                      /* Adj-RIB-In routes */
-    fi = field(b, 2);
+    fi = field(b, 2, false);
     u32(b, 1);
     u32(b, 2);
     close_field(b, fi);
     u16(b, 9);                                      /* per AFI/SAFI */
-    fi = field(b, 2);
+    fi = field(b, 2, false);
     u16(b, BGP_AFI_L2VPN);
     u8(b, BGP_SAFI_EVPN);
     u32(b, 0);
     u32(b, 42);
     close_field(b, fi);
     u16(b, 20);                                     /* unknown, 6 bytes */
-    fi = field(b, 2);
+    fi = field(b, 2, false);
     raw(b, six, 6);
     close_field(b, fi);
     put_at(b->d, b->fpos[fc], 4, 4);
@@ -377,12 +291,12 @@ static void build_mirror(struct bld *b)
 
     peer_hdr(b, BMP_PEER_GLOBAL, 0, 65000);
     u16(b, 0);
-    fi = field(b, 2);
+    fi = field(b, 2, false);
     first = b->nf;
     update_msg(b, true);
     /* only the BGP header of a mirrored PDU is checked */
     for (i = first + 1; i < b->nf; i++)
-        b->fopaque[i] = true;
+        b->fmark[i] = true;
     close_field(b, fi);
     tlv(b, 1, code, 2);
     bmp_end(b, f);
@@ -836,10 +750,10 @@ static void test_route_mon_errors(void **state)
     f = bmp_begin(&b, BMP_MSG_ROUTE_MONITORING);
     peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
     marker(&b);
-    fl = field(&b, 2);
+    fl = field(&b, 2, false);
     u8(&b, BGP_MSG_UPDATE);
     u16(&b, 0);
-    fa = field(&b, 2);
+    fa = field(&b, 2, false);
     u8(&b, 0x80);
     u8(&b, BGP_ATTR_MP_REACH);
     u8(&b, sizeof(mp));
@@ -1370,7 +1284,7 @@ static void test_length_fields_corrupted(void **state)
     struct bld good, b;
     struct bmp_parser ps;
     static struct bmp_msg m;
-    size_t bi, fi, j, orig, max, vals[4];
+    size_t bi, fi, j, n, orig, vals[4];
     int checked = 0;
 
     (void)state;
@@ -1385,18 +1299,11 @@ static void test_length_fields_corrupted(void **state)
         assert_int_equal(parse(&ps, &good, &m), BMP_MSG_OK);
         for (fi = 0; fi < good.nf; fi++) {
             orig = get_at(good.d, good.fpos[fi], good.fwidth[fi]);
-            max = good.fwidth[fi] == 4 ? 0xffffffffu
-                  : good.fwidth[fi] == 2 ? 0xffffu : 0xffu;
-            vals[0] = 0;
-            vals[1] = orig - 1;
-            vals[2] = orig + 1;
-            vals[3] = max;
-            for (j = 0; j < 4; j++) {
-                if (vals[j] == orig || vals[j] > max)
-                    continue;
+            n = field_corruptions(&good, fi, vals);
+            for (j = 0; j < n; j++) {
                 b = good;
                 put_at(b.d, b.fpos[fi], b.fwidth[fi], vals[j]);
-                if (good.fopaque[fi]) {
+                if (good.fmark[fi]) {
                     if (parse(&ps, &b, &m) == BMP_MSG_ERROR)
                         assert_true(strlen(m.reason) > 0);
                     continue;

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -152,7 +154,7 @@ static void test_unknown_key(void **state)
                  7, 17, "vnis[0].colour", "unknown key");
     expect_error("vtep: { local_ip: 192.0.2.1, ttl: 3, foo: 1 }\nports: []\n",
                  1, 38, "vtep.foo", "unknown key");
-    expect_error(GOOD_HEAD "classifier: {}\n", 6, 1, "classifier", "unknown key");
+    expect_error(GOOD_HEAD "colour: {}\n", 6, 1, "colour", "unknown key");
 }
 
 static void test_bad_mac(void **state)
@@ -257,6 +259,161 @@ static void test_misc_errors(void **state)
                  7, 38, "vnis[0].flood[1]", "duplicate flood VTEP");
 }
 
+/* ---- classifier: ---- */
+
+#define CLS_HEAD GOOD_HEAD \
+    "underlay:\n" \
+    "  nexthops: [ { name: s1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" } ]\n" \
+    "  groups: [ { name: short, nexthops: [ s1 ] }, { name: long, nexthops: [ s1 ] } ]\n" \
+    "vnis:\n" \
+    "  - { vni: 100 }\n" \
+    "  - { vni: 200 }\n"
+
+static void test_classifier_valid(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    /* no section: off, and defaults in place for a later reload */
+    assert_int_equal(load(CLS_HEAD, &c, err, sizeof(err)), 0);
+    assert_false(c.classifier.present);
+    assert_false(c.classifier.enabled);
+    assert_false(c.vnis[0].classify);
+    assert_int_equal(c.classifier.threshold_packets, 20);
+    config_free(&c);
+
+    /* an empty section: on, every default */
+    assert_int_equal(load(CLS_HEAD "classifier: {}\n", &c, err, sizeof(err)), 0);
+    assert_true(c.classifier.present);
+    assert_true(c.classifier.enabled);
+    assert_int_equal(c.classifier.threshold_packets, 20);
+    assert_int_equal(c.classifier.idle_s, 30);
+    assert_int_equal(c.classifier.flows_per_worker, 262144);
+    assert_int_equal(c.classifier.protocols, CFG_CLS_TCP);
+    assert_int_equal(c.classifier.short_flows.group, 0);
+    assert_string_equal(c.classifier.short_flows.group_name, "default");
+    assert_int_equal(c.classifier.short_flows.dscp, 0);
+    assert_int_equal(c.classifier.long_flows.group, 0);
+    assert_true(c.classifier.all_vnis);
+    assert_int_equal(c.classifier.n_vnis, 2);
+    assert_true(c.vnis[0].classify);
+    assert_true(c.vnis[1].classify);
+    assert_false(c.classifier.rewrite_inner_dscp);
+    config_free(&c);
+
+    /* everything set (the example plus the rest) */
+    assert_int_equal(load(CLS_HEAD
+                          "classifier:\n"
+                          "  enabled: true\n"
+                          "  threshold_packets: 40\n"
+                          "  idle_s: 10\n"
+                          "  flows_per_worker: 1048576\n"
+                          "  protocols: [ udp, tcp ]\n"
+                          "  short: { group: short, dscp: 46 }\n"
+                          "  long: { group: long, dscp: 10 }\n"
+                          "  vnis: [ 200 ]\n"
+                          "  rewrite_inner_dscp: true\n", &c, err, sizeof(err)), 0);
+    assert_int_equal(c.classifier.threshold_packets, 40);
+    assert_int_equal(c.classifier.idle_s, 10);
+    assert_int_equal(c.classifier.flows_per_worker, 1048576);
+    assert_int_equal(c.classifier.protocols, CFG_CLS_TCP | CFG_CLS_UDP);
+    assert_int_equal(c.classifier.short_flows.group, 1);
+    assert_int_equal(c.classifier.short_flows.dscp, 46);
+    assert_int_equal(c.classifier.long_flows.group, 2);
+    assert_int_equal(c.classifier.long_flows.dscp, 10);
+    assert_false(c.classifier.all_vnis);
+    assert_int_equal(c.classifier.n_vnis, 1);
+    assert_false(c.vnis[0].classify);
+    assert_true(c.vnis[1].classify);
+    assert_true(c.classifier.rewrite_inner_dscp);
+    config_free(&c);
+
+    /* enabled: false keeps the section's values but turns it off */
+    assert_int_equal(load(CLS_HEAD "classifier: { enabled: false, threshold_packets: 5 }\n",
+                          &c, err, sizeof(err)), 0);
+    assert_true(c.classifier.present);
+    assert_false(c.classifier.enabled);
+    assert_int_equal(c.classifier.threshold_packets, 5);
+    config_free(&c);
+
+    /* group "default" exists without any underlay: section */
+    assert_int_equal(load(GOOD_HEAD "classifier: { long: { group: default, dscp: 8 } }\n",
+                          &c, err, sizeof(err)), 0);
+    assert_int_equal(c.classifier.long_flows.group, 0);
+    config_free(&c);
+}
+
+static void test_classifier_errors(void **state)
+{
+    (void)state;
+    expect_error(CLS_HEAD "classifier: [ 1 ]\n", 12, 13, "classifier", "expected a mapping");
+    expect_error(CLS_HEAD "classifier: { colour: blue }\n", 12, 15, "classifier.colour", "unknown key");
+    expect_error(CLS_HEAD "classifier: { enabled: maybe }\n", 12, 24, "classifier.enabled", "expected true or false");
+    expect_error(CLS_HEAD "classifier: { rewrite_inner_dscp: 1 }\n", 12, 35, "classifier.rewrite_inner_dscp", "expected true or false");
+    expect_error(CLS_HEAD "classifier: { threshold_packets: 0 }\n", 12, 34, "classifier.threshold_packets", "from 1 to 1000000000");
+    expect_error(CLS_HEAD "classifier: { idle_s: 86401 }\n", 12, 23, "classifier.idle_s", "from 1 to 86400");
+    expect_error(CLS_HEAD "classifier: { idle_s: 0 }\n", 12, 23, "classifier.idle_s", "from 1 to 86400");
+    expect_error(CLS_HEAD "classifier: { flows_per_worker: 100000 }\n", 12, 33, "classifier.flows_per_worker", "must be a power of two");
+    expect_error(CLS_HEAD "classifier: { flows_per_worker: 512 }\n", 12, 33, "classifier.flows_per_worker", "from 1024 to 16777216");
+    expect_error(CLS_HEAD "classifier: { protocols: [ tcp, icmp ] }\n", 12, 33, "classifier.protocols[1]", "unknown protocol 'icmp'");
+    expect_error(CLS_HEAD "classifier: { protocols: [ udp, udp ] }\n", 12, 33, "classifier.protocols[1]", "listed twice");
+    expect_error(CLS_HEAD "classifier: { protocols: [] }\n", 12, 26, "classifier.protocols", "needs at least one protocol");
+    expect_error(CLS_HEAD "classifier: { protocols: tcp }\n", 12, 26, "classifier.protocols", "expected a list");
+    expect_error(CLS_HEAD "classifier: { short: { group: nope, dscp: 46 } }\n", 12, 31, "classifier.short.group", "unknown ECMP group 'nope'");
+    expect_error(CLS_HEAD "classifier: { long: { group: long, dscp: 64 } }\n", 12, 42, "classifier.long.dscp", "from 0 to 63");
+    expect_error(CLS_HEAD "classifier: { long: { group: long, tos: 1 } }\n", 12, 36, "classifier.long.tos", "unknown key");
+    expect_error(CLS_HEAD "classifier: { short: 46 }\n", 12, 22, "classifier.short", "expected a mapping");
+    expect_error(CLS_HEAD "classifier: { vnis: [ 100, 300 ] }\n", 12, 28, "classifier.vnis[1]", "VNI 300 is not configured");
+    expect_error(CLS_HEAD "classifier: { vnis: [ 200, 200 ] }\n", 12, 28, "classifier.vnis[1]", "VNI 200 listed twice");
+    expect_error(CLS_HEAD "classifier: { vnis: [] }\n", 12, 21, "classifier.vnis", "needs at least one VNI");
+    expect_error(CLS_HEAD "classifier: { vnis: [ 0 ] }\n", 12, 23, "classifier.vnis[0]", "from 1 to 16777215");
+    expect_error(CLS_HEAD "classifier: { idle_s: 5, idle_s: 6 }\n", 12, 26, "classifier.idle_s", "duplicate key");
+    /* block style: the position of the value on its own line */
+    expect_error(CLS_HEAD "classifier:\n  threshold_packets: 20\n  long:\n    group: long\n    dscp: 99\n",
+                 16, 11, "classifier.long.dscp", "from 0 to 63");
+    /* without an underlay: section only "default" resolves */
+    expect_error(GOOD_HEAD "classifier: { short: { group: short } }\n", 6, 31, "classifier.short.group",
+                 "unknown ECMP group 'short'");
+}
+
+/* config_load_classifier(): vtep:/ports: optional, unresolved group names
+ * kept when there is no underlay: section, checked when there is one. */
+static void test_classifier_only_file(void **state)
+{
+    char path[] = "/tmp/vtepd-test-cls-XXXXXX";
+    struct vtepd_config c;
+    char err[512];
+    int fd;
+    FILE *f;
+    (void)state;
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs("classifier: { threshold_packets: 7, short: { group: s, dscp: 4 },\n"
+          "              long: { group: default, dscp: 2 } }\n", f);
+    fclose(f);
+    assert_int_equal(config_load_classifier(path, &c, err, sizeof(err)), 0);
+    assert_true(c.classifier.present);
+    assert_int_equal(c.classifier.threshold_packets, 7);
+    assert_int_equal(c.classifier.short_flows.group, -1);
+    assert_string_equal(c.classifier.short_flows.group_name, "s");
+    assert_int_equal(c.classifier.short_flows.dscp, 4);
+    assert_int_equal(c.classifier.long_flows.group, 0);
+    config_free(&c);
+    /* the vtepd loader still wants the whole file */
+    assert_int_equal(config_load(path, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "missing required key 'vtep'"));
+
+    f = fopen(path, "w");
+    fputs("underlay: { nexthops: [] }\nclassifier: { short: { group: s } }\n", f);
+    fclose(f);
+    assert_int_equal(config_load_classifier(path, &c, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, ":2:31: classifier.short.group: unknown ECMP group 's'"));
+    unlink(path);
+}
+
 static void test_syntax_error(void **state)
 {
     struct vtepd_config c;
@@ -347,6 +504,59 @@ static void test_feed_users(void **state)
                  "control.feed_allowed_users", "needs at least one user");
 }
 
+static void test_metrics_listen(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    /* absent: no endpoint */
+    assert_int_equal(load(GOOD_HEAD, &c, err, sizeof(err)), 0);
+    assert_int_equal(c.metrics_port, 0);
+    config_free(&c);
+    assert_int_equal(load(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:9417\" }\n", &c,
+                          err, sizeof(err)), 0);
+    assert_int_equal(c.metrics_ip, inet_addr("127.0.0.1"));
+    assert_int_equal(c.metrics_port, 9417);
+    config_free(&c);
+    /* plain scalar (YAML does not take it for a number) and the wildcard */
+    assert_int_equal(load(GOOD_HEAD "control: { metrics_listen: 0.0.0.0:1 }\n", &c, err,
+                          sizeof(err)), 0);
+    assert_int_equal(c.metrics_ip, 0);
+    assert_int_equal(c.metrics_port, 1);
+    config_free(&c);
+    /* the same port as the feed on another address does not clash */
+    assert_int_equal(load(GOOD_HEAD "control: { feed_tcp_port: 9417, "
+                          "metrics_listen: 192.0.2.1:9417 }\n", &c, err, sizeof(err)), 0);
+    config_free(&c);
+
+    expect_error(GOOD_HEAD "control: { metrics_listen: 9417 }\n", 6, 28,
+                 "control.metrics_listen", "expected IPv4-address:port");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"localhost:9417\" }\n", 6, 28,
+                 "control.metrics_listen", "got 'localhost:9417'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"[::1]:9417\" }\n", 6, 28,
+                 "control.metrics_listen", "expected IPv4-address:port");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:\" }\n", 6, 28,
+                 "control.metrics_listen", "port: expected a number from 1 to 65535, got ''");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:0\" }\n", 6, 28,
+                 "control.metrics_listen", "port: expected a number from 1 to 65535");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:65536\" }\n", 6, 28,
+                 "control.metrics_listen", "got '65536'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:-1\" }\n", 6, 28,
+                 "control.metrics_listen", "got '-1'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.0.0.1:94x\" }\n", 6, 28,
+                 "control.metrics_listen", "got '94x'");
+    expect_error(GOOD_HEAD "control: { metrics_listen: \"127.1:9417\" }\n", 6, 28,
+                 "control.metrics_listen", "expected IPv4-address:port");
+    expect_error(GOOD_HEAD "control: { metrics_listen: [ 127.0.0.1 ] }\n", 6, 28,
+                 "control.metrics_listen", "expected a scalar");
+    /* a clash with the feed's 127.0.0.1 listener, whichever key comes first */
+    expect_error(GOOD_HEAD "control: { feed_tcp_port: 9417, metrics_listen: 127.0.0.1:9417 }\n",
+                 6, 49, "control.metrics_listen", "port 9417 is control.feed_tcp_port");
+    expect_error(GOOD_HEAD "control:\n  metrics_listen: 0.0.0.0:11019\n  feed_tcp_port: 11019\n",
+                 7, 19, "control.metrics_listen", "port 11019 is control.feed_tcp_port");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,10 +570,14 @@ int main(void)
         cmocka_unit_test(test_vlan_clash),
         cmocka_unit_test(test_unknown_port),
         cmocka_unit_test(test_misc_errors),
+        cmocka_unit_test(test_classifier_valid),
+        cmocka_unit_test(test_classifier_errors),
+        cmocka_unit_test(test_classifier_only_file),
         cmocka_unit_test(test_syntax_error),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_input_limits),
         cmocka_unit_test(test_feed_users),
+        cmocka_unit_test(test_metrics_listen),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }

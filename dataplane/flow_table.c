@@ -1,0 +1,617 @@
+/* Per-worker short/long flow table (see include/flow_table.h). */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <nmmintrin.h>  /* SSE4.2 CRC32C, SSE2 compares (-march=corei7) */
+#include <smmintrin.h>
+
+#include "flow_table.h"
+
+#define SLOTS 8u
+#define FREE_END UINT32_MAX
+
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+struct ft_bucket {
+    uint16_t sig[SLOTS];    /* 0: slot empty */
+    uint32_t idx[SLOTS];    /* entry index, when sig != 0 */
+    uint32_t spill;         /* keys of this primary bucket living in their secondary */
+    uint32_t pad[3];
+} __attribute__((aligned(64)));
+
+/* packets == 0: free; then c.bytes holds the next free index */
+struct ft_entry {
+    struct fc_key key;
+    struct fc_counts c;
+} __attribute__((aligned(64)));
+
+_Static_assert(sizeof(struct ft_bucket) == 64, "bucket is one cache line");
+_Static_assert(sizeof(struct ft_entry) == 64, "entry is one cache line");
+_Static_assert(sizeof(struct fc_key) == 40, "key has no padding");
+
+struct ft_top_pub {
+    uint32_t seq;           /* odd while the worker writes */
+    uint32_t n;
+    uint64_t at;            /* worker's clock when the pass ended */
+    struct ft_entry ent[FLOW_TABLE_TOP_MAX];
+};
+
+struct flow_table {
+    /* hot, read-only after init */
+    struct ft_bucket *buckets;
+    struct ft_entry *entries;
+    uint32_t bmask;
+    uint32_t bshift;        /* 64 - log2(buckets) */
+    uint32_t seed;
+    uint32_t capacity;
+    uint32_t free_head;
+    struct fc_params fp;
+    struct flow_table_stats st;
+    /* sweep */
+    uint32_t cursor;
+    uint32_t heap_n;        /* min-heap on bytes of long flows, this pass */
+    size_t map_len;         /* != 0: from flow_table_create() */
+    struct flow_table_params params;
+    struct ft_entry heap[FLOW_TABLE_TOP_MAX];
+    struct ft_top_pub pub;
+};
+
+/* Counters: single writer (the worker); relaxed atomic stores so that a
+ * reader on another thread never sees a torn value. */
+static inline void ctr_add(uint64_t *c, uint64_t v)
+{
+    __atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
+}
+
+/* CRC32-C of the key; an IPv4 key is all zero past its first 16 bytes, so
+ * its hash stops there (a different but equally deterministic function). */
+static inline uint32_t key_hash(const struct fc_key *k, uint32_t seed)
+{
+    uint64_t w[5];
+    uint32_t h;
+
+    memcpy(w, k, sizeof(w));
+    h = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(seed, w[0]), w[1]);
+    if (unlikely(k->vni_proto & FC_KEY_V6)) {
+        /* a second chain hides part of the CRC latency */
+        uint32_t g = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(~seed, w[2]), w[3]);
+        h = (uint32_t)_mm_crc32_u64(h, w[4]) ^ (g * 0x9E3779B1u);
+    }
+    return h;
+}
+
+/* CRC is linear: structured keys (consecutive ports, addresses) would land
+ * in a few buckets. A 64-bit multiply spreads every bit of h over the top
+ * bits (the bucket) and the middle ones (the signature, never 0). */
+static inline void place(const struct flow_table *t, uint32_t h, uint32_t *prim, uint16_t *sig)
+{
+    uint64_t x = (uint64_t)h * 0x9E3779B97F4A7C15ull;
+    uint16_t s = (uint16_t)(x >> 16);
+
+    *prim = (uint32_t)(x >> t->bshift);
+    *sig = (uint16_t)(s | (s == 0));
+}
+
+static inline uint32_t alt_bucket(const struct flow_table *t, uint32_t prim, uint16_t sig)
+{
+    uint32_t a = (prim ^ ((uint32_t)sig * 0x5bd1e995u >> 7)) & t->bmask;
+
+    return a != prim ? a : prim ^ 1u;
+}
+
+/* Bit i set: slot i holds sig. */
+static inline uint32_t sig_match(const struct ft_bucket *b, uint16_t sig)
+{
+    __m128i s = _mm_load_si128((const __m128i *)(const void *)b->sig);
+    __m128i c = _mm_cmpeq_epi16(s, _mm_set1_epi16((short)sig));
+
+    return (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(c, _mm_setzero_si128()));
+}
+
+static inline int key_eq(const struct fc_key *a, const struct fc_key *b)
+{
+    const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+    __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)pa),
+                              _mm_loadu_si128((const __m128i *)(const void *)pb));
+    __m128i y = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(pa + 16)),
+                              _mm_loadu_si128((const __m128i *)(const void *)(pb + 16)));
+    uint64_t ta, tb;
+
+    memcpy(&ta, pa + 32, 8);
+    memcpy(&tb, pb + 32, 8);
+    x = _mm_or_si128(x, y);
+    return _mm_testz_si128(x, x) & (ta == tb);
+}
+
+static inline struct ft_entry *bucket_find(struct flow_table *t, const struct ft_bucket *b,
+                                           uint16_t sig, const struct fc_key *k)
+{
+    uint32_t m = sig_match(b, sig);
+
+    while (m) {
+        struct ft_entry *e = &t->entries[b->idx[__builtin_ctz(m)]];
+        if (likely(key_eq(&e->key, k)))
+            return e;
+        m &= m - 1;
+    }
+    return NULL;
+}
+
+static inline struct ft_entry *table_find(struct flow_table *t, uint32_t prim, uint16_t sig,
+                                          const struct fc_key *k)
+{
+    const struct ft_bucket *b = &t->buckets[prim];
+    struct ft_entry *e = bucket_find(t, b, sig, k);
+
+    if (e == NULL && unlikely(b->spill != 0))
+        e = bucket_find(t, &t->buckets[alt_bucket(t, prim, sig)], sig, k);
+    return e;
+}
+
+/* Move one key out of full bucket b (index bi) to its other bucket, if that
+ * one has room: cuckoo displacement of depth 1. Returns the freed slot, or
+ * -1. Only bucket slots move; entries stay where they are. */
+static int make_room(struct flow_table *t, uint32_t bi)
+{
+    struct ft_bucket *b = &t->buckets[bi];
+
+    for (unsigned s = 0; s < SLOTS; s++) {
+        struct ft_entry *e = &t->entries[b->idx[s]];
+        uint32_t p, to;
+        uint16_t sg;
+        uint32_t m;
+
+        place(t, key_hash(&e->key, t->seed), &p, &sg);
+        to = p == bi ? alt_bucket(t, p, sg) : p;
+        m = sig_match(&t->buckets[to], 0);
+        if (m == 0)
+            continue;
+        t->buckets[to].sig[__builtin_ctz(m)] = b->sig[s];
+        t->buckets[to].idx[__builtin_ctz(m)] = b->idx[s];
+        b->sig[s] = 0;
+        if (p == bi)
+            t->buckets[p].spill++;      /* primary -> secondary */
+        else
+            t->buckets[p].spill--;      /* secondary -> back home */
+        return (int)s;
+    }
+    return -1;
+}
+
+/* A fresh entry for k, or NULL when the table (or the bucket pair) is full. */
+static struct ft_entry *table_insert(struct flow_table *t, uint32_t prim, uint16_t sig,
+                                     const struct fc_key *k)
+{
+    struct ft_bucket *b = &t->buckets[prim];
+    struct ft_entry *e;
+    uint32_t m, idx;
+    int slot;
+
+    if (unlikely(t->free_head == FREE_END))
+        return NULL;
+    m = sig_match(b, 0);
+    if (likely(m != 0)) {
+        slot = __builtin_ctz(m);
+    } else {
+        uint32_t a = alt_bucket(t, prim, sig);
+        m = sig_match(&t->buckets[a], 0);
+        if (m != 0) {
+            slot = __builtin_ctz(m);
+            b->spill++;
+            b = &t->buckets[a];
+        } else if ((slot = make_room(t, prim)) < 0) {
+            if ((slot = make_room(t, a)) < 0)
+                return NULL;
+            b->spill++;
+            b = &t->buckets[a];
+        }
+    }
+    idx = t->free_head;
+    e = &t->entries[idx];
+    t->free_head = (uint32_t)e->c.bytes;
+    e->key = *k;
+    b->idx[slot] = idx;
+    b->sig[slot] = sig;
+    ctr_add(&t->st.live, 1);
+    return e;
+}
+
+/* Free entry idx (live): clear its bucket slot, push it on the free list. */
+static void table_remove(struct flow_table *t, uint32_t idx)
+{
+    struct ft_entry *e = &t->entries[idx];
+    uint32_t prim;
+    uint16_t sig;
+    struct ft_bucket *b;
+    int done = 0;
+
+    place(t, key_hash(&e->key, t->seed), &prim, &sig);
+    b = &t->buckets[prim];
+
+    for (unsigned s = 0; s < SLOTS && !done; s++)
+        if (b->sig[s] == sig && b->idx[s] == idx) {
+            b->sig[s] = 0;
+            done = 1;
+        }
+    if (!done) {
+        struct ft_bucket *b2 = &t->buckets[alt_bucket(t, prim, sig)];
+        for (unsigned s = 0; s < SLOTS && !done; s++)
+            if (b2->sig[s] == sig && b2->idx[s] == idx) {
+                b2->sig[s] = 0;
+                b->spill--;
+                done = 1;
+            }
+    }
+    e->c.packets = 0;
+    e->c.bytes = t->free_head;
+    t->free_head = idx;
+    ctr_add(&t->st.live, (uint64_t)-1);
+}
+
+/* Not the candidate: look in the buckets, insert when absent. */
+static __attribute__((noinline)) struct ft_entry *
+lookup_slow(struct flow_table *t, uint32_t prim, uint16_t sig, const struct fc_key *k, int *found)
+{
+    struct ft_entry *e = table_find(t, prim, sig, k);
+
+    *found = e != NULL;
+    return e ? e : table_insert(t, prim, sig, k);
+}
+
+static inline void account_stats(struct flow_table *t, uint32_t r)
+{
+    if (unlikely(r & (FC_R_NEW | FC_R_PROMOTED))) {
+        if (r & FC_R_NEW)
+            ctr_add(&t->st.inserts, 1);
+        if (r & FC_R_EXPIRED)
+            ctr_add(&t->st.evictions, 1);
+        if (r & FC_R_RESTART)
+            ctr_add(&t->st.restarts, 1);
+        if (r & FC_R_PROMOTED)
+            ctr_add(&t->st.promotions, 1);
+    }
+}
+
+void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
+                              const struct fc_meta *meta, unsigned n, uint64_t now,
+                              uint8_t *res)
+{
+    uint32_t prim[FLOW_TABLE_BURST_MAX];
+    uint16_t sig[FLOW_TABLE_BURST_MAX];
+    struct ft_entry *cand[FLOW_TABLE_BURST_MAX];
+    uint64_t pkts[2] = {0, 0}, bytes[2] = {0, 0}, nc = 0, full = 0;
+
+    if (n > FLOW_TABLE_BURST_MAX)
+        n = FLOW_TABLE_BURST_MAX;
+    /* stage 1: hash, prefetch the primary buckets (keys of packets that are
+     * not classified are not even read) */
+    for (unsigned i = 0; i < n; i++) {
+        if (unlikely(meta[i].verdict != FC_OK)) {
+            prim[i] = 0;
+            sig[i] = 0;
+            continue;
+        }
+        place(t, key_hash(&keys[i], t->seed), &prim[i], &sig[i]);
+        __builtin_prefetch(&t->buckets[prim[i]]);
+    }
+    /* stage 2: the entry the signature points at is the candidate; prefetch
+     * it (and the secondary bucket when keys spilled there) */
+    for (unsigned i = 0; i < n; i++) {
+        const struct ft_bucket *b = &t->buckets[prim[i]];
+        uint32_t m = likely(sig[i] != 0) ? sig_match(b, sig[i]) : 0;  /* 0: not classified */
+        cand[i] = NULL;
+        if (likely(m != 0)) {
+            cand[i] = &t->entries[b->idx[__builtin_ctz(m)]];
+            __builtin_prefetch(cand[i]);
+        }
+        if (unlikely(b->spill))
+            __builtin_prefetch(&t->buckets[alt_bucket(t, prim[i], sig[i])]);
+    }
+    /* stage 3: in packet order, so repeats of a flow in the burst see the
+     * previous packets' updates. Entries do not move or free during a burst,
+     * so a candidate whose key matches is the flow's entry. */
+    for (unsigned i = 0; i < n; i++) {
+        const struct fc_meta *m = &meta[i];
+        struct ft_entry *e = cand[i];
+        uint32_t r;
+        int found;
+
+        if (unlikely(m->verdict != FC_OK)) {
+            res[i] = 0;
+            nc++;
+            continue;
+        }
+        if (likely(e != NULL && key_eq(&e->key, &keys[i]))) {
+            r = fc_account(&e->c, 1, now, m, &t->fp);
+        } else {
+            e = lookup_slow(t, prim[i], sig[i], &keys[i], &found);
+            if (unlikely(e == NULL)) {
+                res[i] = 0;
+                full++;
+                nc++;
+                continue;
+            }
+            r = fc_account(&e->c, found, now, m, &t->fp);
+        }
+        account_stats(t, r);
+        pkts[r & FC_R_LONG]++;
+        bytes[r & FC_R_LONG] += m->len;
+        res[i] = (uint8_t)r;
+    }
+    ctr_add(&t->st.pkts_short, pkts[0]);
+    ctr_add(&t->st.pkts_long, pkts[1]);
+    ctr_add(&t->st.bytes_short, bytes[0]);
+    ctr_add(&t->st.bytes_long, bytes[1]);
+    if (unlikely(nc | full)) {
+        ctr_add(&t->st.not_counted, nc);
+        ctr_add(&t->st.table_full, full);
+    }
+}
+
+uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,
+                            const struct fc_meta *meta, uint64_t now)
+{
+    uint8_t r;
+
+    flow_table_classify_bulk(t, key, meta, 1, now, &r);
+    return r;
+}
+
+/* ---- sweep and top list ------------------------------------------------ */
+
+static inline void heap_swap(struct ft_entry *a, struct ft_entry *b)
+{
+    struct ft_entry x = *a;
+    *a = *b;
+    *b = x;
+}
+
+static void heap_down(struct ft_entry *h, uint32_t n, uint32_t i)
+{
+    for (;;) {
+        uint32_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < n && h[l].c.bytes < h[m].c.bytes)
+            m = l;
+        if (r < n && h[r].c.bytes < h[m].c.bytes)
+            m = r;
+        if (m == i)
+            return;
+        heap_swap(&h[i], &h[m]);
+        i = m;
+    }
+}
+
+static void top_offer(struct flow_table *t, const struct ft_entry *e)
+{
+    struct ft_entry *h = t->heap;
+
+    if (t->heap_n < FLOW_TABLE_TOP_MAX) {
+        uint32_t i = t->heap_n++;
+        h[i] = *e;
+        while (i > 0 && h[(i - 1) / 2].c.bytes > h[i].c.bytes) {
+            heap_swap(&h[i], &h[(i - 1) / 2]);
+            i = (i - 1) / 2;
+        }
+    } else if (e->c.bytes > h[0].c.bytes) {
+        h[0] = *e;
+        heap_down(h, t->heap_n, 0);
+    }
+}
+
+static void top_publish(struct flow_table *t, uint64_t now)
+{
+    struct ft_top_pub *p = &t->pub;
+    uint32_t n = t->heap_n;
+    uint32_t s = p->seq;
+
+    /* heap -> largest first (pop the minimum to the end) */
+    for (uint32_t k = n; k > 1; k--) {
+        heap_swap(&t->heap[0], &t->heap[k - 1]);
+        heap_down(t->heap, k - 1, 0);
+    }
+    __atomic_store_n(&p->seq, s + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    memcpy(p->ent, t->heap, n * sizeof(p->ent[0]));
+    __atomic_store_n(&p->n, n, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->at, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&p->seq, s + 2, __ATOMIC_RELEASE);
+    t->heap_n = 0;
+}
+
+unsigned flow_table_sweep(struct flow_table *t, uint64_t now, unsigned budget)
+{
+    unsigned evicted = 0;
+
+    while (budget--) {
+        uint32_t idx = t->cursor;
+        struct ft_entry *e = &t->entries[idx];
+
+        if (e->c.packets != 0) {
+            if (fc_idle_expired(now, e->c.last_seen, t->fp.idle)) {
+                table_remove(t, idx);
+                evicted++;
+            } else if (fc_packet_is_long(e->c.packets, t->fp.threshold)) {
+                top_offer(t, e);
+            }
+        }
+        if (++t->cursor == t->capacity) {
+            t->cursor = 0;
+            top_publish(t, now);
+            ctr_add(&t->st.sweep_passes, 1);
+        }
+    }
+    if (evicted)
+        ctr_add(&t->st.evictions, evicted);
+    return evicted;
+}
+
+static uint64_t ticks_to_ms(uint64_t ticks, uint64_t hz)
+{
+    return ticks / hz * 1000 + (ticks % hz) * 1000 / hz;
+}
+
+unsigned flow_table_top(const struct flow_table *t, uint64_t now, struct flow_top *out,
+                        unsigned max)
+{
+    const struct ft_top_pub *p = &t->pub;
+
+    if (max > FLOW_TABLE_TOP_MAX)
+        max = FLOW_TABLE_TOP_MAX;
+    for (;;) {
+        uint32_t s1 = __atomic_load_n(&p->seq, __ATOMIC_ACQUIRE), s2, n;
+        uint64_t at;
+
+        if (s1 & 1)
+            continue;
+        n = __atomic_load_n(&p->n, __ATOMIC_RELAXED);
+        at = __atomic_load_n(&p->at, __ATOMIC_RELAXED);
+        if (n > max)
+            n = max;
+        for (uint32_t i = 0; i < n; i++) {
+            const struct ft_entry *e = &p->ent[i];
+            out[i].key = e->key;
+            out[i].packets = e->c.packets;
+            out[i].bytes = e->c.bytes;
+            /* born is stored coarse: (now >> shift) - born, in 2^shift ticks */
+            uint32_t units = (uint32_t)(now >> t->fp.age_shift) - e->c.born;
+            out[i].age_ms = ticks_to_ms((uint64_t)units << t->fp.age_shift, t->params.hz);
+            out[i].idle_ms = at >= e->c.last_seen ?
+                ticks_to_ms(at - e->c.last_seen, t->params.hz) : 0;
+        }
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        s2 = __atomic_load_n(&p->seq, __ATOMIC_RELAXED);
+        if (s1 == s2)
+            return s1 == 0 ? 0 : n;
+    }
+}
+
+int flow_table_lookup(const struct flow_table *t, const struct fc_key *key,
+                      struct fc_counts *out)
+{
+    uint32_t prim;
+    uint16_t sig;
+    struct ft_entry *e;
+
+    place(t, key_hash(key, t->seed), &prim, &sig);
+    e = table_find((struct flow_table *)(uintptr_t)t, prim, sig, key);
+
+    if (e == NULL)
+        return 0;
+    *out = e->c;
+    return 1;
+}
+
+void flow_table_stats(const struct flow_table *t, struct flow_table_stats *out)
+{
+    const uint64_t *src = (const uint64_t *)&t->st;
+    uint64_t *dst = (uint64_t *)out;
+
+    for (size_t i = 0; i < sizeof(*out) / sizeof(uint64_t); i++)
+        dst[i] = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+}
+
+const struct flow_table_params *flow_table_params(const struct flow_table *t)
+{
+    return &t->params;
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+#define ALIGN64(x) (((x) + 63) & ~(size_t)63)
+
+static int params_ok(const struct flow_table_params *p)
+{
+    return p && p->capacity >= FLOW_TABLE_MIN_CAPACITY &&
+           p->capacity <= FLOW_TABLE_MAX_CAPACITY &&
+           (p->capacity & (p->capacity - 1)) == 0 && p->threshold >= 1 &&
+           p->threshold < UINT32_MAX && p->idle >= 1 && p->hz >= 1;
+}
+
+size_t flow_table_mem_size(const struct flow_table_params *p)
+{
+    if (!params_ok(p))
+        return 0;
+    return ALIGN64(sizeof(struct flow_table)) +
+           (size_t)(p->capacity / 4) * sizeof(struct ft_bucket) +
+           (size_t)p->capacity * sizeof(struct ft_entry);
+}
+
+struct flow_table *flow_table_init(void *mem, size_t len, const struct flow_table_params *p)
+{
+    struct flow_table *t = mem;
+    uint8_t *base = mem;
+    uint32_t nb;
+
+    if (!params_ok(p) || mem == NULL || ((uintptr_t)mem & 63) != 0 ||
+        len < flow_table_mem_size(p))
+        return NULL;
+    nb = p->capacity / 4;
+    memset(t, 0, sizeof(*t));
+    t->params = *p;
+    t->buckets = (struct ft_bucket *)(void *)(base + ALIGN64(sizeof(*t)));
+    t->entries = (struct ft_entry *)(void *)(t->buckets + nb);
+    t->bmask = nb - 1;
+    t->bshift = 64 - (uint32_t)__builtin_ctz(nb);
+    t->capacity = p->capacity;
+    t->seed = p->seed ? p->seed :
+              (uint32_t)(__builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull >> 32) | 1u;
+    t->fp.idle = p->idle;
+    t->fp.threshold = p->threshold;
+    t->fp.age_shift = fc_age_shift(p->hz);
+    memset(t->buckets, 0, (size_t)nb * sizeof(struct ft_bucket));
+    for (uint32_t i = 0; i < p->capacity; i++) {
+        struct ft_entry *e = &t->entries[i];
+        memset(e, 0, sizeof(*e));
+        e->c.bytes = i + 1 < p->capacity ? i + 1 : FREE_END;
+    }
+    t->free_head = 0;
+    return t;
+}
+
+struct flow_table *flow_table_create(const struct flow_table_params *p)
+{
+    const size_t huge = 2u << 20;
+    size_t need = flow_table_mem_size(p), len;
+    uint8_t *raw, *mem;
+    struct flow_table *t;
+
+    if (need == 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    /* 2 MiB aligned so that transparent huge pages can back it: at 1M flows
+     * the random bucket/entry reads would otherwise miss the TLB as well */
+    len = need + huge;
+    raw = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (raw == MAP_FAILED) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    mem = (uint8_t *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+    if (mem > raw)
+        munmap(raw, (size_t)(mem - raw));
+    len -= (size_t)(mem - raw);
+    size_t keep = (need + huge - 1) & ~(huge - 1);
+    if (keep < len) {
+        munmap(mem + keep, len - keep);
+        len = keep;
+    }
+    (void)madvise(mem, len, MADV_HUGEPAGE);
+    t = flow_table_init(mem, len, p);
+    if (t == NULL) {
+        munmap(mem, len);
+        errno = EINVAL;
+        return NULL;
+    }
+    t->map_len = len;
+    return t;
+}
+
+void flow_table_destroy(struct flow_table *t)
+{
+    if (t && t->map_len)
+        munmap(t, t->map_len);
+}

@@ -1,0 +1,232 @@
+#!/usr/bin/python3
+"""Forwarding rate of one vtepd worker core against the raw I/O ceiling of
+the same ports, measured in the same run (a benchmark, not a test).
+
+  ceiling  dpdk-testpmd io forwarding: net_pcap infinite_rx source -> net_null sink
+  encap    vtepd, access port = that source, underlay = the sink
+  encap-cls  the same with the short/long classifier on (every flow counted:
+           protocols tcp and udp, threshold 20, a table with room for every flow)
+  decap    vtepd, underlay = a source of VXLAN frames, access = the sink
+
+Frames: 64-byte inner frames (60 B + FCS), FLOWS UDP flows (1,024 and
+1,000,000 by default). Rounds are interleaved: in each round testpmd runs on
+the encap input, then every encap mode, then testpmd on the decap input,
+then decap; each vtepd figure is divided by the testpmd figure of its own
+round, and the medians of RUNS rounds are reported (min-max alongside),
+with vtepd's TSC cycles per packet.
+
+vtepd's rate is worker packets / forwarding seconds from its stats JSON;
+testpmd's the median of its per-second Tx-pps (the first two dropped).
+
+    scripts/bench [--runs 5] [--seconds 5] [--flows 1024,1000000]
+                  [--modes encap,encap-cls,decap] [--json build/bench/bench.json]
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import struct
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+VTEPD = os.path.join(ROOT, "build", "vtepd")
+OUT = os.path.join(ROOT, "build", "bench")
+HOST, REMOTE = bytes.fromhex("02000000aa01"), bytes.fromhex("02000000aa02")
+
+
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+
+
+def ipv4(src, dst, proto, payload_len, ttl=64, df=False):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + payload_len, 0, 0x4000 if df else 0, ttl,
+                    proto, 0, bytes(src), bytes(dst))
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:]
+
+
+def inner(i, rev=False):
+    """60-byte UDP frame of flow i: 192.0.2.(1 + i>>20):(1024 + i&0x7fff) ->
+    203.0.113.2:(80 + (i>>15)&31), so that up to 2^20 * 254 flows differ."""
+    src = [192, 0, 2, 1 + (i >> 20)]
+    dst = [203, 0, 113, 2]
+    sport, dport = 1024 + (i & 0x7fff), 80 + ((i >> 15) & 31)
+    smac, dmac = HOST, REMOTE
+    if rev:
+        src, dst, sport, dport, smac, dmac = dst, src, dport, sport, dmac, smac
+    udp = struct.pack("!HHHH", sport, dport, 26, 0) + b"\0" * 18
+    return dmac + smac + b"\x08\x00" + ipv4(src, dst, 17, len(udp)) + udp
+
+
+def vxlan(i):
+    inn = inner(i, rev=True)
+    udp_len = 8 + 8 + len(inn)
+    udp = struct.pack("!HHHH", 49152 + i % 16384, 4789, udp_len, 0) + \
+        struct.pack("!II", 0x08000000, 100 << 8) + inn
+    return bytes.fromhex("020000000001") + bytes.fromhex("020000000101") + b"\x08\x00" + \
+        ipv4([198, 51, 100, 2], [192, 0, 2, 1], 17, len(udp), df=True) + udp
+
+
+def write_pcap(path, frames):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for fr in frames:
+            f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)))
+            f.write(fr)
+
+
+def pcaps(flows):
+    enc = os.path.join(OUT, f"encap-{flows}.pcap")
+    dec = os.path.join(OUT, f"decap-{flows}.pcap")
+    if not os.path.exists(enc):
+        write_pcap(enc, (inner(i) for i in range(flows)))
+    if not os.path.exists(dec):
+        write_pcap(dec, (vxlan(i) for i in range(flows)))
+    return enc, dec
+
+
+def eal_mem(flows):
+    # net_pcap infinite_rx holds the whole capture in mbufs (2,176 B each)
+    return max(1024, (flows * 2300 >> 20) + 1024)
+
+
+def testpmd(pcap, flows, secs):
+    log = os.path.join(OUT, "testpmd.log")
+    cmd = ["timeout", "-s", "INT", str(secs + 5 + flows // 200000), "dpdk-testpmd",
+           "--no-huge", "--no-pci", "-m", str(eal_mem(flows)), "-l", "0-1",
+           "--file-prefix", f"bench-tp{os.getpid()}",
+           "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--vdev", "net_null0,no-rx=1",
+           "--", "--forward-mode=io", "--auto-start", "--stats-period", "1", "--nb-cores=1",
+           f"--total-num-mbufs={flows + 16384}"]
+    with open(log, "w") as f:
+        subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
+    pps = [int(m) for m in re.findall(r"Tx-pps:\s+(\d+)", open(log).read())]
+    pps = pps[1::2][2:]          # port 1 (the sink), first two seconds dropped
+    return statistics.median(pps) if pps else 0
+
+
+def vtepd_conf(mode, pcap, flows):
+    if mode.startswith("encap"):
+        src = f'{{ name: h0, role: access, devargs: "net_pcap0,rx_pcap={pcap},infinite_rx=1" }}'
+        sink = '{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }'
+    else:
+        src = (f'{{ name: up0, role: underlay, mac: "02:00:00:00:00:01", '
+               f'devargs: "net_pcap0,rx_pcap={pcap},infinite_rx=1" }}')
+        sink = '{ name: h0, role: access, devargs: "net_null0,no-rx=1" }'
+    cls = ""
+    if mode == "encap-cls":
+        cap = 1 << max(16, (2 * flows - 1).bit_length())
+        cls = (f"classifier: {{ threshold_packets: 20, idle_s: 30, flows_per_worker: {cap}, "
+               f"protocols: [ tcp, udp ], short: {{ dscp: 46 }}, long: {{ dscp: 10 }} }}\n")
+    return f"""
+eal: [ "--no-huge", "--no-pci", "-m", "{eal_mem(flows)}", "-l", "0-1", "--file-prefix",
+       "bench-vt{os.getpid()}", "--log-level", "pmd.net.pcap:warning" ]
+vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384} }}
+ports:
+  - {src}
+  - {sink}
+underlay:
+  nexthops: [ {{ name: spine1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }} ]
+vnis:
+  - vni: 100
+    access: [ {{ port: h0, vlan: untagged }} ]
+    static_macs:
+      - {{ mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 }}
+      - {{ mac: "02:00:00:00:aa:01", port: h0 }}
+    flood: [ 198.51.100.2 ]
+{cls}"""
+
+
+def vtepd(mode, pcap, flows, secs):
+    conf = os.path.join(OUT, f"{mode}.yaml")
+    stats = os.path.join(OUT, f"{mode}.json")
+    with open(conf, "w") as f:
+        f.write(vtepd_conf(mode, pcap, flows))
+    with open(os.path.join(OUT, f"{mode}.log"), "w") as log:
+        r = subprocess.run([VTEPD, "-c", conf, "--duration", str(secs * 1000 + flows // 200),
+                            "--stats-json", stats], stdout=log, stderr=subprocess.STDOUT)
+    if r.returncode != 0:
+        sys.exit(f"vtepd {mode} failed: see {OUT}/{mode}.log")
+    s = json.load(open(stats))
+    if s["mempool"]["in_use"] != 0:
+        sys.exit(f"vtepd {mode}: {s['mempool']['in_use']} mbufs leaked")
+    w = s["workers"][0]
+    drops = sum(s["drops"].values())
+    return w["packets"] / s["forwarding_seconds"], w["cycles_per_packet"], drops
+
+
+def med(xs):
+    return statistics.median(xs), min(xs), max(xs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--flows", default="1024,1000000")
+    ap.add_argument("--modes", default="encap,encap-cls,decap")
+    ap.add_argument("--json", default=os.path.join(OUT, "bench.json"))
+    a = ap.parse_args()
+    os.makedirs(OUT, exist_ok=True)
+    if not os.path.exists(VTEPD):
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "build")], check=True)
+    modes = a.modes.split(",")
+    report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": "),
+              "cores": os.cpu_count(), "runs": a.runs, "seconds": a.seconds, "results": []}
+    for flows in (int(x) for x in a.flows.split(",")):
+        enc, dec = pcaps(flows)
+        rows = {m: {"pps": [], "cpp": [], "ratio": [], "ceiling": []} for m in modes}
+        for r in range(1, a.runs + 1):
+            for direction, pcap in (("encap", enc), ("decap", dec)):
+                todo = [m for m in modes if m.startswith(direction)]
+                if not todo:
+                    continue
+                ceil = testpmd(pcap, flows, a.seconds)
+                for m in todo:
+                    pps, cpp, drops = vtepd(m, pcap, flows, a.seconds)
+                    rows[m]["pps"].append(pps)
+                    rows[m]["cpp"].append(cpp)
+                    rows[m]["ceiling"].append(ceil)
+                    rows[m]["ratio"].append(pps / ceil if ceil else 0)
+                    print(f"flows {flows} run {r} {m:9s}: testpmd {ceil / 1e6:6.2f} Mpps, vtepd "
+                          f"{pps / 1e6:6.2f} Mpps, ratio {pps / ceil if ceil else 0:.2f}, "
+                          f"{cpp:.1f} cycles/pkt, drops {drops}", file=sys.stderr, flush=True)
+        for m in modes:
+            x = rows[m]
+            res = {"flows": flows, "mode": m,
+                   "testpmd_mpps": [round(v / 1e6, 2) for v in med(x["ceiling"])],
+                   "vtepd_mpps": [round(v / 1e6, 2) for v in med(x["pps"])],
+                   "ratio": [round(v, 3) for v in med(x["ratio"])],
+                   "cycles_per_packet": [round(v, 1) for v in med(x["cpp"])],
+                   "per_run": {"testpmd_pps": x["ceiling"], "vtepd_pps": x["pps"],
+                               "ratio": x["ratio"]}}
+            if m == "encap-cls" and "encap" in rows:
+                # classifier on / off, each run against its own round
+                rel = [c / o for c, o in zip(x["pps"], rows["encap"]["pps"])]
+                res["vs_encap_off"] = [round(v, 3) for v in med(rel)]
+            report["results"].append(res)
+    with open(a.json, "w") as f:
+        json.dump(report, f, indent=1)
+    print(f"# {report['date']}, {report['cores']} cores, {report['cpu']}")
+    print(f"# {a.runs} rounds x {a.seconds} s, 64-byte inner frames; median (min-max); "
+          f"ratio = vtepd / testpmd of the same round")
+    for r in report["results"]:
+        t, v, q, c = r["testpmd_mpps"], r["vtepd_mpps"], r["ratio"], r["cycles_per_packet"]
+        extra = ""
+        if "vs_encap_off" in r:
+            o = r["vs_encap_off"]
+            extra = f" | on/off {o[0]:.2f} ({o[1]:.2f}-{o[2]:.2f})"
+        print(f"{r['flows']:>8} flows {r['mode']:9s} testpmd {t[0]:6.2f} Mpps ({t[1]:.2f}-{t[2]:.2f})"
+              f" | vtepd {v[0]:6.2f} Mpps ({v[1]:.2f}-{v[2]:.2f}) | ratio {q[0]:.2f} "
+              f"({q[1]:.2f}-{q[2]:.2f}) | {c[0]:.0f} cycles/pkt{extra}")
+    print(f"# figures: {a.json}")
+
+
+if __name__ == "__main__":
+    main()
