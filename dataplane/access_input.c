@@ -53,6 +53,21 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             last_src = src;
             last_attach = r.attach;
         }
+        if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) && c->vnis[vni_idx].arp_suppress) {
+            /* ARP suppression: the control thread answers a request from
+             * what it knows, or hands it back to be flooded; it snoops the
+             * senders of the unicast ARP that goes on here */
+            if (cls == AC_BUM) {
+                m->hash.usr = r.attach;
+                punt_send(w, w->pub.punt_ring, m, port);
+                continue;
+            }
+            struct rte_mbuf *copy = rte_pktmbuf_copy(m, g_dp.pool, 0, UINT32_MAX);
+            if (copy) {
+                copy->hash.usr = r.attach | DP_PUNT_SNOOP;
+                punt_send(w, w->pub.punt_ring, copy, port);
+            }
+        }
         if (cls == AC_BUM) {
             flood_send(w, m, vni_idx, r.attach, 1);
             continue;

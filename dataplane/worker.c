@@ -74,12 +74,21 @@ static void drain_ctrl_tx(struct wk *w)
 
     for (unsigned i = 0; i < n; i++) {
         uint16_t p = pkts[i]->port;
+        if (p == DP_PORT_REINJECT) {
+            /* ARP the control thread did not answer: flooded from its attachment */
+            uint32_t a = pkts[i]->hash.usr;
+            if (a >= DP_MAX_ATTACH || w->conf->attach[a].vni_idx == DP_NO_VNI) {
+                wk_drop(w, pkts[i], DROP_CTRL_BAD_PORT);
+                continue;
+            }
+            flood_send(w, pkts[i], w->conf->attach[a].vni_idx, (uint16_t)a, 1);
+            continue;
+        }
         if (p >= g_dp.n_ports) {
             wk_drop(w, pkts[i], DROP_CTRL_BAD_PORT);
             continue;
         }
         w->pub.st.ev.ctrl_tx++;
-        *dp_rx_tsc(pkts[i]) = 0;    /* not a forwarded packet: no residence */
         tx_enqueue(w, p, pkts[i]);
     }
 }

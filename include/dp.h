@@ -47,6 +47,12 @@ struct vni_map;
 struct worker;
 
 #define DP_NO_PORT 0xffff
+/* m->port of a frame the control thread hands a worker to flood as if it
+ * came from attachment m->hash.usr (ARP it did not answer) */
+#define DP_PORT_REINJECT 0xfffe
+/* m->hash.usr of an access ARP frame punted to the control thread: the
+ * attachment it came from, and whether it is only a copy to snoop */
+#define DP_PUNT_SNOOP 0x80000000u
 
 struct dp_port {
     char name[32];
@@ -79,6 +85,7 @@ struct dp_vni {
     uint32_t vni;               /* 0: free slot */
     uint8_t classify;           /* the short/long classifier applies */
     uint8_t src_check;          /* decapsulate only from VTEPs on the flood list */
+    uint8_t arp_suppress;       /* local ARP goes to the control thread */
     uint16_t n_attach;
     uint16_t attach[DP_MAX_VNI_ATTACH];     /* attachment ids */
     uint32_t n_cfg_flood;       /* configured flood VTEPs (EVPN adds its own) */

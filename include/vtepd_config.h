@@ -103,6 +103,7 @@ struct cfg_vni {
     uint32_t mac_limit;
     bool classify;          /* the classifier applies to this VNI */
     bool src_vtep_check;    /* decapsulate only from flood-list VTEPs; default true */
+    bool arp_suppress;      /* answer local ARP from known bindings; default true */
     int n_attach;
     struct cfg_attach attach[CFG_MAX_ATTACH];
     int n_static;

@@ -179,6 +179,8 @@ class Case:
                 lines.append("    flood: " + j(v["flood"]))
             if "src_vtep_check" in v:
                 lines.append("    src_vtep_check: %s" % ("true" if v["src_vtep_check"] else "false"))
+            if "arp_suppress" in v:
+                lines.append("    arp_suppress: %s" % ("true" if v["arp_suppress"] else "false"))
         return "\n".join(lines) + "\n"
 
     def write(self, outdir, tag):
@@ -692,8 +694,67 @@ def case_learn():
     return c
 
 
+# ---- ARP suppression: the control thread answers local ARP it can ---------------
+def case_arp_suppress():
+    X, Y, Z, W = mac(0x0a, 1), mac(0x0a, 2), mac(0x0a, 3), mac(0x0a, 4)
+    T, U = mac(0x0b, 1), mac(0x0b, 2)      # VNI 200, tagged
+    R = mac(0x0d, 1)        # static, behind .2
+    S = mac(0x0a, 9)        # VNI 300
+    c = Case("arp_suppress", STD_PORTS, [
+        {"vni": 100, "access": [("h0", 0)], "flood": [V2],
+         "static_macs": [{"mac": R, "vtep": V2}]},
+        {"vni": 200, "access": [("h0", 10)], "flood": [V3]},
+        {"vni": 300, "access": [("h1", 0)], "flood": [V4], "arp_suppress": False},
+    ], doc="VNI 100 on h0 untagged (flood to .2) and VNI 200 on h0 vlan 10 (flood\n"
+           "to .3), ARP suppression on (the default); VNI 300 on h1 with it off.\n"
+           "The suppressed VNIs' frames all enter on h0 so that the control thread\n"
+           "sees them in the order sent: bindings snooped from earlier frames\n"
+           "answer later requests.")
+    ip = {X: "203.0.113.1", Y: "203.0.113.2", Z: "203.0.113.3", W: "203.0.113.4",
+          T: "198.51.100.101", U: "198.51.100.102"}
+
+    def req(src, tpa, vlan=None, psrc=None, op=1, dst=BCAST, hwdst="00:00:00:00:00:00"):
+        a = ARP(op=op, hwsrc=src, psrc=ip[src] if psrc is None else psrc, hwdst=hwdst, pdst=tpa)
+        if vlan is None:
+            return pad_to(Ether(src=src, dst=dst) / a, 60, "\0")
+        return Ether(src=src, dst=dst) / Dot1Q(vlan=vlan) / pad_to(Ether(src=src, dst=dst) / a,
+                                                                   60, "\0").payload
+
+    # X asks for an unknown IP: flooded (X is snooped on the way)
+    c.add("h0", req(X, "203.0.113.9"), do="flood", vni=100, vteps=[V2], local=[])
+    # Y asks for X: answered from the snooped binding
+    c.add("h0", req(Y, ip[X]), do="arp_answer", vni=100, vlan=0, answer=X, tpa=ip[X])
+    # X asks for Y: answered
+    c.add("h0", req(X, ip[Y]), do="arp_answer", vni=100, vlan=0, answer=Y, tpa=ip[Y])
+    # W sends unicast ARP to R (remote): encapsulated as usual, its copy
+    # snooped; then X asks for W: answered
+    c.add("h0", req(W, "203.0.113.200", dst=R, hwdst=R), do="encap", vni=100, vtep=V2)
+    c.add("h0", req(X, ip[W]), do="arp_answer", vni=100, vlan=0, answer=W, tpa=ip[W])
+    # VNI 200 (tagged): T announces itself (gratuitous: flooded), U asks for
+    # T: answered with the tag; T's IP is unknown in VNI 100 (isolation)
+    c.add("h0", req(T, ip[T], vlan=10), do="flood", vni=200, vteps=[V3], local=[])
+    c.add("h0", req(U, ip[T], vlan=10), do="arp_answer", vni=200, vlan=10, answer=T, tpa=ip[T])
+    c.add("h0", req(X, ip[T]), do="flood", vni=100, vteps=[V2], local=[])
+    # RFC 5227 probe for a known IP: flooded, only the owner may answer
+    c.add("h0", req(Z, ip[Y], psrc="0.0.0.0"), do="flood", vni=100, vteps=[V2], local=[])
+    # an ARP reply broadcast: flooded (and its sender snooped)
+    c.add("h0", req(Z, ip[X], op=2), do="flood", vni=100, vteps=[V2], local=[])
+    # Y claims X's IP (a conflict): X's IP is flooded during the hold
+    c.add("h0", req(Y, "203.0.113.9", psrc=ip[X]), do="flood", vni=100, vteps=[V2], local=[])
+    c.add("h0", req(Z, ip[X]), do="flood", vni=100, vteps=[V2], local=[])
+    # malformed (opcode 3): dropped by the control thread
+    c.add("h0", req(X, ip[Y], op=3), do="drop", reason="arp_bad")
+    # VNI 300, suppression off: flooded by the worker, nothing punted
+    c.add("h1", req(S, ip[X], psrc="203.0.113.99"), do="flood", vni=300, vteps=[V4], local=[])
+    c.extra["arp_suppress"] = {"requests": 10, "answered": 4, "flood_unknown": 3,
+                               "flood_conflict": 1, "probes": 1, "gratuitous": 1,
+                               "replies": 1, "malformed": 1, "conflicts": 1,
+                               "answer_tx_full": 0, "flood_tx_full": 0}
+    return c
+
+
 CASES = [case_encap, case_mtu, case_jumbo, case_local_switch, case_access_drops, case_flood,
-         case_srccheck,
+         case_srccheck, case_arp_suppress,
          case_decap, case_underlay_bad, case_isolation, case_learn]
 
 

@@ -851,6 +851,8 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
     }
     if (!strcmp(key, "src_vtep_check"))
         return get_bool(p, v, path, &vn->src_vtep_check);
+    if (!strcmp(key, "arp_suppress"))
+        return get_bool(p, v, path, &vn->arp_suppress);
     if (!strcmp(key, "flood")) {
         len = seq_check(p, v, path, CFG_MAX_FLOOD);
         if (len < 0)
@@ -876,7 +878,8 @@ static int vni_key(struct pctx *p, const char *path, const char *key,
 static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"vni", "mac_limit", "access",
-                                          "static_macs", "flood", "src_vtep_check", NULL};
+                                          "static_macs", "flood", "src_vtep_check",
+                                          "arp_suppress", NULL};
     static const char *const required[] = {"vni", NULL};
     struct vtepd_config *c = p->cfg;
     int len = seq_check(p, n, path, CFG_MAX_VNIS);
@@ -891,6 +894,7 @@ static int parse_vnis(struct pctx *p, yaml_node_t *n, const char *path)
         struct vni_arg arg = {.v = &c->vnis[i]};
 
         c->vnis[i].src_vtep_check = true;
+        c->vnis[i].arp_suppress = true;
         char field[192];
 
         snprintf(field, sizeof(field), "%s[%d]", path, i);

@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "arp_proxy.h"
 #include "arp_reply.h"
 #include "cli_server.h"
 #include "control.h"
@@ -97,6 +98,10 @@ static void handle_punt(struct rte_mbuf *m)
     uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
     int rc;
 
+    if (p && p->role == PORT_ROLE_ACCESS) {
+        arp_proxy_punt(m);
+        return;
+    }
     if (!p || m->nb_segs != 1 || rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN ||
         rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP)) {
         g_ctl.punt_other++;
@@ -227,6 +232,7 @@ void control_run(const struct run_opts *o)
         rcu_free_poll();
         underlay_neigh_poll();
         kernel_mirror_poll();
+        arp_proxy_poll(t);
         if (g_reload_requested) {
             char msg[512];
             g_reload_requested = 0;

@@ -173,6 +173,7 @@ static int build_vnis(struct dp_conf *c, const struct vtepd_config *cfg, const s
             v = &c->vnis[slot];
             v->vni = cv->vni;
             v->src_check = cv->src_vtep_check;
+            v->arp_suppress = cv->arp_suppress;
             vni_map_add(c->vni_map, cv->vni, (uint32_t)slot);
             v->cfg_flood = fp;
             v->n_cfg_flood = (uint32_t)cv->n_flood;

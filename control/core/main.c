@@ -16,6 +16,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "arp_proxy.h"
 #include "bfd_manager.h"
 #include "cli_server.h"
 #include "control.h"
@@ -160,7 +161,7 @@ int main(int argc, char **argv)
         goto out;
     }
     bfd_manager_init(cfg);
-    if (underlay_neigh_init() != 0 || config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {
+    if (underlay_neigh_init() != 0 || arp_proxy_init() != 0 || config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {
         VLOG(ERR, "%s", err);
         rc = 1;
         goto out;
@@ -174,6 +175,7 @@ int main(int argc, char **argv)
     if (cfg->feed_socket[0] || cfg->feed_tcp_port) {
         struct rib_callbacks cb;
         evpn_program_init(&cb);
+        cb.ip_changed = arp_proxy_remote;
         g_rib = rib_create(cfg->local_ip, evpn_program_is_vni, &cb);
         struct feed_server_opts fo = {
             .path = cfg->feed_socket, .tcp_port = cfg->feed_tcp_port,
@@ -238,6 +240,7 @@ out:
         rib_free(g_rib);
         g_rib = NULL;
     }
+    arp_proxy_fini();
     rte_eal_cleanup();
 free_cfg:
     config_free(g_cfg);

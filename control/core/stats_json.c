@@ -7,6 +7,7 @@
 #include <rte_cycles.h>
 #include <rte_mempool.h>
 
+#include "arp_proxy.h"
 #include "bfd_manager.h"
 #include "cli_server.h"
 #include "control.h"
@@ -120,6 +121,7 @@ static void write_drops(struct json *j, const struct dp_totals *t)
     json_u64(j, "from_kernel", t->ev.from_kernel);
     json_u64(j, "arp_to_kernel", g_ctl.arp_to_kernel);
     json_close(j);
+    arp_proxy_counters_json(j, "arp_suppress");
 }
 
 void stats_json_macs(struct json *j)

@@ -266,6 +266,8 @@ struct mac_entry {
     struct link paths;              /* struct path.by_owner */
     uint32_t npaths;
     uint32_t reported;              /* VTEP last given to mac_changed, 0 = none */
+    uint32_t n_ips;                 /* IPv4 addresses last given to ip_changed */
+    uint32_t *ips;
     struct mac_entry *dirty_next;
 };
 
@@ -940,6 +942,44 @@ static void path_remove(struct evpn_rib *r, struct path *p)
 /* ------------------------------------------------------------------------ */
 /* flush: report what changed */
 
+/* The IPv4 addresses of m's MAC/IP paths are bound to m's MAC via the best
+ * path's VTEP: report each one (again, the VTEP may have changed) and the
+ * ones that went away. */
+static void flush_ips(struct evpn_rib *r, struct mac_entry *m, const struct path *best)
+{
+    uint32_t n = 0, *now = NULL;
+
+    if (best && m->npaths) {
+        now = malloc(sizeof(uint32_t) * m->npaths);
+        if (!now)
+            return;     /* reported at the next change */
+        for (const struct link *l = m->paths.next; l != &m->paths; l = l->next) {
+            const struct path *p = CONTAINER(l, struct path, by_owner);
+            uint32_t ip;
+            bool dup = false;
+            if (p->key.ip_len != 32)
+                continue;
+            memcpy(&ip, p->key.ip, 4);
+            for (uint32_t i = 0; i < n; i++)
+                dup |= now[i] == ip;
+            if (!dup)
+                now[n++] = ip;
+        }
+    }
+    for (uint32_t i = 0; i < m->n_ips; i++) {
+        bool kept = false;
+        for (uint32_t k = 0; k < n; k++)
+            kept |= now[k] == m->ips[i];
+        if (!kept)
+            r->cb.ip_changed(r->cb.ctx, m->vni, m->ips[i], m->mac, 0, 0);
+    }
+    for (uint32_t k = 0; k < n; k++)
+        r->cb.ip_changed(r->cb.ctx, m->vni, now[k], m->mac, best->vtep, best->mm_seq);
+    free(m->ips);
+    m->ips = now;
+    m->n_ips = n;
+}
+
 /* Reports every dirty flood set whose membership changed, then every dirty
  * (VNI, MAC) whose best VTEP changed; frees entries left empty; shrinks
  * tables that emptied. */
@@ -1012,8 +1052,11 @@ static void flush(struct evpn_rib *r)
             if (r->cb.mac_changed)
                 r->cb.mac_changed(r->cb.ctx, m->vni, m->mac, vtep);
         }
+        if (r->cb.ip_changed)
+            flush_ips(r, m, best);
         if (m->npaths == 0) {
             ht_remove(&r->macs, &m->node);
+            free(m->ips);
             free(m);
         }
     }
@@ -1072,6 +1115,12 @@ static void free_plain(struct hnode *e)
     free(e);
 }
 
+static void free_mac(struct hnode *e)
+{
+    free(((struct mac_entry *)e)->ips);
+    free(e);
+}
+
 /* Frees an rd_entry and its VNI array. */
 static void free_rd(struct hnode *e)
 {
@@ -1093,7 +1142,7 @@ void rib_free(struct evpn_rib *r)
         return;
     ht_free_all(&r->paths, free_plain);
     ht_free_all(&r->sources, free_plain);
-    ht_free_all(&r->macs, free_plain);
+    ht_free_all(&r->macs, free_mac);
     ht_free_all(&r->rds, free_rd);
     ht_free_all(&r->floods, free_flood);
     free(r->scratch);

@@ -65,6 +65,10 @@ struct rib_callbacks {
     void (*mac_changed)(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t vtep);
     /* the flood list of vni is now vteps[0..n) (network order, sorted) */
     void (*flood_changed)(void *ctx, uint32_t vni, const uint32_t *vteps, uint32_t n);
+    /* a MAC/IP route binds IPv4 ip to mac behind vtep (MAC-mobility
+     * sequence seq), or no longer does (vtep 0); optional (ARP suppression) */
+    void (*ip_changed)(void *ctx, uint32_t vni, uint32_t ip, const uint8_t mac[6], uint32_t vtep,
+                       uint32_t seq);
     void *ctx;
 };
 

@@ -9,6 +9,7 @@
 #include <rte_cycles.h>
 #include <rte_version.h>
 
+#include "arp_proxy.h"
 #include "bfd_manager.h"
 #include "cli_server.h"
 #include "control.h"
@@ -281,6 +282,31 @@ static int cmd_show_kernel_mirror(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_arp_cache(FILE *out, const char *args)
+{
+    struct json j;
+    unsigned long vni = 0;
+
+    if (args && *args) {
+        char *end;
+        errno = 0;
+        vni = strtoul(args, &end, 10);
+        while (*end == ' ')
+            end++;
+        if (errno || *end || vni == 0 || vni > 0xffffff) {
+            json_begin(&j, out);
+            json_obj(&j, NULL);
+            json_str(&j, "error", "usage: show arp-cache [VNI] (VNI 1-16777215)");
+            json_end(&j);
+            return -1;
+        }
+    }
+    json_begin(&j, out);
+    arp_proxy_dump_json(&j, (uint32_t)vni);
+    json_end(&j);
+    return 0;
+}
+
 static int cmd_clear_bfd(FILE *out, const char *args)
 {
     struct json j;
@@ -337,6 +363,9 @@ void control_cli_register(void)
                  cmd_show_neighbors);
     cli_register("show kernel-mirror", "the local MACs mirrored into kernel bridges for zebra "
                  "(JSON)", cmd_show_kernel_mirror);
+    cli_register("show arp-cache", "ARP suppression: IPv4 bindings per VNI (local snooped, "
+                 "remote from EVPN MAC/IP routes), what a request is answered with, counters "
+                 "(JSON); 'show arp-cache VNI': one VNI", cmd_show_arp_cache);
     cli_register("clear bfd counters", "restart the BFD timer lateness measurements (JSON)",
                  cmd_clear_bfd);
     cli_register("reload", "read the configuration file again and apply it (JSON result)",

@@ -7,6 +7,8 @@
 #include <rte_mempool.h>
 #include <rte_version.h>
 
+#include "arp_proxy.h"
+#include "arp_suppress.h"
 #include "bfd_manager.h"
 #include "bfd_packet.h"
 #include "cli_server.h"
@@ -249,6 +251,28 @@ static void sec_control(FILE *f, const struct metrics_ctx *m)
     prom_u64(f, "vtepd_control_punts_total", g_ctl.arp_replies, "result", "arp_reply", PROM_END);
     prom_u64(f, "vtepd_control_punts_total", g_ctl.arp_ignored, "result", "arp_ignored", PROM_END);
     prom_u64(f, "vtepd_control_punts_total", g_ctl.punt_other, "result", "not_arp", PROM_END);
+    {
+        struct arps_counters a;
+        uint32_t n;
+        arp_proxy_counters(&a, &n);
+        prom_family(f, "vtepd_arp_suppress_bindings", PROM_GAUGE,
+                    "IPv4 bindings the ARP suppression table holds (local and remote)");
+        prom_u64(f, "vtepd_arp_suppress_bindings", n, PROM_END);
+        prom_family(f, "vtepd_arp_suppress_requests_total", PROM_COUNTER,
+                    "ARP requests from local hosts the control thread decided on, by outcome");
+        prom_u64(f, "vtepd_arp_suppress_requests_total", a.answered, "result", "answered",
+                 PROM_END);
+        prom_u64(f, "vtepd_arp_suppress_requests_total", a.flood_unknown, "result", "unknown",
+                 PROM_END);
+        prom_u64(f, "vtepd_arp_suppress_requests_total", a.flood_conflict, "result", "conflict",
+                 PROM_END);
+        prom_u64(f, "vtepd_arp_suppress_requests_total", a.flood_own_ip, "result", "own_ip",
+                 PROM_END);
+        prom_u64(f, "vtepd_arp_suppress_requests_total", a.probes, "result", "probe", PROM_END);
+        prom_family(f, "vtepd_arp_suppress_conflicts_total", PROM_COUNTER,
+                    "IPv4 addresses seen bound to two MACs at once");
+        prom_u64(f, "vtepd_arp_suppress_conflicts_total", a.conflicts, PROM_END);
+    }
     prom_family(f, "vtepd_control_tx_ring_full_total", PROM_COUNTER,
                 "Control packets not sent: the control TX ring was full");
     prom_u64(f, "vtepd_control_tx_ring_full_total", g_ctl.ctrl_tx_full, PROM_END);

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arp_proxy.h"
 #include "feed_server.h"
 #include "log.h"
 #include "reload.h"
@@ -108,6 +109,7 @@ int reload_run(char *msg, size_t msglen)
                            cfg->feed_init_timeout_s, cfg->feed_idle_timeout_s);
     underlay_neigh_sync(cfg);
     kernel_mirror_sync(cfg);
+    arp_proxy_sync(cfg);
     config_free(g_cfg);
     free(g_cfg);
     g_cfg = cfg;

@@ -461,3 +461,49 @@ uint32_t arps_count(const struct arps_table *t)
 {
     return t->count;
 }
+
+bool arps_snoop(struct arps_table *t, uint32_t vni, const uint8_t *f, uint32_t len,
+                uint64_t now_ms)
+{
+    uint32_t off = ETH_HLEN, spa;
+    const uint8_t *a;
+    uint16_t et, op;
+
+    if (f == NULL || len < ETH_HLEN)
+        return false;
+    et = be16(f + 12);
+    if (et == 0x8100 || et == 0x88a8) {
+        if (len < ETH_HLEN + VLAN_HLEN)
+            return false;
+        et = be16(f + 16);
+        off += VLAN_HLEN;
+    }
+    if (et != 0x0806 || len < off + ARP_LEN)
+        return false;
+    a = f + off;
+    op = be16(a + 6);
+    if (be16(a) != 1 || be16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || (op != 1 && op != 2)
+        || !mac_ok(a + 8))
+        return false;
+    memcpy(&spa, a + 14, 4);
+    if (!ip_ok(spa))
+        return false;
+    return arps_local_set(t, vni, spa, a + 8, now_ms) == 0;
+}
+
+unsigned int arps_forget_vni(struct arps_table *t, uint32_t vni)
+{
+    struct arps_entry *e = t->head, *next;
+    unsigned int n = 0;
+
+    for (; e != NULL; e = next) {
+        next = e->next;
+        if (e->vni != vni)
+            continue;
+        if (e->has_local && t->cb.local_changed != NULL)
+            t->cb.local_changed(t->cb.arg, e->vni, e->ip, NULL);
+        drop(t, e);
+        n++;
+    }
+    return n;
+}

@@ -125,6 +125,16 @@ int arps_local_set(struct arps_table *t, uint32_t vni, uint32_t ip, const uint8_
 enum arps_verdict arps_handle(struct arps_table *t, uint32_t vni, uint8_t *frame, uint32_t len,
                               uint64_t now_ms, uint32_t *reply_len);
 
+/* Learn only the sender of an ARP frame (request, reply or gratuitous)
+ * that the dataplane forwards itself (unicast ARP): no verdict, nothing
+ * written. true when a local binding was set or refreshed. */
+bool arps_snoop(struct arps_table *t, uint32_t vni, const uint8_t *frame, uint32_t len,
+                uint64_t now_ms);
+
+/* Remove every binding of vni (it is no longer configured); local ones
+ * are reported gone through local_changed. Returns the count. */
+unsigned int arps_forget_vni(struct arps_table *t, uint32_t vni);
+
 /* Age out local bindings not seen for local_ttl_ms, visiting at most
  * budget entries per call (a cursor carries on next time). Returns the
  * bindings removed. */

@@ -101,6 +101,12 @@ class Model:
             for idx, (frame, it) in enumerate(zip(frames, intents)):
                 self.apply(port, idx, frame, it)
 
+    def arp_suppress(self, vni):
+        for v in self.case["vnis"]:
+            if v["vni"] == vni:
+                return v.get("arp_suppress", True)
+        return True
+
     @staticmethod
     def untag(frame):
         """The frame as vtepd must carry it inside VXLAN: without its 802.1Q
@@ -134,6 +140,12 @@ class Model:
         do = it["do"]
         src = "%s#%d" % (port, idx + 1)
         vc = self.vni[str(it.get("vni", it.get("decap_vni", 0)))]
+        if (do in ("encap", "switch", "flood") and self.untag(frame)[12:14] == b"\x08\x06" and
+                self.arp_suppress(it["vni"])):
+            # ARP suppression (on by default): broadcast ARP goes through the
+            # control thread (answered or handed back to be flooded), a copy
+            # of unicast ARP is snooped there
+            self.punted += 1
         if do == "encap":
             inner = self.untag(frame)
             self.emit(self.underlay, self.vxlan(it["vtep"], it["vni"], inner), src=src,
@@ -190,6 +202,18 @@ class Model:
                       requester_ip=req.psrc)
             self.punted += 1
             self.arp_replies += 1
+        elif do == "arp_answer":
+            # ARP suppression: the reply from the binding, to the asker, out
+            # of the attachment it asked on
+            req = Ether(self.untag(frame))[ARP]
+            reply = bytes(Ether(dst=req.hwsrc, src=it["answer"], type=0x0806) /
+                          ARP(hwtype=1, ptype=0x0800, hwlen=6, plen=4, op=2,
+                              hwsrc=it["answer"], psrc=it["tpa"], hwdst=req.hwsrc,
+                              pdst=req.psrc))
+            reply += b"\0" * (60 - len(reply))
+            self.emit(port, self.tag(reply, it["vlan"]), src=src, kind="arp_answer",
+                      vlan=it["vlan"], inner=reply)
+            self.punted += 1
         elif do == "punt":
             self.punted += 1
         else:
@@ -483,6 +507,10 @@ def check_counters(case, model, stats, inputs):
     for k, e in exp_ev.items():
         if ev.get(k) != e:
             problems.append("events.%s = %s, expected %d" % (k, ev.get(k), e))
+    for k, e in case["extra"].get("arp_suppress", {}).items():
+        got = stats.get("arp_suppress", {}).get(k)
+        if got != e:
+            problems.append("arp_suppress.%s = %s, expected %d" % (k, got, e))
     if "macs" in case["extra"]:
         def key(m):
             return tuple(sorted(m.items()))

@@ -128,7 +128,7 @@ static uint32_t ip4(unsigned a, unsigned b, unsigned c, unsigned d)
 
 static int setup(void **state)
 {
-    struct rib_callbacks cb = { on_mac, on_flood, &rec };
+    struct rib_callbacks cb = {.mac_changed = on_mac, .flood_changed = on_flood, .ctx = &rec};
 
     memset(&rec, 0, sizeof(rec));
     *state = rib_create(LOCAL, is_vni, &cb);
@@ -694,6 +694,55 @@ static void test_mac_ip_and_mac_only(void **state)
     expect_calls("mac 100 " MAC1 " -", END);
 }
 
+/* ip_changed: the IPv4 addresses of a MAC's MAC/IP routes, bound to the
+ * MAC through its best VTEP; gone when their routes are withdrawn. */
+static char ip_log[16][96];
+static int n_ip_log;
+
+static void on_ip(void *ctx, uint32_t vni, uint32_t ip, const uint8_t mac[6], uint32_t vtep,
+                  uint32_t seq)
+{
+    const uint8_t *a = (const uint8_t *)&ip, *v = (const uint8_t *)&vtep;
+    (void)ctx;
+    if (n_ip_log < 16)
+        snprintf(ip_log[n_ip_log++], sizeof(ip_log[0]), "%u %u.%u.%u.%u %02x %u.%u.%u.%u %u",
+                 vni, a[0], a[1], a[2], a[3], mac[5], v[0], v[1], v[2], v[3], seq);
+}
+
+static void test_ip_changed(void **state)
+{
+    struct rib_callbacks cb = {.mac_changed = on_mac, .flood_changed = on_flood,
+                               .ip_changed = on_ip, .ctx = &rec};
+    struct evpn_rib *r = rib_create(LOCAL, is_vni, &cb);
+    struct rib_source a = src_of("a", 1, 0), b = src_of("b", 2, 0);
+    struct rib_route macip = t2(1, 1, VT1, 100), maconly = t2(1, 1, VT1, 100);
+    struct rib_route moved = t2(2, 1, VT2, 100);
+    (void)state;
+
+    assert_non_null(r);
+    n_ip_log = 0;
+    macip.ip_len = 32;
+    macip.ip[0] = 10;
+    macip.ip[3] = 5;
+    rib_update(r, &a, &maconly);
+    assert_int_equal(n_ip_log, 0);              /* MAC-only: no binding */
+    rib_update(r, &a, &macip);
+    assert_int_equal(n_ip_log, 1);
+    assert_string_equal(ip_log[0], "100 10.0.0.5 01 192.0.2.1 0");
+    /* the MAC moves to VT2 with a higher sequence: the binding follows */
+    moved.ip_len = 32;
+    memcpy(moved.ip, macip.ip, 4);
+    moved.mm_seq = 3;
+    rib_update(r, &b, &moved);
+    assert_int_equal(n_ip_log, 2);
+    assert_string_equal(ip_log[1], "100 10.0.0.5 01 192.0.2.2 3");
+    rib_withdraw(r, &b, &moved);
+    rib_withdraw(r, &a, &macip);
+    assert_string_equal(ip_log[n_ip_log - 1], "100 10.0.0.5 01 0.0.0.0 0");
+    rec.n = 0;
+    rib_free(r);
+}
+
 /* Two feeds deliver the same route: the best stays when one withdraws. */
 static void test_two_feeds_same_route(void **state)
 {
@@ -1251,6 +1300,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_best_higher_seq, setup, teardown),
         cmocka_unit_test_setup_teardown(test_best_lowest_nexthop_any_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mac_ip_and_mac_only, setup, teardown),
+        cmocka_unit_test(test_ip_changed),
         cmocka_unit_test_setup_teardown(test_two_feeds_same_route, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_down_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_refresh_eor, setup, teardown),
