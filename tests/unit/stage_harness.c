@@ -40,6 +40,8 @@ const char H_CONF_BASIC[] =
     "    access: [ { port: h0, vlan: untagged }, { port: h1, vlan: 10 } ]\n"
     "    flood: [ 198.51.100.2, 198.51.100.3 ]\n"
     "  - vni: 200\n"
+    "    src_vtep_check: false\n"
+    "    arp_suppress: false\n"
     "    access: [ { port: h0, vlan: 20 }, { port: h1, vlan: untagged } ]\n"
     "  - vni: 300\n"
     "    access: [ { port: h0, vlan: 30 } ]\n";
@@ -74,8 +76,8 @@ static int make_port(unsigned i)
 
 int h_init(const char *name)
 {
-    static const struct rte_mbuf_dynfield punt_tsc = {
-        .name = "vtepd_punt_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
+    static const struct rte_mbuf_dynfield rx_tsc = {
+        .name = "vtepd_rx_tsc", .size = sizeof(uint64_t), .align = __alignof__(uint64_t),
     };
     size_t qsz;
 
@@ -83,11 +85,11 @@ int h_init(const char *name)
         fprintf(stderr, "%s: EAL init failed\n", name);
         return -1;
     }
-    g_punt_tsc_off = rte_mbuf_dynfield_register(&punt_tsc);
+    g_rx_tsc_off = rte_mbuf_dynfield_register(&rx_tsc);
     H.pool = rte_pktmbuf_pool_create("ut_mbufs", H_POOL_SIZE, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
     qsz = rte_rcu_qsbr_get_memsize(1);
     g_dp.qsv = rte_zmalloc("ut_rcu", qsz, RTE_CACHE_LINE_SIZE);
-    if (g_punt_tsc_off < 0 || !H.pool || !g_dp.qsv || rte_rcu_qsbr_init(g_dp.qsv, 1) != 0 ||
+    if (g_rx_tsc_off < 0 || !H.pool || !g_dp.qsv || rte_rcu_qsbr_init(g_dp.qsv, 1) != 0 ||
         rcu_free_init(g_dp.qsv) != 0) {
         fprintf(stderr, "%s: pool, dynfield or RCU setup failed\n", name);
         return -1;
@@ -121,21 +123,39 @@ int h_load(const char *yaml)
         fprintf(stderr, "config: %s\n", err);
         return -1;
     }
-    if (cfg.n_ports > H_PORTS) {
-        fprintf(stderr, "config: at most %d ports\n", H_PORTS);
-        config_free(&cfg);
-        return -1;
-    }
     g_dp.local_ip = cfg.local_ip;
     g_dp.n_ports = (uint16_t)cfg.n_ports;
-    for (int i = 0; i < cfg.n_ports; i++) {
+    for (int i = 0; i < cfg.n_ports && i < H_PORTS; i++) {
         struct dp_port *p = &g_dp.ports[i];
         snprintf(p->name, sizeof(p->name), "%s", cfg.ports[i].name);
         p->role = (uint8_t)cfg.ports[i].role;
+        p->kernel = p->peer = DP_NO_PORT;
+        p->kernel_cost_tsc = 0;
         if (cfg.ports[i].has_mac)
             memcpy(p->mac.addr_bytes, cfg.ports[i].mac, 6);
         else
             rte_eth_macaddr_get(p->port_id, &p->mac);
+    }
+    /* an underlay port's kernel interface is the next dp port, as
+     * dp_setup makes it (one worker: the whole rate is this worker's) */
+    for (int i = 0; i < cfg.n_ports; i++) {
+        uint16_t k = g_dp.n_ports;
+
+        if (!cfg.ports[i].kernel_iface[0] || k >= H_PORTS)
+            continue;
+        snprintf(g_dp.ports[k].name, sizeof(g_dp.ports[k].name), "%s", cfg.ports[i].kernel_iface);
+        g_dp.ports[k].role = PORT_ROLE_KERNEL;
+        g_dp.ports[k].kernel = DP_NO_PORT;
+        g_dp.ports[k].peer = (uint16_t)i;
+        g_dp.ports[k].mac = g_dp.ports[i].mac;
+        g_dp.ports[i].kernel = k;
+        g_dp.ports[i].kernel_cost_tsc = rte_get_tsc_hz() / cfg.ports[i].kernel_rate_pps;
+        g_dp.n_ports = (uint16_t)(k + 1);
+    }
+    if (g_dp.n_ports > H_PORTS) {
+        fprintf(stderr, "config: at most %d ports, kernel interfaces included\n", H_PORTS);
+        config_free(&cfg);
+        return -1;
     }
     rc = dp_conf_build(&cfg, old, &c, err, sizeof(err));
     config_free(&cfg);
@@ -153,6 +173,20 @@ int h_load(const char *yaml)
     if (!__atomic_load_n(&H.pub->running, __ATOMIC_ACQUIRE))
         H.w->conf = c;
     return 0;
+}
+
+const char *h_conf_basic_with(const char *from, const char *to)
+{
+    static char buf[8192];
+    const char *p = strstr(H_CONF_BASIC, from);
+
+    if (!p || strlen(H_CONF_BASIC) - strlen(from) + strlen(to) >= sizeof(buf)) {
+        fprintf(stderr, "h_conf_basic_with: no '%s' in the basic configuration\n", from);
+        abort();
+    }
+    snprintf(buf, sizeof(buf), "%.*s%s%s", (int)(p - H_CONF_BASIC), H_CONF_BASIC, to,
+             p + strlen(from));
+    return buf;
 }
 
 const struct dp_conf *h_conf(void)
@@ -222,6 +256,8 @@ void h_reset(void)
         ;
     memset(&H.pub->st, 0, sizeof(H.pub->st));
     memset(H.w->learn_cache, 0, sizeof(H.w->learn_cache));
+    memset(H.w->kernel_credit, 0, sizeof(H.w->kernel_credit));
+    memset(H.w->kernel_last, 0, sizeof(H.w->kernel_last));
     for (uint16_t g = 0; c && g < c->n_groups; g++)
         for (uint16_t m = 0; m < c->groups[g].ecmp.n_members; m++)
             ecmp_set_live(&c->groups[g].ecmp, m, 1);
@@ -241,6 +277,7 @@ struct rte_mbuf *h_mbuf_at(const void *frame, uint16_t len, uint16_t headroom)
     memcpy(rte_pktmbuf_mtod(m, void *), frame, len);
     m->data_len = len;
     m->pkt_len = len;
+    *dp_rx_tsc(m) = 0;      /* as a packet built by the control thread */
     return m;
 }
 
@@ -405,6 +442,14 @@ uint16_t h_assert_vxlan(const struct rte_mbuf *m, uint16_t port, const uint8_t *
                         uint32_t vtep_be, uint32_t vni, uint16_t udp_dport, uint8_t ttl,
                         const uint8_t *inner, uint16_t inner_len)
 {
+    return h_assert_vxlan_tos(m, port, nh_mac, vtep_be, vni, udp_dport, ttl, 0, inner,
+                              inner_len);
+}
+
+uint16_t h_assert_vxlan_tos(const struct rte_mbuf *m, uint16_t port, const uint8_t *nh_mac,
+                            uint32_t vtep_be, uint32_t vni, uint16_t udp_dport, uint8_t ttl,
+                            uint8_t tos, const uint8_t *inner, uint16_t inner_len)
+{
     const uint8_t *h = rte_pktmbuf_mtod(m, const uint8_t *);
     uint32_t sum = 0;
 
@@ -414,7 +459,7 @@ uint16_t h_assert_vxlan(const struct rte_mbuf *m, uint16_t port, const uint8_t *
     assert_memory_equal(h + 6, g_dp.ports[port].mac.addr_bytes, 6);
     assert_int_equal(rd16(h + 12), 0x0800);
     assert_int_equal(h[14], 0x45);
-    assert_int_equal(h[15], 0);                         /* TOS */
+    assert_int_equal(h[15], tos);
     assert_int_equal(rd16(h + 16), 36u + inner_len);    /* IPv4 total length */
     assert_int_equal(rd16(h + 18), 0);                  /* id */
     assert_int_equal(rd16(h + 20), 0x4000);             /* DF */
@@ -443,7 +488,7 @@ const struct dp_nexthop *h_expect_nh(const uint8_t *inner, uint16_t len, uint32_
                                      uint32_t vtep_be, uint16_t *sport)
 {
     uint32_t hash;
-    const struct dp_nexthop *nh = nexthop_select(g_dp.conf, inner, len, vni, vtep_be, &hash);
+    const struct dp_nexthop *nh = nexthop_select(g_dp.conf, -1, inner, len, vni, vtep_be, &hash);
 
     *sport = flow_hash_udp_sport(hash);
     return nh;

@@ -28,8 +28,10 @@
 
 /* The usual test configuration: dp ports up0 (0), h0 (1), h1 (2), up1 (3);
  * next hops spine1 (up0) and spine2 (up1); VNI 100 on h0 untagged and h1
- * VLAN 10 flooding to two VTEPs; VNI 200 on h0 VLAN 20 and h1 untagged
- * with no flood list; VNI 300 on h0 VLAN 30 only. */
+ * VLAN 10 flooding to two VTEPs (198.51.100.2 and .3, the only VTEPs it
+ * takes VXLAN from); VNI 200 on h0 VLAN 20 and h1 untagged with no flood
+ * list, no source check and no ARP suppression; VNI 300 on h0 VLAN 30
+ * only. */
 extern const char H_CONF_BASIC[];
 
 #define H_LOCAL_IP   "192.0.2.1"
@@ -58,6 +60,10 @@ int h_init(const char *name);
  * once the worker (if it runs dp_worker_main) is past it, and point the
  * worker at it when it does not run. Returns 0 or -1 (reason printed). */
 int h_load(const char *yaml);
+
+/* H_CONF_BASIC with the first `from` replaced by `to` (a static buffer,
+ * valid until the next call; abort when from is not there). */
+const char *h_conf_basic_with(const char *from, const char *to);
 
 /* The current generation, and its slot / attachment id for a VNI / a
  * (port, VLAN) (abort when absent). */
@@ -118,8 +124,14 @@ uint16_t h_assert_vxlan(const struct rte_mbuf *m, uint16_t port, const uint8_t *
                         uint32_t vtep_be, uint32_t vni, uint16_t udp_dport, uint8_t ttl,
                         const uint8_t *inner, uint16_t inner_len);
 
+/* The same with outer TOS byte tos (h_assert_vxlan: 0). */
+uint16_t h_assert_vxlan_tos(const struct rte_mbuf *m, uint16_t port, const uint8_t *nh_mac,
+                            uint32_t vtep_be, uint32_t vni, uint16_t udp_dport, uint8_t ttl,
+                            uint8_t tos, const uint8_t *inner, uint16_t inner_len);
+
 /* The next hop, port and UDP source port encap_send must pick for inner
- * (len bytes) of vni toward vtep_be (nexthop_select of the generation). */
+ * (len bytes) of vni toward vtep_be by the VTEP's route (nexthop_select of
+ * the generation, no classifier group). */
 const struct dp_nexthop *h_expect_nh(const uint8_t *inner, uint16_t len, uint32_t vni,
                                      uint32_t vtep_be, uint16_t *sport);
 

@@ -131,7 +131,7 @@ static void test_priority_tag(void **state)
 
     /* VLAN 0 (priority only) is the untagged attachment: VNI 100 on h0 */
     set_remote(100, host_b, VTEP_B);
-    h_eth(f, host_b, host_a, 0x6000, 0x0806, 68);
+    h_eth(f, host_b, host_a, 0x6000, 0x0800, 68);
     len = h_untag(inner, f, 68);
     input1(P_H0, h_mbuf(f, 68));
     expect_encap(inner, len, 100, VTEP_B);
@@ -266,7 +266,7 @@ static void test_bum_floods(void **state)
     for (unsigned i = 0; i < 4; i++) {
         /* a multicast destination floods even when the table knows it */
         set_remote(100, dsts[i], VTEP_B);
-        h_eth(f, dsts[i], host_a, -1, 0x0806, 60);
+        h_eth(f, dsts[i], host_a, -1, 0x0800, 60);
         input1(P_H0, h_mbuf(f, 60));
         expect_flood_vni100_from_h0(f, 60);
     }
@@ -274,11 +274,55 @@ static void test_bum_floods(void **state)
     assert_int_equal(H.pub->st.vni[s].flood_copies, 12);
     assert_int_equal(H.pub->st.vni[s].encap_packets, 0);
     /* VNI 300 has one attachment and no flood list: nowhere to go */
-    h_eth(f, bcast, host_a, 30, 0x0806, 60);
+    h_eth(f, bcast, host_a, 30, 0x0800, 60);
     input1(P_H0, h_mbuf(f, 60));
     assert_int_equal(H.pub->st.drops[DROP_FLOOD_NO_TARGET], 1);
     assert_int_equal(H.pub->st.vni[h_slot(300)].flood_packets, 1);
     assert_int_equal(h_drops_total(), 1);
+    h_assert_silent(-1);
+}
+
+static void test_arp_suppression(void **state)
+{
+    uint8_t f[60], want[60];
+    struct rte_mbuf *m, *got, *out[4];
+    uint32_t s = h_slot(100);
+    (void)state;
+
+    /* VNI 100 suppresses ARP: a broadcast request goes to the control
+     * thread (which answers it or hands it back to be flooded), with the
+     * attachment it came from, and is not flooded here */
+    h_eth(f, bcast, host_a, 10, 0x0806, 60);
+    m = h_mbuf(f, 60);
+    input1(P_H1, m);
+    assert_int_equal(rte_ring_dequeue(H.pub->punt_ring, (void **)&got), 0);
+    assert_ptr_equal(got, m);
+    assert_int_equal(got->port, P_H1);
+    assert_int_equal(got->hash.usr, h_attach(P_H1, 10));
+    h_assert_bytes(got, want, h_untag(want, f, 60));
+    rte_pktmbuf_free(got);
+    assert_int_equal(H.pub->st.vni[s].flood_packets, 0);
+    assert_int_equal(H.pub->st.ev.punted, 1);
+    expect_learn(100, h_attach(P_H1, 10), host_a);
+    h_assert_silent(-1);
+    /* a unicast ARP goes on, and a copy is punted to be snooped */
+    set_remote(100, host_b, VTEP_B);
+    h_eth(f, host_b, host_a, -1, 0x0806, 60);
+    input1(P_H0, h_mbuf(f, 60));
+    assert_int_equal(rte_ring_dequeue(H.pub->punt_ring, (void **)&got), 0);
+    assert_int_equal(got->hash.usr, h_attach(P_H0, 0) | DP_PUNT_SNOOP);
+    h_assert_bytes(got, f, 60);
+    rte_pktmbuf_free(got);
+    expect_encap(f, 60, 100, VTEP_B);
+    /* VNI 200 does not suppress: its broadcast ARP floods (h1 -> h0 VLAN 20) */
+    h_eth(f, bcast, host_c, -1, 0x0806, 60);
+    input1(P_H1, h_mbuf(f, 60));
+    assert_int_equal(h_take(P_H0, out, 4), 1);
+    h_assert_bytes(out[0], want, h_tag(want, f, 60, 20));
+    h_free(out, 1);
+    assert_int_equal(rte_ring_count(H.pub->punt_ring), 0);
+    assert_int_equal(H.pub->st.ev.punted, 2);
+    assert_int_equal(h_drops_total(), 0);
     h_assert_silent(-1);
 }
 
@@ -566,6 +610,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_same_attachment_and_stale, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_unicast_floods, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bum_floods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arp_suppression, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
         cmocka_unit_test_setup_teardown(test_learn_per_burst_and_move, setup, teardown),

@@ -88,6 +88,42 @@ static void test_deliver(void **state)
     assert_int_equal(h_learn_events(ev, 2), 0);
 }
 
+static void test_source_vtep_check(void **state)
+{
+    static uint8_t f[4][200];
+    struct rte_mbuf *m[6];
+    static const char *const src[4] = {"198.51.100.3", "203.0.113.5", "198.51.100.2",
+                                       "203.0.113.5"};
+    uint8_t in[64];
+    (void)state;
+
+    /* VNI 100 takes VXLAN only from its flood VTEPs (.2, .3); VNI 200
+     * has the check off. The burst alternates sources so that the
+     * remembered last source does not hide a change. */
+    set_local(100, host_a, h_attach(P_H0, 0));
+    set_local(200, host_a, h_attach(P_H1, 0));
+    h_eth(in, host_a, host_b, -1, 0x0800, 64);
+    for (int i = 0; i < 4; i++)
+        h_vxlan(f[i], P_UP0, inet_addr(src[i]), 4789, 100, in, 64, 0);
+    m[0] = h_mbuf(f[0], 114);
+    m[1] = h_mbuf(f[1], 114);
+    m[2] = h_mbuf(f[1], 114);
+    m[3] = h_mbuf(f[2], 114);
+    m[4] = h_mbuf(f[3], 114);
+    m[5] = h_mbuf(f[0], 114);
+    underlay_input(H.w, P_UP0, m, 6);
+    assert_int_equal(H.pub->st.drops[DROP_SRC_VTEP_UNKNOWN], 3);
+    assert_int_equal(h_drain(P_H0), 3);
+    h_vxlan(f[0], P_UP0, inet_addr("203.0.113.5"), 4789, 200, in, 64, 0);
+    m[0] = h_mbuf(f[0], 114);
+    underlay_input(H.w, P_UP0, m, 1);
+    assert_int_equal(h_drain(P_H1), 1);
+    assert_int_equal(H.pub->st.vni[h_slot(100)].decap_packets, 3);
+    assert_int_equal(H.pub->st.vni[h_slot(200)].decap_packets, 1);
+    assert_int_equal(h_drops_total(), 3);
+    h_assert_silent(-1);
+}
+
 static void test_unknown_vni(void **state)
 {
     uint8_t in[64];
@@ -201,12 +237,12 @@ static void test_punt(void **state)
     assert_int_equal(rte_ring_dequeue(H.pub->punt_ring, (void **)&got), 0);
     assert_ptr_equal(got, m[0]);
     assert_int_equal(got->port, P_UP1);
-    assert_true(*dp_punt_tsc(got) >= t0 && *dp_punt_tsc(got) <= t1);
+    assert_true(*dp_rx_tsc(got) >= t0 && *dp_rx_tsc(got) <= t1);
     rte_pktmbuf_free(got);
     assert_int_equal(rte_ring_dequeue(H.pub->bfd_ring, (void **)&got), 0);
     assert_ptr_equal(got, m[1]);
     assert_int_equal(got->port, P_UP1);
-    assert_true(*dp_punt_tsc(got) >= t0 && *dp_punt_tsc(got) <= t1);
+    assert_true(*dp_rx_tsc(got) >= t0 && *dp_rx_tsc(got) <= t1);
     rte_pktmbuf_free(got);
     assert_int_equal(H.pub->st.ev.punted, 2);
     assert_int_equal(H.pub->st.port[P_UP1].rx_packets, 2);
@@ -349,17 +385,11 @@ static void test_burst_vni_and_order(void **state)
 
 static void test_udp_port_of_generation(void **state)
 {
-    static char conf[4096];
     uint8_t in[64];
-    char *p;
     (void)state;
 
     /* the same configuration on UDP port 4790 */
-    snprintf(conf, sizeof(conf), "%s", H_CONF_BASIC);
-    p = strstr(conf, "udp_port: 4789");
-    assert_non_null(p);
-    memcpy(p, "udp_port: 4790", 14);
-    assert_int_equal(h_load(conf), 0);
+    assert_int_equal(h_load(h_conf_basic_with("udp_port: 4789", "udp_port: 4790")), 0);
     set_local(100, host_a, h_attach(P_H0, 0));
     h_eth(in, host_a, host_b, -1, 0x0800, 64);
     input_vxlan(100, in, 64, 0);
@@ -382,6 +412,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_vtep_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_vni, setup, teardown),
         cmocka_unit_test_setup_teardown(test_inner_drops, setup, teardown),
         cmocka_unit_test_setup_teardown(test_split_horizon, setup, teardown),

@@ -1,7 +1,10 @@
 /* Unit tests: VXLAN encapsulation (dataplane/encap.c) and the next-hop
  * choice (dataplane/nexthop.c): exact outer headers from the generation's
  * TTL, UDP port and templates, MTU and headroom limits, routes to ECMP
- * groups with their own hash policies, no live next hop. */
+ * groups with their own hash policies, no live next hop; a group and TOS
+ * given by the caller; the short/long classifier of encap_burst (VNI 1:
+ * 3 packets short to group left with DSCP 46, then long to group right
+ * with DSCP 10; VNI 16777215 not classified). */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -35,7 +38,14 @@ static const char conf[] =
     "  - vni: 16777215\n"
     "    access: [ { port: h0, vlan: untagged } ]\n"
     "  - vni: 1\n"
-    "    access: [ { port: h1, vlan: untagged } ]\n";
+    "    access: [ { port: h1, vlan: untagged } ]\n"
+    "classifier:\n"
+    "  threshold_packets: 3\n"
+    "  flows_per_worker: 1024\n"
+    "  protocols: [ tcp, udp ]\n"
+    "  short: { group: left, dscp: 46 }\n"
+    "  long: { group: right, dscp: 10 }\n"
+    "  vnis: [ 1 ]\n";
 
 static const uint8_t host_a[6] = {0x02, 0, 0, 0, 0xaa, 0x01};
 static const uint8_t host_b[6] = {0x02, 0, 0, 0, 0xbb, 0x01};
@@ -84,7 +94,8 @@ static int send1(const uint8_t *f, uint16_t len, uint16_t headroom, uint32_t vni
     uint32_t ip = inet_addr(vtep);
     int port = -1;
 
-    assert_int_equal(encap_send(H.w, h_mbuf_at(f, len, headroom), h_slot(vni), ip), want_rc);
+    assert_int_equal(encap_send(H.w, h_mbuf_at(f, len, headroom), h_slot(vni), ip, -1, 0),
+                     want_rc);
     for (uint16_t p = 0; p < H_PORTS; p++) {
         unsigned n = h_take(p, out, 2);
         if (n == 0)
@@ -130,7 +141,7 @@ static void test_queued_until_flush(void **state)
     h_eth(f, host_b, host_a, -1, 0x0800, 64);
     m = h_mbuf(f, 64);
     m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_VLAN;
-    assert_int_equal(encap_send(H.w, m, h_slot(1), inet_addr("198.51.100.3")), 0);
+    assert_int_equal(encap_send(H.w, m, h_slot(1), inet_addr("198.51.100.3"), -1, 0), 0);
     assert_int_equal(H.w->tx[P_UP0].n, 1);
     assert_ptr_equal(H.w->tx[P_UP0].pkts[0], m);
     assert_int_equal(rte_ring_count(H.tx[P_UP0]), 0);
@@ -277,24 +288,118 @@ static void test_nexthop_select(void **state)
     (void)state;
 
     h_udp4(f, host_b, host_a, -1, 1, 2, 3, 4, 80);
-    nh = nexthop_select(c, f, 80, 7, inet_addr("198.51.100.1"), &h);
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.1"), &h);
     assert_non_null(nh);
     assert_string_equal(nh->name, "spine1");
     assert_int_equal(h, flow_hash(&group("left")->hash, f, 80, 7, g_dp.local_ip,
                                   inet_addr("198.51.100.1")));
-    nh = nexthop_select(c, f, 80, 7, inet_addr("198.51.100.255"), &h);
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.255"), &h);
     assert_string_equal(nh->name, "spine2");
     assert_int_equal(nh->port, P_UP1);
     assert_int_equal(nh->ip, inet_addr("192.0.2.253"));
     assert_memory_equal(nh->mac.addr_bytes, spine2, 6);
     /* the route boundary */
-    nh = nexthop_select(c, f, 80, 7, inet_addr("198.51.100.127"), &h);
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.127"), &h);
     assert_string_equal(nh->name, "spine1");
-    nh = nexthop_select(c, f, 80, 7, inet_addr("198.51.100.128"), &h);
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.128"), &h);
     assert_string_equal(nh->name, "spine2");
     /* a frame too short for any header still hashes and picks */
-    nh = nexthop_select(c, f, 3, 7, inet_addr("198.51.100.1"), &h);
+    nh = nexthop_select(c, -1, f, 3, 7, inet_addr("198.51.100.1"), &h);
     assert_string_equal(nh->name, "spine1");
+}
+
+static int group_index(const char *name)
+{
+    return (int)(group(name) - &h_conf()->groups[0]);
+}
+
+static void test_group_and_tos_given(void **state)
+{
+    uint8_t f[100];
+    struct rte_mbuf *out[2];
+    uint32_t vtep = inet_addr("198.51.100.2");     /* route: left, spine1 */
+    (void)state;
+
+    /* the caller's group wins over the VTEP's route; its TOS goes out
+     * with a valid checksum */
+    h_udp4(f, host_b, host_a, -1, 1, 2, 3, 4, 100);
+    assert_int_equal(encap_send(H.w, h_mbuf(f, 100), h_slot(1), vtep, group_index("right"),
+                                (46 << 2) | 1), 0);
+    assert_int_equal(h_take(P_UP1, out, 2), 1);
+    h_assert_vxlan_tos(out[0], P_UP1, spine2, vtep, 1, 4790, 17, (46 << 2) | 1, f, 100);
+    assert_int_equal(rte_pktmbuf_mtod(out[0], const uint8_t *)[50 + 15], 0);  /* inner TOS */
+    h_free(out, 1);
+    assert_int_equal(h_drain(P_UP0), 0);
+    {
+        uint32_t h;
+        const struct dp_nexthop *nh = nexthop_select(h_conf(), group_index("right"), f, 100, 1,
+                                                     vtep, &h);
+        assert_string_equal(nh->name, "spine2");
+        assert_int_equal(h, flow_hash(&group("right")->hash, f, 100, 1, g_dp.local_ip, vtep));
+    }
+}
+
+/* n packets of one UDP flow (inner TOS ECN ect) through encap_burst. */
+static void burst_of_flow(uint32_t vni, uint16_t sport, unsigned n, uint8_t ecn,
+                          const char *vtep)
+{
+    struct rte_mbuf *m[8];
+    uint32_t vi[8], vt[8];
+    uint8_t f[120];
+
+    h_udp4(f, host_b, host_a, -1, 0x0a000001, 0x0a000002, sport, 53, 120);
+    f[15] = ecn;
+    for (unsigned i = 0; i < n; i++) {
+        m[i] = h_mbuf(f, 120);
+        vi[i] = h_slot(vni);
+        vt[i] = inet_addr(vtep);
+    }
+    encap_burst(H.w, m, vi, vt, n);
+}
+
+static void test_classifier(void **state)
+{
+    struct rte_mbuf *out[8];
+    uint8_t f[120];
+    uint32_t s1 = h_slot(1), sx = h_slot(16777215);
+    uint32_t vtep = inet_addr("192.0.2.77");       /* no route: default group */
+    (void)state;
+
+    /* packets 1-3 of a flow are short: group left (spine1, up0), DSCP 46;
+     * then long: group right (spine2, up1), DSCP 10; the inner ECN is
+     * copied out (RFC 6040), the inner frame left as it was */
+    h_udp4(f, host_b, host_a, -1, 0x0a000001, 0x0a000002, 7000, 53, 120);
+    f[15] = 2;
+    burst_of_flow(1, 7000, 5, 2, "192.0.2.77");
+    assert_int_equal(h_take(P_UP0, out, 8), 3);
+    for (int i = 0; i < 3; i++)
+        h_assert_vxlan_tos(out[i], P_UP0, spine1, vtep, 1, 4790, 17, (46 << 2) | 2, f, 120);
+    h_free(out, 3);
+    assert_int_equal(h_take(P_UP1, out, 8), 2);
+    for (int i = 0; i < 2; i++)
+        h_assert_vxlan_tos(out[i], P_UP1, spine2, vtep, 1, 4790, 17, (10 << 2) | 2, f, 120);
+    h_free(out, 2);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[0], 3);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[1], 2);
+    assert_int_equal(H.pub->st.vni[s1].cls_bytes[0], 3 * 120);
+    assert_int_equal(H.pub->st.vni[s1].encap_packets, 5);
+    assert_int_equal(H.pub->st.vni[s1].encap_bytes, 5 * 120);
+    /* the flow stays long; another flow starts short */
+    burst_of_flow(1, 7000, 1, 0, "192.0.2.77");
+    assert_int_equal(h_drain(P_UP1), 1);
+    burst_of_flow(1, 7001, 1, 0, "192.0.2.77");
+    assert_int_equal(h_drain(P_UP0), 1);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[1], 3);
+    /* a VNI the classifier does not apply to: by route, TOS 0, uncounted */
+    burst_of_flow(16777215, 7000, 4, 2, "198.51.100.200");
+    assert_int_equal(h_take(P_UP1, out, 8), 4);
+    for (int i = 0; i < 4; i++)
+        h_assert_vxlan(out[i], P_UP1, spine2, inet_addr("198.51.100.200"), 16777215, 4790, 17,
+                       f, 120);
+    h_free(out, 4);
+    assert_int_equal(H.pub->st.vni[sx].cls_packets[0] + H.pub->st.vni[sx].cls_packets[1], 0);
+    assert_int_equal(H.pub->st.vni[sx].encap_packets, 4);
+    assert_int_equal(h_drops_total(), 0);
 }
 
 int main(void)
@@ -308,6 +413,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_default_group_spreads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_nexthop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nexthop_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_and_tos_given, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_classifier, setup, teardown),
     };
 
     if (h_init("stage_encap") != 0 || h_load(conf) != 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <rte_cycles.h>
 
 #include "stage_harness.h"
 
@@ -188,6 +189,55 @@ static void test_access_send_headroom(void **state)
     assert_int_equal(h_drops_total(), 1);
 }
 
+static void test_residence(void **state)
+{
+    struct rte_mbuf *fill[H_RING_SIZE], *m;
+    const struct residence_hist *r = &H.pub->st.residence;
+    unsigned n_fill = H_RING_SIZE - 1 - 1;
+    uint8_t f[64];
+    uint64_t t0;
+    (void)state;
+
+    /* the same configuration with the residence histogram */
+    assert_int_equal(h_load(h_conf_basic_with("underlay_mtu: 1500 }",
+                                              "underlay_mtu: 1500, residence_histogram: true }")),
+                     0);
+    assert_true(h_conf()->residence);
+
+    /* three packets stamped at RX, one built here (stamp 0): three samples */
+    h_eth(f, mac_b, mac_a, -1, 0x0800, 64);
+    t0 = rte_rdtsc();
+    for (int i = 0; i < 4; i++) {
+        m = h_mbuf(f, 64);
+        *dp_rx_tsc(m) = i < 3 ? t0 - 1000u * (unsigned)(i + 1) : 0;
+        tx_enqueue(H.w, P_UP0, m);
+    }
+    tx_flush_port(H.w, P_UP0);
+    assert_int_equal(r->count, 3);
+    assert_true(r->max >= 3000 && r->sum >= 6000);
+    assert_int_equal(h_drain(P_UP0), 4);
+    /* a packet the port does not take is not counted */
+    for (unsigned i = 0; i < n_fill; i++)
+        fill[i] = rte_pktmbuf_alloc(H.pool);
+    assert_int_equal(rte_ring_enqueue_bulk(H.tx[P_UP0], (void **)fill, n_fill, NULL), n_fill);
+    for (int i = 0; i < 2; i++) {
+        m = h_mbuf(f, 64);
+        *dp_rx_tsc(m) = rte_rdtsc() - 500;
+        tx_enqueue(H.w, P_UP0, m);
+    }
+    tx_flush_port(H.w, P_UP0);
+    assert_int_equal(r->count, 4);
+    assert_int_equal(H.pub->st.drops[DROP_TX_FULL], 1);
+    assert_int_equal(rte_ring_dequeue_bulk(H.tx[P_UP0], (void **)fill, n_fill, NULL), n_fill);
+    h_free(fill, n_fill);
+    assert_int_equal(h_drain(P_UP0), 1);
+    assert_int_equal(h_load(H_CONF_BASIC), 0);
+    /* off again: nothing counted */
+    tx_enqueue(H.w, P_UP0, h_mbuf(f, 64));
+    assert_int_equal(h_drain(P_UP0), 1);
+    assert_int_equal(r->count, 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +248,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_access_send_untagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_send_tagged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_access_send_headroom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_residence, setup, teardown),
     };
 
     if (h_init("stage_port_tx") != 0 || h_load(H_CONF_BASIC) != 0)

@@ -43,7 +43,7 @@ static void test_stamped(void **state)
         assert_int_equal(rte_ring_dequeue(rings[r], (void **)&got), 0);
         assert_ptr_equal(got, m);
         assert_int_equal(got->port, P_UP1 - r);
-        assert_true(*dp_punt_tsc(got) >= t0 && *dp_punt_tsc(got) <= t1);
+        assert_true(*dp_rx_tsc(got) >= t0 && *dp_rx_tsc(got) <= t1);
         h_assert_bytes(got, f, 60);
         rte_pktmbuf_free(got);
     }

@@ -94,33 +94,57 @@ static void test_add_rxq(void **state)
 
 static void test_ctrl_tx_at_stop(void **state)
 {
-    uint8_t f[60];
-    struct rte_mbuf *m[3], *out[4];
+    static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    uint8_t f[60], b[60], want[64];
+    struct rte_mbuf *m[5], *out[4];
+    unsigned n_up = 0;
     (void)state;
 
     /* stopped before it starts: one last turn sends what is queued */
     h_eth(f, host_b, host_a, -1, 0x0806, 60);
+    h_eth(b, bcast, host_a, -1, 0x0806, 60);
     for (int i = 0; i < 3; i++)
         m[i] = h_mbuf(f, 60);
     m[0]->port = P_UP1;
     m[1]->port = H_PORTS;       /* no such port */
     m[2]->port = P_UP0;
-    assert_int_equal(rte_ring_enqueue_bulk(dp_ctrl_tx_ring(), (void **)m, 3, NULL), 3);
+    /* an ARP the control thread did not answer: flooded as if it came in
+     * on h0 (VNI 100: two VTEPs and h1 VLAN 10), and one whose
+     * attachment does not exist */
+    m[3] = h_mbuf(b, 60);
+    m[3]->port = DP_PORT_REINJECT;
+    m[3]->hash.usr = h_attach(P_H0, 0);
+    m[4] = h_mbuf(b, 60);
+    m[4]->port = DP_PORT_REINJECT;
+    m[4]->hash.usr = 0xfffe;
+    assert_int_equal(rte_ring_enqueue_bulk(dp_ctrl_tx_ring(), (void **)m, 5, NULL), 5);
     g_dp.stop = 1;
     assert_int_equal(dp_worker_main(H.pub), 0);
     assert_int_equal(H.pub->running, 0);
     assert_null(H.w->conf);
     assert_int_equal(H.pub->st.ev.ctrl_tx, 2);
-    assert_int_equal(H.pub->st.drops[DROP_CTRL_BAD_PORT], 1);
-    assert_int_equal(h_drops_total(), 1);
+    assert_int_equal(H.pub->st.drops[DROP_CTRL_BAD_PORT], 2);
+    assert_int_equal(h_drops_total(), 2);
     /* already on the wire, not waiting in a TX buffer */
-    assert_int_equal(rte_ring_dequeue_burst(H.tx[P_UP1], (void **)out, 4, NULL), 1);
-    assert_ptr_equal(out[0], m[0]);
-    h_assert_bytes(out[0], f, 60);
+    for (uint16_t p = P_UP0; p <= P_UP1; p = (uint16_t)(p + P_UP1 - P_UP0)) {
+        unsigned n = rte_ring_dequeue_burst(H.tx[p], (void **)out, 4, NULL);
+        for (unsigned i = 0; i < n; i++) {
+            if (out[i] == m[p == P_UP0 ? 2 : 0]) {
+                h_assert_bytes(out[i], f, 60);
+                continue;
+            }
+            /* a flood copy toward a VTEP */
+            assert_int_equal(rte_pktmbuf_pkt_len(out[i]), 110);
+            assert_memory_equal(rte_pktmbuf_mtod(out[i], const uint8_t *) + 50, b, 60);
+            n_up++;
+        }
+        h_free(out, n);
+    }
+    assert_int_equal(n_up, 2);
+    assert_int_equal(rte_ring_dequeue_burst(H.tx[P_H1], (void **)out, 4, NULL), 1);
+    h_assert_bytes(out[0], want, h_tag(want, b, 60, 10));
     h_free(out, 1);
-    assert_int_equal(rte_ring_dequeue_burst(H.tx[P_UP0], (void **)out, 4, NULL), 1);
-    assert_ptr_equal(out[0], m[2]);
-    h_free(out, 1);
+    assert_int_equal(H.pub->st.vni[h_slot(100)].flood_copies, 3);
     assert_int_equal(H.pub->st.packets, 0);
     assert_int_equal(H.pub->st.first_rx_tsc, 0);
 }
@@ -155,7 +179,6 @@ static void put_rx(uint16_t port, const uint8_t *f, uint16_t len)
 
 static void test_main_loop(void **state)
 {
-    static char conf4790[4096];
     static uint8_t v[256];
     uint8_t f[80], want[84];
     struct rte_mbuf *out[4], *ctl;
@@ -198,9 +221,7 @@ static void test_main_loop(void **state)
 
     /* a new generation (VXLAN on 4790) while it runs: h_load waits for
      * the worker's quiescent report before freeing the old one */
-    snprintf(conf4790, sizeof(conf4790), "%s", H_CONF_BASIC);
-    memcpy(strstr(conf4790, "udp_port: 4789"), "udp_port: 4790", 14);
-    assert_int_equal(h_load(conf4790), 0);
+    assert_int_equal(h_load(h_conf_basic_with("udp_port: 4789", "udp_port: 4790")), 0);
     put_rx(P_UP0, v, h_vxlan(v, P_UP0, vtep, 4790, 100, f, 80, 0));
     wait_sent(P_H1, out, 1);
     h_assert_bytes(out[0], want, h_tag(want, f, 80, 10));
