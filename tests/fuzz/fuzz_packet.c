@@ -10,11 +10,11 @@
  *  - access_classify: a frame it accepts is at least 14 bytes (18 when
  *    tagged), its attachment is the one the map gives, a tag is stripped
  *    only when there is one; a drop carries an access-path reason;
- *  - underlay_classify: a VXLAN frame's inner frame lies inside the input,
+ *  - underlay_classify: a frame for the host or a drop carries an
+ *    underlay-path reason; a VXLAN frame's inner frame lies inside the input,
  *    is at least 14 bytes, its VNI fits 24 bits, the IPv4 header checksum
- *    was right (unless the NIC vouched); a drop carries an underlay-path
- *    reason; the inner frame then goes through access_classify and
- *    flow_hash as a worker would;
+ *    was right (unless the NIC vouched); the inner frame then goes through
+ *    access_classify and flow_hash as a worker would;
  *  - flow_hash: the same input gives the same hash, with every field set
  *    too, whatever follows the frame.
  * Build and run with `ninja -C build fuzz` or scripts/fuzz packet (seeds:
@@ -117,6 +117,10 @@ static void run_underlay(const uint8_t *f, uint32_t len, int csum_good, uint16_t
         return;
     case UL_BFD:
         check(len >= 42 && f[23] == 17);
+        return;
+    case UL_HOST:
+        /* for the kernel (exception path); the reason when there is none */
+        check(drop_reason_path(r.drop) == DROP_PATH_UNDERLAY);
         return;
     case UL_VXLAN:
         break;
