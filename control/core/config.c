@@ -1378,7 +1378,7 @@ static int prescan(const char *name, const char *buf, size_t len, char *err, siz
         if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
             if (++depth > CFG_MAX_DEPTH) {
                 snprintf(err, errlen, "%s:%zu:%zu: (structure): nested deeper than %u levels",
-                         name, line, col, CFG_MAX_DEPTH);
+                         name, line, col, (unsigned)CFG_MAX_DEPTH);
                 rc = -1;
             }
         } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
