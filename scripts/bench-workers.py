@@ -9,7 +9,10 @@ goes to worker p mod 2) and both transmit to the sink on their own TX
 queue. EAL: one worker is "-l 0-1"; two are "--lcores 0@(0,1),1@0,2@1"
 (each worker its own CPU, the control thread floating). Rounds are
 interleaved (1 then 2 workers, encap then decap); each round's ratio is
-2-worker rate / 1-worker rate, and the medians of RUNS rounds are reported.
+2-worker rate / 1-worker rate, and the medians of RUNS rounds are reported,
+with the TSC cycles per packet of the workers' busy loop turns (what one
+packet costs a worker whatever share of its CPU it gets: on a shared
+machine the rate follows the scheduler, the cycles much less).
 
     scripts/bench-workers [--runs 5] [--seconds 5] [--modes encap,decap]
                           [--json build/bench/workers.json]
@@ -93,7 +96,8 @@ def run(mode, workers, files, secs):
     if s["mempool"]["in_use"] != 0:
         sys.exit(f"vtepd {mode}/{workers}: {s['mempool']['in_use']} mbufs leaked")
     pkts = [w["packets"] for w in s["workers"]]
-    return sum(pkts) / s["forwarding_seconds"], pkts, sum(s["drops"].values())
+    cpp = sum(w["busy_cycles"] for w in s["workers"]) / max(1, sum(pkts))
+    return sum(pkts) / s["forwarding_seconds"], pkts, sum(s["drops"].values()), cpp
 
 
 def med(xs):
@@ -111,17 +115,20 @@ def main():
     os.makedirs(bench.OUT, exist_ok=True)
     files = pcaps()
     modes = a.modes.split(",")
-    rows = {m: {1: [], 2: [], "ratio": [], "split": []} for m in modes}
+    rows = {m: {1: [], 2: [], "ratio": [], "split": [], "cpp1": [], "cpp2": []} for m in modes}
     for r in range(1, a.runs + 1):
         for m in modes:
-            one, _, d1 = run(m, 1, files, a.seconds)
-            two, split, d2 = run(m, 2, files, a.seconds)
+            one, _, d1, c1 = run(m, 1, files, a.seconds)
+            two, split, d2, c2 = run(m, 2, files, a.seconds)
+            rows[m]["cpp1"].append(c1)
+            rows[m]["cpp2"].append(c2)
             rows[m][1].append(one)
             rows[m][2].append(two)
             rows[m]["ratio"].append(two / one if one else 0)
             rows[m]["split"].append(split)
             print(f"run {r} {m}: 1 worker {one / 1e6:6.2f} Mpps, 2 workers {two / 1e6:6.2f} Mpps"
-                  f" (per worker {split}), ratio {two / one if one else 0:.2f}, drops {d1}/{d2}",
+                  f" (per worker {split}), ratio {two / one if one else 0:.2f}, cycles/pkt "
+                  f"{c1:.0f} / {c2:.0f}, drops {d1}/{d2}",
                   file=sys.stderr, flush=True)
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "cores": os.cpu_count(), "loadavg": open("/proc/loadavg").read().split()[:3],
@@ -133,11 +140,16 @@ def main():
         x = rows[m]
         res = {"one_worker_mpps": [round(v / 1e6, 2) for v in med(x[1])],
                "two_workers_mpps": [round(v / 1e6, 2) for v in med(x[2])],
-               "ratio": [round(v, 3) for v in med(x["ratio"])], "per_run": x}
+               "ratio": [round(v, 3) for v in med(x["ratio"])],
+               "cycles_per_packet_one": [round(v, 1) for v in med(x["cpp1"])],
+               "cycles_per_packet_two": [round(v, 1) for v in med(x["cpp2"])], "per_run": x}
         report["results"][m] = res
         o, t, q = res["one_worker_mpps"], res["two_workers_mpps"], res["ratio"]
+        c1, c2 = res["cycles_per_packet_one"], res["cycles_per_packet_two"]
         print(f"{m}: 1 worker {o[0]:.2f} Mpps ({o[1]:.2f}-{o[2]:.2f}) | 2 workers {t[0]:.2f} "
-              f"Mpps ({t[1]:.2f}-{t[2]:.2f}) | ratio {q[0]:.2f} ({q[1]:.2f}-{q[2]:.2f})")
+              f"Mpps ({t[1]:.2f}-{t[2]:.2f}) | ratio {q[0]:.2f} ({q[1]:.2f}-{q[2]:.2f}) | "
+              f"cycles/pkt {c1[0]:.0f} ({c1[1]:.0f}-{c1[2]:.0f}) / {c2[0]:.0f} "
+              f"({c2[1]:.0f}-{c2[2]:.0f})")
     with open(a.json, "w") as f:
         json.dump(report, f, indent=1)
     print(f"# figures: {a.json}")

@@ -77,7 +77,7 @@ write_conf() {   # write_conf EXTRA-VTEP-KEYS
     done
     printf 'vnis:\n  - vni: 100\n    access: [ { port: ac0, vlan: untagged } ]\n'
     printf '    static_macs: [ { mac: "%s", vtep: 198.51.100.2 } ]\n' "$REMOTE_MAC"
-    printf '    flood: [ 198.51.100.2 ]\n'
+    printf '    flood: [ 198.51.100.2 ]\n    arp_suppress: false\n'
     printf 'control: { cli_socket: %s }\n' "$SOCK"
     printf 'bfd:\n'
     for ((i = 0; i < BFD_N; i++)); do
@@ -117,16 +117,12 @@ BFD_PEER=$BG_PID
 wait_for 10 test -f "$WORK/rx_ul.json.ready" -a -f "$WORK/rx_ac.json.ready" \
     -a -f "$WORK/bfd_peer.json.ready" || die "the traffic ends did not start"
 
+log "[$(elapsed) s] topology and traffic ends up"
 vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd.log" "$SOCK"
 grep -E "RX queue [0-9]+ -> worker" "$WORK/vtepd.log" | sed 's/^.*port /  port /' || true
 grep -q "share a CPU" "$WORK/vtepd.log" && log "note: $(grep -m1 "share a CPU" "$WORK/vtepd.log")"
-t0=$(now)
-bfd_all_up() {
-    [ "$(vcli "$SOCK" "show bfd" | jq '[.sessions[]? | select(.state == "Up")] | length')" \
-        = "$BFD_N" ]
-}
-wait_for 40 bfd_all_up || true
-log "BFD: $(vcli "$SOCK" "show bfd" | jq '[.sessions[]? | select(.state == "Up")] | length') of $BFD_N sessions Up after $(ms_between "$t0" "$(now)") ms"
+T_START=$(now)
+log "[$(elapsed) s] vtepd forwarding"
 
 # learning warm-up: one broadcast ARP from each host MAC
 nsx "$NS_A" "${TOOL[@]}" garp "${P}a" --macs "$MACS"
@@ -135,6 +131,7 @@ macs_learned() {
         -ge "$MACS" ]
 }
 wait_for 10 macs_learned || log "note: not every host MAC learned after the warm-up"
+log "[$(elapsed) s] host MACs learned"
 
 # both directions at once
 t0=$(now)
@@ -147,12 +144,20 @@ S_UL=$BG_PID
 wait_pid() { local rc=0; wait "$1" || rc=$?; untrack_pid "$1"; return $rc; }
 wait_pid "$S_AC" || die "send-access failed: $(cat "$WORK/send_ac.log")"
 wait_pid "$S_UL" || die "send-underlay failed: $(cat "$WORK/send_ul.log")"
-log "sent $((2 * FLOWS * PACKETS)) frames in $(ms_between "$t0" "$(now)") ms (access: $(cat "$WORK/send_ac.log"), underlay: $(cat "$WORK/send_ul.log"))"
+log "[$(elapsed) s] sent $((2 * FLOWS * PACKETS)) frames in $(ms_between "$t0" "$(now)") ms (access: $(cat "$WORK/send_ac.log"), underlay: $(cat "$WORK/send_ul.log"))"
 
 # ARP for the VTEP address on both underlay ports
 nsx "$NS_PEER" "${TOOL[@]}" arp "${P}ulk" "$WORK/arp_ul0.json" --src-mac "$MAC_ULK" >/dev/null
 nsx "$NS_PEER" "${TOOL[@]}" arp "${P}u1k" "$WORK/arp_ul1.json" --src-mac "$MAC_U1K" >/dev/null
 
+log "[$(elapsed) s] ARP done"
+# the BFD sessions came up meanwhile (vtepd sends at 1 s until Up)
+bfd_all_up() {
+    [ "$(vcli "$SOCK" "show bfd" | jq '[.sessions[]? | select(.state == "Up")] | length')" \
+        = "$BFD_N" ]
+}
+wait_for 30 bfd_all_up || true
+log "[$(elapsed) s] BFD: $(vcli "$SOCK" "show bfd" | jq '[.sessions[]? | select(.state == "Up")] | length') of $BFD_N sessions Up $(ms_between "$T_START" "$(now)") ms after vtepd started forwarding"
 # what vtepd forwarded has reached the receivers once its TX counters stop
 tx_now() { vcli "$SOCK" "show stats" | jq -c '[.workers[].ports.ac0.tx_packets]'; }
 prev=""
@@ -162,7 +167,7 @@ for ((i = 0; i < 50; i++)); do
     prev=$cur
     sleep 0.3
 done
-sleep 0.5
+log "[$(elapsed) s] TX counters settled"
 vcli "$SOCK" "show stats" >"$WORK/stats.json"
 vcli "$SOCK" "show classifier" >"$WORK/classifier.json"
 vcli "$SOCK" "show macs" >"$WORK/macs.json"
@@ -170,14 +175,17 @@ vcli "$SOCK" "show bfd" >"$WORK/bfd.json"
 for f in stats classifier macs bfd; do
     json_ok "$WORK/$f.json" || die "vtepd answered no JSON to show $f"
 done
+log "[$(elapsed) s] state read"
 stop_pid "$RX_UL" 100 || true
 stop_pid "$RX_AC" 100 || true
 stop_pid "$BFD_PEER" 100 || true
+log "[$(elapsed) s] traffic ends stopped"
 for f in rx_ul rx_ac bfd_peer; do
     json_ok "$WORK/$f.json" || die "$f wrote no JSON: $(cat "$WORK/$f.log")"
 done
 jq -r '.workers | to_entries[] | "worker \(.key) (lcore \(.value.lcore)): \(.value.packets) packets, learn \(.value.learn_events), punted \(.value.punted) (BFD \(.value.punted_bfd)), control TX \(.value.ctrl_tx), \(.value.ports | to_entries | map("\(.key) rx \(.value.rx_packets) tx \(.value.tx_packets)") | join(", "))"' \
     "$WORK/stats.json"
+log "[$(elapsed) s] counters read"
 
 if stop_pid "$VTEPD_PID" 100; then
     pass "vtepd stopped cleanly on SIGTERM"
@@ -185,8 +193,9 @@ else
     fail "vtepd did not stop cleanly"
 fi
 
+log "[$(elapsed) s] vtepd stopped"
 "$PY" "$HERE/workers_traffic.py" check --stats "$WORK/stats.json" \
-    --classifier "$WORK/classifier.json" --macs "$WORK/macs.json" --bfd "$WORK/bfd.json" \
+    --classifier "$WORK/classifier.json" --macs-json "$WORK/macs.json" --bfd "$WORK/bfd.json" \
     --bfd-peer "$WORK/bfd_peer.json" --rx-underlay "$WORK/rx_ul.json" \
     --rx-access "$WORK/rx_ac.json" --arp "$WORK/arp_ul0.json" --arp "$WORK/arp_ul1.json" \
     --flows "$FLOWS" --packets "$PACKETS" --macs "$MACS" --threshold "$THRESHOLD" \

@@ -372,7 +372,7 @@ def cmd_check(a):
     c = Checks()
     st = load(a.stats)
     cls = load(a.classifier)
-    macs = load(a.macs)
+    macs = load(a.macs_json)
     enc, dec = load(a.rx_underlay), load(a.rx_access)
     bfd_vtepd, bfd_peer = load(a.bfd), load(a.bfd_peer)
     arps = [load(p) for p in a.arp]
@@ -446,7 +446,9 @@ def cmd_check(a):
     # ARP for the VTEP address and BFD, punted by either worker
     arp_w = [w["punted"] - w["punted_bfd"] for w in ws]
     bfd_w = [w["punted_bfd"] for w in ws]
-    c(all(x > 0 for x in arp_w), "ARP punted by each worker: %s" % arp_w)
+    arp_sent = sum(r["sent"] for r in arps)
+    c(all(x > 0 for x in arp_w) and sum(arp_w) == arp_sent,
+      "ARP punted by each worker: %s, %d in all for %d requests" % (arp_w, sum(arp_w), arp_sent))
     for p, r in zip(a.arp, arps):
         c(r["sent"] > 0 and r["answered"] == r["sent"],
           "ARP for the VTEP address through %s: %d of %d answered"
@@ -483,7 +485,7 @@ def main():
         p.add_argument("--src-ip", default="198.51.100.2")
         p.add_argument("--dst-ip", default="192.0.2.1")
         p.add_argument("--vni", type=int, default=100)
-        p.add_argument("--pace-every", type=int, default=32)
+        p.add_argument("--pace-every", type=int, default=0)
         p.add_argument("--pace-ms", type=float, default=1.0)
     p = sub.add_parser("garp")
     p.add_argument("iface")
@@ -513,7 +515,7 @@ def main():
     p.add_argument("--interval-ms", type=int, default=300)
     p.add_argument("--mult", type=int, default=10)
     p = sub.add_parser("check")
-    for k in ("stats", "classifier", "macs", "bfd", "bfd-peer", "rx-underlay", "rx-access"):
+    for k in ("stats", "classifier", "macs-json", "bfd", "bfd-peer", "rx-underlay", "rx-access"):
         p.add_argument("--" + k, required=True)
     p.add_argument("--arp", action="append", required=True)
     p.add_argument("--flows", type=int, required=True)
