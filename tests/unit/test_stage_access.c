@@ -284,7 +284,7 @@ static void test_bum_floods(void **state)
 
 static void test_arp_suppression(void **state)
 {
-    uint8_t f[60], want[60];
+    uint8_t f[60], want[64];
     struct rte_mbuf *m, *got, *out[4];
     uint32_t s = h_slot(100);
     (void)state;
