@@ -90,6 +90,15 @@ def wait_for(fn, timeout=3.0, step=0.02):
     return fn()
 
 
+def read_text(path):
+    """The text of a file (a process's log), "" when it cannot be read."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
 def remove_eal_runtime(prefix):
     """Removes the EAL runtime directory (config, fbarrays: a few MB) that
     a DPDK process with --file-prefix prefix leaves behind."""
@@ -237,11 +246,7 @@ class Vtepd:
             return json.load(f)
 
     def log_text(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log_path)
 
     def __enter__(self):
         return self
