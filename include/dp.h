@@ -210,6 +210,17 @@ static inline struct rte_mempool *dp_pool_of(int s)
     return s >= 0 && s < DP_MAX_SOCKETS && g_dp.pools[s] ? g_dp.pools[s] : g_dp.pool;
 }
 
+/* Mbufs in every pool, and how many of them are free now. */
+static inline void dp_pools_count(unsigned *size, unsigned *avail)
+{
+    *size = *avail = 0;
+    for (int s = 0; s < DP_MAX_SOCKETS; s++)
+        if (g_dp.pools[s]) {
+            *size += g_dp.pools[s]->size;
+            *avail += rte_mempool_avail_count(g_dp.pools[s]);
+        }
+}
+
 /* "access", "underlay" or "kernel". */
 static inline const char *dp_port_role_name(unsigned role)
 {

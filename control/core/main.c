@@ -233,7 +233,9 @@ int main(int argc, char **argv)
         }
     }
     if (g_dp.pool) {
-        unsigned in_use = g_dp.pool->size - rte_mempool_avail_count(g_dp.pool);
+        unsigned size, avail, in_use;
+        dp_pools_count(&size, &avail);
+        in_use = size - avail;
         if (in_use)
             VLOG(WARNING, "%u mbufs still in use at exit", in_use);
     }
