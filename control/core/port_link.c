@@ -157,8 +157,7 @@ unsigned port_link_poll(void)
 
         if (g_dp.ports[p].role == PORT_ROLE_KERNEL)
             continue;   /* our own TAP: nothing routes over it */
-        if (pl->events && pl->if_index == 0 &&
-            !__atomic_exchange_n(&pl->pending, 0, __ATOMIC_ACQ_REL) &&
+        if (pl->events && !__atomic_exchange_n(&pl->pending, 0, __ATOMIC_ACQ_REL) &&
             t - pl->last_read_ns < LSC_RECHECK_NS)
             continue;
         pl->last_read_ns = t;

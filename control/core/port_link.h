@@ -9,8 +9,9 @@
  *    loop turn;
  *  - a port with a kernel network interface behind it (dev_info.if_index:
  *    net_af_packet, net_af_xdp, mlx5) is up only while that interface is
- *    also IFF_UP and IFF_RUNNING (carrier): DPDK 22.11's net_af_packet
- *    reports its link up from start to stop whatever the veth does. */
+ *    also IFF_UP and IFF_RUNNING (carrier; SIOCGIFFLAGS, no RTNL lock) when
+ *    read: DPDK 22.11's net_af_packet reports its link up from start to
+ *    stop whatever the veth does. */
 #ifndef VTEPD_PORT_LINK_H
 #define VTEPD_PORT_LINK_H
 
