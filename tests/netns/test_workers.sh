@@ -120,7 +120,7 @@ wait_for 10 test -f "$WORK/rx_ul.json.ready" -a -f "$WORK/rx_ac.json.ready" \
 log "[$(elapsed) s] topology and traffic ends up"
 vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd.log" "$SOCK"
 grep -E "RX queue [0-9]+ -> worker" "$WORK/vtepd.log" | sed 's/^.*port /  port /' || true
-grep -q "share a CPU" "$WORK/vtepd.log" && log "note: $(grep -m1 "share a CPU" "$WORK/vtepd.log")"
+grep -q "share.* a physical core" "$WORK/vtepd.log" && log "note: $(grep -m1 "share.* a physical core" "$WORK/vtepd.log" | sed "s/^.*vtepd: //")"
 T_START=$(now)
 log "[$(elapsed) s] vtepd forwarding"
 
