@@ -250,8 +250,10 @@ def vtepd_insn(mode, pcap, flows, secs):
     except (OSError, ValueError):
         return 0, 0, 0
     pkts = s["workers"][0]["packets"]
-    ir = callgrind_thread_ir(prefix, "dp_worker_main")
-    io = callgrind_io_ir(prefix, "dp_worker_main")
+    # the worker thread's entry function (VTEPD_WORKER_FN for builds that named it otherwise)
+    fn = os.environ.get("VTEPD_WORKER_FN", "dp_worker_main")
+    ir = callgrind_thread_ir(prefix, fn)
+    io = callgrind_io_ir(prefix, fn)
     return (ir / pkts if pkts else 0), (io / pkts if pkts else 0), pkts
 
 
