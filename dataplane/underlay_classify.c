@@ -48,8 +48,21 @@ enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
     /* rte_raw_cksum over the header, options included: 0xffff when valid */
     if (!ip_csum_good && rte_raw_cksum(ip, ihl) != 0xffff)
         return drop(r, DROP_IP_BAD_HEADER);
-    if (ip->dst_addr != p->local_ip)
+    if (ip->dst_addr != p->local_ip) {
+        /* single-hop BFD to another of the host's addresses (a session FRR's
+         * bfdd runs from the address it peers from): the BFD thread takes
+         * it, or hands it on to the kernel when no session of its own is
+         * on that address */
+        if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) &&
+            ip->next_proto_id == IPPROTO_UDP && ip_len >= ihl + sizeof(*udp)) {
+            udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+            if (udp->dst_port == RTE_BE16(BFD_UDP_PORT)) {
+                r->outer_src = ip->src_addr;
+                return UL_BFD;
+            }
+        }
         return host(r, DROP_IP_NOT_LOCAL);
+    }
     if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
         return host(r, DROP_IP_FRAGMENT);
     if (ip->next_proto_id != IPPROTO_UDP)

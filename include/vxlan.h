@@ -77,7 +77,10 @@ static inline void vxlan_encap_write(void *out, const struct vxlan_tmpl *t,
 enum underlay_class {
     UL_VXLAN = 0,   /* valid VXLAN for us: decapsulate */
     UL_ARP,         /* ARP: give to the control thread */
-    UL_BFD,         /* single-hop BFD to us: give to the BFD thread */
+    UL_BFD,         /* single-hop BFD (UDP 3784) to our VTEP address or to
+                     * another address of this host (an unfragmented UDP
+                     * header to port 3784 is all that is checked then):
+                     * give to the BFD thread */
     UL_HOST,        /* for this host but not the dataplane (BGP, ICMP, SSH,
                      * LLDP, IPv6, ...): the kernel, through the exception
                      * path; result.drop says why it is not ours, the drop
@@ -106,7 +109,7 @@ struct underlay_result {
  * destination = our VTEP, UDP length, destination port, VXLAN I flag and
  * that an inner Ethernet header follows. The VNI is not checked here.
  * Multicast and broadcast frames other than ARP, frames that are not IPv4,
- * and IPv4 to us that is not VXLAN or BFD to our VTEP address are UL_HOST. */
+ * and IPv4 to us that is not VXLAN or BFD are UL_HOST. */
 enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
                                       const struct underlay_params *p,
                                       int ip_csum_good,
