@@ -30,6 +30,7 @@
 #define ECHO_PERIOD_NS      10000000000ull  /* a liveness probe to bfdd this often */
 #define BACKOFF_MIN_MS      100
 #define BACKOFF_MAX_MS      2000
+#define RETRY_PERIOD_NS     1000000000ull   /* sessions not run are tried again this often */
 
 struct lid_rec {
     bool used;
@@ -50,6 +51,7 @@ static uint64_t add_seq;
 static uint64_t n_adds, n_updates, n_deletes, n_deletes_unknown, n_counters, n_counters_unknown;
 static uint64_t n_full, n_unexpected, n_state_sent;
 static uint64_t refused[BFDDP_MAP_NUM];
+static uint64_t retry_next_ns;
 static uint64_t echo_next_ns, echo_replies, echo_rtt_last_us, echo_rtt_max_us, echo_answered;
 
 static const char *ip_str(uint32_t be, char *buf, size_t len)
@@ -173,15 +175,16 @@ static void place(struct lid_rec *l, bool is_new, uint64_t now_ns)
         if (slot < 0) {
             slot = bfd_sess_create_dplane(&t, now_ns);
             if (slot < 0) {
-                if (!l->no_room)
+                if (!l->no_room) {
                     VLOG(WARNING, "bfd %s: bfdd session lid %u not run: %s", peer, l->lid,
                          slot == -ENOSPC ? "no room (bfdd's sessions take 48 slots at most)"
                                          : "timers the session refuses");
+                    n_full++;
+                }
                 l->no_room = true;
                 l->result = BFDDP_MAP_OK;
                 snprintf(l->why, sizeof(l->why), "%s", slot == -ENOSPC ?
                          "no room for another session" : "timers refused");
-                n_full++;
                 return;
             }
         }
@@ -417,6 +420,14 @@ void bfd_dplane_poll(uint64_t now_ns)
     bfddp_client_poll(&cli, now_ns);
     if (cli.conn == BFDDP_CONN_UP && now_ns >= echo_next_ns)
         send_echo(now_ns);
+    /* a slot freed since (a lid deleted, a session retired, a next hop
+     * added) may let a session run that could not */
+    if (now_ns >= retry_next_ns) {
+        retry_next_ns = now_ns + RETRY_PERIOD_NS;
+        for (int i = 0; i < MAX_LIDS; i++)
+            if (lids[i].used && (lids[i].result != BFDDP_MAP_OK || lids[i].no_room))
+                place(&lids[i], false, now_ns);
+    }
 }
 
 void bfd_dplane_stop(void)
