@@ -26,7 +26,9 @@ bool bfd_dplane_enabled(void);
  * next hops. Then sessions that could not be mapped are tried again. */
 void bfd_dplane_set_env(const struct vtepd_config *cfg, const struct dp_conf *c, uint64_t now_ns);
 
-/* Connect, read and answer bfdd, write; on the BFD thread each turn. */
+/* Connect, read and answer bfdd, write; every second, try again the
+ * sessions that could not run (no room, nothing to map onto). On the BFD
+ * thread each turn. */
 void bfd_dplane_poll(uint64_t now_ns);
 
 /* Slot `slot` changed state: BFD_STATE_CHANGE for every lid on it. */
