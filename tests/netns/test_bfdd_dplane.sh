@@ -335,11 +335,11 @@ for ((k = 1; k <= TRIALS; k++)); do
     restore_link
     t_r=$(now)
     echo "$k $t_cut $t_cut1 $t_r" >>"$WORK/trials.txt"
-    if wait_for 30 all_up; then
+    if wait_for 60 all_up; then
         ok=$((ok + 1))
         log "trial $k: tc took $(ms_between "$t_cut" "$t_cut1") ms; restored: BGP Established and BFD Up again after $(ms_between "$t_r" "$(now)") ms"
     else
-        log "trial $k: not all Up 30 s after the restore"
+        log "trial $k: not all Up 60 s after the restore"
     fi
 done
 check "$ok of $TRIALS cuts restored (BGP Established, BFD Up again)" test "$ok" -eq "$TRIALS"
@@ -464,17 +464,24 @@ check "host bfdd's counters come from vtepd (bfdd in $cin out $cout; vtepd rx $v
     awk -v i="$cin" -v o="$cout" -v r="$vrx" -v t="$vtx" 'BEGIN { exit !(i > 0 && o > 0 && i <= r && o <= t) }'
 
 # ---- 5. bfdd goes away ----
+# One snapshot of vtepd's show bfd once it saw the close: the CLI is slow on
+# a loaded machine, and the grace period is 5 s
 disc0=$(dp_field .disconnects)
 stop_frr "$RUN/h/bfdd.pid"
-wait_for 3 eval '[ "$(dp_field .connection)" != up ]' || true
+SNAP=
+closed_seen() {
+    SNAP=$(cli "show bfd" 2>/dev/null || true)
+    [ "$(jq -r '.bfdd_dplane.connection' <<<"$SNAP" 2>/dev/null)" != up ]
+}
+wait_for 5 closed_seen || true
 t_gone=$(now)
-check "bfdd stopped: vtepd saw the connection close (connection $(dp_field .connection), disconnects $disc0 -> $(dp_field .disconnects))" \
-    test "$(dp_field .connection)" != up
-v=$(vsess "$P1_IP" '"\(.origin)/\(.retired_in_s > 0)/\(.bfdd_lids | length)"')
-check "bfdd's session held for the grace period, without lids ($v; state $(vsess "$P1_IP" .state), retired_in_s $(vsess "$P1_IP" .retired_in_s))" \
+check "bfdd stopped: vtepd saw the connection close (connection $(jq -r .bfdd_dplane.connection <<<"$SNAP" 2>/dev/null), disconnects $disc0 -> $(jq -r .bfdd_dplane.disconnects <<<"$SNAP" 2>/dev/null))" \
+    test "$(jq -r .bfdd_dplane.connection <<<"$SNAP" 2>/dev/null)" != up
+v=$(jq -r --arg p "$P1_IP" '[.sessions[] | select(.peer == $p)][0] | "\(.origin)/\(.retired_in_s > 0)/\(.bfdd_lids | length)"' <<<"$SNAP" 2>/dev/null || true)
+check "bfdd's session held for the grace period, without lids ($v; retired_in_s $(jq -r --arg p "$P1_IP" '[.sessions[] | select(.peer == $p)][0].retired_in_s' <<<"$SNAP" 2>/dev/null))" \
     test "$v" = bfdd/true/0
 wait_for 10 eval '[ -z "$(vsess "$P1_IP" .peer | grep -v null)" ]' || true
-check "then retired ($(ms_between "$t_gone" "$(now)") ms after the close; vtepd log: $(grep -c "bfd $P1_IP: no bfdd session holds it any more" "$VLOG" || true) retirement line)" \
+check "then retired ($(ms_between "$t_gone" "$(now)") ms after the close was seen; vtepd log: $(grep -c "bfd $P1_IP: no bfdd session holds it any more" "$VLOG" || true) retirement line)" \
     test -z "$(vsess "$P1_IP" .peer | grep -v null)"
 check "configured session to $P2_IP still Up ($(vsess "$P2_IP" .state), origin $(vsess "$P2_IP" .origin))" \
     test "$(vsess "$P2_IP" .state)" = Up
