@@ -97,8 +97,9 @@ static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
     if (m->nexthop < 0 || !c)
         return;     /* the peer is no next hop: no ECMP member to move */
     /* the BFD lock is held; a next hop without a MAC (ARP has not
-     * resolved it) stays out whatever BFD says */
-    moved = nexthop_set_live(c, (uint16_t)m->nexthop, live && c->nexthops[m->nexthop].has_mac);
+     * resolved it) or on a port whose link is down stays out whatever BFD
+     * says */
+    moved = nexthop_set_live(c, (uint16_t)m->nexthop, live && nexthop_usable(c, (uint16_t)m->nexthop));
     m->buckets_moved += moved;
     if (live)
         m->ecmp_in++;
@@ -308,7 +309,7 @@ static void sess_release(struct bfd_mgr_sess *m, uint64_t t)
     sess_retire(m, t);
     m->used = false;
     if (nh >= 0 && c && nh < c->n_nexthops)
-        nexthop_set_live(c, (uint16_t)nh, nexthop_bfd_ok((uint16_t)nh) && c->nexthops[nh].has_mac);
+        nexthop_set_live(c, (uint16_t)nh, nexthop_bfd_ok((uint16_t)nh) && nexthop_usable(c, (uint16_t)nh));
 }
 
 int bfd_sess_find(uint16_t port, uint32_t peer_be)
@@ -462,7 +463,7 @@ int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
     /* liveness in the new generation: a next hop is live unless a session
      * watches it and is not (yet) Up */
     for (uint16_t nh = 0; nh < c->n_nexthops; nh++)
-        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && nexthop_usable(c, nh));
     target_conf = NULL;
     return 0;
 }
@@ -472,7 +473,7 @@ void bfd_manager_refresh_nexthop(uint16_t nh)
     struct dp_conf *c = g_dp.conf;
 
     if (nh < c->n_nexthops)
-        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && nexthop_usable(c, nh));
 }
 
 bool bfd_manager_active(void)
