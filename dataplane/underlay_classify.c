@@ -90,8 +90,22 @@ enum underlay_class underlay_classify_seg(const uint8_t *pkt, uint32_t seg_len,
     /* rte_raw_cksum over the header, options included: 0xffff when valid */
     if (!ip_csum_good && !ipv4_hdr_csum_ok(ip, ihl))
         return drop(r, DROP_IP_BAD_HEADER);
-    if (ip->dst_addr != p->local_ip)
+    if (ip->dst_addr != p->local_ip) {
+        /* single-hop BFD to another of the host's addresses (a session FRR's
+         * bfdd runs from the address it peers from): the BFD thread takes
+         * it, or hands it on to the kernel when no session of its own is
+         * on that address */
+        if (!(ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) &&
+            ip->next_proto_id == IPPROTO_UDP && ip_len >= ihl + sizeof(*udp) &&
+            fits(sizeof(*eth) + ihl, sizeof(*udp), seg_len, len) == HDR_OK) {
+            udp = (const struct rte_udp_hdr *)((const uint8_t *)ip + ihl);
+            if (udp->dst_port == RTE_BE16(BFD_UDP_PORT)) {
+                r->outer_src = ip->src_addr;
+                return UL_BFD;
+            }
+        }
         return host(r, DROP_IP_NOT_LOCAL);
+    }
     if (ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
         return host(r, DROP_IP_FRAGMENT);
     if (ip->next_proto_id != IPPROTO_UDP)

@@ -24,6 +24,7 @@
 #define CFG_DEVARGS_LEN    512
 #define CFG_PATH_LEN       256
 #define CFG_MAX_FEED_USERS 16
+#define CFG_BFDD_DPLANE_LEN 128
 /* Input limits, checked before libyaml builds the document: a config file
  * is a few KB to a few hundred KB; these stop hostile files cheaply. */
 #define CFG_MAX_FILE_BYTES (4u << 20)
@@ -180,6 +181,9 @@ struct vtepd_config {
     uint32_t feed_stale_s;      /* how long a closed feed's paths live, default 120 */
     char cli_socket[CFG_PATH_LEN];
     uint32_t realtime_priority; /* 0: normal; 1-99: SCHED_FIFO for the BFD thread */
+    /* control.bfdd_dplane: FRR bfdd's --dplaneaddr ("unix:PATH" or
+     * "ipv4:A.B.C.D[:PORT]"); vtepd connects as its data plane; "" = off */
+    char bfdd_dplane[CFG_BFDD_DPLANE_LEN];
     /* who may feed routes (peer uid of the feed connection); default root
      * and the "frr" user when it exists */
     int n_feed_users;

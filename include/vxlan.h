@@ -77,7 +77,10 @@ static inline void vxlan_encap_write(void *out, const struct vxlan_tmpl *t,
 enum underlay_class {
     UL_VXLAN = 0,   /* valid VXLAN for us: decapsulate */
     UL_ARP,         /* ARP: give to the control thread */
-    UL_BFD,         /* single-hop BFD to us: give to the BFD thread */
+    UL_BFD,         /* single-hop BFD (UDP 3784) to our VTEP address or to
+                     * another address of this host (an unfragmented UDP
+                     * header to port 3784 is all that is checked then):
+                     * give to the BFD thread */
     UL_HOST,        /* for this host but not the dataplane (BGP, ICMP, SSH,
                      * LLDP, IPv6, ...): the kernel, through the exception
                      * path; result.drop says why it is not ours, the drop
@@ -110,7 +113,7 @@ struct underlay_result {
  * VXLAN, inner Ethernet) must lie in the first seg_len bytes, else
  * DROP_UNDERLAY_HDR_SPLIT. The VNI is not checked here.
  * Multicast and broadcast frames other than ARP, frames that are not IPv4,
- * and IPv4 to us that is not VXLAN or BFD to our VTEP address are UL_HOST. */
+ * and IPv4 to us that is not VXLAN or BFD are UL_HOST. */
 enum underlay_class underlay_classify_seg(const uint8_t *pkt, uint32_t seg_len,
                                           uint32_t pkt_len,
                                           const struct underlay_params *p,

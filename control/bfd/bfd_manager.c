@@ -10,6 +10,12 @@
  * thread: the BFD thread is the ECMP buckets' one writer. Up puts it back,
  * after an optional hold-down.
  *
+ * Sessions live in fixed slots (bfd_manager_priv.h): one per (port, peer)
+ * on the wire, owned by the configuration, by FRR bfdd's sessions
+ * (bfd_dplane.c, control.bfdd_dplane), or both. The thread also keeps the
+ * connection to bfdd: it reads and answers it every turn (at most
+ * BFD_NAP_US apart), never waiting on it.
+ *
  * bfd_lock guards the sessions and the ECMP groups between this thread and
  * the control thread (CLI dumps, reload); each side holds it for
  * microseconds. */
@@ -26,7 +32,9 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "bfd_dplane.h"
 #include "bfd_manager.h"
+#include "bfd_manager_priv.h"
 #include "json_writer.h"
 #include "bfd_session.h"
 #include "bfd_udp.h"
@@ -36,26 +44,12 @@
 #include "log.h"
 #include "nexthop_live.h"
 
-struct bfd_mgr_sess {
-    struct bfd_session s;
-    int nexthop;
-    uint16_t port;
-    uint32_t hold_down_ms;
-    uint64_t up_since_ns;       /* 0 when not Up */
-    bool live;                  /* the next hop is in the ECMP group */
-    uint64_t ecmp_out, ecmp_in, buckets_moved;
-    uint64_t tx_sent, tx_no_mbuf, tx_ring_full, tx_no_mac;
-    uint64_t tx_late_max_ns;    /* worst lateness of a transmission */
-    uint64_t tx_late_sum_ns, tx_late_n;
-    uint64_t last_down_ns;
-};
-
 #define BFD_NAP_US 1000         /* longest sleep: punted packets wait at most this */
 
-static struct bfd_mgr_sess sess[CFG_MAX_NEXTHOPS];
-static int n_sess;
+struct bfd_mgr_sess bfd_sess[BFD_MAX_SESS];
+#define sess bfd_sess
 static struct bfd_udp_counters udp_cnt;
-static uint64_t rx_no_session, rx_decode_drop;
+static uint64_t rx_no_session, rx_decode_drop, rx_to_kernel, rx_other_addr;
 static uint64_t wakeups, wake_late_max_ns;
 static pthread_mutex_t bfd_lock;
 static pthread_t bfd_thread;
@@ -63,32 +57,56 @@ static bool thread_started;
 static volatile int thread_stop;
 static uint32_t rt_priority;
 
-static uint64_t now_ns(void)
+uint64_t bfd_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
+#define now_ns bfd_now_ns
+
+static int slot_of(const struct bfd_mgr_sess *m)
+{
+    return (int)(m - sess);
+}
+
+static const char *origin_name(const struct bfd_mgr_sess *m)
+{
+    if (m->from_config)
+        return m->n_lids ? "config+bfdd" : "config";
+    return "bfdd";
+}
+
+/* The generation sessions act on: the one being built during a
+ * reconfiguration (not yet published), else the running one. */
+static struct dp_conf *target_conf;
+
+static struct dp_conf *conf_now(void)
+{
+    return target_conf ? target_conf : g_dp.conf;
+}
 
 static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
 {
+    struct dp_conf *c = conf_now();
     unsigned moved;
 
     if (m->live == live)
         return;
-    /* the BFD lock is held: g_dp.conf is the generation to change; a next
-     * hop without a MAC (ARP has not resolved it) or on a port whose link is
-     * down stays out whatever BFD says */
-    moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop,
-                             live && nexthop_usable(g_dp.conf, (uint16_t)m->nexthop));
     m->live = live;
+    if (m->nexthop < 0 || !c)
+        return;     /* the peer is no next hop: no ECMP member to move */
+    /* the BFD lock is held; a next hop without a MAC (ARP has not
+     * resolved it) or on a port whose link is down stays out whatever BFD
+     * says */
+    moved = nexthop_set_live(c, (uint16_t)m->nexthop, live && nexthop_usable(c, (uint16_t)m->nexthop));
     m->buckets_moved += moved;
     if (live)
         m->ecmp_in++;
     else
         m->ecmp_out++;
     VLOG(NOTICE, "next hop %s %s the ECMP group (%s, %u buckets moved)",
-         g_dp.conf->nexthops[m->nexthop].name, live ? "joins" : "leaves", why, moved);
+         c->nexthops[m->nexthop].name, live ? "joins" : "leaves", why, moved);
 }
 
 static void on_state(void *ctx, const struct bfd_session *s, enum bfd_state old_state,
@@ -115,19 +133,28 @@ static void on_state(void *ctx, const struct bfd_session *s, enum bfd_state old_
             m->last_down_ns = now_ns();
         set_live(m, false, "BFD down");
     }
+    /* bfdd hears it after the ECMP groups changed */
+    bfd_dplane_state_changed(slot_of(m), now_ns());
 }
 
 static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
 {
-    const struct dp_nexthop *nh = &g_dp.conf->nexthops[m->nexthop];
+    const struct dp_conf *c = g_dp.conf;
+    const struct dp_nexthop *nh = m->nexthop >= 0 && c ? &c->nexthops[m->nexthop] : NULL;
     struct bfd_udp_tx tx = {.src_ip_be = m->s.cfg.local_ip_be, .dst_ip_be = m->s.cfg.peer_ip_be,
                             .src_port = m->s.cfg.src_port, .tos = BFD_TOS_CS6};
     struct rte_mbuf *mb;
     uint8_t *d;
     size_t flen;
 
-    if (!nh->has_mac) {
-        m->tx_no_mac++;     /* ARP has not resolved the peer yet */
+    /* the next hop's MAC (configured or ARP), else the one the peer's own
+     * packets came from */
+    if (nh && nh->has_mac) {
+        memcpy(tx.dst_mac, nh->mac.addr_bytes, 6);
+    } else if (m->has_peer_mac) {
+        memcpy(tx.dst_mac, m->peer_mac, 6);
+    } else {
+        m->tx_no_mac++;     /* ARP has not resolved the peer, nor did it send yet */
         return;
     }
     mb = rte_pktmbuf_alloc(g_dp.pool);
@@ -135,7 +162,6 @@ static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
         m->tx_no_mbuf++;
         return;
     }
-    memcpy(tx.dst_mac, nh->mac.addr_bytes, 6);
     memcpy(tx.src_mac, g_dp.ports[m->port].mac.addr_bytes, 6);
     d = (uint8_t *)rte_pktmbuf_append(mb, BFD_FRAME_HDR_LEN + (uint16_t)len);
     if (!d) {
@@ -156,6 +182,7 @@ static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
         return;
     }
     m->tx_sent++;
+    m->tx_bytes += len;
 }
 
 /* Run one session's timers: send what is due, expire detection. */
@@ -183,7 +210,7 @@ hold:
         set_live(m, true, "BFD up, hold-down over");
 }
 
-void bfd_manager_init(const struct vtepd_config *cfg)
+int bfd_manager_init(const struct vtepd_config *cfg)
 {
     pthread_mutexattr_t ma;
 
@@ -192,19 +219,31 @@ void bfd_manager_init(const struct vtepd_config *cfg)
     pthread_mutex_init(&bfd_lock, &ma);
     pthread_mutexattr_destroy(&ma);
     rt_priority = cfg->realtime_priority;
+    memset(sess, 0, sizeof(sess));
+    return bfd_dplane_init(cfg);
 }
 
-/* A new session for b (next hop nh of the generation being built). */
-static int sess_create(struct bfd_mgr_sess *m, const struct vtepd_config *cfg,
-                       const struct cfg_bfd *b, int nh, uint64_t t)
+struct sess_params {
+    uint32_t local_ip_be, peer_ip_be;
+    uint16_t port;
+    int nexthop;
+    uint32_t tx_us, rx_us;
+    uint8_t mult;
+    uint32_t hold_down_ms;
+    bool admin_down;
+};
+
+/* A new session in free slot m. */
+static int sess_init(struct bfd_mgr_sess *m, const struct sess_params *p, uint64_t t)
 {
     static uint32_t disc_next;
     struct bfd_session_cfg sc = {
-        .local_ip_be = cfg->local_ip,
-        .peer_ip_be = b->peer,
-        .desired_min_tx_us = b->tx_ms * 1000,
-        .required_min_rx_us = b->rx_ms * 1000,
-        .detect_mult = b->multiplier,
+        .local_ip_be = p->local_ip_be,
+        .peer_ip_be = p->peer_ip_be,
+        .desired_min_tx_us = p->tx_us,
+        .required_min_rx_us = p->rx_us,
+        .detect_mult = p->mult,
+        .admin_down = p->admin_down,
         .on_state_change = on_state,
         .cb_ctx = m,
     };
@@ -216,14 +255,15 @@ static int sess_create(struct bfd_mgr_sess *m, const struct vtepd_config *cfg,
         disc_next = (disc_next & 0x7fff0000u) | 1;
     }
     sc.local_disc = disc_next++;
-    memset(m, 0, sizeof(*m));
     if (getrandom(&sc.seed, sizeof(sc.seed), 0) != sizeof(sc.seed))
         sc.seed = t ^ sc.local_disc;
-    m->nexthop = nh;
-    m->port = (uint16_t)b->port;
-    m->hold_down_ms = b->hold_down_ms;
+    memset(m, 0, sizeof(*m));
     if (bfd_session_init(&m->s, &sc, t) != 0)
         return -EINVAL;
+    m->used = true;
+    m->nexthop = p->nexthop;
+    m->port = p->port;
+    m->hold_down_ms = p->hold_down_ms;
     /* a next hop watched by BFD carries traffic only once BFD is Up */
     m->live = false;
     return 0;
@@ -245,63 +285,187 @@ static void sess_retire(struct bfd_mgr_sess *m, uint64_t t)
 /* No session watches next hop nh, or its session is Up (hold-down over). */
 static bool nexthop_bfd_ok(uint16_t nh)
 {
-    for (int i = 0; i < n_sess; i++)
-        if (sess[i].nexthop == nh)
+    for (int i = 0; i < BFD_MAX_SESS; i++)
+        if (sess[i].used && sess[i].nexthop == nh)
             return sess[i].live;
     return true;
 }
 
+static const char *peer_str(const struct bfd_mgr_sess *m, char *buf, size_t len)
+{
+    struct in_addr a = {.s_addr = m->s.cfg.peer_ip_be};
+
+    inet_ntop(AF_INET, &a, buf, (socklen_t)len);
+    return buf;
+}
+
+/* Say AdminDown, free the slot; its next hop (of the running generation)
+ * is no longer watched. */
+static void sess_release(struct bfd_mgr_sess *m, uint64_t t)
+{
+    int nh = m->nexthop;
+    struct dp_conf *c = conf_now();
+
+    m->nexthop = -1;        /* no ECMP move for the retirement itself */
+    sess_retire(m, t);
+    m->used = false;
+    if (nh >= 0 && c && nh < c->n_nexthops)
+        nexthop_set_live(c, (uint16_t)nh, nexthop_bfd_ok((uint16_t)nh) && nexthop_usable(c, (uint16_t)nh));
+}
+
+int bfd_sess_find(uint16_t port, uint32_t peer_be)
+{
+    for (int i = 0; i < BFD_MAX_SESS; i++)
+        if (sess[i].used && sess[i].port == port && sess[i].s.cfg.peer_ip_be == peer_be)
+            return i;
+    return -1;
+}
+
+int bfd_sess_create_dplane(const struct bfddp_target *t, uint64_t now)
+{
+    struct sess_params p = {
+        .local_ip_be = t->local_ip_be, .peer_ip_be = t->peer_ip_be, .port = t->port,
+        .nexthop = t->nexthop, .tx_us = t->desired_min_tx_us, .rx_us = t->required_min_rx_us,
+        .mult = t->detect_mult, .admin_down = t->admin_down,
+    };
+    struct dp_conf *c = conf_now();
+    int n_dplane = 0, free_slot = -1;
+
+    for (int i = 0; i < BFD_MAX_SESS; i++) {
+        if (sess[i].used && !sess[i].from_config)
+            n_dplane++;
+        if (!sess[i].used && free_slot < 0)
+            free_slot = i;
+    }
+    if (n_dplane >= BFD_DPLANE_MAX_SESS || free_slot < 0)
+        return -ENOSPC;
+    if (sess_init(&sess[free_slot], &p, now) != 0)
+        return -EINVAL;
+    /* like a configured one: its next hop waits for Up */
+    if (t->nexthop >= 0 && c && t->nexthop < c->n_nexthops)
+        nexthop_set_live(c, (uint16_t)t->nexthop, false);
+    return free_slot;
+}
+
+bool bfd_sess_apply_dplane(int i, const struct bfddp_target *t, uint64_t now)
+{
+    struct bfd_mgr_sess *m = &sess[i];
+    struct bfd_intervals iv = {.desired_min_tx_us = t->desired_min_tx_us,
+                               .required_min_rx_us = t->required_min_rx_us,
+                               .detect_mult = t->detect_mult};
+
+    if (!m->used || m->from_config)
+        return false;
+    m->hold_down_ms = 0;
+    if (iv.desired_min_tx_us != m->s.cfg.desired_min_tx_us ||
+        iv.required_min_rx_us != m->s.cfg.required_min_rx_us ||
+        iv.detect_mult != m->s.cfg.detect_mult)
+        bfd_session_set_intervals(&m->s, &iv, now);
+    if (t->admin_down != (m->s.state == BFD_STATE_ADMIN_DOWN))
+        return bfd_session_set_admin(&m->s, !t->admin_down, now);
+    return false;
+}
+
 int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
 {
-    static struct bfd_mgr_sess next[CFG_MAX_NEXTHOPS];
-    bool kept[CFG_MAX_NEXTHOPS] = {false};
+    bool confirmed[BFD_MAX_SESS] = {false};
+    int want[CFG_MAX_NEXTHOPS];
+    char peer[INET_ADDRSTRLEN];
     uint64_t t = now_ns();
-    int n = 0;
+    int n_new = 0, n_room = 0;
 
+    /* check everything first: nothing changes when the answer is no */
     for (int i = 0; i < cfg->n_bfd; i++) {
         const struct cfg_bfd *b = &cfg->bfd[i];
-        int nh = dp_conf_nexthop_find(c, (uint16_t)b->port, b->peer);
-        int old = -1;
 
-        if (nh < 0)
+        if (dp_conf_nexthop_find(c, (uint16_t)b->port, b->peer) < 0)
             return -ENOENT;     /* the config parser rules this out */
-        for (int k = 0; k < n_sess; k++)
-            if (!kept[k] && sess[k].port == b->port && sess[k].s.cfg.peer_ip_be == b->peer)
-                old = k;
-        if (old >= 0) {
-            struct bfd_intervals iv = {.desired_min_tx_us = b->tx_ms * 1000,
-                                       .required_min_rx_us = b->rx_ms * 1000,
-                                       .detect_mult = b->multiplier};
-            kept[old] = true;
-            next[n] = sess[old];
-            next[n].nexthop = nh;
-            next[n].hold_down_ms = b->hold_down_ms;
-            if (iv.desired_min_tx_us != next[n].s.cfg.desired_min_tx_us ||
-                iv.required_min_rx_us != next[n].s.cfg.required_min_rx_us ||
-                iv.detect_mult != next[n].s.cfg.detect_mult)
-                bfd_session_set_intervals(&next[n].s, &iv, t);
-        } else if (sess_create(&next[n], cfg, b, nh, t) != 0) {
+        if (b->tx_ms == 0 || b->rx_ms == 0 || b->multiplier == 0) {
             VLOG(ERR, "bfd[%d]: bad session parameters", i);
             return -EINVAL;
         }
-        n++;
+        want[i] = bfd_sess_find((uint16_t)b->port, b->peer);
+        if (want[i] >= 0)
+            confirmed[want[i]] = true;
+        else
+            n_new++;
     }
-    for (int k = 0; k < n_sess; k++)
-        if (!kept[k]) {
-            char peer[INET_ADDRSTRLEN];
-            struct in_addr a = {.s_addr = sess[k].s.cfg.peer_ip_be};
-            inet_ntop(AF_INET, &a, peer, sizeof(peer));
-            VLOG(NOTICE, "bfd %s: session removed by the configuration", peer);
-            sess_retire(&sess[k], t);
+    for (int k = 0; k < BFD_MAX_SESS; k++)
+        if (!sess[k].used || (sess[k].from_config && !confirmed[k] && sess[k].n_lids == 0))
+            n_room++;
+    if (n_new > n_room) {
+        VLOG(ERR, "bfd: no room for %d new sessions (%d slots free)", n_new, n_room);
+        return -ENOSPC;
+    }
+
+    /* what goes, on the running generation */
+    for (int k = 0; k < BFD_MAX_SESS; k++)
+        if (sess[k].used && sess[k].from_config && !confirmed[k] && sess[k].n_lids == 0) {
+            VLOG(NOTICE, "bfd %s: session removed by the configuration",
+                 peer_str(&sess[k], peer, sizeof(peer)));
+            sess_release(&sess[k], t);
         }
-    memcpy(sess, next, sizeof(next[0]) * (size_t)n);
-    n_sess = n;
-    for (int i = 0; i < n_sess; i++)
-        sess[i].s.cfg.cb_ctx = &sess[i];
+
+    /* the rest acts on generation c */
+    target_conf = c;
+    for (int k = 0; k < BFD_MAX_SESS; k++)
+        if (sess[k].used)
+            sess[k].nexthop = dp_conf_nexthop_find(c, sess[k].port, sess[k].s.cfg.peer_ip_be);
+    for (int i = 0; i < cfg->n_bfd; i++) {
+        const struct cfg_bfd *b = &cfg->bfd[i];
+        struct bfd_mgr_sess *m;
+        int k = want[i];
+
+        if (k >= 0) {
+            struct bfd_intervals iv = {.desired_min_tx_us = b->tx_ms * 1000,
+                                       .required_min_rx_us = b->rx_ms * 1000,
+                                       .detect_mult = b->multiplier};
+            m = &sess[k];
+            if (!m->from_config) {
+                VLOG(NOTICE, "bfd %s: the configuration takes over the session bfdd asked for "
+                     "(its timers rule from now)", peer_str(m, peer, sizeof(peer)));
+                m->from_config = true;
+                m->orphan_since_ns = 0;
+                if (m->s.state == BFD_STATE_ADMIN_DOWN)
+                    bfd_session_set_admin(&m->s, true, t);
+            }
+            m->hold_down_ms = b->hold_down_ms;
+            if (iv.desired_min_tx_us != m->s.cfg.desired_min_tx_us ||
+                iv.required_min_rx_us != m->s.cfg.required_min_rx_us ||
+                iv.detect_mult != m->s.cfg.detect_mult)
+                bfd_session_set_intervals(&m->s, &iv, t);
+        } else {
+            struct sess_params p = {
+                .local_ip_be = cfg->local_ip, .peer_ip_be = b->peer, .port = (uint16_t)b->port,
+                .nexthop = dp_conf_nexthop_find(c, (uint16_t)b->port, b->peer),
+                .tx_us = b->tx_ms * 1000, .rx_us = b->rx_ms * 1000, .mult = b->multiplier,
+                .hold_down_ms = b->hold_down_ms,
+            };
+            for (k = 0; sess[k].used; k++)
+                ;       /* there is room: counted above */
+            if (sess_init(&sess[k], &p, t) != 0) {
+                VLOG(ERR, "bfd[%d]: bad session parameters", i);   /* ruled out above */
+                continue;
+            }
+            sess[k].from_config = true;
+            confirmed[k] = true;
+        }
+    }
+    /* configured sessions bfdd still holds: bfdd's from now */
+    for (int k = 0; k < BFD_MAX_SESS; k++)
+        if (sess[k].used && sess[k].from_config && !confirmed[k]) {
+            VLOG(NOTICE, "bfd %s: removed by the configuration, kept for bfdd with its timers",
+                 peer_str(&sess[k], peer, sizeof(peer)));
+            sess[k].from_config = false;
+            sess[k].hold_down_ms = 0;
+            bfd_dplane_handover(k, t);
+        }
+    bfd_dplane_set_env(cfg, c, t);
     /* liveness in the new generation: a next hop is live unless a session
      * watches it and is not (yet) Up */
     for (uint16_t nh = 0; nh < c->n_nexthops; nh++)
         nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && nexthop_usable(c, nh));
+    target_conf = NULL;
     return 0;
 }
 
@@ -315,7 +479,10 @@ void bfd_manager_refresh_nexthop(uint16_t nh)
 
 bool bfd_manager_active(void)
 {
-    return n_sess > 0;
+    for (int i = 0; i < BFD_MAX_SESS; i++)
+        if (sess[i].used)
+            return true;
+    return false;
 }
 
 /* Monotonic ns at which a packet stamped with TSC value tsc arrived: how long
@@ -334,7 +501,27 @@ static uint64_t arrival_ns(uint64_t tsc, uint64_t t_now)
     return ago < t_now ? t_now - ago : t_now;
 }
 
-static void bfd_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc)
+/* Is the frame's IPv4 destination an address vtepd runs BFD from: the
+ * VTEP address, or the source of a session on that port? The workers
+ * check the headers before they punt; this reads only what they checked. */
+static bool bfd_addr_is_ours(const uint8_t *frame, uint32_t len, uint16_t port)
+{
+    uint32_t dst;
+
+    if (len < 34 || frame[12] != 0x08 || frame[13] != 0x00)
+        return true;        /* not for the kernel either: bfd_udp_parse counts it */
+    memcpy(&dst, frame + 30, 4);
+    if (dst == g_dp.local_ip)
+        return true;
+    for (int i = 0; i < BFD_MAX_SESS; i++)
+        if (sess[i].used && sess[i].port == port && sess[i].s.cfg.local_ip_be == dst)
+            return true;
+    return false;
+}
+
+/* One punted BFD frame. Returns true when it is the kernel's (BFD to
+ * another of the host's addresses, for no session of ours). */
+static bool bfd_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t arrival_tsc)
 {
     struct bfd_udp_rx u;
     struct bfd_ctrl c;
@@ -346,24 +533,37 @@ static void bfd_rx(const uint8_t *frame, uint32_t len, uint16_t port, uint64_t a
     if (at > t)
         at = t;
 
+    if (!bfd_addr_is_ours(frame, len, port))
+        return true;
     if (bfd_udp_parse(frame, len, &u, &udp_cnt) != BFD_DROP_NONE)
-        return;
+        return false;
     if (bfd_ctrl_decode(u.payload, u.payload_len, &c) != BFD_DROP_NONE) {
         rx_decode_drop++;
-        return;
+        return false;
     }
-    for (int i = 0; i < n_sess; i++) {
+    for (int i = 0; i < BFD_MAX_SESS; i++) {
         struct bfd_mgr_sess *m = &sess[i];
-        if (m->port != port || !bfd_session_match(&m->s, &c, u.src_ip_be))
+        if (!m->used || m->port != port || !bfd_session_match(&m->s, &c, u.src_ip_be))
             continue;
         if (at < m->s.last_rx_ns)
             at = m->s.last_rx_ns;
+        m->rx_matched++;
+        m->rx_bytes += u.payload_len;
+        m->extra.cpi = c.cpi;
+        m->extra.required_min_echo_rx_us = c.required_min_echo_rx_us;
         bfd_session_rx_ctrl(&m->s, &c, at, &res);
+        if (res.drop == BFD_DROP_NONE) {
+            /* where the peer's packets come from is where ours go when its
+             * MAC is not otherwise known */
+            memcpy(m->peer_mac, frame + 6, 6);
+            m->has_peer_mac = true;
+        }
         if (res.send_now)
             service(m, t);
-        return;
+        return false;
     }
     rx_no_session++;
+    return false;
 }
 
 /* BFD frames the workers punted: m->port is the dp port, the arrival TSC
@@ -377,13 +577,43 @@ static void drain_rx(void)
         while ((n = rte_ring_sc_dequeue_burst(g_dp.workers[i]->bfd_ring, (void **)m, 32,
                                               NULL)) > 0)
             for (unsigned k = 0; k < n; k++) {
+                uint16_t port = m[k]->port;
+                bool kernel = false;
+
                 if (m[k]->nb_segs == 1)
-                    bfd_rx(rte_pktmbuf_mtod(m[k], const uint8_t *),
-                           rte_pktmbuf_data_len(m[k]), m[k]->port, *dp_rx_tsc(m[k]));
+                    kernel = bfd_rx(rte_pktmbuf_mtod(m[k], const uint8_t *),
+                                    rte_pktmbuf_data_len(m[k]), port, *dp_rx_tsc(m[k]));
                 else
                     udp_cnt.drop[BFD_DROP_FRAME_SHORT]++;
+                if (kernel && port < g_dp.n_ports && g_dp.ports[port].kernel != DP_NO_PORT) {
+                    /* the exception path, as the worker would have done */
+                    m[k]->port = g_dp.ports[port].kernel;
+                    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m[k]) == 0) {
+                        rx_to_kernel++;
+                        continue;
+                    }
+                } else if (kernel) {
+                    rx_other_addr++;    /* another address, no exception path */
+                }
                 rte_pktmbuf_free(m[k]);
             }
+    }
+}
+
+/* bfdd-only sessions whose last lid went and whose grace is over. */
+static void retire_orphans(uint64_t t)
+{
+    char peer[INET_ADDRSTRLEN];
+
+    for (int i = 0; i < BFD_MAX_SESS; i++) {
+        struct bfd_mgr_sess *m = &sess[i];
+
+        if (!m->used || m->from_config || m->n_lids || !m->orphan_since_ns ||
+            t - m->orphan_since_ns < BFD_DPLANE_ORPHAN_GRACE_NS)
+            continue;
+        VLOG(NOTICE, "bfd %s: no bfdd session holds it any more: retired",
+             peer_str(m, peer, sizeof(peer)));
+        sess_release(m, t);
     }
 }
 
@@ -392,8 +622,12 @@ static uint64_t next_wait_ns(uint64_t t)
 {
     uint64_t next = t + BFD_NAP_US * 1000ull;
 
-    for (int i = 0; i < n_sess; i++) {
-        uint64_t d = bfd_session_next_deadline(&sess[i].s);
+    for (int i = 0; i < BFD_MAX_SESS; i++) {
+        uint64_t d;
+
+        if (!sess[i].used)
+            continue;
+        d = bfd_session_next_deadline(&sess[i].s);
         if (d < next)
             next = d;
         if (!sess[i].live && sess[i].up_since_ns) {
@@ -430,8 +664,11 @@ static void *bfd_main(void *arg)
         wakeups++;
         drain_rx();
         t = now_ns();
-        for (int i = 0; i < n_sess; i++)
-            service(&sess[i], t);
+        for (int i = 0; i < BFD_MAX_SESS; i++)
+            if (sess[i].used)
+                service(&sess[i], t);
+        retire_orphans(t);
+        bfd_dplane_poll(now_ns());
         wait = next_wait_ns(now_ns());
         pthread_mutex_unlock(&bfd_lock);
         if (wait == 0)
@@ -467,12 +704,13 @@ void bfd_manager_stop(void)
     pthread_join(bfd_thread, NULL);
     thread_started = false;
     drain_rx();
+    bfd_dplane_stop();
 }
 
 void bfd_manager_clear_counters(void)
 {
     pthread_mutex_lock(&bfd_lock);
-    for (int i = 0; i < n_sess; i++) {
+    for (int i = 0; i < BFD_MAX_SESS; i++) {
         sess[i].tx_late_max_ns = 0;
         sess[i].tx_late_sum_ns = 0;
         sess[i].tx_late_n = 0;
@@ -498,16 +736,33 @@ void bfd_manager_dump_json(struct json *j)
     pthread_mutex_lock(&bfd_lock);
     json_obj(j, NULL);
     json_arr(j, "sessions");
-    for (int i = 0; i < n_sess; i++) {
+    for (int i = 0; i < BFD_MAX_SESS; i++) {
         const struct bfd_mgr_sess *m = &sess[i];
         const struct bfd_session *s = &m->s;
         struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
+        uint32_t lids[8];
+        int n_lids;
 
+        if (!m->used)
+            continue;
         inet_ntop(AF_INET, &a, peer, sizeof(peer));
         json_obj(j, NULL);
         json_str(j, "peer", peer);
         json_str(j, "port", g_dp.ports[m->port].name);
-        json_str(j, "nexthop", g_dp.conf->nexthops[m->nexthop].name);
+        json_str(j, "nexthop", m->nexthop >= 0 ? g_dp.conf->nexthops[m->nexthop].name : "");
+        json_str(j, "origin", origin_name(m));
+        n_lids = bfd_dplane_lids(i, lids, 8);
+        json_arr(j, "bfdd_lids");
+        for (int k = 0; k < n_lids && k < 8; k++)
+            json_u64(j, NULL, lids[k]);
+        json_close(j);
+        a.s_addr = s->cfg.local_ip_be;
+        inet_ntop(AF_INET, &a, peer, sizeof(peer));
+        json_str(j, "local", peer);
+        if (!m->from_config && !m->n_lids)
+            json_dbl(j, "retired_in_s", m->orphan_since_ns + BFD_DPLANE_ORPHAN_GRACE_NS >
+                     now_ns() ? (double)(m->orphan_since_ns + BFD_DPLANE_ORPHAN_GRACE_NS -
+                                         now_ns()) / 1e9 : 0.0, 1);
         json_str(j, "state", bfd_state_name(s->state));
         json_str(j, "remote_state", bfd_state_name(s->remote_state));
         json_str(j, "local_diag", bfd_diag_name(s->local_diag));
@@ -521,11 +776,13 @@ void bfd_manager_dump_json(struct json *j)
         json_u64(j, "remote_desired_tx_us", s->remote_desired_tx_us);
         json_u64(j, "remote_mult", s->remote_mult);
         json_bool(j, "ecmp_live", m->live);
-        json_u64(j, "ecmp_buckets", nexthop_buckets(g_dp.conf, (uint16_t)m->nexthop));
+        json_u64(j, "ecmp_buckets", m->nexthop >= 0 ?
+                 nexthop_buckets(g_dp.conf, (uint16_t)m->nexthop) : 0);
         json_u64(j, "ecmp_out", m->ecmp_out);
         json_u64(j, "ecmp_in", m->ecmp_in);
         json_u64(j, "tx", m->tx_sent);
         json_u64(j, "rx", s->cnt.rx);
+        json_u64(j, "rx_matched", m->rx_matched);
         json_u64(j, "up_transitions", s->cnt.up_transitions);
         json_u64(j, "down_transitions", s->cnt.down_transitions);
         json_u64(j, "detect_expired", s->cnt.detect_expired);
@@ -552,31 +809,40 @@ void bfd_manager_dump_json(struct json *j)
     json_u64(j, "rx_no_session", rx_no_session);
     json_u64(j, "rx_bad_packet", rx_decode_drop);
     json_u64(j, "rx_frames_ok", udp_cnt.rx_ok);
+    json_u64(j, "rx_to_kernel", rx_to_kernel);
+    json_u64(j, "rx_other_address", rx_other_addr);
     json_obj(j, "rx_frame_drops");
     for (int r = 1; r < BFD_DROP_NUM; r++)
         if (udp_cnt.drop[r])
             json_u64(j, bfd_drop_name((enum bfd_drop)r), udp_cnt.drop[r]);
     json_close(j);
+    bfd_dplane_dump_json(j);
     json_close(j);
     pthread_mutex_unlock(&bfd_lock);
 }
 
 int bfd_manager_snapshot(struct bfd_sess_info *out, int cap, struct bfd_thread_info *th)
 {
-    int n;
+    int n = 0;
 
     pthread_mutex_lock(&bfd_lock);
-    n = n_sess;
-    for (int i = 0; i < n_sess && i < cap; i++) {
+    for (int i = 0; i < BFD_MAX_SESS; i++) {
         const struct bfd_mgr_sess *m = &sess[i];
         const struct bfd_session *s = &m->s;
-        struct bfd_sess_info *o = &out[i];
+        struct bfd_sess_info *o = &out[n];
         struct in_addr a = {.s_addr = s->cfg.peer_ip_be};
 
+        if (!m->used)
+            continue;
+        if (n++ >= cap)
+            continue;
         memset(o, 0, sizeof(*o));
         inet_ntop(AF_INET, &a, o->peer, sizeof(o->peer));
         snprintf(o->port, sizeof(o->port), "%s", g_dp.ports[m->port].name);
-        snprintf(o->nexthop, sizeof(o->nexthop), "%s", g_dp.conf->nexthops[m->nexthop].name);
+        snprintf(o->nexthop, sizeof(o->nexthop), "%s",
+                 m->nexthop >= 0 ? g_dp.conf->nexthops[m->nexthop].name : "");
+        snprintf(o->origin, sizeof(o->origin), "%s", origin_name(m));
+        o->bfdd_lids = m->n_lids;
         o->state = (uint8_t)s->state;
         o->tx = m->tx_sent;
         o->rx = s->cnt.rx;
@@ -606,7 +872,15 @@ int bfd_manager_snapshot(struct bfd_sess_info *out, int cap, struct bfd_thread_i
             th->rx_frame_drops += udp_cnt.drop[r];
         th->rx_no_session = rx_no_session;
         th->rx_bad_packet = rx_decode_drop;
+        th->rx_to_kernel = rx_to_kernel;
     }
     pthread_mutex_unlock(&bfd_lock);
     return n;
+}
+
+void bfd_manager_dplane_snapshot(struct bfd_dplane_info *out)
+{
+    pthread_mutex_lock(&bfd_lock);
+    bfd_dplane_info_fill(out);
+    pthread_mutex_unlock(&bfd_lock);
 }

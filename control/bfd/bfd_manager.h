@@ -3,7 +3,14 @@
  * dumps, RIB work, reloads) delays a transmission or a detection. A next hop
  * with a session carries traffic only while its session is Up (after the
  * optional hold-down); Down removes it from its ECMP groups at once. The BFD
- * thread is the only writer of the ECMP buckets. */
+ * thread is the only writer of the ECMP buckets.
+ *
+ * Sessions come from the configuration (bfd:) and, with
+ * control.bfdd_dplane, from FRR's bfdd, for which vtepd is the data plane
+ * (bfd_dplane.c): the BFD thread keeps the connection to bfdd, runs the
+ * sessions bfdd hands over beside the configured ones (one session per
+ * peer on the wire: a configured one is shared) and reports their states
+ * back. */
 #ifndef VTEPD_BFD_MANAGER_H
 #define VTEPD_BFD_MANAGER_H
 
@@ -15,18 +22,23 @@
 
 struct dp_conf;
 
-/* Set up the manager (lock, thread priority from cfg); no sessions yet. */
-void bfd_manager_init(const struct vtepd_config *cfg);
+/* Set up the manager (lock, thread priority, bfdd's data-plane address from
+ * cfg); no sessions yet. Returns 0, or -EINVAL for a bad
+ * control.bfdd_dplane (the parser rules that out). */
+int bfd_manager_init(const struct vtepd_config *cfg);
 
-/* Make the sessions those of cfg for generation c, which is about to be
- * published (call with the lock held): a session to the same peer on the
- * same port keeps its state (new timers start a Poll sequence), a new one
- * starts Down, a removed one says AdminDown to its peer and goes. Then
- * every next hop of c is put in or out of c's ECMP groups: live unless a
- * session watches it and is not Up. Returns 0 or a negative errno. */
+/* Make the configured sessions those of cfg for generation c, which is
+ * about to be published (call with the lock held): a session to the same
+ * peer on the same port keeps its state (new timers start a Poll
+ * sequence), a new one starts Down (or takes over the one bfdd asked for
+ * to that peer), a removed one says AdminDown to its peer and goes (or
+ * runs on with bfdd's timers when bfdd holds it too). bfdd's sessions are
+ * mapped again onto c. Then every next hop of c is put in or out of c's
+ * ECMP groups: live unless a session watches it and is not Up. Returns 0
+ * or a negative errno (nothing changed then). */
 int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c);
 
-/* True when at least one session is configured. */
+/* True when at least one session exists (configured or from bfdd). */
 bool bfd_manager_active(void);
 
 /* Start the BFD thread (after the workers' rings exist). It drains the
@@ -62,7 +74,9 @@ void bfd_manager_dump_json(struct json *j);
 struct bfd_sess_info {
     char peer[16];              /* dotted quad */
     char port[32];
-    char nexthop[32];
+    char nexthop[32];           /* "" when the peer is no next hop */
+    char origin[16];            /* "config", "bfdd", "config+bfdd" */
+    uint16_t bfdd_lids;         /* bfdd sessions riding on it */
     uint8_t state;              /* enum bfd_state */
     uint64_t tx, rx;            /* control packets sent, accepted */
     uint64_t up_transitions, down_transitions, detect_expired;
@@ -79,11 +93,29 @@ struct bfd_thread_info {
     bool running;
     uint64_t wakeups, wake_late_max_ns;
     uint64_t rx_frames_ok, rx_frame_drops, rx_no_session, rx_bad_packet;
+    uint64_t rx_to_kernel;      /* BFD for another local address, no session: the kernel's */
 };
 
 /* Copy at most cap sessions into out and the thread's figures into *th
  * (under the lock, for microseconds). Returns how many sessions there are
  * (may be more than cap). */
 int bfd_manager_snapshot(struct bfd_sess_info *out, int cap, struct bfd_thread_info *th);
+
+/* The connection to bfdd (control.bfdd_dplane), as the metrics see it. */
+#define BFD_DPLANE_INFO_TYPES 7     /* BFDDP message types 0-6 */
+struct bfd_dplane_info {
+    bool configured;
+    char address[128];
+    bool connected;
+    uint64_t connects, connect_failures, disconnects;
+    uint64_t rx_msgs[BFD_DPLANE_INFO_TYPES], tx_msgs[BFD_DPLANE_INFO_TYPES];
+    uint64_t rx_refused;            /* messages that did not decode */
+    uint64_t closed_unframeable, closed_tx_full;
+    uint32_t sessions_running, sessions_not_run;
+    uint64_t echo_rtt_last_us;
+};
+
+/* Copy the figures (under the lock). */
+void bfd_manager_dplane_snapshot(struct bfd_dplane_info *out);
 
 #endif

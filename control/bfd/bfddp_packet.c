@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bfddp_packet.h"
+#include "wire.h"
 
 /* Offsets inside a whole message (header included). */
 enum {
@@ -137,42 +138,6 @@ static void ok(struct bfddp_error *err)
     }
 }
 
-/* ---- byte order ---------------------------------------------------------- */
-
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned int)p[0] << 8 | p[1]);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-    return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    put16(p, (uint16_t)(v >> 16));
-    put16(p + 2, (uint16_t)v);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)(v >> 32));
-    put32(p + 4, (uint32_t)v);
-}
-
 /* ---- framing ------------------------------------------------------------- */
 
 enum bfddp_frame bfddp_frame_check(const uint8_t *p, size_t avail,
@@ -191,16 +156,16 @@ enum bfddp_frame bfddp_frame_check(const uint8_t *p, size_t avail,
     }
     if (avail < BFDDP_HDR_LEN)
         return BFDDP_FRAME_NEED_MORE;
-    len = get16(p + OFF_LENGTH);
+    len = wire_get16(p + OFF_LENGTH);
     if (len < BFDDP_HDR_LEN) {
         fail(err, 0, BFDDP_ERR_LENGTH_SHORT, "%s: length %zu is below the "
-             "%d-byte header", bfddp_type_name(get16(p + OFF_TYPE)), len,
+             "%d-byte header", bfddp_type_name(wire_get16(p + OFF_TYPE)), len,
              BFDDP_HDR_LEN);
         return BFDDP_FRAME_FATAL;
     }
     if (len > max_len) {
         fail(err, 0, BFDDP_ERR_LENGTH_LONG, "%s: length %zu exceeds the "
-             "maximum %zu", bfddp_type_name(get16(p + OFF_TYPE)), len,
+             "maximum %zu", bfddp_type_name(wire_get16(p + OFF_TYPE)), len,
              max_len);
         return BFDDP_FRAME_FATAL;
     }
@@ -359,18 +324,18 @@ static int check_state(const struct bfddp_state_change *sc,
 
 static void decode_session(const uint8_t *p, struct bfddp_session *s)
 {
-    s->flags = get32(p + OFF_S_FLAGS);
+    s->flags = wire_get32(p + OFF_S_FLAGS);
     memcpy(s->src, p + OFF_S_SRC, sizeof(s->src));
     memcpy(s->dst, p + OFF_S_DST, sizeof(s->dst));
-    s->lid = get32(p + OFF_S_LID);
-    s->min_tx_us = get32(p + OFF_S_MIN_TX);
-    s->min_rx_us = get32(p + OFF_S_MIN_RX);
-    s->min_echo_tx_us = get32(p + OFF_S_MIN_ECHO_TX);
-    s->min_echo_rx_us = get32(p + OFF_S_MIN_ECHO_RX);
-    s->hold_time_ms = get32(p + OFF_S_HOLD_TIME);
+    s->lid = wire_get32(p + OFF_S_LID);
+    s->min_tx_us = wire_get32(p + OFF_S_MIN_TX);
+    s->min_rx_us = wire_get32(p + OFF_S_MIN_RX);
+    s->min_echo_tx_us = wire_get32(p + OFF_S_MIN_ECHO_TX);
+    s->min_echo_rx_us = wire_get32(p + OFF_S_MIN_ECHO_RX);
+    s->hold_time_ms = wire_get32(p + OFF_S_HOLD_TIME);
     s->ttl = p[OFF_S_TTL];
     s->detect_mult = p[OFF_S_DETECT_MULT];
-    s->ifindex = get32(p + OFF_S_IFINDEX);
+    s->ifindex = wire_get32(p + OFF_S_IFINDEX);
     /* up to the NUL only: the bytes after it are not part of the name
      * (s was zeroed); no NUL at all is kept whole for check_session() */
     memcpy(s->ifname, p + OFF_S_IFNAME,
@@ -379,12 +344,12 @@ static void decode_session(const uint8_t *p, struct bfddp_session *s)
 
 static void decode_state(const uint8_t *p, struct bfddp_state_change *sc)
 {
-    sc->lid = get32(p + OFF_SC_LID);
-    sc->rid = get32(p + OFF_SC_RID);
-    sc->remote_flags = get32(p + OFF_SC_REMOTE_FLAGS);
-    sc->desired_tx_us = get32(p + OFF_SC_DESIRED_TX);
-    sc->required_rx_us = get32(p + OFF_SC_REQUIRED_RX);
-    sc->required_echo_rx_us = get32(p + OFF_SC_REQUIRED_ECHO_RX);
+    sc->lid = wire_get32(p + OFF_SC_LID);
+    sc->rid = wire_get32(p + OFF_SC_RID);
+    sc->remote_flags = wire_get32(p + OFF_SC_REMOTE_FLAGS);
+    sc->desired_tx_us = wire_get32(p + OFF_SC_DESIRED_TX);
+    sc->required_rx_us = wire_get32(p + OFF_SC_REQUIRED_RX);
+    sc->required_echo_rx_us = wire_get32(p + OFF_SC_REQUIRED_ECHO_RX);
     sc->state = p[OFF_SC_STATE];
     sc->diag = p[OFF_SC_DIAG];
     sc->detect_mult = p[OFF_SC_DETECT_MULT];
@@ -394,15 +359,15 @@ static void decode_counters(const uint8_t *p, struct bfddp_counters *c)
 {
     const uint8_t *v = p + OFF_C_VALUES;
 
-    c->lid = get32(p + OFF_C_LID);
-    c->control_in_bytes = get64(v);
-    c->control_in_packets = get64(v + 8);
-    c->control_out_bytes = get64(v + 16);
-    c->control_out_packets = get64(v + 24);
-    c->echo_in_bytes = get64(v + 32);
-    c->echo_in_packets = get64(v + 40);
-    c->echo_out_bytes = get64(v + 48);
-    c->echo_out_packets = get64(v + 56);
+    c->lid = wire_get32(p + OFF_C_LID);
+    c->control_in_bytes = wire_get64(v);
+    c->control_in_packets = wire_get64(v + 8);
+    c->control_out_bytes = wire_get64(v + 16);
+    c->control_out_packets = wire_get64(v + 24);
+    c->echo_in_bytes = wire_get64(v + 32);
+    c->echo_in_packets = wire_get64(v + 40);
+    c->echo_out_bytes = wire_get64(v + 48);
+    c->echo_out_packets = wire_get64(v + 56);
 }
 
 int bfddp_decode(const uint8_t *p, size_t len, struct bfddp_msg *m,
@@ -420,9 +385,9 @@ int bfddp_decode(const uint8_t *p, size_t len, struct bfddp_msg *m,
                     "than the %d-byte header", p == NULL ? 0 : len,
                     BFDDP_HDR_LEN);
     h->version = p[OFF_VERSION];
-    h->type = get16(p + OFF_TYPE);
-    h->id = get16(p + OFF_ID);
-    h->length = get16(p + OFF_LENGTH);
+    h->type = wire_get16(p + OFF_TYPE);
+    h->id = wire_get16(p + OFF_ID);
+    h->length = wire_get16(p + OFF_LENGTH);
     t = bfddp_type_name(h->type);
     if (h->version != BFDDP_VERSION)
         return fail(err, -EPROTONOSUPPORT, BFDDP_ERR_VERSION, "%s: protocol "
@@ -450,8 +415,8 @@ int bfddp_decode(const uint8_t *p, size_t len, struct bfddp_msg *m,
     switch ((enum bfddp_type)h->type) {
     case BFDDP_ECHO_REQUEST:
     case BFDDP_ECHO_REPLY:
-        m->u.echo.dp_time = get64(p + OFF_ECHO_DP_TIME);
-        m->u.echo.bfdd_time = get64(p + OFF_ECHO_BFDD_TIME);
+        m->u.echo.dp_time = wire_get64(p + OFF_ECHO_DP_TIME);
+        m->u.echo.bfdd_time = wire_get64(p + OFF_ECHO_BFDD_TIME);
         return 0;
     case BFDDP_ADD_SESSION:
     case BFDDP_DELETE_SESSION:
@@ -463,7 +428,7 @@ int bfddp_decode(const uint8_t *p, size_t len, struct bfddp_msg *m,
         return check_state(&m->u.state, err);
     case BFDDP_REQUEST_COUNTERS:
         /* no check: every request must be answered, or bfdd blocks */
-        m->u.counters_req.lid = get32(p + OFF_C_LID);
+        m->u.counters_req.lid = wire_get32(p + OFF_C_LID);
         return 0;
     case BFDDP_SESSION_COUNTERS:
         decode_counters(p, &m->u.counters);
@@ -479,30 +444,30 @@ int bfddp_decode(const uint8_t *p, size_t len, struct bfddp_msg *m,
 
 static void encode_session(uint8_t *p, const struct bfddp_session *s)
 {
-    put32(p + OFF_S_FLAGS, s->flags);
+    wire_put32(p + OFF_S_FLAGS, s->flags);
     memcpy(p + OFF_S_SRC, s->src, sizeof(s->src));
     memcpy(p + OFF_S_DST, s->dst, sizeof(s->dst));
-    put32(p + OFF_S_LID, s->lid);
-    put32(p + OFF_S_MIN_TX, s->min_tx_us);
-    put32(p + OFF_S_MIN_RX, s->min_rx_us);
-    put32(p + OFF_S_MIN_ECHO_TX, s->min_echo_tx_us);
-    put32(p + OFF_S_MIN_ECHO_RX, s->min_echo_rx_us);
-    put32(p + OFF_S_HOLD_TIME, s->hold_time_ms);
+    wire_put32(p + OFF_S_LID, s->lid);
+    wire_put32(p + OFF_S_MIN_TX, s->min_tx_us);
+    wire_put32(p + OFF_S_MIN_RX, s->min_rx_us);
+    wire_put32(p + OFF_S_MIN_ECHO_TX, s->min_echo_tx_us);
+    wire_put32(p + OFF_S_MIN_ECHO_RX, s->min_echo_rx_us);
+    wire_put32(p + OFF_S_HOLD_TIME, s->hold_time_ms);
     p[OFF_S_TTL] = s->ttl;
     p[OFF_S_DETECT_MULT] = s->detect_mult;
-    put32(p + OFF_S_IFINDEX, s->ifindex);
+    wire_put32(p + OFF_S_IFINDEX, s->ifindex);
     /* the name up to its NUL; the rest of the field stays zero */
     memcpy(p + OFF_S_IFNAME, s->ifname, strnlen(s->ifname, BFDDP_IFNAME_LEN));
 }
 
 static void encode_state(uint8_t *p, const struct bfddp_state_change *sc)
 {
-    put32(p + OFF_SC_LID, sc->lid);
-    put32(p + OFF_SC_RID, sc->rid);
-    put32(p + OFF_SC_REMOTE_FLAGS, sc->remote_flags);
-    put32(p + OFF_SC_DESIRED_TX, sc->desired_tx_us);
-    put32(p + OFF_SC_REQUIRED_RX, sc->required_rx_us);
-    put32(p + OFF_SC_REQUIRED_ECHO_RX, sc->required_echo_rx_us);
+    wire_put32(p + OFF_SC_LID, sc->lid);
+    wire_put32(p + OFF_SC_RID, sc->rid);
+    wire_put32(p + OFF_SC_REMOTE_FLAGS, sc->remote_flags);
+    wire_put32(p + OFF_SC_DESIRED_TX, sc->desired_tx_us);
+    wire_put32(p + OFF_SC_REQUIRED_RX, sc->required_rx_us);
+    wire_put32(p + OFF_SC_REQUIRED_ECHO_RX, sc->required_echo_rx_us);
     p[OFF_SC_STATE] = sc->state;
     p[OFF_SC_DIAG] = sc->diag;
     p[OFF_SC_DETECT_MULT] = sc->detect_mult;
@@ -512,15 +477,15 @@ static void encode_counters(uint8_t *p, const struct bfddp_counters *c)
 {
     uint8_t *v = p + OFF_C_VALUES;
 
-    put32(p + OFF_C_LID, c->lid);
-    put64(v, c->control_in_bytes);
-    put64(v + 8, c->control_in_packets);
-    put64(v + 16, c->control_out_bytes);
-    put64(v + 24, c->control_out_packets);
-    put64(v + 32, c->echo_in_bytes);
-    put64(v + 40, c->echo_in_packets);
-    put64(v + 48, c->echo_out_bytes);
-    put64(v + 56, c->echo_out_packets);
+    wire_put32(p + OFF_C_LID, c->lid);
+    wire_put64(v, c->control_in_bytes);
+    wire_put64(v + 8, c->control_in_packets);
+    wire_put64(v + 16, c->control_out_bytes);
+    wire_put64(v + 24, c->control_out_packets);
+    wire_put64(v + 32, c->echo_in_bytes);
+    wire_put64(v + 40, c->echo_in_packets);
+    wire_put64(v + 48, c->echo_out_bytes);
+    wire_put64(v + 56, c->echo_out_packets);
 }
 
 int bfddp_encode(const struct bfddp_msg *m, uint8_t *buf, size_t cap,
@@ -548,14 +513,14 @@ int bfddp_encode(const struct bfddp_msg *m, uint8_t *buf, size_t cap,
     memset(buf, 0, len);
     buf[OFF_VERSION] = BFDDP_VERSION;
     buf[OFF_ZERO] = 0;
-    put16(buf + OFF_TYPE, type);
-    put16(buf + OFF_ID, m->hdr.id);
-    put16(buf + OFF_LENGTH, (uint16_t)len);
+    wire_put16(buf + OFF_TYPE, type);
+    wire_put16(buf + OFF_ID, m->hdr.id);
+    wire_put16(buf + OFF_LENGTH, (uint16_t)len);
     switch ((enum bfddp_type)type) {
     case BFDDP_ECHO_REQUEST:
     case BFDDP_ECHO_REPLY:
-        put64(buf + OFF_ECHO_DP_TIME, m->u.echo.dp_time);
-        put64(buf + OFF_ECHO_BFDD_TIME, m->u.echo.bfdd_time);
+        wire_put64(buf + OFF_ECHO_DP_TIME, m->u.echo.dp_time);
+        wire_put64(buf + OFF_ECHO_BFDD_TIME, m->u.echo.bfdd_time);
         break;
     case BFDDP_ADD_SESSION:
     case BFDDP_DELETE_SESSION:
@@ -565,7 +530,7 @@ int bfddp_encode(const struct bfddp_msg *m, uint8_t *buf, size_t cap,
         encode_state(buf, &m->u.state);
         break;
     case BFDDP_REQUEST_COUNTERS:
-        put32(buf + OFF_C_LID, m->u.counters_req.lid);
+        wire_put32(buf + OFF_C_LID, m->u.counters_req.lid);
         break;
     case BFDDP_SESSION_COUNTERS:
         encode_counters(buf, &m->u.counters);

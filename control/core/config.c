@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "bfddp_addr.h"
 #include "flow_hash.h"
 #include "vtepd_config.h"
 
@@ -1062,6 +1063,15 @@ static int control_key(struct pctx *p, const char *path, const char *key,
         return get_listen(p, v, path, &c->metrics_ip, &c->metrics_port);
     if (!strcmp(key, "realtime_priority"))
         return get_u32(p, v, path, 0, 99, &c->realtime_priority);
+    if (!strcmp(key, "bfdd_dplane")) {
+        struct bfddp_addr a;
+        char e[200];
+        if (get_str(p, v, path, c->bfdd_dplane, sizeof(c->bfdd_dplane)))
+            return -1;
+        if (bfddp_addr_parse(c->bfdd_dplane, &a, e, sizeof(e)) != 0)
+            return fail(p, v, path, "%s", e);
+        return 0;
+    }
     if (!strcmp(key, "feed_init_timeout_s"))
         return get_u32(p, v, path, 0, 3600, &c->feed_init_timeout_s);
     if (!strcmp(key, "kernel_mirror")) {
@@ -1262,7 +1272,8 @@ static int top_key(struct pctx *p, const char *path, const char *key,
     static const char *const ctl_allowed[] = {"feed_socket", "feed_tcp_port", "feed_stale_s",
                                               "feed_allowed_users", "feed_init_timeout_s",
                                               "feed_idle_timeout_s", "kernel_mirror", "cli_socket",
-                                              "realtime_priority", "metrics_listen", NULL};
+                                              "realtime_priority", "metrics_listen", "bfdd_dplane",
+                                              NULL};
     (void)arg;
 
     if (!strcmp(key, "vtep"))

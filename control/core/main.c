@@ -162,7 +162,10 @@ int main(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    bfd_manager_init(cfg);
+    if (bfd_manager_init(cfg) != 0) {
+        rc = 1;
+        goto out;
+    }
     port_link_init();
     lcore_topology_warn();
     if (underlay_neigh_init() != 0 || arp_proxy_init() != 0 || config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {

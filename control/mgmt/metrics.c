@@ -11,6 +11,7 @@
 #include "arp_suppress.h"
 #include "bfd_manager.h"
 #include "bfd_packet.h"
+#include "bfddp_packet.h"
 #include "cli_server.h"
 #include "control.h"
 #include "dp.h"
@@ -344,6 +345,56 @@ static const char *bfd_state_label(uint8_t s)
     return "unknown";
 }
 
+/* The connection to FRR bfdd (control.bfdd_dplane), when configured. */
+static void sec_bfd_dplane(FILE *f)
+{
+    struct bfd_dplane_info d;
+    char type[32];
+
+    bfd_manager_dplane_snapshot(&d);
+    if (!d.configured)
+        return;
+    prom_family(f, "vtepd_bfd_dplane_connected", PROM_GAUGE,
+                "1 while vtepd is connected to FRR bfdd as its data plane");
+    prom_u64(f, "vtepd_bfd_dplane_connected", d.connected, "address", d.address, PROM_END);
+    prom_family(f, "vtepd_bfd_dplane_connects_total", PROM_COUNTER,
+                "Connection attempts to bfdd, by result");
+    prom_u64(f, "vtepd_bfd_dplane_connects_total", d.connects, "result", "ok", PROM_END);
+    prom_u64(f, "vtepd_bfd_dplane_connects_total", d.connect_failures, "result", "failed",
+             PROM_END);
+    prom_family(f, "vtepd_bfd_dplane_disconnects_total", PROM_COUNTER,
+                "Connections to bfdd that ended, by reason (closed: end of file or error; "
+                "unframeable: bad version or length; tx_full: bfdd did not read)");
+    prom_u64(f, "vtepd_bfd_dplane_disconnects_total",
+             d.disconnects - d.closed_unframeable - d.closed_tx_full, "reason", "closed", PROM_END);
+    prom_u64(f, "vtepd_bfd_dplane_disconnects_total", d.closed_unframeable, "reason",
+             "unframeable", PROM_END);
+    prom_u64(f, "vtepd_bfd_dplane_disconnects_total", d.closed_tx_full, "reason", "tx_full",
+             PROM_END);
+    prom_family(f, "vtepd_bfd_dplane_messages_total", PROM_COUNTER,
+                "Messages of bfdd's data-plane protocol, by direction and type");
+    for (int t = 0; t < BFD_DPLANE_INFO_TYPES; t++) {
+        snprintf(type, sizeof(type), "%s", bfddp_type_name((uint16_t)t));
+        for (char *q = type; *q; q++)
+            *q = (char)(*q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q);
+        prom_u64(f, "vtepd_bfd_dplane_messages_total", d.rx_msgs[t], "direction", "rx", "type",
+                 type, PROM_END);
+        prom_u64(f, "vtepd_bfd_dplane_messages_total", d.tx_msgs[t], "direction", "tx", "type",
+                 type, PROM_END);
+    }
+    prom_family(f, "vtepd_bfd_dplane_rx_refused_total", PROM_COUNTER,
+                "Messages from bfdd that did not decode (skipped)");
+    prom_u64(f, "vtepd_bfd_dplane_rx_refused_total", d.rx_refused, PROM_END);
+    prom_family(f, "vtepd_bfd_dplane_sessions", PROM_GAUGE,
+                "bfdd's sessions vtepd knows, by status (running, or not_run: cannot be mapped "
+                "onto an underlay port, or no room)");
+    prom_u64(f, "vtepd_bfd_dplane_sessions", d.sessions_running, "status", "running", PROM_END);
+    prom_u64(f, "vtepd_bfd_dplane_sessions", d.sessions_not_run, "status", "not_run", PROM_END);
+    prom_family(f, "vtepd_bfd_dplane_echo_rtt_seconds", PROM_GAUGE,
+                "Round trip of the last echo request to bfdd");
+    prom_f64(f, "vtepd_bfd_dplane_echo_rtt_seconds", (double)d.echo_rtt_last_us / 1e6, PROM_END);
+}
+
 static void sec_bfd(FILE *f, const struct metrics_ctx *m)
 {
     struct bfd_sess_info s[CFG_MAX_NEXTHOPS * 4];
@@ -421,6 +472,15 @@ static void sec_bfd(FILE *f, const struct metrics_ctx *m)
         prom_u64(f, "vtepd_bfd_session_ecmp_changes_total", s[i].ecmp_in, SESS(i), "to", "in",
                  PROM_END);
     }
+    prom_family(f, "vtepd_bfd_session_info", PROM_GAUGE,
+                "1 per BFD session; origin: config (bfd: section), bfdd (asked for by FRR bfdd, "
+                "control.bfdd_dplane), config+bfdd (both: one session shared)");
+    for (int i = 0; i < n; i++)
+        prom_u64(f, "vtepd_bfd_session_info", 1, SESS(i), "origin", s[i].origin, PROM_END);
+    prom_family(f, "vtepd_bfd_session_bfdd_lids", PROM_GAUGE,
+                "FRR bfdd sessions (lids) a BFD session reports to");
+    for (int i = 0; i < n; i++)
+        prom_u64(f, "vtepd_bfd_session_bfdd_lids", s[i].bfdd_lids, SESS(i), PROM_END);
 #undef SESS
     prom_family(f, "vtepd_bfd_thread_running", PROM_GAUGE, "1 while the BFD thread runs");
     prom_u64(f, "vtepd_bfd_thread_running", th.running, PROM_END);
@@ -437,6 +497,8 @@ static void sec_bfd(FILE *f, const struct metrics_ctx *m)
     prom_u64(f, "vtepd_bfd_rx_frames_total", th.rx_frame_drops, "result", "bad_frame", PROM_END);
     prom_u64(f, "vtepd_bfd_rx_frames_total", th.rx_bad_packet, "result", "bad_packet", PROM_END);
     prom_u64(f, "vtepd_bfd_rx_frames_total", th.rx_no_session, "result", "no_session", PROM_END);
+    prom_u64(f, "vtepd_bfd_rx_frames_total", th.rx_to_kernel, "result", "to_kernel", PROM_END);
+    sec_bfd_dplane(f);
 }
 
 /* ---- EVPN feed and RIB ---------------------------------------------------------- */

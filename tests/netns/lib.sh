@@ -121,6 +121,7 @@ tcpdump_start() {
 # vtepd_start NS CONFIG LOG SOCKET [VTEPD-ARGS...]: $VTEPD in NS, tracked,
 # its PID in VTEPD_PID; returns once it logged "forwarding:" and SOCKET
 # exists ("" for none); dies when it exits first or takes over 20 s
+# ($VTEPD_START_S when set)
 _vtepd_ready() { grep -q "forwarding:" "$1" 2>/dev/null && { [ -z "$2" ] || [ -S "$2" ]; }; }
 vtepd_start() {
     local ns=$1 conf=$2 vlog=$3 sock=$4
@@ -128,10 +129,10 @@ vtepd_start() {
     ip netns exec "$ns" "$VTEPD" -c "$conf" "$@" >"$vlog" 2>&1 &
     VTEPD_PID=$!
     track_pid "$VTEPD_PID"
-    wait_for 20 _alive_or_done "$VTEPD_PID" _vtepd_ready "$vlog" "$sock" || true
+    wait_for "${VTEPD_START_S:-20}" _alive_or_done "$VTEPD_PID" _vtepd_ready "$vlog" "$sock" || true
     if ! _vtepd_ready "$vlog" "$sock"; then
         kill -0 "$VTEPD_PID" 2>/dev/null || die "vtepd exited before forwarding"
-        die "vtepd did not start forwarding${sock:+ and listen on $sock} within 20 s"
+        die "vtepd did not start forwarding${sock:+ and listen on $sock} within ${VTEPD_START_S:-20} s"
     fi
     [ "$(readlink "/proc/$VTEPD_PID/exe")" = "$VTEPD" ] || die "PID $VTEPD_PID is not vtepd"
 }

@@ -505,6 +505,37 @@ static void test_feed_users(void **state)
                  "control.feed_allowed_users", "needs at least one user");
 }
 
+/* control.bfdd_dplane: bfdd's --dplaneaddr forms vtepd can connect to */
+static void test_bfdd_dplane(void **state)
+{
+    struct vtepd_config c;
+    char err[512];
+    (void)state;
+
+    assert_int_equal(load(GOOD_HEAD, &c, err, sizeof(err)), 0);
+    assert_string_equal(c.bfdd_dplane, "");
+    config_free(&c);
+    assert_int_equal(load(GOOD_HEAD "control: { bfdd_dplane: \"unix:/run/frr/dp.sock\" }\n", &c,
+                          err, sizeof(err)), 0);
+    assert_string_equal(c.bfdd_dplane, "unix:/run/frr/dp.sock");
+    config_free(&c);
+    assert_int_equal(load(GOOD_HEAD "control: { bfdd_dplane: \"ipv4:127.0.0.1:50700\" }\n", &c,
+                          err, sizeof(err)), 0);
+    assert_string_equal(c.bfdd_dplane, "ipv4:127.0.0.1:50700");
+    config_free(&c);
+
+    expect_error(GOOD_HEAD "control: { bfdd_dplane: \"unixc:/run/frr/dp.sock\" }\n", 6, 25,
+                 "control.bfdd_dplane", "makes bfdd the client");
+    expect_error(GOOD_HEAD "control: { bfdd_dplane: \"unix:\" }\n", 6, 25,
+                 "control.bfdd_dplane", "unix: without a path");
+    expect_error(GOOD_HEAD "control: { bfdd_dplane: \"ipv4:localhost\" }\n", 6, 25,
+                 "control.bfdd_dplane", "'localhost' is not an IPv4 address");
+    expect_error(GOOD_HEAD "control: { bfdd_dplane: \"ipv4:127.0.0.1:0\" }\n", 6, 25,
+                 "control.bfdd_dplane", "port '0': expected 1-65535");
+    expect_error(GOOD_HEAD "control: { bfdd_dplane: \"tcp:1.2.3.4\" }\n", 6, 25,
+                 "control.bfdd_dplane", "expected unix:PATH or ipv4:");
+}
+
 static void test_metrics_listen(void **state)
 {
     struct vtepd_config c;
@@ -578,6 +609,7 @@ int main(void)
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_input_limits),
         cmocka_unit_test(test_feed_users),
+        cmocka_unit_test(test_bfdd_dplane),
         cmocka_unit_test(test_metrics_listen),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

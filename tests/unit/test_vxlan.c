@@ -226,6 +226,21 @@ static void test_punts(void **state)
 
     b[36] = 0x0e; b[37] = 0xc8;                       /* UDP 3784: BFD */
     assert_int_equal(classify(b, len, &r), UL_BFD);
+    assert_int_equal(r.outer_src, inet_addr("198.51.100.2"));
+    /* BFD to another address of the host (a session bfdd runs from the
+     * address it peers from): the BFD thread's too */
+    b[33] = 9; fix_cksum(b);                          /* to 192.0.2.9 */
+    assert_int_equal(classify(b, len, &r), UL_BFD);
+    assert_int_equal(r.outer_src, inet_addr("198.51.100.2"));
+    b[20] = 0x20; fix_cksum(b);                       /* ... but a fragment: the kernel's */
+    expect_host(b, len, DROP_IP_NOT_LOCAL);
+    b[20] = 0x00; b[23] = 6; fix_cksum(b);            /* TCP to port 3784: the kernel's */
+    expect_host(b, len, DROP_IP_NOT_LOCAL);
+    b[23] = 17; b[36] = 0x0e; b[37] = 0xc9; fix_cksum(b);   /* UDP 3785 (echo): the kernel's */
+    expect_host(b, len, DROP_IP_NOT_LOCAL);
+    b[36] = 0x0e; b[37] = 0xc8;
+    b[16] = 0; b[17] = 20 + 7; fix_cksum(b);          /* IP payload too short for UDP */
+    expect_host(b, 14 + 27, DROP_IP_NOT_LOCAL);
     memset(b, 0xff, 6);
     b[12] = 0x08; b[13] = 0x06;                       /* ARP, broadcast */
     assert_int_equal(classify(b, 42, &r), UL_ARP);
