@@ -36,11 +36,14 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
     snprintf(name, sizeof(name), "bfd%u", id);
     w->pub.bfd_ring = rte_ring_create(name, punt_ring_size, socket,
                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
+    snprintf(name, sizeof(name), "kernel%u", id);
+    w->pub.kernel_ring = rte_ring_create(name, punt_ring_size, socket,
+                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
     if (id == DP_CTRL_TX_WORKER)
         /* producers: the control thread and the BFD thread */
         w->pub.ctrl_tx_ring = rte_ring_create("ctrl_tx", ctrl_tx_ring_size, socket,
                                               RING_F_SC_DEQ);
-    if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring ||
+    if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring || !w->pub.kernel_ring ||
         (id == DP_CTRL_TX_WORKER && !w->pub.ctrl_tx_ring)) {
         VLOG(ERR, "worker %u: cannot create its rings: %s", id, rte_strerror(rte_errno));
         return NULL;
@@ -119,10 +122,8 @@ int dp_worker_main(void *arg)
             }
             if (p->role == PORT_ROLE_ACCESS)
                 access_input(w, r->port, pkts, n);
-            else if (p->role == PORT_ROLE_UNDERLAY)
-                underlay_input(w, r->port, pkts, n);
             else
-                kernel_input(w, r->port, pkts, n);
+                underlay_input(w, r->port, pkts, n);
         }
         if (w->pub.ctrl_tx_ring)
             drain_ctrl_tx(w);

@@ -7,6 +7,8 @@
  *   learn_ring  worker -> control thread: struct learn_event
  *   punt_ring   worker -> control thread: ARP frames for our address
  *   bfd_ring    worker -> BFD thread: UDP 3784 frames for our address
+ *   kernel_ring worker -> control thread: frames for a kernel interface
+ *               (exception path), m->port holding that interface's dp port
  *   ctrl_tx     control and BFD threads -> the DP_CTRL_TX_WORKER: frames to
  *               send, m->port holding the dp port index (multi-producer) */
 #ifndef VTEPD_DP_WORKER_H
@@ -49,6 +51,7 @@ struct worker {
     struct rte_ring *learn_ring;
     struct rte_ring *punt_ring;
     struct rte_ring *bfd_ring;
+    struct rte_ring *kernel_ring;
     struct rte_ring *ctrl_tx_ring;  /* DP_CTRL_TX_WORKER only */
     volatile int running;
     struct worker_stats st;

@@ -21,6 +21,7 @@
 #include "dp_worker.h"
 #include "event_loop.h"
 #include "feed_server.h"
+#include "kernel_io.h"
 #include "kernel_mirror.h"
 #include "log.h"
 #include "mac_table.h"
@@ -29,6 +30,10 @@
 #include "sd_notify.h"
 #include "signals.h"
 #include "underlay_neigh.h"
+
+/* frames each way between the workers, the kernel interfaces and ctrl_tx
+ * per loop turn */
+#define KERNEL_IO_BUDGET 256
 
 struct control_stats g_ctl;
 struct evpn_rib *g_rib;
@@ -115,13 +120,8 @@ static void handle_punt(struct rte_mbuf *m)
         /* not ours to answer: the kernel's, when the port has an exception
          * path (its addresses, its replies); else counted and dropped */
         if (rc >= -2 && p->kernel != DP_NO_PORT) {
-            m->port = p->kernel;
-            if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
-                g_ctl.ctrl_tx_full++;
-                rte_pktmbuf_free(m);
-            } else {
+            if (kernel_io_send(m, p->kernel) == 0)
                 g_ctl.arp_to_kernel++;
-            }
             return;
         }
         if (rc == 0)
@@ -200,7 +200,7 @@ void control_run(const struct run_opts *o)
 
     while (!g_stop_requested) {
         uint64_t t = now_ms();
-        unsigned work = drain_learn() + drain_punt();
+        unsigned work = drain_learn() + drain_punt() + kernel_io_poll(KERNEL_IO_BUDGET);
         uint64_t rx = rx_total();
 
         if (rx != last_rx || work) {
@@ -261,5 +261,6 @@ void control_stop_workers(void)
     /* what the workers handed over before they stopped */
     drain_learn();
     drain_punt();
+    kernel_io_drain();
     rcu_free_shutdown();
 }

@@ -148,7 +148,9 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
 /* The exception path of underlay port i: a TAP interface in the kernel
  * (net_tap) with the port's MAC, so that the kernel's IP stack (FRR's BGP,
  * ICMP, SSH, LLDP) talks through the DPDK-owned port: what the dataplane
- * does not consume goes up to it, what it sends goes out of the port. */
+ * does not consume goes up to it, what it sends goes out of the port. One
+ * queue each way, the control thread's (control/punt/kernel_io.c): no
+ * worker polls or writes a TAP. */
 static int setup_kernel_port(const struct vtepd_config *cfg, int i, unsigned n_workers)
 {
     const struct cfg_port *up = &cfg->ports[i];
@@ -171,7 +173,7 @@ static int setup_kernel_port(const struct vtepd_config *cfg, int i, unsigned n_w
              p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
     kp.mtu = up->mtu;
     g_dp.ports[k].kernel = DP_NO_PORT;
-    if ((rc = setup_port(&g_dp.ports[k], &kp, n_workers)) != 0)
+    if ((rc = setup_port(&g_dp.ports[k], &kp, 1)) != 0)
         return rc;
     g_dp.ports[k].peer = (uint16_t)i;
     p->kernel = k;
@@ -210,10 +212,12 @@ static int setup_workers(void)
             return -ENOMEM;
         g_dp.workers[n++] = w;
     }
-    /* spread every (port, queue) over the workers */
+    /* spread every (port, queue) over the workers; the kernel interfaces
+     * are the control thread's */
     unsigned k = 0;
     for (uint16_t p = 0; p < g_dp.n_ports; p++)
-        for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq; q++, k++)
+        for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq && g_dp.ports[p].role != PORT_ROLE_KERNEL;
+             q++, k++)
             if (dp_worker_add_rxq(g_dp.workers[k % g_dp.n_workers], p, q) != 0) {
                 VLOG(ERR, "worker %u: too many RX queues", k % g_dp.n_workers);
                 return -ENOSPC;
@@ -307,6 +311,7 @@ void dp_teardown(void)
     for (unsigned i = 0; i < g_dp.n_workers; i++) {
         drain_ring(g_dp.workers[i]->punt_ring);
         drain_ring(g_dp.workers[i]->bfd_ring);
+        drain_ring(g_dp.workers[i]->kernel_ring);
         drain_ring(g_dp.workers[i]->ctrl_tx_ring);
     }
     for (uint16_t p = 0; p < g_dp.n_ports; p++) {
