@@ -60,6 +60,10 @@ int dp_worker_add_rxq(struct worker *pub, uint16_t port, uint16_t queue)
 {
     struct wk *w = wk_of(pub);
 
+    /* a kernel interface (TAP) is read by the control thread only: a TAP
+     * read is a system call */
+    if (port >= g_dp.n_ports || g_dp.ports[port].role == PORT_ROLE_KERNEL)
+        return -EINVAL;
     if (w->n_rxq >= RTE_DIM(w->rxq))
         return -ENOSPC;
     w->rxq[w->n_rxq].port = port;

@@ -63,7 +63,8 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
                                 unsigned punt_ring_size, unsigned ctrl_tx_ring_size);
 
 /* Give the worker RX queue `queue` of dp port `port` to poll; its TX queue
- * on every port is its id. Returns 0 or -ENOSPC. */
+ * on every port is its id. Returns 0, -ENOSPC, or -EINVAL when port does
+ * not exist or is a kernel interface (those are the control thread's). */
 int dp_worker_add_rxq(struct worker *w, uint16_t port, uint16_t queue);
 
 /* Worker main loop (rte_eal_remote_launch entry); arg is a struct worker *. */

@@ -215,13 +215,15 @@ static int setup_workers(void)
     /* spread every (port, queue) over the workers; the kernel interfaces
      * are the control thread's */
     unsigned k = 0;
-    for (uint16_t p = 0; p < g_dp.n_ports; p++)
-        for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq && g_dp.ports[p].role != PORT_ROLE_KERNEL;
-             q++, k++)
+    for (uint16_t p = 0; p < g_dp.n_ports; p++) {
+        if (g_dp.ports[p].role == PORT_ROLE_KERNEL)
+            continue;
+        for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq; q++, k++)
             if (dp_worker_add_rxq(g_dp.workers[k % g_dp.n_workers], p, q) != 0) {
                 VLOG(ERR, "worker %u: too many RX queues", k % g_dp.n_workers);
                 return -ENOSPC;
             }
+    }
     return 0;
 }
 
@@ -258,9 +260,10 @@ int dp_setup(const struct vtepd_config *cfg)
     }
 
     /* enough buffers for every RX ring, every TX ring, the rings to and
-     * from the control and BFD threads and the per-lcore caches */
+     * from the control and BFD threads (punt, bfd, kernel) and the
+     * per-lcore caches */
     n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
-              n_workers * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) +
+              n_workers * (3 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) +
               CTRL_TX_RING_SIZE + 4096;
     if (cfg->mempool_mbufs > n_mbufs)
         n_mbufs = cfg->mempool_mbufs;
