@@ -49,6 +49,7 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
         rte_ring_free(w->pub.learn_ring);
         rte_ring_free(w->pub.punt_ring);
         rte_ring_free(w->pub.bfd_ring);
+        rte_ring_free(w->pub.kernel_ring);
         rte_ring_free(w->pub.ctrl_tx_ring);
         rte_free(w);
         return NULL;

@@ -47,6 +47,7 @@ import contextlib
 import json
 import os
 import re
+import signal
 import statistics
 import struct
 import subprocess
@@ -147,16 +148,40 @@ def eal_mem(flows):
 
 
 def testpmd(pcap, flows, secs):
+    """testpmd's io forwarding rate: the median of its per-second Tx-pps on
+    the sink, the first two seconds dropped. Stopped (SIGINT) once it has
+    printed secs + 2 samples: on a loaded machine its start-up alone can
+    take longer than a fixed timeout."""
     log = os.path.join(OUT, "testpmd.log")
-    cmd = ["timeout", "-s", "INT", str(secs + 5 + flows // 200000), "dpdk-testpmd",
+    cmd = ["stdbuf", "-oL", "dpdk-testpmd",
            "--no-huge", "--no-pci", "-m", str(eal_mem(flows)), "-l", "0-1",
            "--file-prefix", f"bench-tp{os.getpid()}",
            "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--vdev", "net_null0,no-rx=1",
            "--", "--forward-mode=io", "--auto-start", "--stats-period", "1", "--nb-cores=1",
            f"--total-num-mbufs={flows + 16384}"]
+    pps = []
+    deadline = time.monotonic() + secs + 120
     with open(log, "w") as f:
-        subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT)
-    pps = [int(m) for m in re.findall(r"Tx-pps:\s+(\d+)", open(log).read())]
+        p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        os.set_blocking(p.stdout.fileno(), False)
+        buf = ""
+        while p.poll() is None and time.monotonic() < deadline and len(pps) < 2 * (secs + 2):
+            chunk = (p.stdout.read() or b"").decode(errors="replace")
+            if chunk:
+                f.write(chunk)
+                buf += chunk
+                pps = [int(m) for m in re.findall(r"Tx-pps:\s+(\d+)", buf)]
+            else:
+                time.sleep(0.2)
+        if p.poll() is None:
+            p.send_signal(signal.SIGINT)
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        os.set_blocking(p.stdout.fileno(), True)
+        f.write((p.stdout.read() or b"").decode(errors="replace"))
     pps = pps[1::2][2:]          # port 1 (the sink), first two seconds dropped
     return statistics.median(pps) if pps else 0
 
@@ -250,6 +275,7 @@ def med(xs):
 
 
 def main():
+    global VTEPD
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
@@ -260,7 +286,6 @@ def main():
     ap.add_argument("--kernel-rate", type=int, default=10000,
                     help="kernel_rate_pps of the exception-path modes (not exc-max)")
     a = ap.parse_args()
-    global VTEPD
     VTEPD = os.path.abspath(a.vtepd)
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(VTEPD):
