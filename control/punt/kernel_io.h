@@ -16,7 +16,9 @@ struct dp_totals;
 
 /* Move frames both ways: the workers' kernel rings into the TAPs, the
  * TAPs' frames into the ctrl_tx ring (m->port = the underlay port). At most
- * budget frames each way per call. Returns how many frames it moved. */
+ * budget frames from each worker ring and from each TAP per call; never
+ * blocks (the TAPs' descriptors are non-blocking). Returns how many frames
+ * it moved. */
 unsigned kernel_io_poll(unsigned budget);
 
 /* Write m to the kernel interface at dp port kport now (the control
