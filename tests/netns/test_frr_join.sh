@@ -189,7 +189,7 @@ tap_ready() {
     wait_for 10 eval 'ip -n "$NS_VTEP" -4 addr show dev "$TAP" 2>/dev/null | grep -q "inet $VTEP_IP/24" &&
         ip -n "$NS_VTEP" route show 198.51.100.0/24 2>/dev/null | grep -q "via $SP_V dev $TAP"'
 }
-vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd.log" "$RUN/cli.sock" --duration 300000
+vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd.log" "$RUN/cli.sock" --duration 1800000
 nsx "$NS_VTEP" ip link show "$TAP" >/dev/null 2>&1 || die "vtepd did not create its kernel interface $TAP"
 wait_for 5 eval 'cli "show kernel-mirror" | jq -e ".vnis[0].state == \"ready\"" >/dev/null 2>&1' \
     || die "kernel mirror of VNI 100 not ready: $(cli 'show kernel-mirror')"
@@ -529,7 +529,7 @@ fdb_macs() {    # the MACs on the stand-in port (bridge entries, not the port's 
 DOWN_FDB=$(fdb_macs | tr '\n' ' ')
 check "4c. while vtepd is down the kernel keeps the mirror ($MPT: $DOWN_FDB)" \
     eval '[[ "$DOWN_FDB" == *"$mac_a"* && "$DOWN_FDB" == *"$mac_x"* ]]'
-vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd-2.log" "$RUN/cli.sock" --duration 300000
+vtepd_start "$NS_VTEP" "$WORK/vtepd.yaml" "$WORK/vtepd-2.log" "$RUN/cli.sock" --duration 1800000
 T_UP=$(now)
 tap_ready || die "$TAP did not get its address and route back from zebra/staticd"
 T_TAP=$(now)
