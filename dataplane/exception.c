@@ -1,9 +1,11 @@
-/* The exception path: what an underlay port receives for this host but not
- * for the dataplane (BGP, ICMP, SSH, LLDP, ...) goes to the port's kernel
- * interface (a TAP with the port's MAC), within a rate per port shared by
- * the workers (a token bucket each: what exceeds it is dropped and counted,
- * so a flood toward the host cannot starve the kernel or the worker); what
- * the kernel sends on that interface goes out of the port as it is. */
+/* The exception path, the worker's half: what an underlay port receives
+ * for this host but not for the dataplane (BGP, ICMP, SSH, LLDP, ...) is
+ * handed to the control thread, which writes it to the port's kernel
+ * interface (a TAP with the port's MAC; control/punt/kernel_io.c). A TAP
+ * costs a system call per frame, so a worker never touches one. The rate
+ * per port is shared by the workers (a token bucket each): what exceeds it
+ * is dropped and counted, so a flood toward the host cannot starve the
+ * kernel, the control thread or the worker. */
 #include "worker_priv.h"
 
 void kernel_send(struct wk *w, uint16_t port, struct rte_mbuf *m)
@@ -22,19 +24,10 @@ void kernel_send(struct wk *w, uint16_t port, struct rte_mbuf *m)
         return;
     }
     w->kernel_credit[port] = credit - cost;
-    w->pub.st.ev.to_kernel++;
-    tx_enqueue(w, p->kernel, m);
-}
-
-void kernel_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
-{
-    const struct dp_port *k = &g_dp.ports[port];
-    struct port_stats *ps = &w->pub.st.port[port];
-
-    ps->rx_packets += n;
-    for (uint16_t i = 0; i < n; i++) {
-        ps->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
-        tx_enqueue(w, k->peer, pkts[i]);
+    m->port = p->kernel;
+    if (unlikely(rte_ring_mp_enqueue(w->pub.kernel_ring, m) != 0)) {
+        wk_drop(w, m, DROP_KERNEL_QUEUE_FULL);
+        return;
     }
-    w->pub.st.ev.from_kernel += n;
+    w->pub.st.ev.to_kernel++;
 }

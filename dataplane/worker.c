@@ -37,14 +37,20 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
     snprintf(name, sizeof(name), "bfd%u", id);
     w->pub.bfd_ring = rte_ring_create(name, punt_ring_size, socket,
                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
+    snprintf(name, sizeof(name), "kernel%u", id);
+    /* producers: this worker and the BFD thread (BFD for the host's other
+     * addresses); consumer: the control thread */
+    w->pub.kernel_ring = rte_ring_create(name, punt_ring_size, socket, RING_F_SC_DEQ);
     /* producers: the control thread and the BFD thread */
     snprintf(name, sizeof(name), "ctrl_tx%u", id);
     w->pub.ctrl_tx_ring = rte_ring_create(name, ctrl_tx_ring_size, socket, RING_F_SC_DEQ);
-    if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring || !w->pub.ctrl_tx_ring) {
+    if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring || !w->pub.kernel_ring ||
+        !w->pub.ctrl_tx_ring) {
         VLOG(ERR, "worker %u: cannot create its rings: %s", id, rte_strerror(rte_errno));
         rte_ring_free(w->pub.learn_ring);
         rte_ring_free(w->pub.punt_ring);
         rte_ring_free(w->pub.bfd_ring);
+        rte_ring_free(w->pub.kernel_ring);
         rte_ring_free(w->pub.ctrl_tx_ring);
         rte_free(w);
         return NULL;
@@ -56,6 +62,10 @@ int dp_worker_add_rxq(struct worker *pub, uint16_t port, uint16_t queue)
 {
     struct wk *w = wk_of(pub);
 
+    /* a kernel interface (TAP) is read by the control thread only: a TAP
+     * read is a system call */
+    if (port >= g_dp.n_ports || g_dp.ports[port].role == PORT_ROLE_KERNEL)
+        return -EINVAL;
     if (w->n_rxq >= RTE_DIM(w->rxq))
         return -ENOSPC;
     w->rxq[w->n_rxq].port = port;
@@ -123,10 +133,8 @@ int dp_worker_main(void *arg)
             }
             if (p->role == PORT_ROLE_ACCESS)
                 access_input(w, r->port, pkts, n);
-            else if (p->role == PORT_ROLE_UNDERLAY)
-                underlay_input(w, r->port, pkts, n);
             else
-                kernel_input(w, r->port, pkts, n);
+                underlay_input(w, r->port, pkts, n);
         }
         drain_ctrl_tx(w);
         tx_flush_all(w);

@@ -14,7 +14,8 @@
  *   encap.c         short/long classifier, VXLAN encapsulation toward a remote VTEP
  *   nexthop.c       VTEP -> ECMP group -> next hop (flow hash)
  *   punt.c          frames for the control and BFD threads
- *   exception.c     the exception path: underlay port <-> its kernel TAP
+ *   exception.c     the exception path: underlay port -> the control thread,
+ *                   which writes its kernel TAP
  *   port_tx.c       TX buffers per port, tagging on access ports */
 #ifndef VTEPD_WORKER_PRIV_H
 #define VTEPD_WORKER_PRIV_H
@@ -120,12 +121,11 @@ const struct dp_nexthop *nexthop_select(const struct dp_conf *c, int group, cons
  * stamped with its arrival TSC. Consumes m. */
 void punt_send(struct wk *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t port);
 
-/* exception.c: hand m, received on underlay port `port`, to its kernel
- * interface within the port's rate (else dropped: kernel_rate_limit);
- * and send a burst the kernel interface `port` gave out of its underlay
- * port. Consume the mbufs. */
+/* exception.c: hand m, received on underlay port `port`, to the control
+ * thread for the port's kernel interface, within the port's rate (else
+ * dropped: kernel_rate_limit; kernel_queue_full when the ring is full),
+ * m->port set to the kernel interface's dp port. Consumes m. */
 void kernel_send(struct wk *w, uint16_t port, struct rte_mbuf *m);
-void kernel_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n);
 
 /* port_tx.c: queue m on dp port `port` (sent at the next flush); send m
  * out of attachment a, adding its VLAN tag; flush one port / every port

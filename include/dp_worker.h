@@ -7,6 +7,8 @@
  *   learn_ring  worker -> control thread: struct learn_event
  *   punt_ring   worker -> control thread: ARP frames for our address
  *   bfd_ring    worker -> BFD thread: UDP 3784 frames for our address
+ *   kernel_ring worker, BFD thread -> control thread: frames for a kernel
+ *               interface (exception path), m->port holding its dp port
  *   ctrl_tx     control and BFD threads -> this worker: frames to send,
  *               m->port holding the dp port index (multi-producer). Every
  *               worker has one; dp_ctrl_tx_ring() picks it by a key. */
@@ -47,6 +49,7 @@ struct worker {
     struct rte_ring *learn_ring;
     struct rte_ring *punt_ring;
     struct rte_ring *bfd_ring;
+    struct rte_ring *kernel_ring;
     struct rte_ring *ctrl_tx_ring;  /* control and BFD threads -> this worker's TX */
     volatile int running;
     struct worker_stats st;
@@ -58,7 +61,8 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
                                 unsigned punt_ring_size, unsigned ctrl_tx_ring_size);
 
 /* Give the worker RX queue `queue` of dp port `port` to poll; its TX queue
- * on every port is its id. Returns 0 or -ENOSPC. */
+ * on every port is its id. Returns 0, -ENOSPC, or -EINVAL when port does
+ * not exist or is a kernel interface (those are the control thread's). */
 int dp_worker_add_rxq(struct worker *w, uint16_t port, uint16_t queue);
 
 /* Worker main loop (rte_eal_remote_launch entry); arg is a struct worker *. */

@@ -35,6 +35,7 @@
     X(ARP_BAD, arp_bad, CONTROL, "malformed ARP")                                              \
     X(PUNT_RING_FULL, punt_ring_full, PUNT, "the control or BFD thread is not keeping up")     \
     X(KERNEL_RATE_LIMIT, kernel_rate_limit, PUNT, "over the exception path's rate to the kernel") \
+    X(KERNEL_QUEUE_FULL, kernel_queue_full, PUNT, "the control thread is not keeping up with the exception path") \
     X(TX_FULL, tx_full, TX, "the port did not take the packet")                                 \
     X(FLOOD_NO_MBUF, flood_no_mbuf, FLOOD, "replication could not get a buffer")              \
     X(FLOOD_NO_TARGET, flood_no_target, FLOOD, "BUM frame with nowhere to go in its VNI")      \

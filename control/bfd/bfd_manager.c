@@ -586,9 +586,11 @@ static void drain_rx(void)
                 else
                     udp_cnt.drop[BFD_DROP_FRAME_SHORT]++;
                 if (kernel && port < g_dp.n_ports && g_dp.ports[port].kernel != DP_NO_PORT) {
-                    /* the exception path, as the worker would have done */
+                    /* the exception path, as the worker would have done: the
+                     * control thread writes it to the TAP, after what this
+                     * worker handed over before */
                     m[k]->port = g_dp.ports[port].kernel;
-                    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m[k]) == 0) {
+                    if (rte_ring_mp_enqueue(g_dp.workers[i]->kernel_ring, m[k]) == 0) {
                         rx_to_kernel++;
                         continue;
                     }

@@ -21,6 +21,7 @@
 #include "dp_worker.h"
 #include "event_loop.h"
 #include "feed_server.h"
+#include "kernel_io.h"
 #include "kernel_mirror.h"
 #include "log.h"
 #include "mac_table.h"
@@ -30,6 +31,10 @@
 #include "sd_notify.h"
 #include "signals.h"
 #include "underlay_neigh.h"
+
+/* frames each way between the workers, the kernel interfaces and ctrl_tx
+ * per loop turn */
+#define KERNEL_IO_BUDGET 256
 
 struct control_stats g_ctl;
 struct evpn_rib *g_rib;
@@ -118,13 +123,8 @@ static void handle_punt(struct rte_mbuf *m, unsigned from)
          * path (its addresses, its replies); malformed ARP and ARP on a
          * port without one are counted and dropped */
         if (rc != ARP_RX_BAD && p->kernel != DP_NO_PORT) {
-            m->port = p->kernel;
-            if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(from), m) != 0) {
-                g_ctl.ctrl_tx_full++;
-                rte_pktmbuf_free(m);
-            } else {
+            if (kernel_io_send(m, p->kernel) == 0)
                 g_ctl.arp_to_kernel++;
-            }
             return;
         }
         if (rc == ARP_RX_TO_US)
@@ -203,7 +203,7 @@ void control_run(const struct run_opts *o)
 
     while (!g_stop_requested) {
         uint64_t t = now_ms();
-        unsigned work = drain_learn() + drain_punt();
+        unsigned work = drain_learn() + drain_punt() + kernel_io_poll(KERNEL_IO_BUDGET);
 
         /* a link that went down takes its next hops out of ECMP now */
         work += port_link_poll();
@@ -267,5 +267,6 @@ void control_stop_workers(void)
     /* what the workers handed over before they stopped */
     drain_learn();
     drain_punt();
+    kernel_io_drain();
     rcu_free_shutdown();
 }

@@ -221,7 +221,9 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
 /* The exception path of underlay port i: a TAP interface in the kernel
  * (net_tap) with the port's MAC, so that the kernel's IP stack (FRR's BGP,
  * ICMP, SSH, LLDP) talks through the DPDK-owned port: what the dataplane
- * does not consume goes up to it, what it sends goes out of the port. */
+ * does not consume goes up to it, what it sends goes out of the port. One
+ * queue each way, the control thread's (control/punt/kernel_io.c): no
+ * worker polls or writes a TAP. */
 static int setup_kernel_port(const struct vtepd_config *cfg, int i, unsigned n_workers)
 {
     const struct cfg_port *up = &cfg->ports[i];
@@ -244,7 +246,7 @@ static int setup_kernel_port(const struct vtepd_config *cfg, int i, unsigned n_w
              p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
     kp.mtu = up->mtu;
     g_dp.ports[k].kernel = DP_NO_PORT;
-    if ((rc = setup_port(&g_dp.ports[k], &kp, n_workers, port_max_frame(cfg, &kp))) != 0)
+    if ((rc = setup_port(&g_dp.ports[k], &kp, 1, port_max_frame(cfg, &kp))) != 0)
         return rc;
     g_dp.ports[k].peer = (uint16_t)i;
     p->kernel = k;
@@ -290,7 +292,7 @@ static int setup_pools(const struct vtepd_config *cfg, unsigned n_workers)
         if (!ports_on[s] && !workers_on[s] && s != main_socket)
             continue;
         n = ports_on[s] * n_workers * (RX_DESC + TX_DESC) +
-            workers_on[s] * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) + 4096;
+            workers_on[s] * (3 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) + 4096;   /* punt, bfd, kernel rings */
         if (s == main_socket)   /* the control and BFD threads' frames, every worker's ring */
             n += n_workers * CTRL_TX_RING_SIZE;
         if (cfg->mempool_mbufs > n)
@@ -347,9 +349,12 @@ static int setup_workers(void)
      * every worker polls one queue of every port. The offset by port
      * spreads what lands on the same queue index of every port (a NIC's
      * RSS and af_packet's fanout hash every ARP frame alike, and non-IP
-     * alike) and ports with fewer queues than workers (an exception-path
-     * TAP, a pcap) over the workers instead of piling them on worker 0. */
-    for (uint16_t p = 0; p < g_dp.n_ports; p++)
+     * alike) and ports with fewer queues than workers (a pcap) over the
+     * workers instead of piling them on worker 0. The kernel interfaces
+     * (exception path) are the control thread's. */
+    for (uint16_t p = 0; p < g_dp.n_ports; p++) {
+        if (g_dp.ports[p].role == PORT_ROLE_KERNEL)
+            continue;
         for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq; q++) {
             unsigned wi = (p + q) % g_dp.n_workers;
             if (dp_worker_add_rxq(g_dp.workers[wi], p, q) != 0) {
@@ -359,6 +364,7 @@ static int setup_workers(void)
             VLOG(INFO, "port %s: RX queue %u -> worker %u (lcore %u)", g_dp.ports[p].name, q,
                  wi, g_dp.workers[wi]->lcore);
         }
+    }
     return 0;
 }
 
@@ -429,6 +435,7 @@ void dp_teardown(void)
     for (unsigned i = 0; i < g_dp.n_workers; i++) {
         drain_ring(g_dp.workers[i]->punt_ring);
         drain_ring(g_dp.workers[i]->bfd_ring);
+        drain_ring(g_dp.workers[i]->kernel_ring);
         drain_ring(g_dp.workers[i]->ctrl_tx_ring);
     }
     for (uint16_t p = 0; p < g_dp.n_ports; p++) {

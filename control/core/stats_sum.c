@@ -3,6 +3,7 @@
 
 #include "control.h"
 #include "dp_worker.h"
+#include "kernel_io.h"
 #include "stats_sum.h"
 
 static struct vni_stats vni_base[DP_MAX_VNIS];
@@ -44,6 +45,7 @@ void stats_sum(struct dp_totals *t)
     }
     for (int r = 0; r < DROP_NUM; r++)
         t->drops[r] += g_ctl.drops[r];
+    kernel_io_add_totals(t);
 }
 
 /* struct vni_stats is a row of 64-bit counters: summed word by word */

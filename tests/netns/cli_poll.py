@@ -9,6 +9,7 @@ condition when a query first finds it true (the time the answer arrived),
 "COND -" if never; exits 0 when all held.
   mac:MAC:VTEP   show macs has MAC, type remote, via VTEP
   nomac:MAC      show macs does not list MAC
+  local:MAC      show macs has MAC, type local
   flood:VNI:VTEP show evpn's flood list of VNI has VTEP
 
 usage: cli_poll.py CLI_SOCKET TIMEOUT_S INTERVAL_S COND..."""
@@ -33,6 +34,9 @@ def holds(c, macs, evpn):
         mac, vtep = f[1].rsplit(":", 1)
         return macs is not None and any(m.get("mac") == mac and m.get("type") == "remote"
                                         and m.get("vtep") == vtep for m in macs["macs"])
+    if f[0] == "local":
+        return macs is not None and any(m.get("mac") == f[1] and m.get("type") == "local"
+                                        for m in macs["macs"])
     if f[0] == "nomac":
         return macs is not None and all(m.get("mac") != f[1] for m in macs["macs"])
     if f[0] == "flood":

@@ -251,6 +251,7 @@ void h_reset(void)
     }
     drain_mbuf_ring(H.pub->punt_ring);
     drain_mbuf_ring(H.pub->bfd_ring);
+    drain_mbuf_ring(H.pub->kernel_ring);
     drain_mbuf_ring(H.pub->ctrl_tx_ring);
     while (rte_ring_dequeue_elem(H.pub->learn_ring, &ev, sizeof(ev)) == 0)
         ;
@@ -446,6 +447,7 @@ void h_assert_no_leak(void)
     }
     assert_int_equal(rte_ring_count(H.pub->punt_ring), 0);
     assert_int_equal(rte_ring_count(H.pub->bfd_ring), 0);
+    assert_int_equal(rte_ring_count(H.pub->kernel_ring), 0);
     assert_int_equal(rte_ring_count(H.pub->ctrl_tx_ring), 0);
     assert_int_equal(h_pool_avail(), H_POOL_SIZE);
 }

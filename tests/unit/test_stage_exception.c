@@ -1,9 +1,13 @@
-/* Unit tests: the exception path (dataplane/exception.c): what an underlay
- * port receives for the host goes to its kernel interface within the
- * port's rate, what the kernel sends goes out of the port; a port without
- * a kernel interface drops it with the reason; the worker loop hands a
- * kernel interface's bursts to kernel_input. */
+/* Unit tests: the exception path, both halves. The worker's
+ * (dataplane/exception.c): what an underlay port receives for the host is
+ * handed to the control thread on the worker's kernel ring within the
+ * port's rate; a full ring drops and counts; a port without a kernel
+ * interface drops with the reason. The control thread's
+ * (control/punt/kernel_io.c): the rings go into the TAPs, the TAPs' frames
+ * go to the ctrl_tx ring toward their underlay port, a bounded number per
+ * call; the worker never polls a kernel interface. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +18,10 @@
 #include <cmocka.h>
 #include <rte_cycles.h>
 
+#include "control.h"
+#include "kernel_io.h"
 #include "stage_harness.h"
+#include "stats_sum.h"
 #include "vtepd_config.h"
 
 /* dp ports: up0 (0, kernel interface vtk0 = dp port 3), h0 (1), up1 (2,
@@ -66,29 +73,58 @@ static uint16_t host_frame(uint8_t *f, uint16_t port, int kind)
     return 90;
 }
 
+/* kernel_io's counters now (they are cumulative: tests compare deltas) */
+static struct dp_totals kt;
+
+static void k_totals(void)
+{
+    memset(&kt, 0, sizeof(kt));
+    kernel_io_add_totals(&kt);
+}
+
+/* Move everything the worker handed over into the TAPs, then the number
+ * of frames kernel interface P_K0 was given (freed). */
+static unsigned k_drain(void)
+{
+    while (kernel_io_poll(256) != 0)
+        ;
+    return h_drain(P_K0);
+}
+
 static void test_to_kernel(void **state)
 {
     uint8_t f[5][100];
     uint16_t len[5];
     struct rte_mbuf *m[5], *out[8];
+    uint64_t tx0;
     (void)state;
 
     assert_int_equal(g_dp.n_ports, 4);
     assert_int_equal(g_dp.ports[P_K0].role, PORT_ROLE_KERNEL);
     assert_int_equal(g_dp.ports[P_U0].kernel, P_K0);
+    assert_int_equal(g_dp.ports[P_K0].peer, P_U0);
+    k_totals();
+    tx0 = kt.port[P_K0].tx_packets;
     for (int k = 0; k < 5; k++) {
         len[k] = host_frame(f[k], P_U0, k);
         m[k] = h_mbuf(f[k], len[k]);
     }
     underlay_input(H.w, P_U0, m, 5);
-    /* to the kernel as they came, in order */
+    /* the worker wrote nothing to the TAP: the frames wait on its ring */
+    assert_int_equal(h_drain(P_K0), 0);
+    assert_int_equal(rte_ring_count(H.pub->kernel_ring), 5);
+    assert_int_equal(H.pub->st.ev.to_kernel, 5);
+    assert_int_equal(H.pub->st.port[P_K0].tx_packets, 0);
+    /* the control thread's turn: to the kernel as they came, in order */
+    assert_int_equal(kernel_io_poll(256), 5);
     assert_int_equal(h_take(P_K0, out, 8), 5);
     for (int k = 0; k < 5; k++)
         h_assert_bytes(out[k], f[k], len[k]);
     h_free(out, 5);
-    assert_int_equal(H.pub->st.ev.to_kernel, 5);
-    assert_int_equal(H.pub->st.port[P_K0].tx_packets, 5);
+    k_totals();
+    assert_int_equal(kt.port[P_K0].tx_packets - tx0, 5);
     assert_int_equal(h_drops_total(), 0);
+    assert_int_equal(kernel_io_poll(256), 0);
     h_assert_silent(-1);
 }
 
@@ -109,7 +145,19 @@ static void test_no_kernel_interface(void **state)
         assert_int_equal(h_drops_total(), (uint64_t)k + 1);
     }
     assert_int_equal(H.pub->st.ev.to_kernel, 0);
+    assert_int_equal(rte_ring_count(H.pub->kernel_ring), 0);
     h_assert_silent(-1);
+}
+
+/* n frames for the host on up0, the control thread emptying the ring
+ * every 8 (as its loop does), so that only the rate decides */
+static void send_paced(const uint8_t *f, uint16_t len, int n)
+{
+    for (int i = 0; i < n; i++) {
+        kernel_send(H.w, P_U0, h_mbuf(f, len));
+        if (i % 8 == 7)
+            kernel_io_poll(256);
+    }
 }
 
 static void test_rate(void **state)
@@ -123,47 +171,129 @@ static void test_rate(void **state)
      * cost, the rest dropped and counted */
     assert_int_equal(cost, rte_get_tsc_hz() / 1000);
     H.w->now_tsc = 1000 * cost;
-    for (int i = 0; i < 100; i++)
-        kernel_send(H.w, P_U0, h_mbuf(f, len));
+    send_paced(f, len, 100);
     assert_int_equal(H.pub->st.ev.to_kernel, 64);
     assert_int_equal(H.pub->st.drops[DROP_KERNEL_RATE_LIMIT], 36);
-    assert_int_equal(h_drain(P_K0), 64);
+    assert_int_equal(k_drain(), 64);
     H.w->now_tsc += 10 * cost;
-    for (int i = 0; i < 20; i++)
-        kernel_send(H.w, P_U0, h_mbuf(f, len));
+    send_paced(f, len, 20);
     assert_int_equal(H.pub->st.ev.to_kernel, 74);
     assert_int_equal(H.pub->st.drops[DROP_KERNEL_RATE_LIMIT], 46);
     /* a long silence refills to the burst, no more */
     H.w->now_tsc += 100000 * cost;
-    for (int i = 0; i < 70; i++)
-        kernel_send(H.w, P_U0, h_mbuf(f, len));
+    send_paced(f, len, 70);
     assert_int_equal(H.pub->st.ev.to_kernel, 74 + 64);
-    assert_int_equal(h_drain(P_K0), 10 + 64);
+    assert_int_equal(k_drain(), 10 + 64);
     assert_int_equal(h_drops_total(), 46 + 6);
+    assert_int_equal(H.pub->st.drops[DROP_KERNEL_QUEUE_FULL], 0);
+}
+
+static void test_queue_full(void **state)
+{
+    unsigned cap = rte_ring_get_capacity(H.pub->kernel_ring);
+    uint8_t f[100];
+    uint16_t len = host_frame(f, P_U0, 0);
+    (void)state;
+
+    /* within the rate but the control thread does not come: the ring
+     * holds what fits, the rest is dropped as kernel_queue_full */
+    assert_true(cap + 5 <= 64);
+    H.w->now_tsc = 1000 * g_dp.ports[P_U0].kernel_cost_tsc;
+    for (unsigned i = 0; i < cap + 5; i++)
+        kernel_send(H.w, P_U0, h_mbuf(f, len));
+    assert_int_equal(H.pub->st.ev.to_kernel, cap);
+    assert_int_equal(H.pub->st.drops[DROP_KERNEL_QUEUE_FULL], 5);
+    assert_int_equal(H.pub->st.drops[DROP_KERNEL_RATE_LIMIT], 0);
+    assert_int_equal(h_drops_total(), 5);
+    assert_int_equal(k_drain(), cap);
+}
+
+static void test_budget(void **state)
+{
+    unsigned cap = rte_ring_get_capacity(H.pub->kernel_ring);
+    uint8_t f[100], g[100];
+    uint16_t len = host_frame(f, P_U0, 0);
+    (void)state;
+
+    /* worker ring -> TAP: at most the budget per call */
+    H.w->now_tsc = 1000 * g_dp.ports[P_U0].kernel_cost_tsc;
+    for (unsigned i = 0; i < cap; i++)
+        kernel_send(H.w, P_U0, h_mbuf(f, len));
+    assert_int_equal(kernel_io_poll(4), 4);
+    assert_int_equal(rte_ring_count(H.pub->kernel_ring), cap - 4);
+    assert_int_equal(h_drain(P_K0), 4);
+    assert_int_equal(kernel_io_poll(256), cap - 4);
+    assert_int_equal(h_drain(P_K0), cap - 4);
+    /* TAP -> ctrl_tx: the same bound */
+    memcpy(g, f, len);
+    memcpy(g, peer, 6);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(rte_ring_enqueue(H.rx[P_K0], h_mbuf(g, len)), 0);
+    assert_int_equal(kernel_io_poll(4), 4);
+    assert_int_equal(rte_ring_count(H.pub->ctrl_tx_ring), 4);
+    assert_int_equal(rte_ring_count(H.rx[P_K0]), 6);
+    assert_int_equal(kernel_io_poll(256), 6);
+    assert_int_equal(rte_ring_count(H.pub->ctrl_tx_ring), 10);
+    {
+        struct rte_mbuf *out[16];
+        assert_int_equal(rte_ring_dequeue_burst(H.pub->ctrl_tx_ring, (void **)out, 16, NULL), 10);
+        for (int i = 0; i < 10; i++)
+            assert_int_equal(out[i]->port, P_U0);
+        h_free(out, 10);
+    }
 }
 
 static void test_from_kernel(void **state)
 {
     uint8_t f[3][100];
-    struct rte_mbuf *m[3], *out[4];
+    struct rte_mbuf *out[4];
+    uint64_t rx0, rxb0, from0;
     (void)state;
 
-    /* what the kernel sends leaves by its underlay port untouched */
+    k_totals();
+    rx0 = kt.port[P_K0].rx_packets;
+    rxb0 = kt.port[P_K0].rx_bytes;
+    from0 = kt.ev.from_kernel;
+    /* what the kernel sends goes to the ctrl_tx ring for its underlay
+     * port, untouched */
     for (int k = 0; k < 3; k++) {
         host_frame(f[k], P_U0, k);
         memcpy(f[k], peer, 6);
         memcpy(f[k] + 6, g_dp.ports[P_U0].mac.addr_bytes, 6);
-        m[k] = h_mbuf(f[k], 90);
+        assert_int_equal(rte_ring_enqueue(H.rx[P_K0], h_mbuf(f[k], 90)), 0);
     }
-    kernel_input(H.w, P_K0, m, 3);
-    assert_int_equal(h_take(P_U0, out, 4), 3);
-    for (int k = 0; k < 3; k++)
+    assert_int_equal(kernel_io_poll(256), 3);
+    assert_int_equal(rte_ring_dequeue_burst(H.pub->ctrl_tx_ring, (void **)out, 4, NULL), 3);
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(out[k]->port, P_U0);
         h_assert_bytes(out[k], f[k], 90);
+    }
     h_free(out, 3);
-    assert_int_equal(H.pub->st.ev.from_kernel, 3);
-    assert_int_equal(H.pub->st.port[P_K0].rx_packets, 3);
-    assert_int_equal(H.pub->st.port[P_K0].rx_bytes, 270);
-    assert_int_equal(H.pub->st.port[P_U0].tx_packets, 3);
+    k_totals();
+    assert_int_equal(kt.ev.from_kernel - from0, 3);
+    assert_int_equal(kt.port[P_K0].rx_packets - rx0, 3);
+    assert_int_equal(kt.port[P_K0].rx_bytes - rxb0, 270);
+    assert_int_equal(H.pub->st.ev.from_kernel, 0);
+    h_assert_silent(-1);
+}
+
+static void test_send_direct(void **state)
+{
+    uint8_t f[100];
+    uint16_t len = host_frame(f, P_U0, 1);
+    uint64_t bad0 = g_ctl.drops[DROP_CTRL_BAD_PORT];
+    struct rte_mbuf *out[2];
+    (void)state;
+
+    /* the control thread's own frames (ARP not for vtepd) */
+    assert_int_equal(kernel_io_send(h_mbuf(f, len), P_K0), 0);
+    assert_int_equal(h_take(P_K0, out, 2), 1);
+    h_assert_bytes(out[0], f, len);
+    h_free(out, 1);
+    /* to a port that is not a kernel interface: refused, freed, counted */
+    assert_int_equal(kernel_io_send(h_mbuf(f, len), P_U0), -EINVAL);
+    assert_int_equal(kernel_io_send(h_mbuf(f, len), DP_MAX_PORTS + 1), -EINVAL);
+    assert_int_equal(g_ctl.drops[DROP_CTRL_BAD_PORT] - bad0, 2);
     h_assert_silent(-1);
 }
 
@@ -183,7 +313,9 @@ static void test_worker_dispatch(void **state)
     unsigned got_u = 0, got_k = 0;
     (void)state;
 
-    for (uint16_t p = 0; p < 4; p++)
+    /* a kernel interface is not a worker's to poll */
+    assert_int_equal(dp_worker_add_rxq(H.pub, P_K0, 0), -EINVAL);
+    for (uint16_t p = 0; p < 3; p++)
         assert_int_equal(dp_worker_add_rxq(H.pub, p, 0), 0);
     host_frame(f, P_U0, 0);
     memcpy(g, f, 90);
@@ -191,7 +323,9 @@ static void test_worker_dispatch(void **state)
     assert_int_equal(rte_ring_enqueue(H.rx[P_U0], h_mbuf(f, 90)), 0);
     assert_int_equal(rte_ring_enqueue(H.rx[P_K0], h_mbuf(g, 90)), 0);
     assert_int_equal(pthread_create(&t, NULL, run_worker, NULL), 0);
+    /* this thread plays the control thread */
     for (int i = 0; i < 10000 && (got_u == 0 || got_k == 0); i++) {
+        kernel_io_poll(256);
         if (!got_k && rte_ring_dequeue(H.tx[P_K0], (void **)&out[0]) == 0)
             got_k = 1;
         if (!got_u && rte_ring_dequeue(H.tx[P_U0], (void **)&out[1]) == 0)
@@ -205,7 +339,7 @@ static void test_worker_dispatch(void **state)
     h_assert_bytes(out[1], g, 90);
     h_free(out, 2);
     assert_int_equal(H.pub->st.ev.to_kernel, 1);
-    assert_int_equal(H.pub->st.ev.from_kernel, 1);
+    assert_int_equal(H.pub->st.ev.ctrl_tx, 1);
     H.w->conf = h_conf();
 }
 
@@ -215,7 +349,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_to_kernel, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_kernel_interface, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_budget, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_from_kernel, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_direct, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_dispatch, h_setup, teardown),
     };
 

@@ -50,6 +50,7 @@ static void test_create(void **state)
     assert_int_equal(rte_ring_get_capacity(w1->learn_ring), 127);
     assert_int_equal(rte_ring_get_capacity(w1->punt_ring), 31);
     assert_int_equal(rte_ring_get_capacity(w1->bfd_ring), 31);
+    assert_int_equal(rte_ring_get_capacity(w1->kernel_ring), 31);
     /* every worker has its own control TX ring; a key picks one */
     assert_non_null(w1->ctrl_tx_ring);
     assert_non_null(H.pub->ctrl_tx_ring);
@@ -89,6 +90,7 @@ static void test_create_fails_cleanly(void **state)
     assert_null(rte_ring_lookup("learn2"));
     assert_null(rte_ring_lookup("punt2"));
     assert_null(rte_ring_lookup("ctrl_tx2"));
+    assert_null(rte_ring_lookup("kernel2"));
     assert_int_equal(after.heap_allocsz_bytes, before.heap_allocsz_bytes);
     assert_int_equal(after.alloc_count, before.alloc_count);
     rte_ring_free(taken);
