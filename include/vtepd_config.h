@@ -150,6 +150,7 @@ struct vtepd_config {
     uint32_t mac_table_size;/* total entries in the shared table */
     uint32_t mempool_mbufs; /* 0: sized from ports and workers; else at least this */
     bool residence_histogram;   /* per-worker RX-to-TX time histogram; default off */
+    uint32_t poll_sleep_us;     /* a worker turn that found nothing sleeps this long; 0 = busy poll */
 
     int n_eal;
     char *eal[CFG_MAX_EAL_ARGS];
