@@ -229,7 +229,7 @@ class Fabric:
         os.makedirs(d, exist_ok=True)
         os.chmod(os.path.dirname(d), 0o755)
         with open(os.path.join(d, "zebra.conf"), "w") as f:
-            f.write(self.t.frr_log_lines(node.name))
+            f.write(self.t.frr_log_lines(node.name, os.path.join(d, "zebra.log")))
         open(os.path.join(d, "vtysh.conf"), "w").close()
         for fn in ("zebra.conf", "vtysh.conf"):
             shutil.chown(os.path.join(d, fn), "frr", "frr")
@@ -241,12 +241,13 @@ class Fabric:
         d = self._frr_dir(node)
         if "bfdd" in daemons:
             with open(os.path.join(d, "bfdd.conf"), "w") as f:
-                f.write(self.t.bfdd_conf(node.name, bfd))
+                f.write(self.t.bfdd_conf(node.name, bfd, os.path.join(d, "bfdd.log")))
         with open(os.path.join(d, "bgpd.conf"), "w") as f:
+            logf = os.path.join(d, "bgpd.log")
             if node.role == "spine":
-                f.write(self.t.spine_bgpd_conf(node))
+                f.write(self.t.spine_bgpd_conf(node, logf))
             else:
-                f.write(self.t.leaf_bgpd_conf(node, bfd_in_bgp=node.kind == "kernel"))
+                f.write(self.t.leaf_bgpd_conf(node, node.kind == "kernel", logf))
         for dmn in daemons:
             extra = []
             if dmn == "bfdd":
@@ -254,6 +255,11 @@ class Fabric:
             if dmn == "bgpd" and node.role == "leaf" and node.kind == "vtepd":
                 extra = ["-M", "bmp"]
             self.procs.frr_start(node.ns, d, dmn, extra)
+            if dmn == "bfdd" and self.t.bfd_rt:
+                # the same real-time class as vtepd's BFD thread
+                pid = Procs.frr_pid(os.path.join(d, "bfdd.pid"))
+                if pid:
+                    run(["chrt", "-f", "-p", str(self.t.bfd_rt), str(pid)])
 
     def write_vtepd_conf(self, lf, bfd):
         d = self.d(lf.name)
@@ -312,9 +318,17 @@ class Fabric:
         self.state.save()
 
     # ------------------------------------------------------- convergence
-    def check_converged(self):
-        """The list of what is not ready yet (empty: converged)."""
+    def check_converged(self, macs=False):
+        """The list of what is not ready yet (empty: converged). macs: every
+        leaf also knows every host MAC of its VNIs (after traffic)."""
         missing = []
+        for lf in self.t.leaves:
+            summ = self.vty_json(lf.name, "bgpd", "show bgp summary json") or {}
+            for af in ("ipv4Unicast", "l2VpnEvpn"):
+                peers = (summ.get(af) or {}).get("peers") or {}
+                for lk in lf.links:
+                    if (peers.get(lk.spine_ip) or {}).get("state") != "Established":
+                        missing.append(f"{lf.name}: {af} {lk.spine.name} not Established")
         for sp in self.t.spines:
             summ = self.vty_json(sp.name, "bgpd", "show bgp summary json") or {}
             for af in ("ipv4Unicast", "l2VpnEvpn"):
@@ -332,12 +346,23 @@ class Fabric:
             for s in b.get("sessions", []):
                 if str(s.get("state")).lower() != "up" or not s.get("ecmp_live"):
                     missing.append(f"{lf.name}: vtepd BFD {s.get('peer')} {s.get('state')}")
+            ev = self.cli(lf, "show evpn summary") or {}
+            feeds = ev.get("feeds") or []
+            up = {p.get("address") for f in feeds for p in f.get("peers", []) if p.get("up")}
+            for lk in lf.links:
+                if lk.spine_ip not in up:
+                    missing.append(f"{lf.name}: BMP feed lacks peer {lk.spine.name} up")
         for lf in self.t.leaves:
             for v in lf.vnis:
                 want = {o.vtep_ip for o in self.t.leaves if o is not lf and v in o.vnis}
                 have = set(self.flood_list(lf, v))
                 if not want <= have:
                     missing.append(f"{lf.name}: VNI {v} flood list lacks {sorted(want - have)}")
+            if macs:
+                have = {(v, m) for v, m, _, _ in self.macs(lf)}
+                for h in self.t.hosts:
+                    if h.vni in lf.vnis and (h.vni, h.mac) not in have:
+                        missing.append(f"{lf.name}: no MAC {h.mac} ({h.name}) in VNI {h.vni}")
         return missing
 
     def wait_converged(self, timeout=60):

@@ -167,14 +167,16 @@ class Procs:
         run(["ip", "-n", ns, "link", "set", "lo", "up"])
 
     # ---- processes ----
-    def spawn(self, ns, argv, logfile, what, env=None):
+    def spawn(self, ns, argv, logfile, what, env=None, program=None):
         """argv in ns (ip netns exec execs it: the PID is the program's own),
-        output to logfile, in its own session; recorded in the state."""
+        output to logfile, in its own session; recorded in the state.
+        program: what finally runs when argv[0] execs another (chrt)."""
         full = ["ip", "netns", "exec", ns] + list(argv) if ns else list(argv)
         with open(logfile, "ab") as lf:
             p = subprocess.Popen(full, stdout=lf, stderr=subprocess.STDOUT,
                                  stdin=subprocess.DEVNULL, start_new_session=True, env=env)
-        exe = os.path.realpath(shutil.which(argv[0]) or argv[0])
+        prog = program or argv[0]
+        exe = os.path.realpath(shutil.which(prog) or prog)
         # ip netns exec has exec'd the program once /proc shows its exe
         end = time.time() + 5
         while time.time() < end and p.poll() is None and proc_exe(p.pid) != exe:
@@ -195,7 +197,7 @@ class Procs:
         cmd = [os.path.join(FRR_DIR, daemon), "-d", "-u", "frr", "-g", "frr", "-P", "0"]
         cmd += list(extra)
         cmd += ["-f", os.path.join(d, f"{daemon}.conf"), "-i", pidfile,
-                "-z", os.path.join(d, "zserv.api"), "--vty_socket", d, "--log", f"file:{logf}"]
+                "-z", os.path.join(d, "zserv.api"), "--vty_socket", d]
         out = nsx(ns, *cmd, check=False, timeout=20)
         vty = os.path.join(d, f"{daemon}.vty")
         end = time.time() + 10

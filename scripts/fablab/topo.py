@@ -102,7 +102,7 @@ class Host:
         self.port = f"h{g}"                                     # vtepd port name
 
 
-DEFAULT_BFD = {"interval_ms": 100, "multiplier": 3}
+DEFAULT_BFD = {"interval_ms": 100, "multiplier": 3, "realtime_priority": 10}
 DEFAULT_BGP = {"keepalive_s": 3, "hold_s": 9}
 DEFAULT_VTEPD = {"poll_sleep_us": 100, "memory_mb": 512}
 DEFAULT_MON = {"prometheus": "auto", "scrape_interval": "1s"}
@@ -234,6 +234,8 @@ class Topo:
 
         bfd = _merge(DEFAULT_BFD, doc.get("bfd"), "bfd")
         self.bfd = bfd_setting(bfd["interval_ms"], bfd["multiplier"])
+        # SCHED_FIFO for vtepd's BFD thread and for every bfdd, alike (0: off)
+        self.bfd_rt = _int(bfd["realtime_priority"], "bfd.realtime_priority", 0, 99)
         self.bgp = _merge(DEFAULT_BGP, doc.get("bgp"), "bgp")
         _int(self.bgp["keepalive_s"], "bgp.keepalive_s", 1, 60)
         _int(self.bgp["hold_s"], "bgp.hold_s", 3, 180)
@@ -316,11 +318,14 @@ class Topo:
         return out
 
     # ---- FRR configuration texts ----
-    def frr_log_lines(self, host):
-        return f"hostname {self.prefix}-{host}\nlog timestamp precision 6\n"
+    def frr_log_lines(self, host, logfile):
+        # a log file named in the configuration honours the precision (one
+        # given with --log on the command line gets whole seconds in 8.4)
+        return (f"hostname {self.prefix}-{host}\nlog file {logfile} debugging\n"
+                "log timestamp precision 6\n")
 
-    def bfdd_conf(self, host, bfd):
-        return (self.frr_log_lines(host) +
+    def bfdd_conf(self, host, bfd, logfile):
+        return (self.frr_log_lines(host, logfile) +
                 "debug bfd peer\n"
                 "bfd\n"
                 " profile fabric\n"
@@ -330,9 +335,9 @@ class Topo:
                 " exit\n"
                 "exit\n")
 
-    def spine_bgpd_conf(self, sp):
+    def spine_bgpd_conf(self, sp, logfile):
         b = self.bgp
-        lines = [self.frr_log_lines(sp.name).rstrip("\n"),
+        lines = [self.frr_log_lines(sp.name, logfile).rstrip("\n"),
                  f"router bgp {sp.asn}",
                  f" bgp router-id {sp.router_id}",
                  " bgp log-neighbor-changes",
@@ -359,10 +364,10 @@ class Topo:
                   "exit", ""]
         return "\n".join(lines)
 
-    def leaf_bgpd_conf(self, lf, bfd_in_bgp):
+    def leaf_bgpd_conf(self, lf, bfd_in_bgp, logfile):
         """bfd_in_bgp: the BGP sessions use BFD (kernel leaves: FRR's bfdd)."""
         b = self.bgp
-        lines = [self.frr_log_lines(lf.name).rstrip("\n"),
+        lines = [self.frr_log_lines(lf.name, logfile).rstrip("\n"),
                  f"router bgp {lf.asn}",
                  f" bgp router-id {lf.router_id}",
                  " bgp log-neighbor-changes",
@@ -439,6 +444,7 @@ class Topo:
                 f"  feed_tcp_port: {BMP_PORT}",
                 f"  cli_socket: {rundir}/cli.sock",
                 f"  metrics_listen: {lf.mgmt_ip}:{METRICS_PORT}",
+                f"  realtime_priority: {self.bfd_rt}",
                 "  kernel_mirror:",
                 f"    prefix: {self.prefix}",
                 "bfd:"]
