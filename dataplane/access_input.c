@@ -41,7 +41,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         }
         if (r.strip_tag) {
             uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-            memmove(d + sizeof(struct rte_vlan_hdr), d, 2 * RTE_ETHER_ADDR_LEN);
+            memmove(d + sizeof(struct rte_vlan_hdr), d, 2 * (size_t)RTE_ETHER_ADDR_LEN);
             rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
         }
         eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);

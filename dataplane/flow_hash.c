@@ -1,4 +1,6 @@
 /* Flow hash over configurable header fields (see include/flow_hash.h). */
+#include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -27,7 +29,7 @@ int flow_hash_field_from_name(const char *name)
     for (int i = 0; i < FH_NUM_FIELDS; i++)
         if (strcmp(names[i], name) == 0)
             return i;
-    return -1;
+    return -ENOENT;
 }
 
 const char *flow_hash_field_names(void)
@@ -49,11 +51,19 @@ int flow_hash_policy_init(struct flow_hash_policy *p, const char fields[][32], i
     for (int i = 0; i < n; i++) {
         int f = flow_hash_field_from_name(fields[i]);
         if (f < 0)
-            return -1;
+            return -EINVAL;
         p->fields |= FH_BIT(f);
     }
     return 0;
 }
+
+/* Field offsets from DPDK's header structs; fields are read with memcpy
+ * (frames are only 2-byte aligned) */
+#define ETH_TYPE_OFF offsetof(struct rte_ether_hdr, ether_type)
+#define V4_SRC offsetof(struct rte_ipv4_hdr, src_addr)
+#define V4_DST offsetof(struct rte_ipv4_hdr, dst_addr)
+#define V6_SRC offsetof(struct rte_ipv6_hdr, src_addr)
+#define V6_DST offsetof(struct rte_ipv6_hdr, dst_addr)
 
 static inline uint32_t load32(const uint8_t *p)
 {
@@ -87,51 +97,51 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
 
     if (len < RTE_ETHER_HDR_LEN)
         return rte_hash_crc_4byte(len, h);
-    etype = load16(frame + 12);
-    if (etype == RTE_BE16(RTE_ETHER_TYPE_VLAN) && len >= off + 4) {
-        etype = load16(frame + 16);
-        off += 4;
+    etype = load16(frame + ETH_TYPE_OFF);
+    if (etype == RTE_BE16(RTE_ETHER_TYPE_VLAN) && len >= off + sizeof(struct rte_vlan_hdr)) {
+        etype = load16(frame + off + offsetof(struct rte_vlan_hdr, eth_proto));
+        off += sizeof(struct rte_vlan_hdr);
     }
 
     if (f & FH_IP_FIELDS) {
         uint32_t proto = 0, l4 = 0, ports_ok = 0;
 
-        if (etype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && len >= off + 20 &&
+        if (etype == RTE_BE16(RTE_ETHER_TYPE_IPV4) && len >= off + sizeof(struct rte_ipv4_hdr) &&
             (frame[off] >> 4) == 4) {
             const uint8_t *ip = frame + off;
-            uint32_t ihl = (uint32_t)(ip[0] & 0xf) * 4;
-            uint16_t frag = load16(ip + 6);
+            uint32_t ihl = (uint32_t)(ip[0] & RTE_IPV4_HDR_IHL_MASK) * RTE_IPV4_IHL_MULTIPLIER;
+            uint16_t frag = load16(ip + offsetof(struct rte_ipv4_hdr, fragment_offset));
 
             is_ip = 1;
-            proto = ip[9];
+            proto = ip[offsetof(struct rte_ipv4_hdr, next_proto_id)];
             if ((f & FH_BIT(FH_INNER_SRC_IP)) && (f & FH_BIT(FH_INNER_DST_IP))) {
                 uint64_t both;
-                memcpy(&both, ip + 12, 8);
+                memcpy(&both, ip + V4_SRC, 8);      /* source, destination */
                 h = rte_hash_crc_8byte(both, h);
             } else if (f & FH_BIT(FH_INNER_SRC_IP)) {
-                h = rte_hash_crc_4byte(load32(ip + 12), h);
+                h = rte_hash_crc_4byte(load32(ip + V4_SRC), h);
             } else if (f & FH_BIT(FH_INNER_DST_IP)) {
-                h = rte_hash_crc_4byte(load32(ip + 16), h);
+                h = rte_hash_crc_4byte(load32(ip + V4_DST), h);
             }
             /* ports only on first fragments; later fragments carry none */
-            if (ihl >= 20 && (frag & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
+            if (ihl >= sizeof(struct rte_ipv4_hdr) && (frag & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
                 !(frag & RTE_BE16(RTE_IPV4_HDR_MF_FLAG))) {
                 l4 = off + ihl;
                 ports_ok = 1;
             }
-        } else if (etype == RTE_BE16(RTE_ETHER_TYPE_IPV6) && len >= off + 40 &&
-                   (frame[off] >> 4) == 6) {
+        } else if (etype == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+                   len >= off + sizeof(struct rte_ipv6_hdr) && (frame[off] >> 4) == 6) {
             const uint8_t *ip = frame + off;
 
             is_ip = 1;
-            proto = ip[6];
+            proto = ip[offsetof(struct rte_ipv6_hdr, proto)];
             if (f & FH_BIT(FH_INNER_SRC_IP))
                 for (int i = 0; i < 16; i += 4)
-                    h = rte_hash_crc_4byte(load32(ip + 8 + i), h);
+                    h = rte_hash_crc_4byte(load32(ip + V6_SRC + i), h);
             if (f & FH_BIT(FH_INNER_DST_IP))
                 for (int i = 0; i < 16; i += 4)
-                    h = rte_hash_crc_4byte(load32(ip + 24 + i), h);
-            l4 = off + 40;
+                    h = rte_hash_crc_4byte(load32(ip + V6_DST + i), h);
+            l4 = off + (uint32_t)sizeof(struct rte_ipv6_hdr);
             ports_ok = 1;
         }
         if (is_ip) {
@@ -153,9 +163,9 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
     if ((f & FH_L2_FIELDS) || (!is_ip && (f & FH_IP_FIELDS))) {
         uint32_t l2 = (f & FH_L2_FIELDS) ? f : FH_L2_FIELDS;
         if (l2 & FH_BIT(FH_INNER_SRC_MAC))
-            h = crc_mac(frame + 6, h);
+            h = crc_mac(frame + offsetof(struct rte_ether_hdr, src_addr), h);
         if (l2 & FH_BIT(FH_INNER_DST_MAC))
-            h = crc_mac(frame, h);
+            h = crc_mac(frame + offsetof(struct rte_ether_hdr, dst_addr), h);
         if (l2 & FH_BIT(FH_INNER_ETHERTYPE))
             h = rte_hash_crc_2byte(etype, h);
     }

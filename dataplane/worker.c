@@ -48,6 +48,11 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
     if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring ||
         (id == DP_CTRL_TX_WORKER && !w->pub.ctrl_tx_ring)) {
         VLOG(ERR, "worker %u: cannot create its rings: %s", id, rte_strerror(rte_errno));
+        rte_ring_free(w->pub.learn_ring);
+        rte_ring_free(w->pub.punt_ring);
+        rte_ring_free(w->pub.bfd_ring);
+        rte_ring_free(w->pub.ctrl_tx_ring);
+        rte_free(w);
         return NULL;
     }
     return &w->pub;

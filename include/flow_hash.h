@@ -38,7 +38,7 @@ struct flow_hash_policy {
     uint32_t seed;
 };
 
-/* Field id for a configuration name ("inner_src_ip", ...), or -1. */
+/* Field id for a configuration name ("inner_src_ip", ...), or -ENOENT. */
 int flow_hash_field_from_name(const char *name);
 
 /* Comma-separated list of all field names, for error messages. */
@@ -48,7 +48,7 @@ const char *flow_hash_field_names(void);
 const char *flow_hash_field_name(enum flow_hash_field f);
 
 /* Build a policy from configuration names; n == 0 gives the default policy.
- * Returns 0, or -1 when a name is unknown. */
+ * Returns 0, or -EINVAL when a name is unknown. */
 int flow_hash_policy_init(struct flow_hash_policy *p, const char fields[][32], int n);
 
 /* Hash of one untagged-or-tagged Ethernet frame of len bytes (the inner frame,

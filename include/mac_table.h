@@ -139,7 +139,7 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
 
 /* Install or replace an entry of any kind (static config, control plane).
  * Replacing a MAC_LOCAL entry releases its slot in the VNI's learned count.
- * Returns 0, or -1 when the table is full. */
+ * Returns 0, -EINVAL (no such VNI slot) or -ENOSPC (the table is full). */
 int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
                   uint64_t val, uint64_t now);
 
@@ -151,7 +151,7 @@ void mac_table_set_observer(struct mac_table *t,
                                        bool local),
                             void *ctx);
 
-/* Remove an entry. Returns 0, or -1 when absent. */
+/* Remove an entry. Returns 0, or -ENOENT when absent. */
 int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6]);
 
 /* Remove every entry for which drop(ctx, vni_idx, val) is true (a reload
@@ -173,7 +173,7 @@ uint32_t mac_table_positions(const struct mac_table *t);
 uint32_t mac_table_learned(const struct mac_table *t, uint32_t vni_idx);
 uint32_t mac_table_count(const struct mac_table *t, uint32_t vni_idx);
 
-/* Iterate: *it starts at 0; returns 0 and fills key/val until the end (-1). */
+/* Iterate: *it starts at 0; returns 0 and fills key/val until the end (-ENOENT). */
 int mac_table_next(const struct mac_table *t, uint32_t *it,
                    struct mac_key *key, uint64_t *val, uint64_t *last_seen);
 

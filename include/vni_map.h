@@ -16,7 +16,7 @@ struct vni_map {
 struct vni_map *vni_map_create(uint32_t n);
 void vni_map_free(struct vni_map *m);
 
-/* Add vni -> idx. Returns 0, or -1 when vni is already present. */
+/* Add vni -> idx. Returns 0, or -EEXIST when vni is already present. */
 int vni_map_add(struct vni_map *m, uint32_t vni, uint32_t idx);
 
 /* Index of vni, or -1. */

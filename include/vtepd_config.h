@@ -196,8 +196,10 @@ struct vtepd_config {
 };
 
 /* Parse the YAML file at path into *cfg (zeroed first, defaults applied).
- * Returns 0 on success. On failure returns -1 and writes one line
- * "FILE:LINE:COL: FIELD: what is wrong" (1-based line and column) into err.
+ * Returns 0 on success. On failure returns a negative errno (-EINVAL: the
+ * content; -ENOENT, -EACCES, -EFBIG, -EIO, -ENOMEM: the file) and writes
+ * one line "FILE:LINE:COL: FIELD: what is wrong" (1-based line and column),
+ * or "FILE: reason", into err.
  * On success *cfg owns heap memory: release it with config_free(). */
 int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen);
 

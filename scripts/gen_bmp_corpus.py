@@ -7,7 +7,7 @@ variants the parser decodes, and a few raw BGP UPDATEs and EVPN NLRI blocks
 (the fuzz target also feeds its input straight to those parsers). Messages
 are built with tests/lib/bmp_build.py, the builder the feed tests use.
 
-Usage: scripts/gen_bmp_corpus.py [OUTDIR]   (default tests/fuzz/corpus)
+Usage: scripts/gen_bmp_corpus.py [OUTDIR]   (default tests/fuzz/corpus-bmp)
 Standard library only; run with /usr/bin/python3.
 """
 import os
@@ -106,7 +106,7 @@ def synthetic():
 
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-        ROOT, "tests", "fuzz", "corpus")
+        ROOT, "tests", "fuzz", "corpus-bmp")
     os.makedirs(outdir, exist_ok=True)
     seeds = synthetic()
     with open(FIXTURE, "rb") as f:

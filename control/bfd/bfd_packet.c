@@ -1,19 +1,6 @@
 /* BFD control packet encoding and decoding (see bfd_packet.h). */
 #include "bfd_packet.h"
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)(v >> 24);
-    p[1] = (uint8_t)(v >> 16);
-    p[2] = (uint8_t)(v >> 8);
-    p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
-}
+#include "wire.h"
 
 size_t bfd_ctrl_encode(const struct bfd_ctrl *c, uint8_t *buf, size_t cap)
 {
@@ -35,11 +22,11 @@ size_t bfd_ctrl_encode(const struct bfd_ctrl *c, uint8_t *buf, size_t cap)
     buf[1] = (uint8_t)((c->state & 0x3) << 6 | flags);
     buf[2] = c->detect_mult;
     buf[3] = BFD_CTRL_LEN;
-    put32(buf + 4, c->my_disc);
-    put32(buf + 8, c->your_disc);
-    put32(buf + 12, c->desired_min_tx_us);
-    put32(buf + 16, c->required_min_rx_us);
-    put32(buf + 20, c->required_min_echo_rx_us);
+    wire_put32(buf + 4, c->my_disc);
+    wire_put32(buf + 8, c->your_disc);
+    wire_put32(buf + 12, c->desired_min_tx_us);
+    wire_put32(buf + 16, c->required_min_rx_us);
+    wire_put32(buf + 20, c->required_min_echo_rx_us);
     return BFD_CTRL_LEN;
 }
 
@@ -70,11 +57,11 @@ enum bfd_drop bfd_ctrl_decode(const uint8_t *pkt, size_t len, struct bfd_ctrl *c
     if (d.length > len)
         return BFD_DROP_LENGTH_PAYLOAD;
     /* From here on len >= d.length >= 24: every field is readable. */
-    d.my_disc = get32(pkt + 4);
-    d.your_disc = get32(pkt + 8);
-    d.desired_min_tx_us = get32(pkt + 12);
-    d.required_min_rx_us = get32(pkt + 16);
-    d.required_min_echo_rx_us = get32(pkt + 20);
+    d.my_disc = wire_get32(pkt + 4);
+    d.your_disc = wire_get32(pkt + 8);
+    d.desired_min_tx_us = wire_get32(pkt + 12);
+    d.required_min_rx_us = wire_get32(pkt + 16);
+    d.required_min_echo_rx_us = wire_get32(pkt + 20);
 
     if (d.detect_mult == 0)
         return BFD_DROP_DETECT_MULT;

@@ -1,5 +1,6 @@
 /* One BFD session: RFC 5880 asynchronous mode state machine and timers
  * (see bfd_session.h and docs/BFD.md). */
+#include <errno.h>
 #include "bfd_session.h"
 #include "bfd_udp.h"
 
@@ -185,7 +186,7 @@ int bfd_session_init(struct bfd_session *s, const struct bfd_session_cfg *cfg,
     if (cfg->local_disc == 0 || cfg->detect_mult == 0 ||
         cfg->desired_min_tx_us == 0 || cfg->required_min_rx_us == 0 ||
         (cfg->src_port != 0 && cfg->src_port < BFD_SRC_PORT_MIN))
-        return -1;
+        return -EINVAL;
     *s = (struct bfd_session){ .cfg = *cfg };
     s->clock_ns = now_ns;
     s->prng = cfg->seed;
@@ -283,6 +284,22 @@ static enum bfd_drop receive(struct bfd_session *s, const struct bfd_ctrl *c)
     return BFD_DROP_NONE;
 }
 
+/* What a received packet did, for the caller (res may be NULL). */
+static enum bfd_drop rx_result(const struct bfd_session *s, enum bfd_drop why, bool changed,
+                               enum bfd_state old, struct bfd_rx_result *res)
+{
+    if (res) {
+        *res = (struct bfd_rx_result){
+            .drop = why,
+            .state_changed = changed,
+            .old_state = old,
+            .new_state = s->state,
+            .send_now = s->final_pending || s->trigger_pending,
+        };
+    }
+    return why;
+}
+
 enum bfd_drop bfd_session_rx_ctrl(struct bfd_session *s,
                                   const struct bfd_ctrl *c, uint64_t now_ns,
                                   struct bfd_rx_result *res)
@@ -299,16 +316,7 @@ enum bfd_drop bfd_session_rx_ctrl(struct bfd_session *s,
     else
         s->cnt.rx_drop[why]++;
     changed = notify(s, old);
-    if (res) {
-        *res = (struct bfd_rx_result){
-            .drop = why,
-            .state_changed = changed,
-            .old_state = old,
-            .new_state = s->state,
-            .send_now = s->final_pending || s->trigger_pending,
-        };
-    }
-    return why;
+    return rx_result(s, why, changed, old, res);
 }
 
 enum bfd_drop bfd_session_rx(struct bfd_session *s, uint64_t now_ns,
@@ -327,16 +335,7 @@ enum bfd_drop bfd_session_rx(struct bfd_session *s, uint64_t now_ns,
     check_detect(s);
     s->cnt.rx_drop[why]++;
     changed = notify(s, old);
-    if (res) {
-        *res = (struct bfd_rx_result){
-            .drop = why,
-            .state_changed = changed,
-            .old_state = old,
-            .new_state = s->state,
-            .send_now = s->final_pending || s->trigger_pending,
-        };
-    }
-    return why;
+    return rx_result(s, why, changed, old, res);
 }
 
 /* A periodic or triggered packet goes out now: draw the next one. */
@@ -441,7 +440,7 @@ int bfd_session_set_intervals(struct bfd_session *s,
                               const struct bfd_intervals *iv, uint64_t now_ns)
 {
     if (iv->desired_min_tx_us == 0 || iv->required_min_rx_us == 0)
-        return -1;
+        return -EINVAL;
     s->clock_ns = now_ns;   /* timers are redrawn from the last packet sent */
     s->cfg.desired_min_tx_us = iv->desired_min_tx_us;
     s->cfg.required_min_rx_us = iv->required_min_rx_us;

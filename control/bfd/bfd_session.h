@@ -144,7 +144,7 @@ struct bfd_poll_result {
 };
 
 /* Set up s from cfg at time now_ns: state Down (AdminDown if
- * cfg->admin_down), first packet due at now_ns. Returns 0, or -1 when cfg
+ * cfg->admin_down), first packet due at now_ns. Returns 0, or -EINVAL when cfg
  * is invalid (local_disc 0, detect_mult 0, desired_min_tx_us 0,
  * required_min_rx_us 0, or a nonzero src_port below 49152); s is then
  * untouched. */
@@ -205,7 +205,7 @@ struct bfd_intervals {
 };
 
 /* Change the configured timers. Advertised intervals that change start a
- * Poll sequence (RFC 5880 6.8.3). Returns 0, or -1 when an interval is 0
+ * Poll sequence (RFC 5880 6.8.3). Returns 0, or -EINVAL when an interval is 0
  * (nothing changes then). */
 int bfd_session_set_intervals(struct bfd_session *s,
                               const struct bfd_intervals *iv, uint64_t now_ns);

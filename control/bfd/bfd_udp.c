@@ -1,5 +1,6 @@
 /* RFC 5881 framing of BFD control packets (see bfd_udp.h). */
 #include "bfd_udp.h"
+#include "wire.h"
 
 #define ETHERTYPE_IPV4      0x0800
 #define IPPROTO_UDP_NUM     17
@@ -23,17 +24,6 @@ static void move_bytes(uint8_t *dst, const uint8_t *src, size_t n)
     }
 }
 
-static uint16_t get16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)(v >> 8);
-    p[1] = (uint8_t)v;
-}
-
 /* One's-complement sum of n bytes taken as big-endian 16-bit words (an odd
  * last byte is padded with zero), added to sum. Not folded. */
 static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t n)
@@ -41,7 +31,7 @@ static uint32_t sum_bytes(uint32_t sum, const uint8_t *p, size_t n)
     size_t i;
 
     for (i = 0; i + 1 < n; i += 2)
-        sum += get16(p + i);
+        sum += wire_get16(p + i);
     if (n & 1)
         sum += (uint32_t)p[n - 1] << 8;
     return sum;
@@ -79,27 +69,27 @@ size_t bfd_udp_build(uint8_t *frame, size_t cap, const struct bfd_udp_tx *p,
 
     move_bytes(frame, p->dst_mac, 6);
     move_bytes(frame + 6, p->src_mac, 6);
-    put16(frame + 12, ETHERTYPE_IPV4);
+    wire_put16(frame + 12, ETHERTYPE_IPV4);
 
     ip[0] = 0x45;                       /* version 4, IHL 5 */
     ip[1] = p->tos;
-    put16(ip + 2, ip_len);
-    put16(ip + 4, 0);                   /* identification: atomic datagram */
-    put16(ip + 6, IP_FLAG_DF);
+    wire_put16(ip + 2, ip_len);
+    wire_put16(ip + 4, 0);                   /* identification: atomic datagram */
+    wire_put16(ip + 6, IP_FLAG_DF);
     ip[8] = BFD_TTL;
     ip[9] = IPPROTO_UDP_NUM;
-    put16(ip + 10, 0);
+    wire_put16(ip + 10, 0);
     move_bytes(ip + 12, (const uint8_t *)&p->src_ip_be, 4);
     move_bytes(ip + 16, (const uint8_t *)&p->dst_ip_be, 4);
-    put16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, BFD_IP_HDR_LEN)));
+    wire_put16(ip + 10, (uint16_t)~fold(sum_bytes(0, ip, BFD_IP_HDR_LEN)));
 
-    put16(udp, p->src_port);
-    put16(udp + 2, BFD_UDP_PORT);
-    put16(udp + 4, udp_len);
-    put16(udp + 6, 0);
+    wire_put16(udp, p->src_port);
+    wire_put16(udp + 2, BFD_UDP_PORT);
+    wire_put16(udp + 4, udp_len);
+    wire_put16(udp + 6, 0);
     sum = fold(sum_bytes(pseudo_sum(ip, udp_len), udp, udp_len));
     /* A computed checksum of 0 is sent as 0xffff: 0 means "none". */
-    put16(udp + 6, sum == 0xffff ? 0xffff : (uint16_t)~sum);
+    wire_put16(udp + 6, sum == 0xffff ? 0xffff : (uint16_t)~sum);
     return total;
 }
 
@@ -125,12 +115,12 @@ enum bfd_drop bfd_udp_parse(const uint8_t *frame, size_t len,
     *out = (struct bfd_udp_rx){ .payload = NULL };
     if (len < BFD_FRAME_HDR_LEN)
         return count(cnt, BFD_DROP_FRAME_SHORT);
-    if (get16(frame + 12) != ETHERTYPE_IPV4)
+    if (wire_get16(frame + 12) != ETHERTYPE_IPV4)
         return count(cnt, BFD_DROP_NOT_IPV4);
 
     ip = frame + BFD_ETH_HDR_LEN;
     ihl = (size_t)(ip[0] & 0x0f) * 4;
-    ip_len = get16(ip + 2);
+    ip_len = wire_get16(ip + 2);
     if ((ip[0] >> 4) != 4 || ihl < BFD_IP_HDR_LEN || ip_len < ihl ||
         ip_len > len - BFD_ETH_HDR_LEN)
         return count(cnt, BFD_DROP_IP_HEADER);
@@ -139,7 +129,7 @@ enum bfd_drop bfd_udp_parse(const uint8_t *frame, size_t len,
     move_bytes((uint8_t *)&out->src_ip_be, ip + 12, 4);
     move_bytes((uint8_t *)&out->dst_ip_be, ip + 16, 4);
     out->ttl = ip[8];
-    frag = get16(ip + 6);
+    frag = wire_get16(ip + 6);
     if (frag & (IP_FLAG_MF | IP_OFFSET_MASK))
         return count(cnt, BFD_DROP_IP_FRAGMENT);
     if (ip[9] != IPPROTO_UDP_NUM)
@@ -148,14 +138,14 @@ enum bfd_drop bfd_udp_parse(const uint8_t *frame, size_t len,
     udp = ip + ihl;
     if (ip_len - ihl < BFD_UDP_HDR_LEN)
         return count(cnt, BFD_DROP_UDP_LENGTH);
-    udp_len = get16(udp + 4);
+    udp_len = wire_get16(udp + 4);
     if (udp_len < BFD_UDP_HDR_LEN || udp_len > ip_len - ihl)
         return count(cnt, BFD_DROP_UDP_LENGTH);
-    out->src_port = get16(udp);
-    out->dst_port = get16(udp + 2);
+    out->src_port = wire_get16(udp);
+    out->dst_port = wire_get16(udp + 2);
     if (out->dst_port != BFD_UDP_PORT)
         return count(cnt, BFD_DROP_UDP_PORT);
-    if (get16(udp + 6) != 0 &&
+    if (wire_get16(udp + 6) != 0 &&
         fold(sum_bytes(pseudo_sum(ip, (uint16_t)udp_len), udp, udp_len)) != 0xffff)
         return count(cnt, BFD_DROP_UDP_CHECKSUM);
     if (out->ttl != BFD_TTL)

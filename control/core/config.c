@@ -1380,7 +1380,7 @@ static int prescan(const char *name, const char *buf, size_t len, char *err, siz
         if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
             if (++depth > CFG_MAX_DEPTH) {
                 snprintf(err, errlen, "%s:%zu:%zu: (structure): nested deeper than %u levels",
-                         name, line, col, CFG_MAX_DEPTH);
+                         name, line, col, (unsigned)CFG_MAX_DEPTH);
                 rc = -1;
             }
         } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
@@ -1482,7 +1482,7 @@ static int load_buffer(const char *name, const char *buf, size_t len,
 int config_load_buffer(const char *name, const char *buf, size_t len,
                        struct vtepd_config *cfg, char *err, size_t errlen)
 {
-    return load_buffer(name, buf, len, cfg, err, errlen, 0);
+    return load_buffer(name, buf, len, cfg, err, errlen, 0) < 0 ? -EINVAL : 0;
 }
 
 static int load_file(const char *path, struct vtepd_config *cfg, char *err, size_t errlen,
@@ -1497,37 +1497,38 @@ static int load_file(const char *path, struct vtepd_config *cfg, char *err, size
     memset(cfg, 0, sizeof(*cfg));
     fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) {
-        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
+        int e = errno;
+        snprintf(err, errlen, "%s: cannot open: %s", path, strerror(e));
+        return -e;
     }
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "%s: not a regular file", path);
         close(fd);
-        return -1;
+        return -EINVAL;
     }
     if (st.st_size > (off_t)CFG_MAX_FILE_BYTES) {
         snprintf(err, errlen, "%s: larger than %u bytes", path, CFG_MAX_FILE_BYTES);
         close(fd);
-        return -1;
+        return -EFBIG;
     }
     sz = (size_t)st.st_size;
     buf = malloc(sz + 1);
     if (!buf) {
         close(fd);
         snprintf(err, errlen, "%s: out of memory", path);
-        return -1;
+        return -ENOMEM;
     }
     got = read(fd, buf, sz);
     close(fd);
     if (got < 0 || (size_t)got != sz) {
         snprintf(err, errlen, "%s: short read", path);
         free(buf);
-        return -1;
+        return -EIO;
     }
     buf[sz] = '\0';
     rc = load_buffer(path, buf, sz, cfg, err, errlen, relaxed);
     free(buf);
-    return rc;
+    return rc < 0 ? -EINVAL : 0;
 }
 
 int config_load(const char *path, struct vtepd_config *cfg, char *err, size_t errlen)

@@ -164,10 +164,10 @@ static void count_changes(const struct dp_conf *c, const struct dp_conf *old,
             rep->vnis_removed++;
         if (nv && nv == ov && (c->vnis[s].n_attach != old->vnis[s].n_attach ||
                                memcmp(c->vnis[s].attach, old->vnis[s].attach,
-                                      sizeof(c->vnis[s].attach)) ||
+                                      sizeof(c->vnis[s].attach)) != 0 ||
                                c->vnis[s].n_cfg_flood != old->vnis[s].n_cfg_flood ||
                                memcmp(c->vnis[s].cfg_flood, old->vnis[s].cfg_flood,
-                                      c->vnis[s].n_cfg_flood * sizeof(uint32_t))))
+                                      c->vnis[s].n_cfg_flood * sizeof(uint32_t)) != 0))
             rep->vnis_changed++;
     }
     for (uint32_t a = 0; a < DP_MAX_ATTACH; a++) {

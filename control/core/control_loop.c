@@ -96,7 +96,7 @@ static void handle_punt(struct rte_mbuf *m)
     uint16_t port = m->port;
     const struct dp_port *p = port < g_dp.n_ports ? &g_dp.ports[port] : NULL;
     uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-    int rc;
+    enum arp_rx rc;
 
     if (p && p->role == PORT_ROLE_ACCESS) {
         arp_proxy_punt(m);
@@ -111,10 +111,11 @@ static void handle_punt(struct rte_mbuf *m)
     /* our next hops' ARP keeps their MACs; the frame goes on from here */
     underlay_neigh_input(port, d, rte_pktmbuf_data_len(m));
     rc = arp_make_reply(d, rte_pktmbuf_data_len(m), g_dp.local_ip, p->mac.addr_bytes);
-    if (rc != 1) {
+    if (rc != ARP_RX_REPLIED) {
         /* not ours to answer: the kernel's, when the port has an exception
-         * path (its addresses, its replies); else counted and dropped */
-        if (rc >= -2 && p->kernel != DP_NO_PORT) {
+         * path (its addresses, its replies); malformed ARP and ARP on a
+         * port without one are counted and dropped */
+        if (rc != ARP_RX_BAD && p->kernel != DP_NO_PORT) {
             m->port = p->kernel;
             if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
                 g_ctl.ctrl_tx_full++;
@@ -124,9 +125,9 @@ static void handle_punt(struct rte_mbuf *m)
             }
             return;
         }
-        if (rc == 0)
+        if (rc == ARP_RX_TO_US)
             g_ctl.arp_ignored++;
-        else if (rc == -2)
+        else if (rc == ARP_RX_NOT_US)
             g_ctl.drops[DROP_ARP_NOT_FOR_US]++;
         else
             g_ctl.drops[DROP_ARP_BAD]++;

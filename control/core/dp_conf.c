@@ -117,7 +117,7 @@ int dp_conf_nexthop_find(const struct dp_conf *c, uint16_t port, uint32_t ip)
     for (int i = 0; i < c->n_nexthops; i++)
         if (c->nexthops[i].port == port && c->nexthops[i].ip == ip)
             return i;
-    return -1;
+    return -ENOENT;
 }
 
 int dp_conf_vni_slot(const struct dp_conf *c, uint32_t vni)
@@ -225,7 +225,7 @@ static bool same_members(const struct dp_conf *a, const struct dp_group *ga,
     for (uint16_t m = 0; m < ga->ecmp.n_members; m++) {
         const struct dp_nexthop *x = &a->nexthops[ga->member_nh[m]];
         const struct dp_nexthop *y = &b->nexthops[gb->member_nh[m]];
-        if (strcmp(x->name, y->name) || x->ip != y->ip || x->port != y->port)
+        if (strcmp(x->name, y->name) != 0 || x->ip != y->ip || x->port != y->port)
             return false;
     }
     return true;
@@ -286,7 +286,7 @@ int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
     c->residence = cfg->residence_histogram;
     c->poll_sleep_ns = cfg->poll_sleep_us * 1000u;
     c->vnis = rte_zmalloc("dp_vnis", sizeof(struct dp_vni) * DP_MAX_VNIS, 0);
-    c->attach = rte_malloc("dp_attach", sizeof(struct dp_attach) * DP_MAX_ATTACH, 0);
+    c->attach = rte_malloc("dp_attach", sizeof(struct dp_attach) * (size_t)DP_MAX_ATTACH, 0);
     if (!c->vnis || !c->attach) {
         rc = fail(err, errlen, -ENOMEM, "no memory for a configuration generation");
         goto bad;

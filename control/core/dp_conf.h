@@ -26,7 +26,7 @@ void dp_conf_set_mac_source(bool (*fn)(uint16_t port, uint32_t ip, uint8_t mac[6
 /* Free a generation (directly, or from the RCU queue once retired). */
 void dp_conf_free(void *conf);
 
-/* Index of the next hop on dp port `port` with address ip, or -1. */
+/* Index of the next hop on dp port `port` with address ip, or -ENOENT. */
 int dp_conf_nexthop_find(const struct dp_conf *c, uint16_t port, uint32_t ip);
 
 /* Slot of a configured VNI, or -1. */

@@ -22,19 +22,17 @@ int ev_init(void)
     if (epfd >= 0)
         return 0;
     epfd = epoll_create1(EPOLL_CLOEXEC);
-    return epfd < 0 ? -1 : 0;
+    return epfd < 0 ? -errno : 0;
 }
 
 int ev_add(int fd, uint32_t events, ev_cb cb, void *arg)
 {
     struct epoll_event e = {.events = events, .data.fd = fd};
 
-    if (fd < 0 || fd >= EV_MAX_FDS) {
-        errno = EMFILE;
-        return -1;
-    }
+    if (fd < 0 || fd >= EV_MAX_FDS)
+        return -EMFILE;
     if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) != 0)
-        return -1;
+        return -errno;
     slots[fd].cb = cb;
     slots[fd].arg = arg;
     return 0;

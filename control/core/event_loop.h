@@ -7,11 +7,12 @@
 
 typedef void (*ev_cb)(int fd, uint32_t events, void *arg);
 
-/* Create the loop. Returns 0, or -1 (errno set). */
+/* Create the loop. Returns 0 or a negative errno. */
 int ev_init(void);
 
 /* Watch fd for events (EPOLLIN, ...) and call cb(fd, events, arg) when
- * they happen. Returns 0, or -1 (errno set). */
+ * they happen. Returns 0 or a negative errno (-EMFILE: fd beyond the
+ * table). */
 int ev_add(int fd, uint32_t events, ev_cb cb, void *arg);
 
 /* Change the events watched on fd. */

@@ -102,8 +102,10 @@ void mac_table_set_limit(struct mac_table *t, uint32_t vni_idx, uint32_t limit)
 
 static int32_t add(struct mac_table *t, const struct mac_key *k, uint64_t val)
 {
-    if (rte_hash_add_key_data(t->h, k, (void *)(uintptr_t)val) != 0)
-        return -1;
+    int rc = rte_hash_add_key_data(t->h, k, (void *)(uintptr_t)val);
+
+    if (rc != 0)
+        return rc;          /* -ENOSPC: table full; -EINVAL */
     return rte_hash_lookup(t->h, k);
 }
 
@@ -181,7 +183,7 @@ int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
     int was_local = 0, existed;
 
     if (vni_idx >= t->n_vnis)
-        return -1;
+        return -EINVAL;
     mac_key_set(&k, vni_idx, mac);
     pos = rte_hash_lookup_data(t->h, &k, &data);
     existed = pos >= 0;
@@ -192,7 +194,7 @@ int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
     }
     pos = add(t, &k, val);
     if (pos < 0)
-        return -1;
+        return pos;
     t->last_seen[pos] = now;
     t->is_local[pos] = mac_val_kind(val) == MAC_LOCAL;
     if (!existed)
@@ -211,13 +213,13 @@ int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6])
     void *data;
 
     if (vni_idx >= t->n_vnis)
-        return -1;
+        return -ENOENT;
     mac_key_set(&k, vni_idx, mac);
     int32_t pos = rte_hash_lookup_data(t->h, &k, &data);
     if (pos < 0)
-        return -1;
+        return -ENOENT;
     if (rte_hash_del_key(t->h, &k) < 0)
-        return -1;
+        return -ENOENT;
     if ((uint32_t)pos < t->max_pos)
         t->is_local[pos] = 0;
     if (mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL)
@@ -314,7 +316,7 @@ int mac_table_next(const struct mac_table *t, uint32_t *it,
     int32_t pos = rte_hash_iterate(t->h, &k, &data, it);
 
     if (pos < 0)
-        return -1;
+        return -ENOENT;
     memcpy(key, k, sizeof(*key));
     *val = (uint64_t)(uintptr_t)data;
     if (last_seen)

@@ -34,7 +34,7 @@ int peer_uid_tcp_local(int fd, uid_t *uid)
     } req;
     union {
         struct nlmsghdr nlh;
-        char buf[1024];
+        char buf[1024];     /* cppcheck-suppress unusedStructMember ; the answer's room */
     } ans;
     struct sockaddr_nl sa = {.nl_family = AF_NETLINK};
     struct timeval tv = {.tv_sec = 0, .tv_usec = 200000};

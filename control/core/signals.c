@@ -65,8 +65,8 @@ int signals_watch(void)
         VLOG(ERR, "signalfd: %s", strerror(e));
         return -e;
     }
-    if (ev_add(sfd, EPOLLIN, on_signal, NULL) != 0) {
-        int e = errno;
+    int e;
+    if ((e = -ev_add(sfd, EPOLLIN, on_signal, NULL)) != 0) {
         VLOG(ERR, "signalfd: epoll: %s", strerror(e));
         close(sfd);
         sfd = -1;

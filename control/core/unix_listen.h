@@ -6,8 +6,8 @@
 
 /* Listen on path with the given mode. A leftover socket file nobody answers
  * on is replaced; a socket someone still listens on, or a path that is not a
- * socket, is refused. Returns the non-blocking listening fd, or -1 with a
- * reason in err. */
+ * socket, is refused. Returns the non-blocking listening fd, or a negative
+ * errno with the reason in err. */
 int unix_listen(const char *path, unsigned mode, char *err, size_t errlen);
 
 #endif

@@ -1,4 +1,5 @@
 /* VNI -> index map (see include/vni_map.h). */
+#include <errno.h>
 #include <rte_malloc.h>
 
 #include "vni_map.h"
@@ -37,7 +38,7 @@ int vni_map_add(struct vni_map *m, uint32_t vni, uint32_t idx)
 
     while (m->key[s] != 0) {
         if (m->key[s] == vni + 1)
-            return -1;
+            return -EEXIST;
         s = (s + 1) & m->mask;
     }
     m->key[s] = vni + 1;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bgp_update.h"
+#include "wire.h"
 
 struct attr_ctx {
     struct bgp_update *u;
@@ -53,22 +54,6 @@ static enum bgp_err fail(char *err, size_t errlen, enum bgp_err kind,
     vreason(err, errlen, fmt, ap);
     va_end(ap);
     return kind;
-}
-
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get_u24(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-           ((uint32_t)p[2] << 8) | p[3];
 }
 
 const char *bgp_err_name(enum bgp_err e)
@@ -135,11 +120,11 @@ void bgp_ext_comm_decode(const uint8_t ec[8], struct bgp_attrs *a)
 
         rt.type = type;
         if (type == 0x00) {
-            rt.global = get_u16(ec + 2);
-            rt.local = get_u32(ec + 4);
+            rt.global = wire_get16(ec + 2);
+            rt.local = wire_get32(ec + 4);
         } else {
-            rt.global = get_u32(ec + 2);
-            rt.local = get_u16(ec + 6);
+            rt.global = wire_get32(ec + 2);
+            rt.local = wire_get16(ec + 6);
         }
         if (a->n_rts < BGP_MAX_RTS)
             a->rts[a->n_rts] = rt;
@@ -148,12 +133,12 @@ void bgp_ext_comm_decode(const uint8_t ec[8], struct bgp_attrs *a)
     } else if (type == 0x03 && sub == 0x0c) {
         /* RFC 9012 4.1: 4 reserved bytes, then the 2-byte tunnel type */
         if (a->n_encaps < BGP_MAX_ENCAPS)
-            a->encap_types[a->n_encaps] = get_u16(ec + 6);
+            a->encap_types[a->n_encaps] = wire_get16(ec + 6);
         if (a->n_encaps < UINT16_MAX)
             a->n_encaps++;
     } else if (type == 0x06 && sub == 0x00) {
         /* RFC 7432 7.7: flags, reserved, 4-byte sequence number */
-        uint32_t seq = get_u32(ec + 4);
+        uint32_t seq = wire_get32(ec + 4);
 
         if (!a->mac_mobility.present || seq > a->mac_mobility.seq) {
             a->mac_mobility.present = true;
@@ -244,8 +229,8 @@ static enum bgp_err parse_as_path(struct attr_ctx *c, const uint8_t *v,
                         len - off - 2);
         q = v + off + 2;
         for (i = 0; i < scount; i++) {
-            uint32_t asn = asz == 4 ? get_u32(q + i * asz)
-                                    : get_u16(q + i * asz);
+            uint32_t asn = asz == 4 ? wire_get32(q + i * asz)
+                                    : wire_get16(q + i * asz);
             if (a->as_path_asns == 0)
                 a->first_as = asn;
             a->last_as = asn;
@@ -268,7 +253,7 @@ static enum bgp_err parse_u32_attr(struct attr_ctx *c, uint8_t type,
     if (len != 4)
         return fail(c->err, c->errlen, BGP_ERR_ATTR_LENGTH,
                     "%s length %zu, must be 4", attr_name(type), len);
-    *out = get_u32(v);
+    *out = wire_get32(v);
     return BGP_ERR_NONE;
 }
 
@@ -284,7 +269,7 @@ static enum bgp_err parse_cluster_list(struct attr_ctx *c, const uint8_t *v,
                     "multiple of 4", len);
     for (i = 0; i < len / 4; i++) {
         if (i < BGP_MAX_CLUSTER_IDS)
-            a->cluster_ids[i] = get_u32(v + 4 * i);
+            a->cluster_ids[i] = wire_get32(v + 4 * i);
     }
     a->n_cluster_ids = (uint16_t)(len / 4);
     return BGP_ERR_NONE;
@@ -325,7 +310,7 @@ static enum bgp_err parse_pmsi(struct attr_ctx *c, const uint8_t *v,
     pm->present = true;
     pm->flags = v[0];
     pm->tunnel_type = v[1];
-    pm->label = get_u24(v + 2);
+    pm->label = wire_get24(v + 2);
     pm->tunnel_id_len = (uint16_t)id_len;
     if (id_len == 4 || id_len == 16) {
         pm->endpoint_len = (uint8_t)id_len;
@@ -352,7 +337,7 @@ static enum bgp_err parse_mp_reach(struct attr_ctx *c, const uint8_t *v,
         return fail(c->err, c->errlen, BGP_ERR_MP_REACH,
                     "MP_REACH_NLRI length %zu, minimum is 5", len);
     u->has_mp_reach = true;
-    u->mp_reach_afi = get_u16(v);
+    u->mp_reach_afi = wire_get16(v);
     u->mp_reach_safi = v[2];
     nh_len = v[3];
     if (nh_len > len - 5)
@@ -388,7 +373,7 @@ static enum bgp_err parse_mp_unreach(struct attr_ctx *c, const uint8_t *v,
         return fail(c->err, c->errlen, BGP_ERR_MP_UNREACH,
                     "MP_UNREACH_NLRI length %zu, minimum is 3", len);
     u->has_mp_unreach = true;
-    u->mp_unreach_afi = get_u16(v);
+    u->mp_unreach_afi = wire_get16(v);
     u->mp_unreach_safi = v[2];
     c->mp_unreach_nlri_len = len - 3;
     if (!is_evpn(u->mp_unreach_afi, u->mp_unreach_safi)) {
@@ -485,7 +470,7 @@ static enum bgp_err parse_attrs(struct attr_ctx *c, const uint8_t *p,
                 return fail(c->err, c->errlen, BGP_ERR_ATTR_FRAMING,
                             "extended-length attribute header at offset "
                             "%zu needs 4 bytes, %zu left", off, len - off);
-            alen = get_u16(p + off + 2);
+            alen = wire_get16(p + off + 2);
             hdr = 4;
         } else {
             alen = p[off + 2];
@@ -561,7 +546,7 @@ enum bgp_err bgp_update_parse(const uint8_t *msg, size_t len, bool as4,
             return fail(err, errlen, BGP_ERR_HEADER,
                         "BGP marker byte %d is 0x%02x, not 0xff", i, msg[i]);
     }
-    u->length = get_u16(msg + 16);
+    u->length = wire_get16(msg + 16);
     if (u->length != len)
         return fail(err, errlen, BGP_ERR_HEADER,
                     "BGP length %u does not match the %zu bytes carried",
@@ -575,7 +560,7 @@ enum bgp_err bgp_update_parse(const uint8_t *msg, size_t len, bool as4,
                     BGP_UPDATE_MIN_LEN);
 
     off = BGP_HEADER_LEN;
-    u->withdrawn_len = get_u16(msg + off);
+    u->withdrawn_len = wire_get16(msg + off);
     off += 2;
     left = len - off;
     if (u->withdrawn_len > left || left - u->withdrawn_len < 2)
@@ -588,7 +573,7 @@ enum bgp_err bgp_update_parse(const uint8_t *msg, size_t len, bool as4,
         return fail(err, errlen, BGP_ERR_WITHDRAWN, "%s", why);
     off += u->withdrawn_len;
 
-    u->attrs_len = get_u16(msg + off);
+    u->attrs_len = wire_get16(msg + off);
     off += 2;
     left = len - off;
     if (u->attrs_len > left)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bmp_parse.h"
+#include "wire.h"
 
 /* Detail buffer size: leaves room in msg->reason for the type prefix. */
 #define WHY_LEN 200
@@ -66,22 +67,6 @@ static enum bmp_err fail(struct pctx *c, enum bmp_err kind,
     return kind;
 }
 
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-           ((uint32_t)p[2] << 8) | p[3];
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return ((uint64_t)get_u32(p) << 32) | get_u32(p + 4);
-}
-
 static struct bmp_bytes bytes_of(const uint8_t *p, size_t len)
 {
     struct bmp_bytes b = { .data = len > 0 ? p : NULL, .len = len };
@@ -135,7 +120,7 @@ enum bmp_frame bmp_frame_check(const uint8_t *p, size_t avail, size_t max_len,
                            "BMP version %u, expected %d", p[0], BMP_VERSION);
     if (avail < 5)
         return BMP_FRAME_NEED_MORE;
-    len = get_u32(p + 1);
+    len = wire_get32(p + 1);
     if (len < BMP_COMMON_HDR_LEN)
         return frame_fatal(reason, reason_len,
                            "BMP message length %u is below the %d-byte "
@@ -264,13 +249,13 @@ static enum bmp_err parse_peer_hdr(struct pctx *c, const uint8_t *p,
         h->as4 = (h->flags & BMP_PEER_FLAG_A) == 0;
         h->adj_rib_out = (h->flags & BMP_PEER_FLAG_O) != 0;
     }
-    h->distinguisher = get_u64(p + 2);
+    h->distinguisher = wire_get64(p + 2);
     memcpy(h->addr, p + 10, 16);
     format_addr(h->addr, h->ipv6, h->addr_str, sizeof(h->addr_str));
-    h->as = get_u32(p + 26);
-    h->bgp_id = get_u32(p + 30);
-    h->ts_sec = get_u32(p + 34);
-    h->ts_usec = get_u32(p + 38);
+    h->as = wire_get32(p + 26);
+    h->bgp_id = wire_get32(p + 30);
+    h->ts_sec = wire_get32(p + 34);
+    h->ts_usec = wire_get32(p + 38);
     return BMP_ERR_NONE;
 }
 
@@ -288,8 +273,8 @@ static enum bmp_err parse_info(struct pctx *c, const uint8_t *p, size_t len,
             return fail(c, BMP_ERR_TLV,
                         "information TLV at offset %zu: header needs 4 "
                         "bytes, %zu left", off, len - off);
-        t = get_u16(p + off);
-        tl = get_u16(p + off + 2);
+        t = wire_get16(p + off);
+        tl = wire_get16(p + off + 2);
         if (tl > len - off - 4)
             return fail(c, BMP_ERR_TLV,
                         "information TLV type %u at offset %zu: length %u "
@@ -311,7 +296,7 @@ static enum bmp_err parse_info(struct pctx *c, const uint8_t *p, size_t len,
                             "termination reason TLV length %u, must be 2",
                             tl);
             info->has_term_reason = true;
-            info->term_reason = get_u16(p + off + 4);
+            info->term_reason = wire_get16(p + off + 4);
         } else if (kind == INFO_PEER && t == 3) {
             info->vrf_name = v;
         } else {
@@ -348,9 +333,9 @@ static enum bmp_err parse_caps(struct pctx *c, const char *which,
                             "%s OPEN: 4-octet AS capability length %u, "
                             "must be 4", which, cl);
             o->as4 = true;
-            o->as4_number = get_u32(p + off + 2);
+            o->as4_number = wire_get32(p + off + 2);
         } else if (code == 1 && cl == 4 &&
-                   get_u16(p + off + 2) == BGP_AFI_L2VPN &&
+                   wire_get16(p + off + 2) == BGP_AFI_L2VPN &&
                    p[off + 5] == BGP_SAFI_EVPN) {
             o->mp_evpn = true;
         }
@@ -381,7 +366,7 @@ static enum bmp_err parse_open(struct pctx *c, const char *which,
                         "%s OPEN: marker byte %d is 0x%02x, not 0xff",
                         which, i, p[i]);
     }
-    olen = get_u16(p + 16);
+    olen = wire_get16(p + 16);
     if (olen < 29)
         return fail(c, BMP_ERR_PEER_UP,
                     "%s OPEN length %zu, minimum is 29", which, olen);
@@ -394,14 +379,14 @@ static enum bmp_err parse_open(struct pctx *c, const char *which,
                     "%s message type %u is not OPEN (1)", which, p[18]);
     o->pdu = bytes_of(p, olen);
     o->version = p[19];
-    o->my_as = get_u16(p + 20);
-    o->hold_time = get_u16(p + 22);
-    o->bgp_id = get_u32(p + 24);
+    o->my_as = wire_get16(p + 20);
+    o->hold_time = wire_get16(p + 22);
+    o->bgp_id = wire_get32(p + 24);
     plen = p[28];
     start = 29;
     if (plen == 255 && olen >= 32 && p[29] == 255) {
         ext = true;
-        plen = get_u16(p + 30);
+        plen = wire_get16(p + 30);
         start = 32;
     }
     if (start + plen != olen)
@@ -420,7 +405,7 @@ static enum bmp_err parse_open(struct pctx *c, const char *which,
                         "%s OPEN: parameter header needs %zu bytes, %zu left",
                         which, hdr, olen - off);
         ptype = p[off];
-        vl = ext ? get_u16(p + off + 1) : p[off + 1];
+        vl = ext ? wire_get16(p + off + 1) : p[off + 1];
         if (vl > olen - off - hdr)
             return fail(c, BMP_ERR_PEER_UP,
                         "%s OPEN: parameter %u length %zu exceeds the %zu "
@@ -458,8 +443,8 @@ static enum bmp_err parse_peer_up(struct pctx *c, const uint8_t *p,
     memcpy(up->local_addr, p, 16);
     format_addr(up->local_addr, c->m->peer.ipv6, up->local_addr_str,
                 sizeof(up->local_addr_str));
-    up->local_port = get_u16(p + 16);
-    up->remote_port = get_u16(p + 18);
+    up->local_port = wire_get16(p + 16);
+    up->remote_port = wire_get16(p + 18);
     e = parse_open(c, "sent", p + off, len - off, &up->sent, &used);
     if (e != BMP_ERR_NONE)
         return e;
@@ -500,10 +485,10 @@ static enum bmp_err parse_peer_down(struct pctx *c, const uint8_t *p,
                             "reason %u: NOTIFICATION marker byte %d is "
                             "0x%02x, not 0xff", pd->reason, i, d[i]);
         }
-        if (get_u16(d + 16) != dl)
+        if (wire_get16(d + 16) != dl)
             return fail(c, BMP_ERR_PEER_DOWN,
                         "reason %u: NOTIFICATION length %u does not match "
-                        "the %zu bytes present", pd->reason, get_u16(d + 16),
+                        "the %zu bytes present", pd->reason, wire_get16(d + 16),
                         dl);
         if (d[18] != BGP_MSG_NOTIFICATION)
             return fail(c, BMP_ERR_PEER_DOWN,
@@ -519,7 +504,7 @@ static enum bmp_err parse_peer_down(struct pctx *c, const uint8_t *p,
                         "reason 2: FSM event code needs exactly 2 bytes, "
                         "%zu present", dl);
         pd->has_fsm_event = true;
-        pd->fsm_event = get_u16(d);
+        pd->fsm_event = wire_get16(d);
         return BMP_ERR_NONE;
     case BMP_DOWN_REMOTE_NO_NOTIFY:
     case BMP_DOWN_DECONFIGURED:
@@ -557,7 +542,7 @@ static enum bmp_err parse_stats(struct pctx *c, const uint8_t *p, size_t len)
     if (len < 4)
         return fail(c, BMP_ERR_STATS,
                     "stats count needs 4 bytes, %zu present", len);
-    st->count = get_u32(p);
+    st->count = wire_get32(p);
     for (i = 0; i < st->count; i++) {
         struct bmp_stat s;
         size_t want;
@@ -567,8 +552,8 @@ static enum bmp_err parse_stats(struct pctx *c, const uint8_t *p, size_t len)
                         "stats count %u but only %u statistics present",
                         st->count, i);
         memset(&s, 0, sizeof(s));
-        s.type = get_u16(p + off);
-        s.len = get_u16(p + off + 2);
+        s.type = wire_get16(p + off);
+        s.len = wire_get16(p + off + 2);
         if (s.len > len - off - 4)
             return fail(c, BMP_ERR_STATS,
                         "statistic %u (type %u) length %u exceeds the %zu "
@@ -580,16 +565,16 @@ static enum bmp_err parse_stats(struct pctx *c, const uint8_t *p, size_t len)
                         s.type, s.len, want);
         if (s.len == 4) {
             s.decoded = true;
-            s.value = get_u32(p + off + 4);
+            s.value = wire_get32(p + off + 4);
         } else if (s.len == 8) {
             s.decoded = true;
-            s.value = get_u64(p + off + 4);
+            s.value = wire_get64(p + off + 4);
         } else if (s.len == 11) {
             s.decoded = true;
             s.has_afi_safi = true;
-            s.afi = get_u16(p + off + 4);
+            s.afi = wire_get16(p + off + 4);
             s.safi = p[off + 6];
-            s.value = get_u64(p + off + 7);
+            s.value = wire_get64(p + off + 7);
         }
         if (st->n_stored < BMP_MAX_STATS)
             st->stat[st->n_stored++] = s;
@@ -619,10 +604,10 @@ static enum bmp_err check_bgp_header(struct pctx *c, const uint8_t *p,
                         "mirrored BGP message marker byte %d is 0x%02x, "
                         "not 0xff", i, p[i]);
     }
-    if (get_u16(p + 16) != len)
+    if (wire_get16(p + 16) != len)
         return fail(c, BMP_ERR_TLV,
                     "mirrored BGP message length %u does not match the TLV "
-                    "length %zu", get_u16(p + 16), len);
+                    "length %zu", wire_get16(p + 16), len);
     return BMP_ERR_NONE;
 }
 
@@ -639,8 +624,8 @@ static enum bmp_err parse_mirror(struct pctx *c, const uint8_t *p, size_t len)
             return fail(c, BMP_ERR_TLV,
                         "mirroring TLV at offset %zu: header needs 4 bytes, "
                         "%zu left", off, len - off);
-        t = get_u16(p + off);
-        tl = get_u16(p + off + 2);
+        t = wire_get16(p + off);
+        tl = wire_get16(p + off + 2);
         if (tl > len - off - 4)
             return fail(c, BMP_ERR_TLV,
                         "mirroring TLV type %u at offset %zu: length %u "
@@ -661,7 +646,7 @@ static enum bmp_err parse_mirror(struct pctx *c, const uint8_t *p, size_t len)
                             "mirroring information TLV length %u, must be 2",
                             tl);
             mi->has_info = true;
-            mi->info_code = get_u16(p + off + 4);
+            mi->info_code = wire_get16(p + off + 4);
         }
         off += 4 + (size_t)tl;
     }
@@ -757,7 +742,7 @@ enum bmp_result bmp_parse_msg(struct bmp_parser *ps, const uint8_t *buf,
                                      "%zu bytes, the common header needs %d",
                                      len, BMP_COMMON_HDR_LEN), "bmp");
     m->version = buf[0];
-    m->length = get_u32(buf + 1);
+    m->length = wire_get32(buf + 1);
     m->type = buf[5];
     if (m->version != BMP_VERSION)
         return finish_error(&c, fail(&c, BMP_ERR_HEADER,

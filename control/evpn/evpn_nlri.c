@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "evpn_nlri.h"
+#include "wire.h"
 
 /* Fixed part of a MAC/IP body: RD, ESI, Ethernet Tag, MAC length, MAC,
  * IP length. One label (3 bytes) and the IP address come on top. */
@@ -32,22 +33,6 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
     return -1;
 }
 
-static uint16_t get_u16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t get_u24(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 16) | ((uint32_t)p[1] << 8) | p[2];
-}
-
-static uint32_t get_u32(const uint8_t *p)
-{
-    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) |
-           ((uint32_t)p[2] << 8) | p[3];
-}
-
 const char *evpn_route_type_name(uint8_t type)
 {
     switch (type) {
@@ -64,22 +49,22 @@ void evpn_rd_decode(const uint8_t *raw, struct evpn_rd *rd)
 {
     memset(rd, 0, sizeof(*rd));
     memcpy(rd->raw, raw, EVPN_RD_LEN);
-    rd->type = get_u16(raw);
+    rd->type = wire_get16(raw);
     switch (rd->type) {
     case 0:
-        rd->admin = get_u16(raw + 2);
-        rd->number = get_u32(raw + 4);
+        rd->admin = wire_get16(raw + 2);
+        rd->number = wire_get32(raw + 4);
         snprintf(rd->str, sizeof(rd->str), "%u:%u", rd->admin, rd->number);
         break;
     case 1:
-        rd->admin = get_u32(raw + 2);
-        rd->number = get_u16(raw + 6);
+        rd->admin = wire_get32(raw + 2);
+        rd->number = wire_get16(raw + 6);
         snprintf(rd->str, sizeof(rd->str), "%u.%u.%u.%u:%u", raw[2], raw[3],
                  raw[4], raw[5], rd->number);
         break;
     case 2:
-        rd->admin = get_u32(raw + 2);
-        rd->number = get_u16(raw + 6);
+        rd->admin = wire_get32(raw + 2);
+        rd->number = wire_get16(raw + 6);
         snprintf(rd->str, sizeof(rd->str), "%u:%u", rd->admin, rd->number);
         break;
     default:
@@ -104,7 +89,7 @@ static int decode_mac_ip(const uint8_t *b, struct evpn_route *r,
                     len, MAC_IP_MIN);
     evpn_rd_decode(b, &r->rd);
     memcpy(r->esi, b + EVPN_RD_LEN, EVPN_ESI_LEN);
-    r->eth_tag = get_u32(b + EVPN_RD_LEN + EVPN_ESI_LEN);
+    r->eth_tag = wire_get32(b + EVPN_RD_LEN + EVPN_ESI_LEN);
     q = b + EVPN_RD_LEN + EVPN_ESI_LEN + 4;
     if (q[0] != 48)
         return fail(err, errlen, "mac-ip MAC length %u bits, must be 48",
@@ -125,10 +110,10 @@ static int decode_mac_ip(const uint8_t *b, struct evpn_route *r,
     memcpy(r->ip, q, ip_bytes);
     q += ip_bytes;
     r->n_labels = 1;
-    r->label1 = get_u24(q);
+    r->label1 = wire_get24(q);
     if (len == need + 3) {
         r->n_labels = 2;
-        r->label2 = get_u24(q + 3);
+        r->label2 = wire_get24(q + 3);
     }
     return 0;
 }
@@ -144,7 +129,7 @@ static int decode_imet(const uint8_t *b, struct evpn_route *r,
         return fail(err, errlen, "imet route length %zu, minimum is %d",
                     len, IMET_FIXED + 4);
     evpn_rd_decode(b, &r->rd);
-    r->eth_tag = get_u32(b + EVPN_RD_LEN);
+    r->eth_tag = wire_get32(b + EVPN_RD_LEN);
     r->ip_len = b[EVPN_RD_LEN + 4];
     if (r->ip_len != 32 && r->ip_len != 128)
         return fail(err, errlen,

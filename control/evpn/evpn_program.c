@@ -106,7 +106,7 @@ static void flood_publish(uint32_t slot, const uint32_t *vteps, uint32_t n, bool
         if (!old)
             return;
     } else {
-        if (old && old->n == n && !memcmp(old->vtep, vteps, n * sizeof(uint32_t)))
+        if (old && old->n == n && (n == 0 || !memcmp(old->vtep, vteps, n * sizeof(uint32_t))))
             return;
         nf = rte_malloc("flood", sizeof(*nf) + sizeof(uint32_t) * (n ? n : 1), 0);
         if (!nf) {
@@ -131,7 +131,8 @@ static uint32_t flood_merge(const struct dp_vni *v, const uint32_t *rib, uint32_
     uint32_t m = 0;
 
     memcpy(out, v->cfg_flood, v->n_cfg_flood * sizeof(uint32_t));
-    memcpy(out + v->n_cfg_flood, rib, n_rib * sizeof(uint32_t));
+    if (n_rib)      /* rib may be NULL then */
+        memcpy(out + v->n_cfg_flood, rib, n_rib * sizeof(uint32_t));
     m = v->n_cfg_flood + n_rib;
     qsort(out, m, sizeof(uint32_t), cmp_u32);
     uint32_t k = 0;
@@ -177,10 +178,10 @@ void evpn_program_flood_refresh(const struct evpn_rib *rib, const struct dp_conf
                                 uint32_t slot)
 {
     const struct dp_vni *v = &c->vnis[slot];
-    uint32_t cap = 0, n = 0, *vteps = NULL;
+    uint32_t n = 0, *vteps = NULL;
 
     if (rib && v->vni) {
-        cap = 1024;
+        uint32_t cap = 1024;
         vteps = malloc(cap * sizeof(uint32_t));
         if (!vteps) {
             g_evpn_prog.flood_no_memory++;
@@ -188,7 +189,7 @@ void evpn_program_flood_refresh(const struct evpn_rib *rib, const struct dp_conf
         }
         /* a VNI's type-3 VTEPs: as many as there are leaves in the fabric */
         while ((n = rib_flood_get(rib, v->vni, vteps, cap)) == cap) {
-            uint32_t *bigger = realloc(vteps, 2 * cap * sizeof(uint32_t));
+            uint32_t *bigger = realloc(vteps, 2 * (size_t)cap * sizeof(uint32_t));
             if (!bigger)
                 break;
             vteps = bigger;

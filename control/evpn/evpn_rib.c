@@ -475,17 +475,23 @@ static void source_gc(struct evpn_rib *r, struct source *s)
 /* (VNI, MAC) entries */
 
 /* Queue m for the next flush (once). */
+/* Append entry e (a mac_entry or a flood_entry) to a dirty queue once. */
+#define DIRTY_PUSH(head, tail, e)                                                  \
+    do {                                                                           \
+        if ((e)->dirty)                                                            \
+            break;                                                                 \
+        (e)->dirty = true;                                                         \
+        (e)->dirty_next = NULL;                                                    \
+        if (tail)                                                                  \
+            (tail)->dirty_next = (e);                                              \
+        else                                                                       \
+            (head) = (e);                                                          \
+        (tail) = (e);                                                              \
+    } while (0)
+
 static void mac_dirty(struct evpn_rib *r, struct mac_entry *m)
 {
-    if (m->dirty)
-        return;
-    m->dirty = true;
-    m->dirty_next = NULL;
-    if (r->mdirty_tail)
-        r->mdirty_tail->dirty_next = m;
-    else
-        r->mdirty = m;
-    r->mdirty_tail = m;
+    DIRTY_PUSH(r->mdirty, r->mdirty_tail, m);
 }
 
 /* The entry for (vni, mac), created if needed; NULL on allocation failure. */
@@ -562,15 +568,7 @@ static struct path *mac_best(const struct mac_entry *m)
 /* Queue f for the next flush (once). */
 static void flood_dirty(struct evpn_rib *r, struct flood_entry *f)
 {
-    if (f->dirty)
-        return;
-    f->dirty = true;
-    f->dirty_next = NULL;
-    if (r->fdirty_tail)
-        r->fdirty_tail->dirty_next = f;
-    else
-        r->fdirty = f;
-    r->fdirty_tail = f;
+    DIRTY_PUSH(r->fdirty, r->fdirty_tail, f);
 }
 
 /* The flood entry of vni, created if needed; NULL on allocation failure. */
@@ -1638,12 +1636,10 @@ static void json_path(struct json *j, const struct path *p)
 /* The whole RIB as one object (see the header). */
 void rib_dump_json(const struct evpn_rib *r, struct json *j)
 {
-    const struct rib_counters *c;
     char key[16];
 
     if (!r)
         return;
-    c = &r->c;
     json_obj(j, NULL);
     json_arr(j, "paths");
     for (size_t i = 0; i < r->sources.nb; i++)
@@ -1686,7 +1682,15 @@ void rib_dump_json(const struct evpn_rib *r, struct json *j)
             json_close(j);
         }
     json_close(j);
-    json_obj(j, "counters");
+    rib_counters_json(r, j, "counters");
+    json_close(j);
+}
+
+void rib_counters_json(const struct evpn_rib *r, struct json *j, const char *key)
+{
+    const struct rib_counters *c = &r->c;
+
+    json_obj(j, key);
     json_u64(j, "paths", c->paths);
     json_u64(j, "type2_paths", c->type2_paths);
     json_u64(j, "type3_paths", c->type3_paths);
@@ -1702,6 +1706,5 @@ void rib_dump_json(const struct evpn_rib *r, struct json *j)
     json_u64(j, "swept", c->swept);
     json_u64(j, "mac_updates", c->mac_updates);
     json_u64(j, "flood_updates", c->flood_updates);
-    json_close(j);
     json_close(j);
 }

@@ -132,6 +132,9 @@ const struct rib_counters *rib_counters(const struct evpn_rib *r);
 
 struct json;
 
+/* The counters as one JSON object under key (NULL: the next value). */
+void rib_counters_json(const struct evpn_rib *r, struct json *j, const char *key);
+
 /* The RIB as one JSON object, written as the next value of j (after the
  * caller's key, or in an array): {"paths": [...], "best": [...],
  * "flood": {...}, "counters": {...}} */

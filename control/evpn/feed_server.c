@@ -664,20 +664,7 @@ void feed_server_dump_json(struct json *j, bool full)
         json_key(j, "rib");
         rib_dump_json(rib, j);
     } else {
-        const struct rib_counters *c = rib_counters(rib);
-        json_obj(j, "rib_counters");
-        json_u64(j, "paths", c->paths);
-        json_u64(j, "type2_paths", c->type2_paths);
-        json_u64(j, "type3_paths", c->type3_paths);
-        json_u64(j, "unresolved", c->unresolved);
-        json_u64(j, "stale", c->stale);
-        json_u64(j, "adds", c->adds);
-        json_u64(j, "replaces", c->replaces);
-        json_u64(j, "withdraws", c->withdraws);
-        json_u64(j, "swept", c->swept);
-        json_u64(j, "mac_updates", c->mac_updates);
-        json_u64(j, "flood_updates", c->flood_updates);
-        json_close(j);
+        rib_counters_json(rib, j, "rib_counters");
     }
     json_close(j);
 }

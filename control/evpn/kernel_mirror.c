@@ -86,8 +86,7 @@ int kernel_mirror_start(const struct vtepd_config *cfg)
     mac_table_set_observer(g_dp.macs, on_local, NULL);
     for (int i = 0; i < n_vnis; i++)
         fdb_mirror_reconcile(fm, vnis[i]);
-    if (ev_add(fdb_mirror_fd(fm), EPOLLIN, on_readable, NULL) != 0) {
-        rc = -errno;
+    if ((rc = ev_add(fdb_mirror_fd(fm), EPOLLIN, on_readable, NULL)) != 0) {
         VLOG(ERR, "kernel mirror: epoll: %s", strerror(-rc));
         return rc;
     }

@@ -313,8 +313,8 @@ int cli_server_start(const char *path)
         VLOG(ERR, "cli socket: %s", err);
         return fd;
     }
-    if (ev_add(fd, EPOLLIN, on_accept, NULL) != 0) {
-        int e = errno;
+    int e;
+    if ((e = -ev_add(fd, EPOLLIN, on_accept, NULL)) != 0) {
         VLOG(ERR, "cli socket: epoll: %s", strerror(e));
         close(fd);
         unlink(path);

@@ -347,8 +347,8 @@ int metrics_http_start(uint32_t ip_be, uint16_t port)
         return -e;
     }
     wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (wake_fd < 0 || ev_add(wake_fd, EPOLLIN, on_wake, NULL) != 0) {
-        e = errno;
+    e = wake_fd < 0 ? errno : -ev_add(wake_fd, EPOLLIN, on_wake, NULL);
+    if (e != 0) {
         VLOG(ERR, "metrics: eventfd: %s", strerror(e));
         if (wake_fd >= 0)
             close(wake_fd);

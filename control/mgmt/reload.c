@@ -28,7 +28,7 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
     if (a->n_eal != b->n_eal)
         return differs(b, err, errlen, "eal");
     for (int i = 0; i < a->n_eal; i++)
-        if (strcmp(a->eal[i], b->eal[i]))
+        if (strcmp(a->eal[i], b->eal[i]) != 0)
             return differs(b, err, errlen, "eal");
     if (a->n_ports != b->n_ports)
         return differs(b, err, errlen, "ports");
@@ -36,8 +36,9 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
         const struct cfg_port *x = &a->ports[i], *y = &b->ports[i];
         char f[64];
         snprintf(f, sizeof(f), "ports[%d]", i);
-        if (strcmp(x->name, y->name) || x->role != y->role || strcmp(x->devargs, y->devargs) ||
-            x->has_mac != y->has_mac || memcmp(x->mac, y->mac, 6) || x->mtu != y->mtu)
+        if (strcmp(x->name, y->name) != 0 || x->role != y->role ||
+            strcmp(x->devargs, y->devargs) != 0 || x->has_mac != y->has_mac ||
+            memcmp(x->mac, y->mac, 6) != 0 || x->mtu != y->mtu)
             return differs(b, err, errlen, f);
     }
     if (a->local_ip != b->local_ip)
@@ -46,14 +47,14 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
         return differs(b, err, errlen, "vtep.mac_table_size");
     if (a->mempool_mbufs != b->mempool_mbufs)
         return differs(b, err, errlen, "vtep.mempool_mbufs");
-    if (strcmp(a->feed_socket, b->feed_socket))
+    if (strcmp(a->feed_socket, b->feed_socket) != 0)
         return differs(b, err, errlen, "control.feed_socket");
     if (a->feed_tcp_port != b->feed_tcp_port)
         return differs(b, err, errlen, "control.feed_tcp_port");
-    if (strcmp(a->cli_socket, b->cli_socket))
+    if (strcmp(a->cli_socket, b->cli_socket) != 0)
         return differs(b, err, errlen, "control.cli_socket");
     if (a->kernel_mirror != b->kernel_mirror ||
-        strcmp(a->kernel_mirror_prefix, b->kernel_mirror_prefix))
+        strcmp(a->kernel_mirror_prefix, b->kernel_mirror_prefix) != 0)
         return differs(b, err, errlen, "control.kernel_mirror");
     if (a->realtime_priority != b->realtime_priority)
         return differs(b, err, errlen, "control.realtime_priority");

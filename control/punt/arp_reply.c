@@ -3,39 +3,43 @@
 #include <string.h>
 
 #include <rte_arp.h>
+#include <rte_byteorder.h>
 #include <rte_ether.h>
 
 #include "arp_reply.h"
 
-int arp_make_reply(uint8_t *f, uint32_t len, uint32_t local_ip, const uint8_t port_mac[6])
+enum arp_rx arp_make_reply(uint8_t *f, uint32_t len, uint32_t local_ip,
+                           const uint8_t port_mac[6])
 {
-    uint8_t *a = f + RTE_ETHER_HDR_LEN;
-    uint8_t sha[6], spa[4];
+    struct rte_ether_hdr *eth = (struct rte_ether_hdr *)f;
+    struct rte_arp_hdr *a = (struct rte_arp_hdr *)(eth + 1);
+    struct rte_ether_addr sha;
+    uint32_t sip;
 
-    if (len < RTE_ETHER_HDR_LEN + 28)
-        return -1;
-    if (f[12] != 0x08 || f[13] != 0x06)
-        return -1;
-    /* Ethernet / IPv4, 6-byte and 4-byte addresses */
-    if (a[0] != 0 || a[1] != 1 || a[2] != 0x08 || a[3] != 0 || a[4] != 6 || a[5] != 4)
-        return -1;
-    if (a[6] != 0 || (a[7] != 1 && a[7] != 2))
-        return -1;
-    if (a[8] & 1)           /* sender hardware address must be unicast */
-        return -1;
-    if (memcmp(a + 24, &local_ip, 4) != 0)
-        return -2;          /* about someone else */
-    if (a[7] != 1)
-        return 0;           /* a reply to us: nothing to answer */
-    memcpy(sha, a + 8, 6);
-    memcpy(spa, a + 14, 4);
+    if (len < sizeof(*eth) + sizeof(*a) || eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_ARP))
+        return ARP_RX_BAD;
+    if (a->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
+        a->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) ||
+        a->arp_hlen != RTE_ETHER_ADDR_LEN || a->arp_plen != sizeof(uint32_t))
+        return ARP_RX_BAD;
+    if (a->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) &&
+        a->arp_opcode != RTE_BE16(RTE_ARP_OP_REPLY))
+        return ARP_RX_BAD;
+    if (!rte_is_unicast_ether_addr(&a->arp_data.arp_sha))
+        return ARP_RX_BAD;
+    if (a->arp_data.arp_tip != local_ip)
+        return ARP_RX_NOT_US;
+    if (a->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST))
+        return ARP_RX_TO_US;
+    sha = a->arp_data.arp_sha;
+    sip = a->arp_data.arp_sip;
     /* Ethernet: back to the asker, from our port */
-    memcpy(f, sha, 6);
-    memcpy(f + 6, port_mac, 6);
-    a[7] = 2;
-    memcpy(a + 8, port_mac, 6);
-    memcpy(a + 14, &local_ip, 4);
-    memcpy(a + 18, sha, 6);
-    memcpy(a + 24, spa, 4);
-    return 1;
+    eth->dst_addr = sha;
+    memcpy(eth->src_addr.addr_bytes, port_mac, RTE_ETHER_ADDR_LEN);
+    a->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
+    memcpy(a->arp_data.arp_sha.addr_bytes, port_mac, RTE_ETHER_ADDR_LEN);
+    a->arp_data.arp_sip = local_ip;
+    a->arp_data.arp_tha = sha;
+    a->arp_data.arp_tip = sip;
+    return ARP_RX_REPLIED;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arp_suppress.h"
+#include "wire.h"
 
 #define DEF_MAX 65536u
 #define DEF_TTL 300000u
@@ -182,6 +183,18 @@ static bool local_fresh(const struct arps_table *t, const struct arps_entry *e, 
     return e->has_local && now - e->local_seen <= t->p.local_ttl_ms;
 }
 
+/* The entry a binding of ip to mac goes into (made if needed), or NULL
+ * with *err: -EINVAL (zero/multicast MAC or IP), -ENOSPC, -ENOMEM. */
+static struct arps_entry *binding_for(struct arps_table *t, uint32_t vni, uint32_t ip,
+                                      const uint8_t mac[6], int *err)
+{
+    if (!mac_ok(mac) || !ip_ok(ip)) {
+        *err = -EINVAL;
+        return NULL;
+    }
+    return get(t, vni, ip, err);
+}
+
 int arps_remote_set(struct arps_table *t, uint32_t vni, uint32_t ip, const uint8_t mac[6],
                     uint32_t vtep, uint32_t seq, uint64_t now_ms)
 {
@@ -189,9 +202,7 @@ int arps_remote_set(struct arps_table *t, uint32_t vni, uint32_t ip, const uint8
     bool changed;
     int err = 0;
 
-    if (!mac_ok(mac) || !ip_ok(ip))
-        return -EINVAL;
-    e = get(t, vni, ip, &err);
+    e = binding_for(t, vni, ip, mac, &err);
     if (e == NULL)
         return err;
     changed = !e->has_remote || memcmp(e->remote_mac, mac, 6) != 0;
@@ -225,9 +236,7 @@ int arps_local_set(struct arps_table *t, uint32_t vni, uint32_t ip, const uint8_
     bool is_new, moved;
     int err = 0;
 
-    if (!mac_ok(mac) || !ip_ok(ip))
-        return -EINVAL;
-    e = get(t, vni, ip, &err);
+    e = binding_for(t, vni, ip, mac, &err);
     if (e == NULL)
         return err;
     is_new = !e->has_local;
@@ -264,11 +273,6 @@ static const uint8_t *winner(const struct arps_table *t, const struct arps_entry
     return NULL;
 }
 
-static uint16_t be16(const uint8_t *p)
-{
-    return (uint16_t)((p[0] << 8) | p[1]);
-}
-
 enum arps_verdict arps_handle(struct arps_table *t, uint32_t vni, uint8_t *f, uint32_t len,
                               uint64_t now_ms, uint32_t *reply_len)
 {
@@ -285,13 +289,13 @@ enum arps_verdict arps_handle(struct arps_table *t, uint32_t vni, uint8_t *f, ui
         t->c.dropped++;
         return ARPS_DROP;
     }
-    et = be16(f + 12);
+    et = wire_get16(f + 12);
     if (et == 0x8100 || et == 0x88a8) {
         if (len < ETH_HLEN + VLAN_HLEN) {
             t->c.dropped++;
             return ARPS_DROP;
         }
-        et = be16(f + 16);
+        et = wire_get16(f + 16);
         off += VLAN_HLEN;
     }
     if (et != 0x0806) {
@@ -304,9 +308,9 @@ enum arps_verdict arps_handle(struct arps_table *t, uint32_t vni, uint8_t *f, ui
         return ARPS_DROP;
     }
     a = f + off;
-    op = be16(a + 6);
+    op = wire_get16(a + 6);
     /* Ethernet/IPv4 only, 6/4-byte addresses, request or reply */
-    if (be16(a) != 1 || be16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || (op != 1 && op != 2)
+    if (wire_get16(a) != 1 || wire_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || (op != 1 && op != 2)
         || !mac_ok(a + 8)) {
         t->c.dropped++;
         return ARPS_DROP;
@@ -471,18 +475,18 @@ bool arps_snoop(struct arps_table *t, uint32_t vni, const uint8_t *f, uint32_t l
 
     if (f == NULL || len < ETH_HLEN)
         return false;
-    et = be16(f + 12);
+    et = wire_get16(f + 12);
     if (et == 0x8100 || et == 0x88a8) {
         if (len < ETH_HLEN + VLAN_HLEN)
             return false;
-        et = be16(f + 16);
+        et = wire_get16(f + 16);
         off += VLAN_HLEN;
     }
     if (et != 0x0806 || len < off + ARP_LEN)
         return false;
     a = f + off;
-    op = be16(a + 6);
-    if (be16(a) != 1 || be16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || (op != 1 && op != 2)
+    op = wire_get16(a + 6);
+    if (wire_get16(a) != 1 || wire_get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 || (op != 1 && op != 2)
         || !mac_ok(a + 8))
         return false;
     memcpy(&spa, a + 14, 4);

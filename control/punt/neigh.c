@@ -46,20 +46,16 @@ struct neigh_table *neigh_create(const struct neigh_params *params, const struct
         return NULL;
     if (params != NULL)
         t->p = *params;
-    if (t->p.max_nexthops == 0)
-        t->p.max_nexthops = 256;
-    if (t->p.reachable_ms == 0)
-        t->p.reachable_ms = 30000;
-    if (t->p.retrans_ms == 0)
-        t->p.retrans_ms = 1000;
-    if (t->p.ucast_probes == 0)
-        t->p.ucast_probes = 3;
-    if (t->p.bcast_probes == 0)
-        t->p.bcast_probes = 3;
-    if (t->p.backoff_min_ms == 0)
-        t->p.backoff_min_ms = 1000;
-    if (t->p.backoff_max_ms == 0)
-        t->p.backoff_max_ms = 60000;
+    /* zero means the default */
+#define DEFAULT(f, v) (t->p.f = t->p.f ? t->p.f : (v))
+    DEFAULT(max_nexthops, 256);
+    DEFAULT(reachable_ms, 30000);
+    DEFAULT(retrans_ms, 1000);
+    DEFAULT(ucast_probes, 3);
+    DEFAULT(bcast_probes, 3);
+    DEFAULT(backoff_min_ms, 1000);
+    DEFAULT(backoff_max_ms, 60000);
+#undef DEFAULT
     if (t->p.backoff_max_ms < t->p.backoff_min_ms)
         t->p.backoff_max_ms = t->p.backoff_min_ms;
     if (cb != NULL)

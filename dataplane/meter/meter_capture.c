@@ -348,7 +348,7 @@ int meter_capture_run(struct meter_capture *c, struct meter *m,
     uint32_t lens[BURST];
     int64_t ts[BURST];
     uint64_t hz = rte_get_tsc_hz();
-    uint64_t start = rte_rdtsc(), now = start, last_rx = start, next_report = start + hz;
+    uint64_t start = rte_rdtsc(), now, last_rx = start, next_report = start + hz;
     uint64_t deadline = o->duration_s > 0 ? start + (uint64_t)(o->duration_s * (double)hz) : 0;
     uint64_t idle = (uint64_t)o->idle_exit_ms * hz / 1000;
 

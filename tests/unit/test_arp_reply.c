@@ -36,7 +36,7 @@ static void test_reply(void **state)
     (void)state;
 
     make_arp(f, 1, "192.0.2.254", "192.0.2.1");
-    assert_int_equal(arp_make_reply(f, 60, me, port_mac), 1);
+    assert_int_equal(arp_make_reply(f, 60, me, port_mac), ARP_RX_REPLIED);
     assert_memory_equal(f, asker, 6);
     assert_memory_equal(f + 6, port_mac, 6);
     assert_int_equal(f[21], 2);
@@ -53,18 +53,18 @@ static void test_no_reply(void **state)
     (void)state;
 
     make_arp(f, 1, "192.0.2.254", "192.0.2.9");
-    assert_int_equal(arp_make_reply(f, 60, me, port_mac), -2);   /* not for us */
+    assert_int_equal(arp_make_reply(f, 60, me, port_mac), ARP_RX_NOT_US);   /* not for us */
     make_arp(f, 2, "192.0.2.254", "192.0.2.1");
-    assert_int_equal(arp_make_reply(f, 60, me, port_mac), 0);    /* a reply to us */
+    assert_int_equal(arp_make_reply(f, 60, me, port_mac), ARP_RX_TO_US);    /* a reply to us */
     make_arp(f, 1, "192.0.2.254", "192.0.2.1");
-    assert_int_equal(arp_make_reply(f, 41, me, port_mac), -1);   /* truncated */
+    assert_int_equal(arp_make_reply(f, 41, me, port_mac), ARP_RX_BAD);   /* truncated */
     f[19] = 16;                                                  /* IPv6-sized plen */
-    assert_int_equal(arp_make_reply(f, 60, me, port_mac), -1);
+    assert_int_equal(arp_make_reply(f, 60, me, port_mac), ARP_RX_BAD);
     make_arp(f, 3, "192.0.2.254", "192.0.2.1");                  /* RARP op */
-    assert_int_equal(arp_make_reply(f, 60, me, port_mac), -1);
+    assert_int_equal(arp_make_reply(f, 60, me, port_mac), ARP_RX_BAD);
     make_arp(f, 1, "192.0.2.254", "192.0.2.1");
     f[22] = 0x01;                                                /* multicast sender */
-    assert_int_equal(arp_make_reply(f, 60, me, port_mac), -1);
+    assert_int_equal(arp_make_reply(f, 60, me, port_mac), ARP_RX_BAD);
 }
 
 int main(void)

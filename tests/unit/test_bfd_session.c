@@ -11,6 +11,7 @@
  * Build: gcc -std=gnu11 -Iinclude control/bfd_packet.c control/bfd_udp.c
  *        control/bfd_session.c tests/unit/test_bfd_session.c -lcmocka
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -439,19 +440,19 @@ static void test_init(void **state)
     fill_bytes(&s, 0x5a, sizeof(s));
     c = base_cfg();
     c.local_disc = 0;
-    assert_int_equal(bfd_session_init(&s, &c, 0), -1);
+    assert_int_equal(bfd_session_init(&s, &c, 0), -EINVAL);
     c = base_cfg();
     c.detect_mult = 0;
-    assert_int_equal(bfd_session_init(&s, &c, 0), -1);
+    assert_int_equal(bfd_session_init(&s, &c, 0), -EINVAL);
     c = base_cfg();
     c.desired_min_tx_us = 0;
-    assert_int_equal(bfd_session_init(&s, &c, 0), -1);
+    assert_int_equal(bfd_session_init(&s, &c, 0), -EINVAL);
     c = base_cfg();
     c.required_min_rx_us = 0;
-    assert_int_equal(bfd_session_init(&s, &c, 0), -1);
+    assert_int_equal(bfd_session_init(&s, &c, 0), -EINVAL);
     c = base_cfg();
     c.src_port = 49151;
-    assert_int_equal(bfd_session_init(&s, &c, 0), -1);
+    assert_int_equal(bfd_session_init(&s, &c, 0), -EINVAL);
     assert_int_equal(s.state, 0x5a5a5a5a);
 
     /* Starting administratively down. */
@@ -1262,8 +1263,8 @@ static void test_poll_changes_queued(void **state)
     assert_int_equal(bfd_session_set_intervals(&s, IV(100000, 70000, 0), now), 0);
     assert_false(s.poll_active);
     assert_int_equal(s.cnt.polls_started, 3);
-    assert_int_equal(bfd_session_set_intervals(&s, IV(0, 70000, 0), now), -1);
-    assert_int_equal(bfd_session_set_intervals(&s, IV(100000, 0, 0), now), -1);
+    assert_int_equal(bfd_session_set_intervals(&s, IV(0, 70000, 0), now), -EINVAL);
+    assert_int_equal(bfd_session_set_intervals(&s, IV(100000, 0, 0), now), -EINVAL);
     assert_int_equal(s.cfg.desired_min_tx_us, 100000);
 }
 

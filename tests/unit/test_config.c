@@ -1,4 +1,5 @@
 /* Unit tests: YAML configuration parser (control/config.c). */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -32,7 +33,7 @@ static void expect_error(const char *text, int line, int col, const char *field,
     struct vtepd_config c;
     char err[512], prefix[256];
 
-    assert_int_equal(load(text, &c, err, sizeof(err)), -1);
+    assert_int_equal(load(text, &c, err, sizeof(err)), -EINVAL);
     snprintf(prefix, sizeof(prefix), "t.yaml:%d:%d: %s: ", line, col, field);
     if (strncmp(err, prefix, strlen(prefix)) != 0 || !strstr(err, what)) {
         print_error("got:      %s\nexpected: %s...%s\n", err, prefix, what);
@@ -407,13 +408,13 @@ static void test_classifier_only_file(void **state)
     assert_int_equal(c.classifier.long_flows.group, 0);
     config_free(&c);
     /* the vtepd loader still wants the whole file */
-    assert_int_equal(config_load(path, &c, err, sizeof(err)), -1);
+    assert_int_equal(config_load(path, &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "missing required key 'vtep'"));
 
     f = fopen(path, "w");
     fputs("underlay: { nexthops: [] }\nclassifier: { short: { group: s } }\n", f);
     fclose(f);
-    assert_int_equal(config_load_classifier(path, &c, err, sizeof(err)), -1);
+    assert_int_equal(config_load_classifier(path, &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, ":2:31: classifier.short.group: unknown ECMP group 's'"));
     unlink(path);
 }
@@ -424,12 +425,12 @@ static void test_syntax_error(void **state)
     char err[512];
     (void)state;
 
-    assert_int_equal(load("vtep: { local_ip: 192.0.2.1\nports: [\n", &c, err, sizeof(err)), -1);
+    assert_int_equal(load("vtep: { local_ip: 192.0.2.1\nports: [\n", &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "t.yaml:"));
     assert_non_null(strstr(err, "(syntax)"));
-    assert_int_equal(load("", &c, err, sizeof(err)), -1);
+    assert_int_equal(load("", &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "t.yaml:1:1: (top): the file is empty"));
-    assert_int_equal(load("- a\n- b\n", &c, err, sizeof(err)), -1);
+    assert_int_equal(load("- a\n- b\n", &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "expected a mapping"));
 }
 
@@ -439,7 +440,7 @@ static void test_missing_file(void **state)
     char err[512];
     (void)state;
 
-    assert_int_equal(config_load("/nonexistent/vtepd.yaml", &c, err, sizeof(err)), -1);
+    assert_int_equal(config_load("/nonexistent/vtepd.yaml", &c, err, sizeof(err)), -ENOENT);
     assert_non_null(strstr(err, "/nonexistent/vtepd.yaml: cannot open"));
 }
 
@@ -462,7 +463,7 @@ static void test_input_limits(void **state)
         deep[n++] = ']';
     deep[n++] = '\n';
     deep[n] = '\0';
-    assert_int_equal(load(deep, &c, err, sizeof(err)), -1);
+    assert_int_equal(load(deep, &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "t.yaml:6:35: (structure): nested deeper than 32 levels"));
 
     /* 80,000 levels: refused at level 33 (the 32nd list: the top mapping is
@@ -471,16 +472,16 @@ static void test_input_limits(void **state)
     for (int i = 0; i < 80000; i++)
         deep[n++] = '[';
     deep[n] = '\0';
-    assert_int_equal(load(deep, &c, err, sizeof(err)), -1);
+    assert_int_equal(load(deep, &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "t.yaml:1:35: (structure): nested deeper than 32 levels"));
 
-    assert_int_equal(load(GOOD_HEAD "vnis: [ &v { vni: 1 }, *v ]\n", &c, err, sizeof(err)), -1);
+    assert_int_equal(load(GOOD_HEAD "vnis: [ &v { vni: 1 }, *v ]\n", &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "t.yaml:6:24: (structure): aliases (*name) are not supported"));
 
-    assert_int_equal(config_load_buffer("t.yaml", "a: 1\0b: 2\n", 10, &c, err, sizeof(err)), -1);
+    assert_int_equal(config_load_buffer("t.yaml", "a: 1\0b: 2\n", 10, &c, err, sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "NUL byte"));
     assert_int_equal(config_load_buffer("t.yaml", deep, CFG_MAX_FILE_BYTES + 1u, &c, err,
-                                        sizeof(err)), -1);
+                                        sizeof(err)), -EINVAL);
     assert_non_null(strstr(err, "larger than"));
 }
 

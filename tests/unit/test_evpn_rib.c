@@ -1275,7 +1275,13 @@ static void test_scale(void **state)
     assert_int_equal(rec.mac_set, rec.mac_del);
     assert_int_equal(rec.flood_calls, 2 * SCALE_VNIS);
     assert_int_equal(c->mac_updates, 2 * SCALE_VNIS * SCALE_MACS);
+    /* the time budget is for optimized builds; a sanitizer build
+     * (ASan+UBSan, -O0) runs the same work about 3x slower */
+#if defined(__SANITIZE_ADDRESS__) || !defined(__OPTIMIZE__)
+    assert_true((ts3 - ts2) + (td0 - ts0) < 2.0 * 5);
+#else
     assert_true((ts3 - ts2) + (td0 - ts0) < 2.0);
+#endif
 }
 
 int main(void)

@@ -1,5 +1,6 @@
 /* Unit tests: flow hash (dataplane/flow_hash.c): UDP source port range and
  * spread, per-flow stability, each field set of the policy. */
+#include <errno.h>
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "flow_hash.h"
+#include "guard_buf.h"
 
 /* Untagged Ethernet/IPv4/UDP frame; returns its length. */
 static uint32_t udp4(uint8_t *f, uint32_t sip, uint32_t dip, uint16_t sp, uint16_t dp, uint8_t proto)
@@ -47,8 +49,8 @@ static void test_names(void **state)
 
     for (int f = 0; f < FH_NUM_FIELDS; f++)
         assert_int_equal(flow_hash_field_from_name(flow_hash_field_name((enum flow_hash_field)f)), f);
-    assert_int_equal(flow_hash_field_from_name("colour"), -1);
-    assert_int_equal(flow_hash_policy_init(&p, (const char (*)[32])bad, 1), -1);
+    assert_int_equal(flow_hash_field_from_name("colour"), -ENOENT);
+    assert_int_equal(flow_hash_policy_init(&p, (const char (*)[32])bad, 1), -EINVAL);
     assert_int_equal(flow_hash_policy_init(&p, NULL, 0), 0);
     assert_int_equal(p.fields, FH_DEFAULT_FIELDS);
 }
@@ -187,22 +189,67 @@ static void test_ipv6_and_vlan(void **state)
     assert_int_equal(flow_hash(&p, u, 64, 1, 0, 0), flow_hash(&p, t, 68, 1, 0, 0));
 }
 
+/* Every truncation of a frame: the hash reads nothing past len (the frame
+ * ends at an inaccessible page, and bytes past len do not change it), and
+ * it depends on exactly the headers that fit: L2 fields until the IPv4
+ * header is whole, then the addresses, then the ports too. */
 static void test_short_frames(void **state)
 {
     struct flow_hash_policy p;
-    uint8_t f[64];
+    struct guard_buf gb;
+    uint8_t f[64], g[64];
+    uint32_t h[65];
     (void)state;
 
-    p.fields = 0x7ff;
-    p.seed = 1;
-    udp4(f, 1, 2, 3, 4, 17);
-    /* every truncation hashes without reading past len (ASan builds check) */
+    assert_int_equal(guard_buf_init(&gb, 64), 0);
+    flow_hash_policy_init(&p, NULL, 0);
+    udp4(f, inet_addr("203.0.113.1"), inet_addr("203.0.113.2"), 1000, 80, 17);
     for (uint32_t l = 0; l <= 64; l++) {
-        uint8_t *b = malloc(l ? l : 1);
-        memcpy(b, f, l);
-        (void)flow_hash(&p, b, l, 1, 2, 3);
-        free(b);
+        h[l] = flow_hash(&p, guard_buf_put(&gb, f, l), l, 1, 2, 3);
+        /* what lies past len is not the frame */
+        memcpy(g, f, l);
+        memset(g + l, 0xa5, 64 - l);
+        assert_int_equal(flow_hash(&p, g, l, 1, 2, 3), h[l]);
+        memset(g + l, 0x00, 64 - l);
+        assert_int_equal(flow_hash(&p, g, l, 1, 2, 3), h[l]);
     }
+    /* shorter than an Ethernet header: the length alone, one value each */
+    for (uint32_t l = 0; l < 14; l++)
+        for (uint32_t k = 0; k < l; k++)
+            assert_int_not_equal(h[l], h[k]);
+    /* Ethernet but no whole IPv4 header: MACs and ethertype */
+    for (uint32_t l = 15; l < 34; l++)
+        assert_int_equal(h[l], h[14]);
+    /* IPv4 without the ports, then with them */
+    for (uint32_t l = 35; l < 38; l++)
+        assert_int_equal(h[l], h[34]);
+    for (uint32_t l = 39; l <= 64; l++)
+        assert_int_equal(h[l], h[38]);
+    assert_int_not_equal(h[14], h[34]);
+    assert_int_not_equal(h[34], h[38]);
+    assert_int_not_equal(h[13], h[14]);
+    /* the same for every field at once, tagged and IPv6 frames */
+    p.fields = (1u << FH_NUM_FIELDS) - 1;
+    p.seed = 1;
+    for (int kind = 0; kind < 2; kind++) {
+        memset(f, 0, sizeof(f));
+        if (kind == 0) {
+            udp4(g, 1, 2, 3, 4, 6);
+            memcpy(f, g, 12);
+            f[12] = 0x81; f[13] = 0x00; f[15] = 7;
+            memcpy(f + 16, g + 12, 48);
+        } else {
+            f[12] = 0x86; f[13] = 0xdd; f[14] = 0x60; f[20] = 17;
+            f[37] = 1; f[53] = 2; f[54] = 4; f[57] = 53;
+        }
+        for (uint32_t l = 0; l <= 64; l++) {
+            uint32_t x = flow_hash(&p, guard_buf_put(&gb, f, l), l, 1, 2, 3);
+            memcpy(g, f, l);
+            memset(g + l, 0xff, 64 - l);
+            assert_int_equal(flow_hash(&p, g, l, 1, 2, 3), x);
+        }
+    }
+    guard_buf_free(&gb);
 }
 
 int main(void)

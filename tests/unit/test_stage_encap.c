@@ -1,0 +1,423 @@
+/* Unit tests: VXLAN encapsulation (dataplane/encap.c) and the next-hop
+ * choice (dataplane/nexthop.c): exact outer headers from the generation's
+ * TTL, UDP port and templates, MTU and headroom limits, routes to ECMP
+ * groups with their own hash policies, no live next hop; a group and TOS
+ * given by the caller; the short/long classifier of encap_burst (VNI 1:
+ * 3 packets short to group left with DSCP 46, then long to group right
+ * with DSCP 10; VNI 16777215 not classified). */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "stage_harness.h"
+
+static const char conf[] =
+    "vtep: { local_ip: " H_LOCAL_IP ", udp_port: 4790, ttl: 17, underlay_mtu: 1400 }\n"
+    "ports:\n"
+    "  - { name: up0, role: underlay, devargs: \"r0\", mac: \"02:00:00:00:00:01\" }\n"
+    "  - { name: h0, role: access, devargs: \"r1\", mac: \"02:00:00:00:00:02\" }\n"
+    "  - { name: h1, role: access, devargs: \"r2\", mac: \"02:00:00:00:00:03\" }\n"
+    "  - { name: up1, role: underlay, devargs: \"r3\", mac: \"02:00:00:00:00:04\" }\n"
+    "underlay:\n"
+    "  nexthops:\n"
+    "    - { name: spine1, port: up0, ip: 192.0.2.254, mac: \"02:00:00:00:01:01\" }\n"
+    "    - { name: spine2, port: up1, ip: 192.0.2.253, mac: \"02:00:00:00:01:02\" }\n"
+    "  groups:\n"
+    "    - { name: left, nexthops: [ spine1 ], ecmp_hash: [ inner_src_ip ] }\n"
+    "    - { name: right, nexthops: [ spine2 ] }\n"
+    "    - { name: both, nexthops: [ spine1, spine2 ], ecmp_hash: [ inner_dst_port ] }\n"
+    "  routes:\n"
+    "    - { prefix: 198.51.100.0/25, group: left }\n"
+    "    - { prefix: 198.51.100.128/25, group: right }\n"
+    "    - { prefix: 203.0.113.0/24, group: both }\n"
+    "vnis:\n"
+    "  - vni: 16777215\n"
+    "    access: [ { port: h0, vlan: untagged } ]\n"
+    "  - vni: 1\n"
+    "    access: [ { port: h1, vlan: untagged } ]\n"
+    "classifier:\n"
+    "  threshold_packets: 3\n"
+    "  flows_per_worker: 1024\n"
+    "  protocols: [ tcp, udp ]\n"
+    "  short: { group: left, dscp: 46 }\n"
+    "  long: { group: right, dscp: 10 }\n"
+    "  vnis: [ 1 ]\n";
+
+static const uint8_t host_a[6] = {0x02, 0, 0, 0, 0xaa, 0x01};
+static const uint8_t host_b[6] = {0x02, 0, 0, 0, 0xbb, 0x01};
+static const uint8_t spine1[6] = H_SPINE1_MAC;
+static const uint8_t spine2[6] = H_SPINE2_MAC;
+
+static int setup(void **state)
+{
+    (void)state;
+    h_reset();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    h_assert_no_leak();
+    return 0;
+}
+
+static const struct dp_group *group(const char *name)
+{
+    const struct dp_conf *c = h_conf();
+
+    for (uint16_t g = 0; g < c->n_groups; g++)
+        if (!strcmp(c->groups[g].name, name))
+            return &c->groups[g];
+    fail_msg("no group %s", name);
+    return NULL;
+}
+
+/* The UDP source port a group's policy gives inner of vni toward vtep. */
+static uint16_t sport_of(const char *grp, const uint8_t *inner, uint16_t len, uint32_t vni,
+                         uint32_t vtep)
+{
+    return flow_hash_udp_sport(flow_hash(&group(grp)->hash, inner, len, vni, g_dp.local_ip,
+                                         vtep));
+}
+
+/* encap_send one frame; the port it left by (-1: none) and its UDP
+ * source port. */
+static int send1(const uint8_t *f, uint16_t len, uint16_t headroom, uint32_t vni,
+                 const char *vtep, uint16_t *sport, int want_rc)
+{
+    struct rte_mbuf *out[2];
+    uint32_t ip = inet_addr(vtep);
+    int port = -1;
+
+    assert_int_equal(encap_send(H.w, h_mbuf_at(f, len, headroom), h_slot(vni), ip, -1, 0),
+                     want_rc);
+    for (uint16_t p = 0; p < H_PORTS; p++) {
+        unsigned n = h_take(p, out, 2);
+        if (n == 0)
+            continue;
+        assert_int_equal(n, 1);
+        assert_int_equal(port, -1);
+        port = p;
+        *sport = h_assert_vxlan(out[0], p, p == P_UP0 ? spine1 : spine2, ip, vni, 4790, 17,
+                                f, len);
+        h_free(out, 1);
+    }
+    return port;
+}
+
+static void test_headers(void **state)
+{
+    uint8_t f[200];
+    uint16_t sport;
+    (void)state;
+
+    /* 198.51.100.0/25 -> left -> spine1 on up0 */
+    h_udp4(f, host_b, host_a, -1, 0xc0000201, 0xc0000202, 1234, 80, 200);
+    assert_int_equal(send1(f, 200, RTE_PKTMBUF_HEADROOM, 16777215, "198.51.100.2", &sport, 0),
+                     P_UP0);
+    assert_int_equal(sport, sport_of("left", f, 200, 16777215, inet_addr("198.51.100.2")));
+    /* 198.51.100.128/25 -> right -> spine2 on up1 */
+    assert_int_equal(send1(f, 200, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.200", &sport, 0), P_UP1);
+    assert_int_equal(sport, sport_of("right", f, 200, 1, inet_addr("198.51.100.200")));
+    assert_int_equal(H.pub->st.port[P_UP0].tx_packets, 1);
+    assert_int_equal(H.pub->st.port[P_UP0].tx_bytes, 250);
+    assert_int_equal(H.pub->st.port[P_UP1].tx_packets, 1);
+    /* the caller counts the VNI's packets, not encap_send */
+    assert_int_equal(H.pub->st.vni[h_slot(1)].encap_packets, 0);
+    assert_int_equal(h_drops_total(), 0);
+}
+
+static void test_queued_until_flush(void **state)
+{
+    uint8_t f[64];
+    struct rte_mbuf *m;
+    (void)state;
+
+    h_eth(f, host_b, host_a, -1, 0x0800, 64);
+    m = h_mbuf(f, 64);
+    m->ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD | RTE_MBUF_F_RX_VLAN;
+    assert_int_equal(encap_send(H.w, m, h_slot(1), inet_addr("198.51.100.3"), -1, 0), 0);
+    assert_int_equal(H.w->tx[P_UP0].n, 1);
+    assert_ptr_equal(H.w->tx[P_UP0].pkts[0], m);
+    assert_int_equal(rte_ring_count(H.tx[P_UP0]), 0);
+    /* receive flags do not leak into the send */
+    assert_int_equal(m->ol_flags, 0);
+    assert_int_equal(h_drain(P_UP0), 1);
+}
+
+static void test_mtu(void **state)
+{
+    static uint8_t f[1400];
+    uint16_t sport;
+    (void)state;
+
+    /* underlay_mtu 1400: 1364 inner bytes + 36 = 1400 */
+    h_udp4(f, host_b, host_a, -1, 1, 2, 3, 4, 1364);
+    assert_int_equal(send1(f, 1364, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.2", &sport, 0), P_UP0);
+    h_udp4(f, host_b, host_a, -1, 1, 2, 3, 4, 1365);
+    assert_int_equal(send1(f, 1365, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.2", &sport, -1), -1);
+    assert_int_equal(H.pub->st.drops[DROP_MTU_EXCEEDED], 1);
+    assert_int_equal(h_drops_total(), 1);
+}
+
+static void test_headroom(void **state)
+{
+    uint8_t f[64];
+    uint16_t sport;
+    (void)state;
+
+    h_eth(f, host_b, host_a, -1, 0x0800, 64);
+    assert_int_equal(send1(f, 64, 50, 1, "198.51.100.2", &sport, 0), P_UP0);
+    assert_int_equal(send1(f, 64, 48, 1, "198.51.100.2", &sport, -1), -1);
+    assert_int_equal(send1(f, 64, 0, 1, "198.51.100.2", &sport, -1), -1);
+    assert_int_equal(H.pub->st.drops[DROP_NO_HEADROOM], 2);
+    assert_int_equal(h_drops_total(), 2);
+}
+
+static void test_group_policies(void **state)
+{
+    uint8_t a[80], b[80];
+    uint16_t sa, sb;
+    (void)state;
+
+    /* left hashes the inner source address only */
+    h_udp4(a, host_b, host_a, -1, 0xc0000201, 0xc0000202, 1000, 80, 80);
+    h_udp4(b, host_b, host_a, -1, 0xc0000201, 0xc0000203, 2000, 443, 80);
+    send1(a, 80, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.2", &sa, 0);
+    send1(b, 80, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.2", &sb, 0);
+    assert_int_equal(sa, sb);
+    h_udp4(b, host_b, host_a, -1, 0xc0000209, 0xc0000202, 1000, 80, 80);
+    send1(b, 80, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.2", &sb, 0);
+    assert_int_not_equal(sa, sb);
+    /* "both" hashes the inner destination port only: one port, one next
+     * hop and one UDP source port, whatever the addresses */
+    for (uint16_t dport = 1; dport < 64; dport++) {
+        int pa, pb;
+        h_udp4(a, host_b, host_a, -1, 0x0a000001u + dport, 0x0a000002, 1000, dport, 80);
+        h_udp4(b, host_b, host_a, -1, 0x0b000001, 0x0b000002u * dport, 3000, dport, 80);
+        pa = send1(a, 80, RTE_PKTMBUF_HEADROOM, 1, "203.0.113.7", &sa, 0);
+        pb = send1(b, 80, RTE_PKTMBUF_HEADROOM, 1, "203.0.113.7", &sb, 0);
+        assert_int_equal(pa, pb);
+        assert_int_equal(sa, sb);
+        assert_int_equal(sa, sport_of("both", a, 80, 1, inet_addr("203.0.113.7")));
+    }
+    /* the default group (5-tuple): the ports count */
+    h_udp4(a, host_b, host_a, -1, 1, 2, 1000, 80, 80);
+    h_udp4(b, host_b, host_a, -1, 1, 2, 1001, 80, 80);
+    send1(a, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &sa, 0);
+    send1(b, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &sb, 0);
+    assert_int_not_equal(sa, sb);
+    assert_int_equal(sa, sport_of("default", a, 80, 1, inet_addr("192.0.2.77")));
+}
+
+static void test_default_group_spreads(void **state)
+{
+    uint8_t f[80];
+    unsigned on[H_PORTS] = {0};
+    (void)state;
+
+    /* 512 flows to a VTEP without a route: both next hops, the same one
+     * for every packet of a flow */
+    for (unsigned i = 0; i < 512; i++) {
+        uint16_t s1, s2;
+        int p1, p2;
+
+        h_udp4(f, host_b, host_a, -1, 0xc6336401, 0xc6336402, (uint16_t)(1024 + i), 80, 80);
+        p1 = send1(f, 80, RTE_PKTMBUF_HEADROOM, 16777215, "192.0.2.77", &s1, 0);
+        p2 = send1(f, 80, RTE_PKTMBUF_HEADROOM, 16777215, "192.0.2.77", &s2, 0);
+        assert_int_equal(p1, p2);
+        assert_int_equal(s1, s2);
+        assert_true(p1 == P_UP0 || p1 == P_UP1);
+        on[p1]++;
+    }
+    assert_true(on[P_UP0] > 192 && on[P_UP1] > 192);
+}
+
+static void test_no_nexthop(void **state)
+{
+    struct dp_conf *c = g_dp.conf;
+    struct dp_group *right = NULL, *dflt = &c->groups[0];
+    uint8_t f[80];
+    uint16_t sport, kept[64];
+    unsigned on_spine1 = 0;
+    (void)state;
+
+    for (uint16_t g = 0; g < c->n_groups; g++)
+        if (!strcmp(c->groups[g].name, "right"))
+            right = &c->groups[g];
+    assert_non_null(right);
+    /* right's only member down: nothing to send with */
+    ecmp_set_live(&right->ecmp, 0, 0);
+    h_eth(f, host_b, host_a, -1, 0x0800, 80);
+    assert_int_equal(send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.200", &sport, -1), -1);
+    assert_int_equal(H.pub->st.drops[DROP_NO_NEXTHOP], 1);
+    /* the default group keeps both: spine2 is still there */
+    for (int i = 0; i < 64; i++) {
+        h_udp4(f, host_b, host_a, -1, 1, 2, (uint16_t)(5000 + i), 80, 80);
+        on_spine1 += send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &kept[i], 0) == P_UP0;
+    }
+    assert_true(on_spine1 > 0 && on_spine1 < 64);
+    /* spine1 (member 0 of default) goes down: its flows move to spine2,
+     * spine2's flows stay, with the same UDP source port */
+    ecmp_set_live(&dflt->ecmp, 0, 0);
+    for (int i = 0; i < 64; i++) {
+        h_udp4(f, host_b, host_a, -1, 1, 2, (uint16_t)(5000 + i), 80, 80);
+        assert_int_equal(send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &sport, 0), P_UP1);
+        assert_int_equal(sport, kept[i]);
+    }
+    ecmp_set_live(&dflt->ecmp, 1, 0);
+    assert_int_equal(send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &sport, -1), -1);
+    assert_int_equal(H.pub->st.drops[DROP_NO_NEXTHOP], 2);
+    assert_int_equal(h_drops_total(), 2);
+    /* and back */
+    ecmp_set_live(&dflt->ecmp, 0, 1);
+    assert_int_equal(send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &sport, 0), P_UP0);
+}
+
+static void test_nexthop_select(void **state)
+{
+    const struct dp_conf *c = h_conf();
+    uint8_t f[80];
+    uint32_t h;
+    const struct dp_nexthop *nh;
+    (void)state;
+
+    h_udp4(f, host_b, host_a, -1, 1, 2, 3, 4, 80);
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.1"), &h);
+    assert_non_null(nh);
+    assert_string_equal(nh->name, "spine1");
+    assert_int_equal(h, flow_hash(&group("left")->hash, f, 80, 7, g_dp.local_ip,
+                                  inet_addr("198.51.100.1")));
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.255"), &h);
+    assert_string_equal(nh->name, "spine2");
+    assert_int_equal(nh->port, P_UP1);
+    assert_int_equal(nh->ip, inet_addr("192.0.2.253"));
+    assert_memory_equal(nh->mac.addr_bytes, spine2, 6);
+    /* the route boundary */
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.127"), &h);
+    assert_string_equal(nh->name, "spine1");
+    nh = nexthop_select(c, -1, f, 80, 7, inet_addr("198.51.100.128"), &h);
+    assert_string_equal(nh->name, "spine2");
+    /* a frame too short for any header still hashes and picks */
+    nh = nexthop_select(c, -1, f, 3, 7, inet_addr("198.51.100.1"), &h);
+    assert_string_equal(nh->name, "spine1");
+}
+
+static int group_index(const char *name)
+{
+    return (int)(group(name) - &h_conf()->groups[0]);
+}
+
+static void test_group_and_tos_given(void **state)
+{
+    uint8_t f[100];
+    struct rte_mbuf *out[2];
+    uint32_t vtep = inet_addr("198.51.100.2");     /* route: left, spine1 */
+    (void)state;
+
+    /* the caller's group wins over the VTEP's route; its TOS goes out
+     * with a valid checksum */
+    h_udp4(f, host_b, host_a, -1, 1, 2, 3, 4, 100);
+    assert_int_equal(encap_send(H.w, h_mbuf(f, 100), h_slot(1), vtep, group_index("right"),
+                                (46 << 2) | 1), 0);
+    assert_int_equal(h_take(P_UP1, out, 2), 1);
+    h_assert_vxlan_tos(out[0], P_UP1, spine2, vtep, 1, 4790, 17, (46 << 2) | 1, f, 100);
+    assert_int_equal(rte_pktmbuf_mtod(out[0], const uint8_t *)[50 + 15], 0);  /* inner TOS */
+    h_free(out, 1);
+    assert_int_equal(h_drain(P_UP0), 0);
+    {
+        uint32_t h;
+        const struct dp_nexthop *nh = nexthop_select(h_conf(), group_index("right"), f, 100, 1,
+                                                     vtep, &h);
+        assert_string_equal(nh->name, "spine2");
+        assert_int_equal(h, flow_hash(&group("right")->hash, f, 100, 1, g_dp.local_ip, vtep));
+    }
+}
+
+/* n packets of one UDP flow (inner TOS ECN ect) through encap_burst. */
+static void burst_of_flow(uint32_t vni, uint16_t sport, unsigned n, uint8_t ecn,
+                          const char *vtep)
+{
+    struct rte_mbuf *m[8];
+    uint32_t vi[8], vt[8];
+    uint8_t f[120];
+
+    h_udp4(f, host_b, host_a, -1, 0x0a000001, 0x0a000002, sport, 53, 120);
+    f[15] = ecn;
+    for (unsigned i = 0; i < n; i++) {
+        m[i] = h_mbuf(f, 120);
+        vi[i] = h_slot(vni);
+        vt[i] = inet_addr(vtep);
+    }
+    encap_burst(H.w, m, vi, vt, n);
+}
+
+static void test_classifier(void **state)
+{
+    struct rte_mbuf *out[8];
+    uint8_t f[120];
+    uint32_t s1 = h_slot(1), sx = h_slot(16777215);
+    uint32_t vtep = inet_addr("192.0.2.77");       /* no route: default group */
+    (void)state;
+
+    /* packets 1-3 of a flow are short: group left (spine1, up0), DSCP 46;
+     * then long: group right (spine2, up1), DSCP 10; the inner ECN is
+     * copied out (RFC 6040), the inner frame left as it was */
+    h_udp4(f, host_b, host_a, -1, 0x0a000001, 0x0a000002, 7000, 53, 120);
+    f[15] = 2;
+    burst_of_flow(1, 7000, 5, 2, "192.0.2.77");
+    assert_int_equal(h_take(P_UP0, out, 8), 3);
+    for (int i = 0; i < 3; i++)
+        h_assert_vxlan_tos(out[i], P_UP0, spine1, vtep, 1, 4790, 17, (46 << 2) | 2, f, 120);
+    h_free(out, 3);
+    assert_int_equal(h_take(P_UP1, out, 8), 2);
+    for (int i = 0; i < 2; i++)
+        h_assert_vxlan_tos(out[i], P_UP1, spine2, vtep, 1, 4790, 17, (10 << 2) | 2, f, 120);
+    h_free(out, 2);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[0], 3);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[1], 2);
+    assert_int_equal(H.pub->st.vni[s1].cls_bytes[0], 3 * 120);
+    assert_int_equal(H.pub->st.vni[s1].encap_packets, 5);
+    assert_int_equal(H.pub->st.vni[s1].encap_bytes, 5 * 120);
+    /* the flow stays long; another flow starts short */
+    burst_of_flow(1, 7000, 1, 0, "192.0.2.77");
+    assert_int_equal(h_drain(P_UP1), 1);
+    burst_of_flow(1, 7001, 1, 0, "192.0.2.77");
+    assert_int_equal(h_drain(P_UP0), 1);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[1], 3);
+    /* a VNI the classifier does not apply to: by route, TOS 0, uncounted */
+    burst_of_flow(16777215, 7000, 4, 2, "198.51.100.200");
+    assert_int_equal(h_take(P_UP1, out, 8), 4);
+    for (int i = 0; i < 4; i++)
+        h_assert_vxlan(out[i], P_UP1, spine2, inet_addr("198.51.100.200"), 16777215, 4790, 17,
+                       f, 120);
+    h_free(out, 4);
+    assert_int_equal(H.pub->st.vni[sx].cls_packets[0] + H.pub->st.vni[sx].cls_packets[1], 0);
+    assert_int_equal(H.pub->st.vni[sx].encap_packets, 4);
+    assert_int_equal(h_drops_total(), 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_headers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queued_until_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mtu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_policies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_group_spreads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_nexthop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nexthop_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_and_tos_given, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_classifier, setup, teardown),
+    };
+
+    if (h_init("stage_encap") != 0 || h_load(conf) != 0)
+        return 1;
+    return cmocka_run_group_tests_name("stage_encap", tests, NULL, NULL);
+}
