@@ -29,9 +29,11 @@ def main(argv=None):
     t = sub.add_parser("test", parents=[common], help="ping matrix, link cuts, monitoring")
     t.add_argument("-o", "--output", help="output directory (default fabric-results-DATE)")
     t.add_argument("--short", action="store_true",
-                   help="one cut per leaf kind at the first setting (the meson test)")
+                   help="one cut per leaf kind at the first setting")
     t.add_argument("--settings", help="BFD settings, e.g. 100x3,10x3 (default: the file's)")
     t.add_argument("--repeat", type=int, help="cuts per leaf kind and setting")
+    t.add_argument("--kinds", default="vtepd,kernel",
+                   help="leaf kinds whose uplink is cut, in order (default vtepd,kernel)")
     t.add_argument("--vtepd", help="vtepd binary (default build/vtepd)")
     t.add_argument("--keep-up", action="store_true",
                    help="leave a fabric that the test brought up running")

@@ -709,7 +709,11 @@ def main(fab, a):
         results["ping"] = ping_matrix(fab, checks)
         cutter = Cutter(fab, outdir)
         cases = []
-        for kind in ("vtepd", "kernel"):
+        kinds = [k.strip() for k in (getattr(a, "kinds", None) or "vtepd,kernel").split(",") if k.strip()]
+        bad = [k for k in kinds if k not in ("vtepd", "kernel")]
+        if bad:
+            raise LabError(f"--kinds: {bad} (vtepd, kernel)")
+        for kind in kinds:
             senders = [f["src"].leaf for f in t.flows() if f["src"].leaf.kind == kind]
             if senders:
                 cases.append((kind, senders[0]))
