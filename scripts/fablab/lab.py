@@ -288,12 +288,31 @@ class Fabric:
             time.sleep(0.1)
         else:
             raise LabError(f"vtepd on {lf.name} not forwarding after 60 s: {tail(logf, 5)}")
+        if self.t.bfd_rt:
+            self._worker_rt(lf, p.pid)
         # the exception path's TAPs carry the leaf's addresses: FRR peers through them
         for lk in lf.links:
             run(["ip", "-n", lf.ns, "addr", "add", f"{lk.leaf_ip}/32", "peer", f"{lk.spine_ip}/32",
                  "dev", lk.tap_if])
             run(["ip", "-n", lf.ns, "link", "set", lk.tap_if, "up"])
         self._frr_node(lf, ["zebra", "bgpd"], bfd)
+
+    def _worker_rt(self, lf, pid):
+        """vtepd's workers at the BFD priority: BFD frames reach vtepd's BFD
+        thread through a worker, and the kernel leaf's forwarding runs in
+        softirq context, which no user thread delays. The workers sleep
+        when idle (vtep.poll_sleep_us), so they do not hold their core."""
+        tids = []
+        try:
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                if readf(f"/proc/{pid}/task/{tid}/comm").startswith("rte-worker-"):
+                    tids.append(tid)
+        except OSError:
+            pass
+        if not tids:
+            raise LabError(f"vtepd on {lf.name}: no worker thread found to raise to SCHED_FIFO")
+        for tid in tids:
+            run(["chrt", "-f", "-p", str(self.t.bfd_rt), tid])
 
     def _prometheus(self):
         os.makedirs(self.prom_dir, exist_ok=True)
