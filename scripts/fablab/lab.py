@@ -16,10 +16,7 @@
 """
 import json
 import os
-import re
 import shutil
-import subprocess
-import sys
 import time
 
 from . import topo as topomod

@@ -105,7 +105,7 @@ check $? "no namespace $P-* left${left:+ ($left)}"
 links=$(ip -o link show | awk -F': ' -v p="$P" 'index($2, p) == 1 { print $2 }' | tr '\n' ' ')
 [ -z "$links" ]
 check $? "no interface $P* left in the root namespace${links:+ ($links)}"
-dpdk=$(ls -d /var/run/dpdk/"$P"-* 2>/dev/null | tr '\n' ' ')
+dpdk=$(find /var/run/dpdk -maxdepth 1 -name "$P-*" 2>/dev/null | tr "\n" " ")
 [ -z "$dpdk" ]
 check $? "no DPDK runtime directory /var/run/dpdk/$P-* left${dpdk:+ ($dpdk)}"
 [ ! -e "$FABRIC_WORKDIR" ]
