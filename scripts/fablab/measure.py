@@ -9,9 +9,9 @@ end's counters; every frame on that link is dropped in both directions by
 tc (clsact, matchall drop on the spine end's ingress and egress: the
 interfaces stay up, only BFD can tell); cut_s later the filters go, and the
 fabric must converge again. Measured per cut, from the moment tc returned:
-  - per flow: datagrams sent and not received, the outage (send time of the
-    first lost datagram to that of the first one delivered after it) and
-    when the flow recovered;
+  - per flow: datagrams sent and not received, the outage (the longest run
+    of consecutive lost datagrams: send time of its first to that of the
+    first one delivered after it) and when the flow recovered;
   - BFD Down: vtepd's state-change log line (CLOCK_REALTIME stamp), bfdd's
     "state-change" debug line (FRR log, microseconds) at the spine and at a
     kernel leaf;
@@ -194,20 +194,41 @@ def flow_stats(tx, rx, flow_id, t_cut, t_restore, t_end):
             got[seq] = rns
     win = sorted((ts, seq) for seq, ts in sent.items() if t_cut - 500e6 <= ts < t_restore)
     lost = [(ts, seq) for ts, seq in win if seq not in got]
-    st = {"sent": len(win), "lost": len(lost), "outage_ms": 0.0, "recovered": True,
+    st = {"sent": len(win), "lost": len(lost), "outage_ms": 0.0, "loss_window_ms": 0.0,
+          "recovered": True,
           "first_lost_ms": None, "recovered_ms": None}
     if lost:
-        first_ts, first_seq = lost[0]
-        after = [ts for ts, seq in win if ts > first_ts and seq in got]
-        st["first_lost_ms"] = ms(first_ts, t_cut)
-        if after:
-            st["outage_ms"] = round((after[0] - first_ts) / 1e6, 1)
-            st["recovered_ms"] = ms(after[0], t_cut)
-            st["lost_in_outage"] = sum(1 for ts, seq in lost if ts < after[0])
-        else:
-            st["outage_ms"] = round((t_restore - first_ts) / 1e6, 1)
+        # the outage: the longest run of consecutive sent datagrams that were
+        # all lost, from the send time of its first to that of the first one
+        # delivered after it (a stray loss before the cut does not count)
+        st["first_lost_ms"] = ms(lost[0][0], t_cut)
+        # the loss window: first lost to last lost datagram, plus one interval
+        # (covers losses spread over both paths, which the outage does not)
+        gap = (win[-1][0] - win[0][0]) / max(1, len(win) - 1)
+        st["loss_window_ms"] = round((lost[-1][0] - lost[0][0] + gap) / 1e6, 1)
+        best = None         # (length ns, first lost ts, first delivered ts or None)
+        run_start = None
+        for ts, seq in win:
+            if seq not in got:
+                if run_start is None:
+                    run_start = ts
+            elif run_start is not None:
+                if best is None or ts - run_start > best[0]:
+                    best = (ts - run_start, run_start, ts)
+                run_start = None
+        if run_start is not None:
+            # still losing when the link came back: not recovered during the cut
+            if best is None or t_restore - run_start > best[0]:
+                best = (t_restore - run_start, run_start, None)
+        length, first_ts, back_ts = best
+        st["outage_ms"] = round(length / 1e6, 1)
+        st["outage_start_ms"] = ms(first_ts, t_cut)
+        if back_ts is None:
             st["recovered"] = False
-            st["lost_in_outage"] = len(lost)
+        else:
+            st["recovered_ms"] = ms(back_ts, t_cut)
+        st["lost_in_outage"] = sum(1 for ts, seq in lost
+                                   if first_ts <= ts < (back_ts or t_restore))
     # after the restore: what the link's return cost
     rwin = [(ts, seq) for seq, ts in sent.items() if t_restore <= ts < t_end]
     st["lost_after_restore"] = sum(1 for ts, seq in rwin if seq not in got)
@@ -567,7 +588,7 @@ class Cutter:
                 checks.check(False, f"cut {res['tag']}: flow {f['flow']}: {f['error']}")
                 continue
             print(f"   {f['flow']:14} {f['src_leaf']}->{f['dst_leaf']} lost {f['lost']:4} "
-                  f"outage {f['outage_ms']:7} ms recovered {f['recovered']} "
+                  f"outage {f['outage_ms']:7} ms window {f['loss_window_ms']:7} ms recovered {f['recovered']} "
                   f"(after cut {f['recovered_ms']} ms) after-restore lost {f['lost_after_restore']} "
                   f"skipped {f['skipped']}", flush=True)
         # checks: what the fabric must do

@@ -92,6 +92,7 @@ def summary_rows(results):
         i_ms, mult, case, leaf, role = key
         cuts = {c["tag"] for c, f in items}
         out = [f["outage_ms"] for c, f in items]
+        win = [f.get("loss_window_ms") for c, f in items]
         rec = sum(1 for c, f in items if f["recovered"])
         ev = [c["events"] for c, f in {c["tag"]: (c, f) for c, f in items}.values()]
         route = []
@@ -101,7 +102,7 @@ def summary_rows(results):
             "bfd": f"{i_ms} x {mult}", "leaf": f"{leaf} ({case})", "role": role,
             "flows": ", ".join(sorted({f["flow"] for c, f in items})),
             "cuts": f"{len(cuts)}/{sum(1 for c in results['cuts'] if c['setting'] == items[0][0]['setting'] and c['case'] == case)}",
-            "outage": _num(out), "recovered": f"{rec}/{len(items)}",
+            "outage": _num(out), "window": _num(win), "recovered": f"{rec}/{len(items)}",
             "leaf_bfd": _num([e.get("leaf_bfd_down") for e in ev]),
             "spine_bfd": _num([e.get("spine_bfd_down") for e in ev]),
             "spine_bgp": _num([e.get("spine_bgp_down") for e in ev]),
@@ -158,24 +159,26 @@ def write(results, outdir):
         L.append("## Link cuts: summary")
         L.append("")
         L.append("Times in ms after the tc command that cut the link returned; median (min-max) "
-                 "over the cuts. Outage: send time of the first datagram lost to that of the "
-                 "first one delivered after it (flows that crossed the cut link only). Thesis: "
+                 "over the cuts. Outage: the longest run of consecutive lost datagrams, send time "
+                 "of its first to that of the first one delivered after it (flows that crossed "
+                 "the cut link only). Loss window: first to last lost datagram (losses spread "
+                 "over both paths count in it, not in the outage). Thesis: "
                  "its recovery time after a link failure (ping, BFD on FRR).")
         L.append("")
         L.append("| BFD (ms x mult) | leaf whose uplink was cut | flows | affected in cuts | "
-                 "outage ms | recovered | BFD down at the leaf | BFD down at the spine | "
+                 "outage ms | loss window ms | recovered | BFD down at the leaf | BFD down at the spine | "
                  "BGP down at the spine | kernel route change | thesis |")
-        L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+        L.append("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for r in rows:
             L.append(f"| {r['bfd']} | {r['leaf']} | {r['role']}: {r['flows']} | {r['cuts']} | "
-                     f"{r['outage']} | {r['recovered']} | {r['leaf_bfd']} | {r['spine_bfd']} | "
+                     f"{r['outage']} | {r['window']} | {r['recovered']} | {r['leaf_bfd']} | {r['spine_bfd']} | "
                      f"{r['spine_bgp']} | {r['route']} | {r['thesis']} |")
         L.append("")
     if results.get("cuts"):
         L.append("## Every cut")
         L.append("")
         L.append("| cut | link | load before | BFD leaf / spine | BGP spine | route change | "
-                 "flow: lost, outage ms (recovered) | lost after restore | reconverged s |")
+                 "flow: lost, outage ms, loss window ms (recovered) | lost after restore | reconverged s |")
         L.append("|---|---|---|---|---|---|---|---|---|")
         for c in results["cuts"]:
             if c.get("skipped"):
@@ -183,7 +186,8 @@ def write(results, outdir):
                          " | | | | |")
                 continue
             e = c["events"]
-            fl = "; ".join(f"{f['flow']}: {f.get('lost', '?')}, {f.get('outage_ms', '?')}"
+            fl = "; ".join(f"{f['flow']}: {f.get('lost', '?')}, {f.get('outage_ms', '?')}, "
+                           f"{f.get('loss_window_ms', '?')}"
                            f"{'' if f.get('recovered', True) else ' (NOT recovered)'}"
                            for f in c["flows"] if f.get("lost"))
             lr = sum(f.get("lost_after_restore", 0) for f in c["flows"])
