@@ -28,6 +28,7 @@ FAILED=0
 check() {   # check OK WHAT
     if [ "$1" -eq 0 ]; then echo "PASS: $2"; else echo "FAIL: $2"; FAILED=$((FAILED + 1)); fi
 }
+# shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
     if [ -e "$FABRIC_WORKDIR/state.json" ]; then
         "$FABRIC" down -p "$P" --keep-logs >/dev/null 2>&1
@@ -111,6 +112,11 @@ check $? "no DPDK runtime directory /var/run/dpdk/$P-* left${dpdk:+ ($dpdk)}"
 [ ! -e "$FABRIC_WORKDIR" ]
 check $? "work directory $FABRIC_WORKDIR removed"
 
-echo "report: $OUT/report.md"
 echo "$([ "$FAILED" -eq 0 ] && echo PASS || echo FAIL): fabric lab, $FAILED failed check(s), $(( $(date +%s) - t0 )) s in all"
-[ "$FAILED" -eq 0 ]
+if [ "$FAILED" -eq 0 ]; then
+    sed -n '/^## Link cuts: summary/,/^## Every cut/p' "$OUT/report.md" | sed 's/^/  report: /'
+    rm -rf "$OUT"
+    exit 0
+fi
+echo "report, flows and logs kept: $OUT"
+exit 1
