@@ -446,6 +446,15 @@ static struct source *source_find(const struct evpn_rib *r, const struct rib_sou
     return NULL;
 }
 
+/* The source of src as the caller names it (normalised first), or NULL. */
+static struct source *source_of(const struct evpn_rib *r, const struct rib_source *src)
+{
+    struct rib_source id;
+
+    make_source_id(src, &id);
+    return source_find(r, &id, source_hash(&id));
+}
+
 /* The source with identity id, created if needed; NULL on allocation failure. */
 static struct source *source_get(struct evpn_rib *r, const struct rib_source *id, uint64_t h)
 {
@@ -811,6 +820,17 @@ struct old_attrs {
     uint8_t n_rts;
     uint32_t rt_local[RIB_MAX_RTS];
 };
+
+/* What resolution of p saw before its attributes change. */
+static void old_attrs_of(const struct path *p, struct old_attrs *old)
+{
+    old->valid = true;
+    old->has_vni = p->has_vni;
+    old->vni = p->vni;
+    old->label = p->label;
+    old->n_rts = p->n_rts;
+    memcpy(old->rt_local, p->rt_local, sizeof(old->rt_local));
+}
 
 /* Resolves type-2 path p (attributes set, nothing attached) and attaches it:
  * label, else a type-3 of the same RD, else a configured route target, else
@@ -1266,12 +1286,7 @@ void rib_update(struct evpn_rib *r, const struct rib_source *src, const struct r
     } else {
         struct old_attrs old;
 
-        old.valid = true;
-        old.has_vni = p->has_vni;
-        old.vni = p->vni;
-        old.label = p->label;
-        old.n_rts = p->n_rts;
-        memcpy(old.rt_local, p->rt_local, sizeof(old.rt_local));
+        old_attrs_of(p, &old);
         r->c.replaces++;
         if (p->stale) {
             p->stale = false;
@@ -1312,14 +1327,12 @@ void rib_withdraw(struct evpn_rib *r, const struct rib_source *src, const struct
 /* Removes every path of one (feed, peer); one report per changed entry. */
 uint32_t rib_peer_down(struct evpn_rib *r, const struct rib_source *src)
 {
-    struct rib_source id;
     struct source *s;
     uint32_t n = 0;
 
     if (!r || !src)
         return 0;
-    make_source_id(src, &id);
-    s = source_find(r, &id, source_hash(&id));
+    s = source_of(r, src);
     if (!s)
         return 0;
     while (s->paths.next != &s->paths) {
@@ -1386,14 +1399,12 @@ static uint32_t source_sweep(struct evpn_rib *r, struct source *s, bool aged, ui
 /* Removes the still-stale paths of one (feed, peer). */
 uint32_t rib_end_of_rib(struct evpn_rib *r, const struct rib_source *src)
 {
-    struct rib_source id;
     struct source *s;
     uint32_t n;
 
     if (!r || !src)
         return 0;
-    make_source_id(src, &id);
-    s = source_find(r, &id, source_hash(&id));
+    s = source_of(r, src);
     if (!s)
         return 0;
     n = source_sweep(r, s, false, 0, 0);
@@ -1442,12 +1453,7 @@ void rib_reresolve(struct evpn_rib *r)
 
                 if (p->key.type != type)
                     continue;
-                old.valid = true;
-                old.has_vni = p->has_vni;
-                old.vni = p->vni;
-                old.label = p->label;
-                old.n_rts = p->n_rts;
-                memcpy(old.rt_local, p->rt_local, sizeof(old.rt_local));
+                old_attrs_of(p, &old);
                 path_detach(r, p);
                 path_attach(r, p, type == 2 ? &old : NULL);
             }

@@ -32,6 +32,42 @@ static struct nlmsghdr *put_hdr(void *buf, size_t size, uint16_t type, uint16_t 
     return nlh;
 }
 
+/* A neighbour request: header (type, flags) and its ndmsg with family and
+ * ifindex set, the rest zero, in *ndmp; NULL when they do not fit. */
+static struct nlmsghdr *put_ndm_hdr(void *buf, size_t size, uint16_t type, uint16_t flags,
+                                    uint32_t seq, uint8_t family, int ifindex,
+                                    struct ndmsg **ndmp)
+{
+    struct nlmsghdr *nlh;
+    void *fx;
+
+    nlh = put_hdr(buf, size, type, flags, seq, sizeof(**ndmp), &fx);
+    if (nlh == NULL)
+        return NULL;
+    *ndmp = fx;
+    (*ndmp)->ndm_family = family;
+    (*ndmp)->ndm_ifindex = ifindex;
+    return nlh;
+}
+
+/* The same for an add (create or replace) or a delete, acknowledged. */
+static struct nlmsghdr *put_ndm_update(void *buf, size_t size, uint32_t seq, bool add,
+                                       uint8_t family, int ifindex, struct ndmsg **ndmp)
+{
+    return put_ndm_hdr(buf, size, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
+                       FM_HDR_FLAGS | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), seq, family,
+                       ifindex, ndmp);
+}
+
+/* The fixed header of nlh's payload (len bytes), NULL when nlh is too
+ * short to hold it. */
+static const void *fixed_part(const struct nlmsghdr *nlh, size_t len)
+{
+    if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + len)
+        return NULL;
+    return mnl_nlmsg_get_payload(nlh);
+}
+
 static int name_ok(const char *name)
 {
     size_t n;
@@ -47,18 +83,12 @@ int fm_build_fdb(void *buf, size_t size, uint32_t seq, bool add, int port_ifinde
 {
     struct nlmsghdr *nlh;
     struct ndmsg *ndm;
-    void *fx;
 
     if (port_ifindex <= 0 || mac == NULL)
         return -EINVAL;
-    nlh = put_hdr(buf, size, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
-                  FM_HDR_FLAGS | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), seq,
-                  sizeof(*ndm), &fx);
+    nlh = put_ndm_update(buf, size, seq, add, AF_BRIDGE, port_ifindex, &ndm);
     if (nlh == NULL)
         return -ENOSPC;
-    ndm = fx;
-    ndm->ndm_family = AF_BRIDGE;
-    ndm->ndm_ifindex = port_ifindex;
     ndm->ndm_state = NUD_NOARP;
     ndm->ndm_flags = NTF_MASTER;
     if (!mnl_attr_put_check(nlh, size, NDA_LLADDR, 6, mac))
@@ -71,18 +101,12 @@ int fm_build_neigh(void *buf, size_t size, uint32_t seq, bool add, int br_ifinde
 {
     struct nlmsghdr *nlh;
     struct ndmsg *ndm;
-    void *fx;
 
     if (br_ifindex <= 0 || (add && mac == NULL))
         return -EINVAL;
-    nlh = put_hdr(buf, size, add ? RTM_NEWNEIGH : RTM_DELNEIGH,
-                  FM_HDR_FLAGS | (add ? NLM_F_CREATE | NLM_F_REPLACE : 0), seq,
-                  sizeof(*ndm), &fx);
+    nlh = put_ndm_update(buf, size, seq, add, AF_INET, br_ifindex, &ndm);
     if (nlh == NULL)
         return -ENOSPC;
-    ndm = fx;
-    ndm->ndm_family = AF_INET;
-    ndm->ndm_ifindex = br_ifindex;
     ndm->ndm_state = add ? NUD_PERMANENT : 0;
     ndm->ndm_type = RTN_UNICAST;
     if (!mnl_attr_put_check(nlh, size, NDA_DST, 4, &ip))
@@ -286,33 +310,25 @@ int fm_build_fdb_dump(void *buf, size_t size, uint32_t seq, int port_ifindex)
 {
     struct nlmsghdr *nlh;
     struct ndmsg *ndm;
-    void *fx;
 
     if (port_ifindex <= 0)
         return -EINVAL;
     /* no NLM_F_ACK: a dump ends with NLMSG_DONE */
-    nlh = put_hdr(buf, size, RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq, sizeof(*ndm), &fx);
-    if (nlh == NULL)
-        return -ENOSPC;
-    ndm = fx;
-    ndm->ndm_family = AF_BRIDGE;
-    ndm->ndm_ifindex = port_ifindex;
-    return (int)nlh->nlmsg_len;
+    nlh = put_ndm_hdr(buf, size, RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq, AF_BRIDGE,
+                      port_ifindex, &ndm);
+    return nlh == NULL ? -ENOSPC : (int)nlh->nlmsg_len;
 }
 
 int fm_build_neigh_dump(void *buf, size_t size, uint32_t seq, int ifindex)
 {
     struct nlmsghdr *nlh;
     struct ndmsg *ndm;
-    void *fx;
 
     if (ifindex <= 0)
         return -EINVAL;
-    nlh = put_hdr(buf, size, RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq, sizeof(*ndm), &fx);
+    nlh = put_ndm_hdr(buf, size, RTM_GETNEIGH, NLM_F_REQUEST | NLM_F_DUMP, seq, AF_INET, 0, &ndm);
     if (nlh == NULL)
         return -ENOSPC;
-    ndm = fx;
-    ndm->ndm_family = AF_INET;
     if (!mnl_attr_put_u32_check(nlh, size, NDA_IFINDEX, (uint32_t)ifindex))
         return -ENOSPC;
     return (int)nlh->nlmsg_len;
@@ -458,9 +474,9 @@ int fm_parse_link(const struct nlmsghdr *nlh, struct fm_link *out)
 
     memset(out, 0, sizeof(*out));
     out->vxlan_learning = -1;
-    if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ifi))
+    ifi = fixed_part(nlh, sizeof(*ifi));
+    if (ifi == NULL)
         return -EINVAL;
-    ifi = mnl_nlmsg_get_payload(nlh);
     out->ifindex = ifi->ifi_index;
     out->flags = ifi->ifi_flags;
     return walk_msg_attrs(nlh, sizeof(*ifi), link_attr, out);
@@ -508,9 +524,9 @@ int fm_parse_neigh(const struct nlmsghdr *nlh, struct fm_neigh *out)
 
     memset(out, 0, sizeof(*out));
     out->vlan = -1;
-    if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*ndm))
+    ndm = fixed_part(nlh, sizeof(*ndm));
+    if (ndm == NULL)
         return -EINVAL;
-    ndm = mnl_nlmsg_get_payload(nlh);
     out->family = ndm->ndm_family;
     out->ifindex = ndm->ndm_ifindex;
     out->state = ndm->ndm_state;
@@ -542,9 +558,9 @@ int fm_parse_error(const struct nlmsghdr *nlh, int *err, const char **msg)
     *err = 0;
     if (msg != NULL)
         *msg = NULL;
-    if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(*e))
+    e = fixed_part(nlh, sizeof(*e));
+    if (e == NULL)
         return -EINVAL;
-    e = mnl_nlmsg_get_payload(nlh);
     if (e->error > 0 || e->error < -4095)
         return -EINVAL;
     *err = e->error;

@@ -307,6 +307,21 @@ static void build_request(const struct nh *n, bool unicast, struct neigh_frame *
     fr->id = id;
 }
 
+/* Broadcast probing (INCOMPLETE, STALE): true, and the next probe due, while
+ * probes are left; else false, and n is FAILED with the shortest backoff. */
+static bool bcast_probe_or_fail(const struct neigh_params *p, struct nh *n, uint64_t now)
+{
+    if (n->probes < p->bcast_probes) {
+        n->next = now + p->retrans_ms;
+        return true;
+    }
+    n->state = NEIGH_FAILED;
+    n->probes = 0;
+    n->backoff = p->backoff_min_ms;
+    n->next = now + n->backoff;
+    return false;
+}
+
 /* One step of a due next hop; *frame set when it sends one (out has room). */
 static bool step(struct neigh_table *t, int id, struct nh *n, uint64_t now, struct neigh_frame *fr)
 {
@@ -315,15 +330,7 @@ static bool step(struct neigh_table *t, int id, struct nh *n, uint64_t now, stru
 
     switch (n->state) {
     case NEIGH_INCOMPLETE:
-        if (n->probes < p->bcast_probes) {
-            send = true;
-            n->next = now + p->retrans_ms;
-        } else {
-            n->state = NEIGH_FAILED;
-            n->probes = 0;
-            n->backoff = p->backoff_min_ms;
-            n->next = now + n->backoff;
-        }
+        send = bcast_probe_or_fail(p, n, now);
         break;
     case NEIGH_REACHABLE:
         n->state = NEIGH_PROBE;
@@ -341,15 +348,9 @@ static bool step(struct neigh_table *t, int id, struct nh *n, uint64_t now, stru
         }
         break;
     case NEIGH_STALE:
-        if (n->probes < p->bcast_probes) {
-            send = true;
-            n->next = now + p->retrans_ms;
-        } else {
-            n->state = NEIGH_FAILED;
-            n->probes = 0;
+        send = bcast_probe_or_fail(p, n, now);
+        if (!send) {
             n->has_mac = false;
-            n->backoff = p->backoff_min_ms;
-            n->next = now + n->backoff;
             emit(t, id, NEIGH_EV_LOST, NULL);
         }
         break;

@@ -13,7 +13,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "lib"))
 import bmp_build as B  # noqa: E402
-from vtepdtest import Checks, Vtepd, cli, vtepd_binary, wait_for  # noqa: E402
+from vtepdtest import SLOW, Checks, Vtepd, cli, vtepd_binary, wait_for  # noqa: E402
 
 CONFIG = """eal: [ "--no-huge", "--no-pci", "-m", "512", "-l", "0-1", "--file-prefix", "@PREFIX@" ]
 vtep: { local_ip: 192.0.2.1 }
@@ -42,7 +42,7 @@ def main():
             UDP(sport=1000 + i, dport=80)
         frames.append(f / Raw(b"\0" * (60 - len(f))))
     wrpcap(os.path.join(tmp, "in.pcap"), frames)
-    v = Vtepd(vtepd_binary(), CONFIG, name="churn", args=["--duration", "6000"], tmp=tmp)
+    v = Vtepd(vtepd_binary(), CONFIG, name="churn", tmp=tmp)
     cli_sock = v.cli_sock
     peer = dict(peer="198.51.100.250", bgp_id="198.51.100.250")
     rounds = 0
@@ -68,7 +68,7 @@ def main():
         dels = b"".join(B.route_monitoring(B.update(withdrawn=b"".join(nlri[k:k + 100])), **peer)
                         for k in range(0, len(nlri), 100))
         t_end = time.time() + 3.5
-        while time.time() < t_end:
+        while time.time() < t_end or rounds < 2:
             s.sendall(adds)
             s.sendall(dels)
             rounds += 1
@@ -77,7 +77,7 @@ def main():
         after = cli(cli_sock, "show stats")
         s.close()
     finally:
-        rc = v.wait(30)
+        rc = v.stop(30 * SLOW)   # SIGTERM: flush, write the stats, exit 0
     st = v.stats_json()
     rx = st["ports"]["h0"]["rx_packets"]
     enc = st["vnis"]["100"]["encap_packets"]
@@ -86,14 +86,16 @@ def main():
     flood = st["vnis"]["100"]["flood_packets"]
     d_rx = after["ports"]["h0"]["rx_packets"] - before["ports"]["h0"]["rx_packets"]
     d_flood = after["vnis"]["100"]["flood_packets"] - before["vnis"]["100"]["flood_packets"]
+    # a sanitizer build forwards a hundred times slower: the rate is not what it tests
+    min_rx = 1000000 if SLOW == 1 else 1000
     print(f"{rounds} churn rounds of 20,000 adds + 20,000 withdrawals; {rx} packets forwarded")
     check("vtepd ran and exited cleanly", rc == 0, rc)
-    check("traffic flowed during the churn", rx > 1000000, rx)
+    check(f"traffic flowed during the churn (> {min_rx} packets)", rx > min_rx, rx)
     check("every received packet encapsulated (or flooded before the EVPN route came)",
           enc + flood == rx, (enc, flood, rx))
     check("every encapsulated packet sent", tx == enc, (tx, enc))
     check("no drop other than those early floods", not drops, drops)
-    check("during the churn: traffic flowed", d_rx > 1000000, d_rx)
+    check(f"during the churn: traffic flowed (> {min_rx} packets)", d_rx > min_rx, d_rx)
     check("during the churn: no packet flooded (both destinations stayed known)", d_flood == 0, d_flood)
     check("churned routes applied", rounds >= 2 and st["evpn"]["rib"]["counters"]["withdraws"] >= 20000)
     check("no mbuf leak", st["mempool"]["in_use"] == 0)

@@ -38,6 +38,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
+from vtepdtest import read_text
+
 BINARY = "prometheus"
 
 
@@ -190,11 +192,7 @@ class Prometheus:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
     def log_text(self):
-        try:
-            with open(self.log_path) as f:
-                return f.read()
-        except OSError:
-            return ""
+        return read_text(self.log_path)
 
     def __enter__(self):
         return self.start()

@@ -202,12 +202,15 @@ vtep_link() {
     [ -z "${7:-}" ] || ip -n "$4" addr add "$7/24" dev "$5"
 }
 
-# ns_add NAME: a namespace with lo up and IPv6 off (quiet captures)
+# ns_add NAME [ipv6]: a namespace with lo up and IPv6 off (quiet captures),
+# or left on when the second word is ipv6
 ns_add() {
     ip netns add "$1" || die "cannot create namespace $1"
     LAB_NS+=("$1")
-    nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
-        || die "cannot disable IPv6 in $1"
+    if [ "${2:-}" != ipv6 ]; then
+        nsx "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 \
+            || die "cannot disable IPv6 in $1"
+    fi
     ip -n "$1" link set lo up
 }
 

@@ -32,19 +32,19 @@
 #   into its VNI, and that the capture sees it.
 #
 # usage: test_fdb_mirror.sh [path/to/fdb_mirror_tool]   (root; 77 = skipped)
-#        TRIALS=N (default 5); KEEP_WORK=1 keeps the work dir
+#        TRIALS=N (default 5); KEEP=1 (or KEEP_WORK=1) keeps the work dir
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOOL=$(readlink -f "${1:-$HERE/../../build/tests/netns/fdb_mirror_tool}")
 TRIALS=${TRIALS:-5}
-T0=$(date +%s.%N)
 
-FRR_DIR=/usr/lib/frr
 P="fm$$"
+. "$HERE/lib.sh"
+MS_DECIMALS=0       # whole milliseconds in the trial lines
+KEEP=${KEEP:-${KEEP_WORK:-}}
 NS_M="$P-m"
 NS_K="$P-k"
-ALL_NS=("$NS_M" "$NS_K")
 IF_M="${P}m"           # M's underlay/BGP interface
 IF_K="${P}k"           # K's
 UL_M=198.51.100.1
@@ -55,49 +55,6 @@ ASN=65000
 VNI=100
 BR=vtdbr$VNI VX=vtdvx$VNI PT=vtdpt$VNI PP=vtdpp$VNI   # the mirror's names (default prefix)
 KBR=kbr$VNI KVX=kvx$VNI KHP=khp KHQ=khq               # K's own bridge
-
-PASS=0
-FAIL=0
-WORK=
-RUN=
-TCPDUMP_PID=
-MON_PID=
-SUMMARY=0
-
-log() { printf '%s\n' "$*"; }
-pass() { PASS=$((PASS + 1)); log "PASS: $*"; }
-fail() { FAIL=$((FAIL + 1)); log "FAIL: $*"; }
-check() {
-    local what=$1
-    shift
-    if "$@"; then pass "$what"; else fail "$what"; fi
-}
-now() { date +%s.%N; }
-elapsed() { awk -v a="$T0" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (b - a) * 1000 }'; }
-
-stop_pid() {
-    local pid=$1 i
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 30; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
-
-stop_frr() {    # stop_frr PIDFILE: by the PID in it, if that is an FRR daemon
-    local f=$1 pid i
-    [ -s "$f" ] || return 0
-    pid=$(cat "$f" 2>/dev/null) || return 0
-    [[ "$pid" =~ ^[0-9]+$ ]] || return 0
-    case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in
-        "$FRR_DIR"/*) ;;
-        *) return 0 ;;
-    esac
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-}
 
 diagnostics() {
     [ -n "$RUN" ] || return 0
@@ -118,68 +75,13 @@ diagnostics() {
     return 0
 }
 
-cleanup() {
-    local rc=$?
-    set +e
-    if [ "$SUMMARY" -eq 0 ] && [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
-        FAIL=$((FAIL + 1))
-        log "FAIL: aborted (exit status $rc)"
-        diagnostics
-        log "$PASS passed, $FAIL failed"
-    fi
-    if [ -n "$RUN" ]; then
-        for side in m k; do
-            stop_frr "$RUN/$side/bgpd.pid"
-            stop_frr "$RUN/$side/zebra.pid"
-        done
-    fi
-    stop_pid "$MON_PID"
-    stop_pid "$TCPDUMP_PID"
-    for ns in "${ALL_NS[@]}"; do
-        if [ -e "/run/netns/$ns" ]; then
-            for ifc in $(ip -n "$ns" -o link show 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
-                [ "$ifc" = lo ] || ip -n "$ns" link del "$ifc" 2>/dev/null
-            done
-            ip netns del "$ns" 2>/dev/null
-        fi
-    done
-    if [ -n "$WORK" ] && [ -d "$WORK" ]; then
-        if [ "$FAIL" -eq 0 ] && [ "$rc" -eq 0 ] && [ -z "${KEEP_WORK:-}" ]; then
-            rm -rf "$WORK"
-        else
-            log "kept $WORK (ul.pcap, fdb-monitor.txt, tool-*.out, run/{m,k}/*.log)"
-        fi
-    fi
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-skip() { log "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces)"
-for d in zebra bgpd; do
-    [ -x "$FRR_DIR/$d" ] || skip "FRR not installed ($FRR_DIR/$d; apt-get install frr)"
-done
-getent passwd frr >/dev/null && getent group frr >/dev/null || skip "no frr user/group"
-for tool in vtysh ip bridge jq timeout tcpdump tshark awk; do
-    command -v "$tool" >/dev/null || skip "$tool not found (bash scripts/install-deps)"
-done
+# ---- prerequisites ----
+frr_require zebra bgpd
+tools_require vtysh ip bridge jq timeout tcpdump tshark awk
 [ -x "$TOOL" ] || { log "FAIL: fdb_mirror_tool not found: $TOOL"; log "0 passed, 1 failed"; SUMMARY=1; exit 1; }
-WORK=$(mktemp -d /tmp/vtepd-fdbm.XXXXXX)
-chmod 0755 "$WORK"
-RUN="$WORK/run"
-mkdir -p "$RUN"
+lab_init fdbm
+KEEP_NOTE="ul.pcap, fdb-monitor.txt, tool-*.out, run/{m,k}/*.log"
 
-die() {
-    fail "$*"
-    diagnostics
-    log "$PASS passed, $FAIL failed"
-    SUMMARY=1
-    exit 1
-}
-
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 vty() { timeout 10 vtysh --config_dir "$RUN/$1" --vty_socket "$RUN/$1" -c "$2"; }
 
 # one fresh mirror instance in ns M; its output in $WORK/tool-N.out, and in $out
@@ -208,18 +110,13 @@ br_neighs() {   # our permanent neighbours on M's bridge: "ip=mac ..." sorted
 linkj() { ip -n "$NS_M" -d -j link show dev "$1" 2>/dev/null; }
 
 # ---- topology ----
-for ns in "${ALL_NS[@]}"; do
-    ip netns add "$ns" || die "cannot create namespace $ns"
-    ip -n "$ns" link set lo up
-done
 # IPv6 stays on in M (the mirror must keep its devices silent by itself);
 # off in K
-nsx "$NS_K" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-ip link add "$IF_M" netns "$NS_M" type veth peer name "$IF_K" netns "$NS_K" || die "cannot create the veth"
+ns_add "$NS_M" ipv6
+ns_add "$NS_K"
+veth_pair "$NS_M" "$IF_M" "" "$NS_K" "$IF_K" ""
 ip -n "$NS_M" addr add "$UL_M/24" dev "$IF_M"
 ip -n "$NS_K" addr add "$UL_K/24" dev "$IF_K"
-ip -n "$NS_M" link set "$IF_M" up
-ip -n "$NS_K" link set "$IF_K" up
 ip -n "$NS_M" addr add "$VTEP_M/32" dev lo
 ip -n "$NS_K" addr add "$VTEP_K/32" dev lo
 ip -n "$NS_M" route add "$VTEP_K/32" via "$UL_K"
@@ -234,14 +131,8 @@ for ifc in "$KBR" "$KVX" "$KHP" "$KHQ"; do ip -n "$NS_K" link set "$ifc" up; don
 
 # everything on the underlay, seen from K: VXLAN and BGP
 CAP="$WORK/ul.pcap"
-nsx "$NS_K" tcpdump -i "$IF_K" -n -U --immediate-mode -s 0 -w "$CAP" \
-    "udp port 4789 or tcp port 179" 2>"$WORK/tcpdump.log" &
-TCPDUMP_PID=$!
-for ((i = 0; i < 50; i++)); do
-    grep -q "listening on" "$WORK/tcpdump.log" 2>/dev/null && break
-    sleep 0.1
-done
-grep -q "listening on" "$WORK/tcpdump.log" || die "tcpdump did not start: $(cat "$WORK/tcpdump.log")"
+tcpdump_start "$NS_K" "$WORK/tcpdump.log" -i "$IF_K" -n -U --immediate-mode -s 0 -w "$CAP" \
+    "udp port 4789 or tcp port 179"
 
 MAC1=02:00:00:00:10:01 MAC2=02:00:00:00:10:02 MAC3=02:00:00:00:10:03
 MAC4=02:00:00:00:10:04 MAC5=02:00:00:00:10:05 MACS=02:00:00:00:10:99
@@ -335,10 +226,7 @@ check "A17. control: bridge+vxlan without addrgenmode none sent $ncl IPv6 packet
 # ==== B. FRR on both sides ====
 for side in m k; do
     d="$RUN/$side"
-    mkdir -p "$d"
-    touch "$d/zebra.log" "$d/bgpd.log"
-    printf 'hostname %s-%s\n' "$P" "$side" >"$d/zebra.conf"
-    : >"$d/vtysh.conf"
+    frr_dir "$d" "$P-$side"
     if [ "$side" = m ]; then me=$VTEP_M peer=$UL_K; else me=$VTEP_K peer=$UL_M; fi
     cat >"$d/bgpd.conf" <<EOF
 hostname $P-$side
@@ -357,24 +245,10 @@ router bgp $ASN
 exit
 EOF
 done
-chown -R frr:frr "$RUN/m" "$RUN/k"
-chmod 0750 "$RUN/m" "$RUN/k"
-frr_start() {   # frr_start SIDE NS DAEMON
-    local side=$1 ns=$2 dm=$3 dir="$RUN/$1" i
-    nsx "$ns" "$FRR_DIR/$dm" -d -u frr -g frr -P 0 \
-        -f "$dir/$dm.conf" -i "$dir/$dm.pid" -z "$dir/zserv.api" --vty_socket "$dir" \
-        --log "file:$dir/$dm.log" >>"$WORK/frr-start.log" 2>&1 ||
-        die "$side $dm did not start: $(tail -n 3 "$WORK/frr-start.log")"
-    for ((i = 0; i < 100; i++)); do
-        [ -S "$dir/$dm.vty" ] && [ -s "$dir/$dm.pid" ] && return 0
-        sleep 0.05
-    done
-    die "$side $dm: no vty socket after 5 s"
-}
-frr_start m "$NS_M" zebra
-frr_start k "$NS_K" zebra
-frr_start m "$NS_M" bgpd
-frr_start k "$NS_K" bgpd
+frr_start_in "$RUN/m" "$NS_M" zebra
+frr_start_in "$RUN/k" "$NS_K" zebra
+frr_start_in "$RUN/m" "$NS_M" bgpd
+frr_start_in "$RUN/k" "$NS_K" bgpd
 est=0
 for ((i = 0; i < 150; i++)); do
     st=$(vty m "show bgp neighbors $UL_K json" 2>/dev/null | jq -r --arg n "$UL_K" '.[$n].bgpState // empty' 2>/dev/null || true)
@@ -385,8 +259,8 @@ done
 pass "B1. FRR 8.4: M <-> K iBGP l2vpn evpn Established ($(elapsed) s)"
 
 # K's kernel, timestamped: zebra installing/removing remote MACs
-TZ=UTC nsx "$NS_K" bridge -timestamp monitor fdb >"$WORK/fdb-monitor.txt" 2>&1 &
-MON_PID=$!
+TZ=UTC ip netns exec "$NS_K" bridge -timestamp monitor fdb >"$WORK/fdb-monitor.txt" 2>&1 &
+track_pid $!
 sleep 0.3
 
 # conditions, read through vtysh
@@ -408,16 +282,6 @@ k_has_route() { # k_has_route MAC [IP]: a type-2 route from M's RD in K's BGP ta
 }
 k_type3() {
     vty k "show bgp l2vpn evpn route type multicast" 2>/dev/null | grep -qF "[3]:[0]:[32]:[$VTEP_M]"
-}
-wait_for() {    # wait_for SECONDS CMD...: poll until CMD succeeds
-    local t=$1 end
-    shift
-    end=$(awk -v a="$(now)" -v t="$t" 'BEGIN { printf "%.3f", a + t }')
-    while :; do
-        "$@" && return 0
-        awk -v a="$(now)" -v e="$end" 'BEGIN { exit !(a > e) }' && return 1
-        sleep 0.05
-    done
 }
 not() { ! "$@"; }
 
@@ -588,8 +452,5 @@ nbgp=$(tshark -r "$CAP" -n -Y "bgp.type == 2" 2>/dev/null | wc -l)
 check "F2. no VXLAN packet from the mirror ($VTEP_M, VNI $VNI) on the underlay during the run ($nvx; $nbgp BGP UPDATEs seen)" \
     test "$nvx" -eq 0 -a "$nbgp" -gt 0
 
-[ "$FAIL" -ne 0 ] && diagnostics
 log "time: $(elapsed) s"
-log "$PASS passed, $FAIL failed"
-SUMMARY=1
-[ "$FAIL" -eq 0 ]
+lab_done

@@ -266,6 +266,20 @@ void h_reset(void)
     g_dp.stop = 0;
 }
 
+int h_setup(void **state)
+{
+    (void)state;
+    h_reset();
+    return 0;
+}
+
+int h_teardown(void **state)
+{
+    (void)state;
+    h_assert_no_leak();
+    return 0;
+}
+
 struct rte_mbuf *h_mbuf_at(const void *frame, uint16_t len, uint16_t headroom)
 {
     struct rte_mbuf *m = rte_pktmbuf_alloc(H.pool);
@@ -327,18 +341,8 @@ uint64_t h_drops_total(void)
 uint16_t h_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src, int tci, uint16_t etype,
                uint16_t len)
 {
-    uint16_t o = 12;
+    uint16_t o = h_eth_hdr(f, dst, src, tci, etype);
 
-    memcpy(f, dst, 6);
-    memcpy(f + 6, src, 6);
-    if (tci >= 0) {
-        f[o++] = 0x81;
-        f[o++] = 0x00;
-        f[o++] = (uint8_t)(tci >> 8);
-        f[o++] = (uint8_t)tci;
-    }
-    f[o++] = (uint8_t)(etype >> 8);
-    f[o++] = (uint8_t)etype;
     for (uint16_t i = o; i < len; i++)
         f[i] = (uint8_t)(i - o);
     return len;
@@ -369,6 +373,19 @@ uint16_t h_udp4(uint8_t *f, const uint8_t *dst, const uint8_t *src, int tci, uin
     udp[4] = (uint8_t)((ip_len - 20) >> 8);
     udp[5] = (uint8_t)(ip_len - 20);
     return len;
+}
+
+void h_ipv4_cksum(uint8_t *f, uint16_t l3)
+{
+    uint8_t *ip = f + l3;
+    uint32_t sum = 0;
+
+    ip[10] = ip[11] = 0;
+    for (int i = 0; i < 20; i += 2)
+        sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    wire_put16(ip + 10, (uint16_t)~sum);
 }
 
 uint16_t h_vxlan(uint8_t *f, uint16_t port, uint32_t peer_ip_be, uint16_t udp_port,

@@ -13,11 +13,13 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "wire.h"
 #include "worker_priv.h"
 
 #define H_PORTS       4         /* dp ports 0..3 exist as ethdevs */
@@ -75,6 +77,11 @@ uint16_t h_attach(uint16_t port, uint16_t vlan);
  * buffers and learn cache zeroed, every ECMP member live, pool full. */
 void h_reset(void);
 
+/* The usual cmocka fixtures of a stage test: h_setup runs h_reset(),
+ * h_teardown h_assert_no_leak(). Both return 0. */
+int h_setup(void **state);
+int h_teardown(void **state);
+
 /* An mbuf holding len bytes of frame, data starting headroom bytes into
  * the buffer (RTE_PKTMBUF_HEADROOM for a normal one; even, as the DPDK
  * header structs want it). */
@@ -97,6 +104,25 @@ unsigned h_pool_avail(void);
 /* Sum of the worker's drop counters. */
 uint64_t h_drops_total(void);
 
+/* Write an Ethernet header at f: dst, src (6 bytes each), an 802.1Q tag
+ * when tci >= 0, ethertype. Returns its length (14 or 18). Needs nothing of
+ * the harness (test_access_classify uses it alone). */
+static inline uint16_t h_eth_hdr(uint8_t *f, const uint8_t *dst, const uint8_t *src, int tci,
+                                 uint16_t etype)
+{
+    uint16_t o = 12;
+
+    memcpy(f, dst, 6);
+    memcpy(f + 6, src, 6);
+    if (tci >= 0) {
+        wire_put16(f + o, 0x8100);
+        wire_put16(f + o + 2, (uint16_t)tci);
+        o += 4;
+    }
+    wire_put16(f + o, etype);
+    return (uint16_t)(o + 2);
+}
+
 /* Ethernet frame builders: dst, src (6 bytes each), an optional 802.1Q
  * tag (tci < 0: untagged), ethertype, then payload bytes 0, 1, 2, ... up to
  * len in all. Returns len. IPv4/UDP variant: a valid inner IPv4/UDP
@@ -105,6 +131,10 @@ uint16_t h_eth(uint8_t *f, const uint8_t *dst, const uint8_t *src, int tci, uint
                uint16_t len);
 uint16_t h_udp4(uint8_t *f, const uint8_t *dst, const uint8_t *src, int tci, uint32_t sip,
                 uint32_t dip, uint16_t sport, uint16_t dport, uint16_t len);
+
+/* Set the header checksum of the IPv4 header at f + l3 (after a field of
+ * it was changed; h_udp4 leaves it 0). Computed here, not by DPDK. */
+void h_ipv4_cksum(uint8_t *f, uint16_t l3);
 
 /* A VXLAN frame as a peer sends it to us on port (our MAC, our address,
  * UDP port udp_port): outer headers around inner (inner_len bytes), then

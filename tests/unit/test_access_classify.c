@@ -16,6 +16,7 @@
 #include "access_classify.h"
 #include "dp.h"
 #include "guard_buf.h"
+#include "stage_harness.h"   /* h_eth_hdr() alone, no harness */
 
 static struct guard_buf gb;
 static uint16_t vmap[4096];
@@ -93,21 +94,11 @@ static enum access_class check(const uint8_t *f, uint32_t len, uint16_t untagged
     return cg;
 }
 
+/* 64 bytes: the Ethernet header, then 0x5a. */
 static void frame(uint8_t *f, const uint8_t *dst, const uint8_t *src, int tci, uint16_t etype)
 {
-    unsigned o = 12;
-
     memset(f, 0x5a, 64);
-    memcpy(f, dst, 6);
-    memcpy(f + 6, src, 6);
-    if (tci >= 0) {
-        f[o++] = 0x81;
-        f[o++] = 0x00;
-        f[o++] = (uint8_t)(tci >> 8);
-        f[o++] = (uint8_t)tci;
-    }
-    f[o++] = (uint8_t)(etype >> 8);
-    f[o] = (uint8_t)etype;
+    h_eth_hdr(f, dst, src, tci, etype);
 }
 
 static const uint8_t uc_dst[6] = {0x02, 0, 0, 0, 0xbb, 0x01};

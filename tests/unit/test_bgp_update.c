@@ -372,16 +372,24 @@ static void check_rich(const struct bgp_update *u)
     assert_false(evpn_nlri_iter_next(&it, &r));
 }
 
+/* Builds the rich UPDATE with 4- or 2-byte ASes and parses it as such: no
+ * error, and the parse says which AS width it read. */
+static void parse_rich(struct bld *b, bool as4, struct bgp_update *u)
+{
+    char err[256];
+
+    build_rich(b, as4);
+    assert_int_equal(parse(b, as4, u, err, sizeof(err)), BGP_ERR_NONE);
+    assert_int_equal(u->attrs.as4, as4);
+}
+
 static void test_rich_update_as4(void **state)
 {
     struct bld b;
     struct bgp_update u;
-    char err[256];
 
     (void)state;
-    build_rich(&b, true);
-    assert_int_equal(parse(&b, true, &u, err, sizeof(err)), BGP_ERR_NONE);
-    assert_true(u.attrs.as4);
+    parse_rich(&b, true, &u);
     check_rich(&u);
 }
 
@@ -389,12 +397,9 @@ static void test_rich_update_as2(void **state)
 {
     struct bld b;
     struct bgp_update u;
-    char err[256];
 
     (void)state;
-    build_rich(&b, false);
-    assert_int_equal(parse(&b, false, &u, err, sizeof(err)), BGP_ERR_NONE);
-    assert_false(u.attrs.as4);
+    parse_rich(&b, false, &u);
     assert_int_equal(u.attrs.as_path_len, 4);
     assert_int_equal(u.attrs.first_as, 64512);
     assert_int_equal(u.attrs.last_as, 200);
@@ -846,22 +851,16 @@ static void test_unknown_and_duplicate_attrs(void **state)
         fi = attr_begin(&b, 0x80, BGP_ATTR_MP_UNREACH);
         raw(&b, evpn, 3);
         close_field(&b, fi);
-        fi = attr_begin(&b, 0x80, (unsigned int)t);
-        raw(&b, evpn, 3);
-        if (t == BGP_ATTR_MP_REACH) {
-            u8(&b, 4);
-            raw(&b, VTEP, 4);
-            u8(&b, 0);
+        for (int copy = 0; copy < 2; copy++) {      /* the attribute twice */
+            fi = attr_begin(&b, 0x80, (unsigned int)t);
+            raw(&b, evpn, 3);
+            if (t == BGP_ATTR_MP_REACH) {
+                u8(&b, 4);
+                raw(&b, VTEP, 4);
+                u8(&b, 0);
+            }
+            close_field(&b, fi);
         }
-        close_field(&b, fi);
-        fi = attr_begin(&b, 0x80, (unsigned int)t);
-        raw(&b, evpn, 3);
-        if (t == BGP_ATTR_MP_REACH) {
-            u8(&b, 4);
-            raw(&b, VTEP, 4);
-            u8(&b, 0);
-        }
-        close_field(&b, fi);
         upd_attrs_end(&b, &up);
         upd_end(&b, &up);
         expect_err(&b, true, BGP_ERR_MP_DUPLICATE, "appears twice");

@@ -327,6 +327,25 @@ static void expect_error(const struct bld *b, enum bmp_err kind,
     assert_int_equal(ps.c.err[kind], 1);
 }
 
+/* What a message test works on: a builder, a parser and the last message
+ * parsed. new_case() zeroes it and initialises the parser before each test
+ * that names it as its setup. */
+struct msg_case {
+    struct bld b;
+    struct bmp_parser ps;
+    struct bmp_msg m;
+};
+
+static int new_case(void **state)
+{
+    static struct msg_case c;
+
+    memset(&c, 0, sizeof(c));
+    bmp_parser_init(&c.ps);
+    *state = &c;
+    return 0;
+}
+
 static bool bytes_eq(struct bmp_bytes v, const char *s)
 {
     return v.data != NULL && v.len == strlen(s) &&
@@ -670,73 +689,65 @@ static void test_fixture_truncated_inside(void **state)
 
 static void test_route_mon_as4_and_as2(void **state)
 {
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
+    struct msg_case *t = *state;
     struct evpn_nlri_iter it;
     struct evpn_route r;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    build_route_mon(&b, BMP_PEER_FLAG_L, true);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_true(m.peer.as4);
-    assert_true(m.peer.post_policy);
-    assert_int_equal(m.peer.distinguisher, 7);
-    assert_int_equal(m.peer.ts_usec, 123456);
-    assert_int_equal(m.rm.update.attrs.first_as, 65001);
-    assert_int_equal(m.rm.update.attrs.last_as, 65002);
-    assert_int_equal(m.rm.update.attrs.as_path_len, 2);
-    assert_int_equal(m.rm.bgp_pdu.len, b.len - 48);
-    evpn_nlri_iter_init(&it, &m.rm.update.evpn_reach);
+    build_route_mon(&t->b, BMP_PEER_FLAG_L, true);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_true(t->m.peer.as4);
+    assert_true(t->m.peer.post_policy);
+    assert_int_equal(t->m.peer.distinguisher, 7);
+    assert_int_equal(t->m.peer.ts_usec, 123456);
+    assert_int_equal(t->m.rm.update.attrs.first_as, 65001);
+    assert_int_equal(t->m.rm.update.attrs.last_as, 65002);
+    assert_int_equal(t->m.rm.update.attrs.as_path_len, 2);
+    assert_int_equal(t->m.rm.bgp_pdu.len, t->b.len - 48);
+    evpn_nlri_iter_init(&it, &t->m.rm.update.evpn_reach);
     assert_true(evpn_nlri_iter_next(&it, &r));
     assert_int_equal(evpn_label_vni(r.label1), 100);
 
     /* A flag: legacy 2-byte AS_PATH */
-    build_route_mon(&b, BMP_PEER_FLAG_A, false);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_false(m.peer.as4);
-    assert_false(m.rm.update.attrs.as4);
-    assert_int_equal(m.rm.update.attrs.first_as, 65001);
-    assert_int_equal(m.rm.update.attrs.last_as, 65002);
+    build_route_mon(&t->b, BMP_PEER_FLAG_A, false);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_false(t->m.peer.as4);
+    assert_false(t->m.rm.update.attrs.as4);
+    assert_int_equal(t->m.rm.update.attrs.first_as, 65001);
+    assert_int_equal(t->m.rm.update.attrs.last_as, 65002);
 
     /* 2-byte path without the A flag is read as 4-byte and fails */
-    build_route_mon(&b, 0, false);
-    expect_error(&b, BMP_ERR_BGP, "route-monitoring: AS_PATH");
-    assert_int_equal(ps.c.evpn_reach, 2);
+    build_route_mon(&t->b, 0, false);
+    expect_error(&t->b, BMP_ERR_BGP, "route-monitoring: AS_PATH");
+    assert_int_equal(t->ps.c.evpn_reach, 2);
 }
 
 static void test_route_mon_ipv6_peer_and_loc_rib(void **state)
 {
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
+    struct msg_case *t = *state;
     size_t f;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    build_route_mon(&b, BMP_PEER_FLAG_V | BMP_PEER_FLAG_O, true);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_true(m.peer.ipv6);
-    assert_true(m.peer.adj_rib_out);
-    assert_string_equal(m.peer.addr_str, "2001:db8::1");
+    build_route_mon(&t->b, BMP_PEER_FLAG_V | BMP_PEER_FLAG_O, true);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_true(t->m.peer.ipv6);
+    assert_true(t->m.peer.adj_rib_out);
+    assert_string_equal(t->m.peer.addr_str, "2001:db8::1");
 
     /* Loc-RIB (RFC 9069): F flag 0x80 is not V; 4-byte AS */
-    f = bmp_begin(&b, BMP_MSG_ROUTE_MONITORING);
-    peer_hdr(&b, BMP_PEER_LOC_RIB, 0x80, 0);
-    memset(b.d + b.len - 32, 0, 16);
-    update_msg(&b, true);
-    bmp_end(&b, f);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_false(m.peer.ipv6);
-    assert_true(m.peer.as4);
-    assert_string_equal(m.peer.addr_str, "0.0.0.0");
+    f = bmp_begin(&t->b, BMP_MSG_ROUTE_MONITORING);
+    peer_hdr(&t->b, BMP_PEER_LOC_RIB, 0x80, 0);
+    memset(t->b.d + t->b.len - 32, 0, 16);
+    update_msg(&t->b, true);
+    bmp_end(&t->b, f);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_false(t->m.peer.ipv6);
+    assert_true(t->m.peer.as4);
+    assert_string_equal(t->m.peer.addr_str, "0.0.0.0");
 
     /* unknown peer type: parsed, counted */
-    build_route_mon(&b, 0, true);
-    b.d[6] = 9;
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_int_equal(ps.c.peer_type_unknown, 1);
+    build_route_mon(&t->b, 0, true);
+    t->b.d[6] = 9;
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_int_equal(t->ps.c.peer_type_unknown, 1);
 }
 
 static void test_route_mon_errors(void **state)
@@ -792,16 +803,12 @@ static void test_route_mon_errors(void **state)
 
 static void test_peer_up(void **state)
 {
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
-    const struct bmp_peer_up *up = &m.peer_up;
+    struct msg_case *t = *state;
+    const struct bmp_peer_up *up = &t->m.peer_up;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    build_peer_up(&b);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_string_equal(m.peer.addr_str, "2001:db8::1");
+    build_peer_up(&t->b);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_string_equal(t->m.peer.addr_str, "2001:db8::1");
     assert_string_equal(up->local_addr_str, "2001:db8::2");
     assert_int_equal(up->local_port, 40000);
     assert_int_equal(up->remote_port, 179);
@@ -817,105 +824,97 @@ static void test_peer_up(void **state)
     assert_true(bytes_eq(up->info.strings[0], "hello"));
     assert_true(bytes_eq(up->info.vrf_name, "blue"));
     assert_int_equal(up->info.n_other, 1);
-    assert_int_equal(ps.c.tlv_other, 1);
+    assert_int_equal(t->ps.c.tlv_other, 1);
 
-    build_peer_up(&b);
-    b.d[48 + 20 + 18] = BGP_MSG_UPDATE;
-    expect_error(&b, BMP_ERR_PEER_UP,
+    build_peer_up(&t->b);
+    t->b.d[48 + 20 + 18] = BGP_MSG_UPDATE;
+    expect_error(&t->b, BMP_ERR_PEER_UP,
                  "peer-up: sent message type 2 is not OPEN (1)");
-    build_peer_up(&b);
-    b.len = 48 + 19;
-    put_at(b.d, 1, 4, b.len);
-    expect_error(&b, BMP_ERR_PEER_UP, "need 20");
+    build_peer_up(&t->b);
+    t->b.len = 48 + 19;
+    put_at(t->b.d, 1, 4, t->b.len);
+    expect_error(&t->b, BMP_ERR_PEER_UP, "need 20");
 }
 
 static void test_peer_down(void **state)
 {
+    struct msg_case *t = *state;
     static const uint8_t fsm[2] = { 0, 5 };
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
     size_t f;
     unsigned int reason;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    build_peer_down_notify(&b, BMP_DOWN_LOCAL_NOTIFY);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_true(m.peer_down.has_notification);
-    assert_int_equal(m.peer_down.notify_code, 6);
-    assert_int_equal(m.peer_down.notify_subcode, 2);
-    assert_int_equal(m.peer_down.data.len, 22);
-    build_peer_down_notify(&b, BMP_DOWN_REMOTE_NOTIFY);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_int_equal(m.peer_down.reason, 3);
+    build_peer_down_notify(&t->b, BMP_DOWN_LOCAL_NOTIFY);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_true(t->m.peer_down.has_notification);
+    assert_int_equal(t->m.peer_down.notify_code, 6);
+    assert_int_equal(t->m.peer_down.notify_subcode, 2);
+    assert_int_equal(t->m.peer_down.data.len, 22);
+    build_peer_down_notify(&t->b, BMP_DOWN_REMOTE_NOTIFY);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_int_equal(t->m.peer_down.reason, 3);
 
-    f = bmp_begin(&b, BMP_MSG_PEER_DOWN);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    u8(&b, BMP_DOWN_LOCAL_NO_NOTIFY);
-    raw(&b, fsm, 2);
-    bmp_end(&b, f);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_true(m.peer_down.has_fsm_event);
-    assert_int_equal(m.peer_down.fsm_event, 5);
-    u8(&b, 0);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_PEER_DOWN,
+    f = bmp_begin(&t->b, BMP_MSG_PEER_DOWN);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    u8(&t->b, BMP_DOWN_LOCAL_NO_NOTIFY);
+    raw(&t->b, fsm, 2);
+    bmp_end(&t->b, f);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_true(t->m.peer_down.has_fsm_event);
+    assert_int_equal(t->m.peer_down.fsm_event, 5);
+    u8(&t->b, 0);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_PEER_DOWN,
                  "peer-down: reason 2: FSM event code needs exactly 2 bytes, "
                  "3 present");
 
     for (reason = 4; reason <= 5; reason++) {
-        f = bmp_begin(&b, BMP_MSG_PEER_DOWN);
-        peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-        u8(&b, reason);
-        bmp_end(&b, f);
-        assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-        u8(&b, 1);
-        bmp_end(&b, f);
-        expect_error(&b, BMP_ERR_PEER_DOWN, "carries no data, 1 bytes");
+        f = bmp_begin(&t->b, BMP_MSG_PEER_DOWN);
+        peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+        u8(&t->b, reason);
+        bmp_end(&t->b, f);
+        assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+        u8(&t->b, 1);
+        bmp_end(&t->b, f);
+        expect_error(&t->b, BMP_ERR_PEER_DOWN, "carries no data, 1 bytes");
     }
 
-    f = bmp_begin(&b, BMP_MSG_PEER_DOWN);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    u8(&b, BMP_DOWN_LOCAL_TLV);
-    tlv(&b, 0, "vrf gone", 8);
-    bmp_end(&b, f);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_true(bytes_eq(m.peer_down.info.strings[0], "vrf gone"));
+    f = bmp_begin(&t->b, BMP_MSG_PEER_DOWN);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    u8(&t->b, BMP_DOWN_LOCAL_TLV);
+    tlv(&t->b, 0, "vrf gone", 8);
+    bmp_end(&t->b, f);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_true(bytes_eq(t->m.peer_down.info.strings[0], "vrf gone"));
 
-    f = bmp_begin(&b, BMP_MSG_PEER_DOWN);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    u8(&b, 42);
-    u8(&b, 1);
-    bmp_end(&b, f);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_int_equal(m.peer_down.data.len, 1);
-    assert_int_equal(ps.c.peer_down_unknown_reason, 1);
+    f = bmp_begin(&t->b, BMP_MSG_PEER_DOWN);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    u8(&t->b, 42);
+    u8(&t->b, 1);
+    bmp_end(&t->b, f);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_int_equal(t->m.peer_down.data.len, 1);
+    assert_int_equal(t->ps.c.peer_down_unknown_reason, 1);
 
-    f = bmp_begin(&b, BMP_MSG_PEER_DOWN);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_PEER_DOWN, "peer-down: no reason code");
+    f = bmp_begin(&t->b, BMP_MSG_PEER_DOWN);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_PEER_DOWN, "peer-down: no reason code");
 
-    build_peer_down_notify(&b, BMP_DOWN_REMOTE_NOTIFY);
-    b.d[48 + 1 + 18] = BGP_MSG_KEEPALIVE;
-    expect_error(&b, BMP_ERR_PEER_DOWN, "is not NOTIFICATION (3)");
-    build_peer_down_notify(&b, BMP_DOWN_REMOTE_NOTIFY);
-    b.d[48 + 1 + 5] = 0;
-    expect_error(&b, BMP_ERR_PEER_DOWN, "marker byte 5 is 0x00");
+    build_peer_down_notify(&t->b, BMP_DOWN_REMOTE_NOTIFY);
+    t->b.d[48 + 1 + 18] = BGP_MSG_KEEPALIVE;
+    expect_error(&t->b, BMP_ERR_PEER_DOWN, "is not NOTIFICATION (3)");
+    build_peer_down_notify(&t->b, BMP_DOWN_REMOTE_NOTIFY);
+    t->b.d[48 + 1 + 5] = 0;
+    expect_error(&t->b, BMP_ERR_PEER_DOWN, "marker byte 5 is 0x00");
 }
 
 static void test_stats(void **state)
 {
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
-    const struct bmp_stats *st = &m.stats;
+    struct msg_case *t = *state;
+    const struct bmp_stats *st = &t->m.stats;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    build_stats(&b);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
+    build_stats(&t->b);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
     assert_int_equal(st->count, 4);
     assert_int_equal(st->n_stored, 4);
     assert_int_equal(st->stat[0].type, 0);
@@ -929,116 +928,104 @@ static void test_stats(void **state)
     assert_int_equal(st->stat[3].type, 20);
     assert_false(st->stat[3].decoded);
     assert_int_equal(st->stat[3].len, 6);
-    assert_int_equal(ps.c.by_type[BMP_MSG_STATS_REPORT], 1);
+    assert_int_equal(t->ps.c.by_type[BMP_MSG_STATS_REPORT], 1);
 
-    build_stats(&b);
-    put_at(b.d, 48, 4, 5);
-    expect_error(&b, BMP_ERR_STATS,
+    build_stats(&t->b);
+    put_at(t->b.d, 48, 4, 5);
+    expect_error(&t->b, BMP_ERR_STATS,
                  "statistics-report: stats count 5 but only 4 statistics "
                  "present");
-    build_stats(&b);
-    put_at(b.d, 48, 4, 3);
-    expect_error(&b, BMP_ERR_STATS, "10 bytes left after the 3 statistics");
-    build_stats(&b);
-    put_at(b.d, 48 + 4 + 2, 2, 5);                  /* type 0, length 5 */
-    expect_error(&b, BMP_ERR_STATS, "statistic type 0 length 5, must be 4");
+    build_stats(&t->b);
+    put_at(t->b.d, 48, 4, 3);
+    expect_error(&t->b, BMP_ERR_STATS, "10 bytes left after the 3 statistics");
+    build_stats(&t->b);
+    put_at(t->b.d, 48 + 4 + 2, 2, 5);                  /* type 0, length 5 */
+    expect_error(&t->b, BMP_ERR_STATS, "statistic type 0 length 5, must be 4");
 }
 
 static void test_initiation_termination(void **state)
 {
+    struct msg_case *t = *state;
     static const uint8_t bad_reason[3] = { 0, 1, 2 };
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
     size_t f;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    build_initiation(&b);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_true(bytes_eq(m.info.sys_descr, "FRRouting 8.4.4"));
-    assert_true(bytes_eq(m.info.sys_name, "leaf2"));
-    assert_true(bytes_eq(m.info.strings[0], "x"));
+    build_initiation(&t->b);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_true(bytes_eq(t->m.info.sys_descr, "FRRouting 8.4.4"));
+    assert_true(bytes_eq(t->m.info.sys_name, "leaf2"));
+    assert_true(bytes_eq(t->m.info.strings[0], "x"));
 
-    build_termination(&b);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_true(m.info.has_term_reason);
-    assert_int_equal(m.info.term_reason, 2);
-    assert_true(bytes_eq(m.info.strings[0], "bye"));
-    assert_int_equal(ps.c.by_type[BMP_MSG_TERMINATION], 1);
+    build_termination(&t->b);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_true(t->m.info.has_term_reason);
+    assert_int_equal(t->m.info.term_reason, 2);
+    assert_true(bytes_eq(t->m.info.strings[0], "bye"));
+    assert_int_equal(t->ps.c.by_type[BMP_MSG_TERMINATION], 1);
 
-    f = bmp_begin(&b, BMP_MSG_TERMINATION);
-    tlv(&b, 1, bad_reason, 3);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_TLV,
+    f = bmp_begin(&t->b, BMP_MSG_TERMINATION);
+    tlv(&t->b, 1, bad_reason, 3);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_TLV,
                  "termination: termination reason TLV length 3, must be 2");
 
     /* more String TLVs than stored: all counted */
-    f = bmp_begin(&b, BMP_MSG_INITIATION);
+    f = bmp_begin(&t->b, BMP_MSG_INITIATION);
     for (int i = 0; i < BMP_MAX_STRINGS + 3; i++)
-        tlv(&b, 0, "s", 1);
-    bmp_end(&b, f);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_int_equal(m.info.n_strings, BMP_MAX_STRINGS + 3);
+        tlv(&t->b, 0, "s", 1);
+    bmp_end(&t->b, f);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_int_equal(t->m.info.n_strings, BMP_MAX_STRINGS + 3);
 
     /* empty Initiation is accepted */
-    f = bmp_begin(&b, BMP_MSG_INITIATION);
-    bmp_end(&b, f);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_int_equal(m.info.n_tlvs, 0);
+    f = bmp_begin(&t->b, BMP_MSG_INITIATION);
+    bmp_end(&t->b, f);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_int_equal(t->m.info.n_tlvs, 0);
 
-    build_initiation(&b);
-    b.len -= 1;
-    put_at(b.d, 1, 4, b.len);
-    expect_error(&b, BMP_ERR_TLV,
+    build_initiation(&t->b);
+    t->b.len -= 1;
+    put_at(t->b.d, 1, 4, t->b.len);
+    expect_error(&t->b, BMP_ERR_TLV,
                  "initiation: information TLV type 0 at offset 28: length 1 "
                  "exceeds the 0 bytes left");
 }
 
 static void test_route_mirroring(void **state)
 {
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
+    struct msg_case *t = *state;
     size_t f;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    build_mirror(&b);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
-    assert_int_equal(m.mirror.n_tlvs, 2);
-    assert_int_equal(m.mirror.n_bgp_pdus, 1);
-    assert_non_null(m.mirror.bgp_pdu.data);
-    assert_int_equal(m.mirror.bgp_pdu.data[18], BGP_MSG_UPDATE);
-    assert_true(m.mirror.has_info);
-    assert_int_equal(m.mirror.info_code, 1);
+    build_mirror(&t->b);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
+    assert_int_equal(t->m.mirror.n_tlvs, 2);
+    assert_int_equal(t->m.mirror.n_bgp_pdus, 1);
+    assert_non_null(t->m.mirror.bgp_pdu.data);
+    assert_int_equal(t->m.mirror.bgp_pdu.data[18], BGP_MSG_UPDATE);
+    assert_true(t->m.mirror.has_info);
+    assert_int_equal(t->m.mirror.info_code, 1);
 
-    f = bmp_begin(&b, BMP_MSG_ROUTE_MIRRORING);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    tlv(&b, 1, "abc", 3);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_TLV,
+    f = bmp_begin(&t->b, BMP_MSG_ROUTE_MIRRORING);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    tlv(&t->b, 1, "abc", 3);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_TLV,
                  "route-mirroring: mirroring information TLV length 3");
 }
 
 static void test_unknown_type_skipped(void **state)
 {
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
+    struct msg_case *t = *state;
     size_t f;
 
-    (void)state;
-    bmp_parser_init(&ps);
-    f = bmp_begin(&b, 7);
-    u32(&b, 0xdeadbeef);
-    bmp_end(&b, f);
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_SKIPPED);
-    b.d[5] = 200;
-    assert_int_equal(parse(&ps, &b, &m), BMP_MSG_SKIPPED);
-    assert_int_equal(ps.c.unknown_type, 2);
-    assert_int_equal(ps.c.malformed, 0);
-    assert_int_equal(ps.c.msgs, 2);
+    f = bmp_begin(&t->b, 7);
+    u32(&t->b, 0xdeadbeef);
+    bmp_end(&t->b, f);
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_SKIPPED);
+    t->b.d[5] = 200;
+    assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_SKIPPED);
+    assert_int_equal(t->ps.c.unknown_type, 2);
+    assert_int_equal(t->ps.c.malformed, 0);
+    assert_int_equal(t->ps.c.msgs, 2);
     assert_string_equal(bmp_msg_type_name(200), "unknown");
 }
 
@@ -1093,74 +1080,70 @@ static void test_error_then_continue(void **state)
 /* The short error paths and every name table. */
 static void test_small_error_paths(void **state)
 {
+    struct msg_case *t = *state;
     static const uint8_t short_open[30] = {
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0, 30, BGP_MSG_OPEN, 4, 0xfd, 0xe8, 0, 9, 1, 2, 3, 4, 1, 2 };
     static const uint8_t v6_eor[] = { 0x80, BGP_ATTR_MP_UNREACH, 3, 0, 2, 1 };
-    struct bld b;
-    struct bmp_parser ps;
-    static struct bmp_msg m;
     size_t f, i, j;
     int k;
 
-    (void)state;
-    f = bmp_begin(&b, BMP_MSG_STATS_REPORT);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    u16(&b, 0);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_STATS, "stats count needs 4 bytes, 2 present");
+    f = bmp_begin(&t->b, BMP_MSG_STATS_REPORT);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    u16(&t->b, 0);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_STATS, "stats count needs 4 bytes, 2 present");
 
-    f = bmp_begin(&b, BMP_MSG_ROUTE_MIRRORING);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    u16(&b, 0);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_TLV,
+    f = bmp_begin(&t->b, BMP_MSG_ROUTE_MIRRORING);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    u16(&t->b, 0);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_TLV,
                  "mirroring TLV at offset 0: header needs 4 bytes, 2 left");
-    f = bmp_begin(&b, BMP_MSG_ROUTE_MIRRORING);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    tlv(&b, 0, short_open, 10);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_TLV,
+    f = bmp_begin(&t->b, BMP_MSG_ROUTE_MIRRORING);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    tlv(&t->b, 0, short_open, 10);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_TLV,
                  "mirrored BGP message of 10 bytes, the header needs 19");
 
-    f = bmp_begin(&b, BMP_MSG_PEER_DOWN);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-    u8(&b, BMP_DOWN_LOCAL_NOTIFY);
-    raw(&b, short_open, 10);
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_PEER_DOWN,
+    f = bmp_begin(&t->b, BMP_MSG_PEER_DOWN);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+    u8(&t->b, BMP_DOWN_LOCAL_NOTIFY);
+    raw(&t->b, short_open, 10);
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_PEER_DOWN,
                  "reason 1: NOTIFICATION needs 21 bytes, 10 present");
 
     /* OPEN whose single optional parameter byte is a cut header */
-    f = bmp_begin(&b, BMP_MSG_PEER_UP);
-    peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
+    f = bmp_begin(&t->b, BMP_MSG_PEER_UP);
+    peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
     for (k = 0; k < 20; k++)
-        u8(&b, 0);
-    raw(&b, short_open, sizeof(short_open));
-    raw(&b, short_open, sizeof(short_open));
-    bmp_end(&b, f);
-    expect_error(&b, BMP_ERR_PEER_UP,
+        u8(&t->b, 0);
+    raw(&t->b, short_open, sizeof(short_open));
+    raw(&t->b, short_open, sizeof(short_open));
+    bmp_end(&t->b, f);
+    expect_error(&t->b, BMP_ERR_PEER_UP,
                  "peer-up: sent OPEN: parameter header needs 2 bytes, 1 left");
 
     /* End-of-RIB for IPv4 unicast and for another AFI/SAFI */
-    bmp_parser_init(&ps);
     for (k = 0; k < 2; k++) {
-        f = bmp_begin(&b, BMP_MSG_ROUTE_MONITORING);
-        peer_hdr(&b, BMP_PEER_GLOBAL, 0, 65000);
-        marker(&b);
-        u16(&b, k == 0 ? 23 : 23 + sizeof(v6_eor));
-        u8(&b, BGP_MSG_UPDATE);
-        u16(&b, 0);
-        u16(&b, k == 0 ? 0 : sizeof(v6_eor));
+        f = bmp_begin(&t->b, BMP_MSG_ROUTE_MONITORING);
+        peer_hdr(&t->b, BMP_PEER_GLOBAL, 0, 65000);
+        marker(&t->b);
+        u16(&t->b, k == 0 ? 23 : 23 + sizeof(v6_eor));
+        u8(&t->b, BGP_MSG_UPDATE);
+        u16(&t->b, 0);
+        u16(&t->b, k == 0 ? 0 : sizeof(v6_eor));
         if (k == 1)
-            raw(&b, v6_eor, sizeof(v6_eor));
-        bmp_end(&b, f);
-        assert_int_equal(parse(&ps, &b, &m), BMP_MSG_OK);
+            raw(&t->b, v6_eor, sizeof(v6_eor));
+        bmp_end(&t->b, f);
+        assert_int_equal(parse(&t->ps, &t->b, &t->m), BMP_MSG_OK);
     }
-    assert_int_equal(ps.c.eor_ipv4, 1);
-    assert_int_equal(ps.c.eor_other, 1);
-    assert_int_equal(ps.c.eor_evpn, 0);
+    assert_int_equal(t->ps.c.eor_ipv4, 1);
+    assert_int_equal(t->ps.c.eor_other, 1);
+    assert_int_equal(t->ps.c.eor_evpn, 0);
 
     /* names: all distinct, none "unknown" */
     for (i = 0; i < BMP_ERR_NUM; i++) {
@@ -1360,17 +1343,17 @@ int main(void)
         cmocka_unit_test(test_fixture_byte_by_byte),
         cmocka_unit_test(test_fixture_every_prefix),
         cmocka_unit_test(test_fixture_truncated_inside),
-        cmocka_unit_test(test_route_mon_as4_and_as2),
-        cmocka_unit_test(test_route_mon_ipv6_peer_and_loc_rib),
+        cmocka_unit_test_setup(test_route_mon_as4_and_as2, new_case),
+        cmocka_unit_test_setup(test_route_mon_ipv6_peer_and_loc_rib, new_case),
         cmocka_unit_test(test_route_mon_errors),
-        cmocka_unit_test(test_peer_up),
-        cmocka_unit_test(test_peer_down),
-        cmocka_unit_test(test_stats),
-        cmocka_unit_test(test_initiation_termination),
-        cmocka_unit_test(test_route_mirroring),
-        cmocka_unit_test(test_unknown_type_skipped),
+        cmocka_unit_test_setup(test_peer_up, new_case),
+        cmocka_unit_test_setup(test_peer_down, new_case),
+        cmocka_unit_test_setup(test_stats, new_case),
+        cmocka_unit_test_setup(test_initiation_termination, new_case),
+        cmocka_unit_test_setup(test_route_mirroring, new_case),
+        cmocka_unit_test_setup(test_unknown_type_skipped, new_case),
         cmocka_unit_test(test_error_then_continue),
-        cmocka_unit_test(test_small_error_paths),
+        cmocka_unit_test_setup(test_small_error_paths, new_case),
         cmocka_unit_test(test_framing_fatal),
         cmocka_unit_test(test_stream_full_buffer),
         cmocka_unit_test(test_length_fields_corrupted),

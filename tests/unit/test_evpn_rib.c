@@ -771,39 +771,53 @@ static void test_two_feeds_same_route(void **state)
 /* ------------------------------------------------------------------------ */
 /* peer down, stale, End-of-RIB, sweep */
 
+/* Two peers of feed "a" (a1, a2: 198.51.100.1 and .2) and one of feed "b"
+ * (b1), and their routes: m1, m2 (RD 1, VNI 100, VT1), m3 (RD 2, VNI 200,
+ * VT2) and i1 (the type-3 of RD 1). peers_with_a1() gives a1 m1, m2 and i1
+ * (and clears the calls they made). */
+struct peers {
+    struct rib_source a1, a2, b1;
+    struct rib_route m1, m2, m3, i1;
+};
+
+static struct peers peers_with_a1(struct evpn_rib *r)
+{
+    struct peers p = {
+        .a1 = src_of("a", 1, 0), .a2 = src_of("a", 2, 0), .b1 = src_of("b", 1, 0),
+        .m1 = t2(1, 1, VT1, 100), .m2 = t2(1, 2, VT1, 100), .m3 = t2(2, 3, VT2, 200),
+        .i1 = t3(1, VT1, 100),
+    };
+
+    rib_update(r, &p.a1, &p.m1);
+    rib_update(r, &p.a1, &p.m2);
+    rib_update(r, &p.a1, &p.i1);
+    return p;
+}
+
 /* Peer down removes exactly that peer's paths of that feed. */
 static void test_peer_down_exact(void **state)
 {
     struct evpn_rib *r = *state;
-    struct rib_source a1 = src_of("a", 1, 0);
-    struct rib_source a2 = src_of("a", 2, 0);
+    struct peers p = peers_with_a1(r);
     struct rib_source a1d = src_of("a", 1, 9);     /* other distinguisher */
-    struct rib_source b1 = src_of("b", 1, 0);
-    struct rib_route m1 = t2(1, 1, VT1, 100);
-    struct rib_route m2 = t2(1, 2, VT1, 100);
-    struct rib_route m3 = t2(2, 3, VT2, 200);
-    struct rib_route i1 = t3(1, VT1, 100);
     const struct rib_counters *c = rib_counters(r);
 
-    rib_update(r, &a1, &m1);
-    rib_update(r, &a1, &m2);
-    rib_update(r, &a1, &i1);
-    rib_update(r, &a2, &m2);
-    rib_update(r, &a1d, &m3);
-    rib_update(r, &b1, &m3);
+    rib_update(r, &p.a2, &p.m2);
+    rib_update(r, &a1d, &p.m3);
+    rib_update(r, &p.b1, &p.m3);
     rec.n = 0;
     assert_int_equal(c->paths, 6);
 
-    assert_int_equal(rib_peer_down(r, &a1), 3);
+    assert_int_equal(rib_peer_down(r, &p.a1), 3);
     expect_calls("flood 100 -", "mac 100 " MAC1 " -", END);
     assert_int_equal(c->paths, 3);
-    assert_int_equal(rib_peer_down(r, &a1), 0);
+    assert_int_equal(rib_peer_down(r, &p.a1), 0);
 
     assert_int_equal(rib_peer_down(r, &a1d), 1);
     expect_none();                          /* b1 still has m3 */
-    assert_int_equal(rib_peer_down(r, &a2), 1);
+    assert_int_equal(rib_peer_down(r, &p.a2), 1);
     expect_calls("mac 100 " MAC2 " -", END);
-    assert_int_equal(rib_peer_down(r, &b1), 1);
+    assert_int_equal(rib_peer_down(r, &p.b1), 1);
     expect_calls("mac 200 02:00:00:00:00:03 -", END);
     assert_int_equal(c->paths, 0);
     assert_int_equal(c->withdraws, 0);
@@ -815,21 +829,12 @@ static void test_peer_down_exact(void **state)
 static void test_stale_refresh_eor(void **state)
 {
     struct evpn_rib *r = *state;
-    struct rib_source a1 = src_of("a", 1, 0);
-    struct rib_source a2 = src_of("a", 2, 0);
-    struct rib_source b1 = src_of("b", 1, 0);
-    struct rib_route m1 = t2(1, 1, VT1, 100);
-    struct rib_route m2 = t2(1, 2, VT1, 100);
-    struct rib_route m3 = t2(2, 3, VT2, 200);
-    struct rib_route i1 = t3(1, VT1, 100);
+    struct peers p = peers_with_a1(r);
     const struct rib_counters *c = rib_counters(r);
     char *js;
 
-    rib_update(r, &a1, &m1);
-    rib_update(r, &a1, &m2);
-    rib_update(r, &a1, &i1);
-    rib_update(r, &a2, &m3);
-    rib_update(r, &b1, &m3);
+    rib_update(r, &p.a2, &p.m3);
+    rib_update(r, &p.b1, &p.m3);
     rec.n = 0;
 
     rib_feed_stale(r, "a", 1000);
@@ -839,19 +844,19 @@ static void test_stale_refresh_eor(void **state)
     assert_non_null(strstr(js, "\"stale\": true, \"stale_since\": 1000"));
     free(js);
 
-    rib_update(r, &a1, &m1);                /* refresh: silent */
-    rib_update(r, &a1, &i1);
+    rib_update(r, &p.a1, &p.m1);            /* refresh: silent */
+    rib_update(r, &p.a1, &p.i1);
     expect_none();
     assert_int_equal(c->stale, 2);
 
-    assert_int_equal(rib_end_of_rib(r, &a1), 1);   /* m2 */
+    assert_int_equal(rib_end_of_rib(r, &p.a1), 1);   /* m2 */
     expect_calls("mac 100 " MAC2 " -", END);
     assert_int_equal(c->stale, 1);             /* a2's m3 still stale */
     assert_int_equal(c->swept, 1);
-    assert_int_equal(rib_end_of_rib(r, &a1), 0);
-    assert_int_equal(rib_end_of_rib(r, &b1), 0);
+    assert_int_equal(rib_end_of_rib(r, &p.a1), 0);
+    assert_int_equal(rib_end_of_rib(r, &p.b1), 0);
 
-    assert_int_equal(rib_end_of_rib(r, &a2), 1);
+    assert_int_equal(rib_end_of_rib(r, &p.a2), 1);
     expect_none();                          /* b1 still has m3 */
     assert_int_equal(c->stale, 0);
     assert_int_equal(c->paths, 3);

@@ -531,6 +531,15 @@ static int do_newlink(const struct nlmsghdr *nlh)
     return 0;
 }
 
+/* The link a link request names (IFLA_IFNAME, which it must carry), NULL if
+ * there is none by that name; the request's attributes are left in *r. */
+static struct fk_link *link_named_in(const struct nlmsghdr *nlh, struct req_attrs *r)
+{
+    mnl_attr_parse(nlh, sizeof(struct ifinfomsg), top_attr, r);
+    assert_non_null(r->ifname);
+    return link_by_name(r->ifname);
+}
+
 static void do_request(const struct nlmsghdr *nlh)
 {
     struct fk_dgram *g = dg_new();
@@ -553,14 +562,11 @@ static void do_request(const struct nlmsghdr *nlh)
     case RTM_GETLINK:
         fk.getlinks++;
         assert_true(nlh->nlmsg_flags & NLM_F_ACK);
-        mnl_attr_parse(nlh, sizeof(struct ifinfomsg), top_attr, &r);
-        assert_non_null(r.ifname);
-        l = link_by_name(r.ifname);
-        if (l == NULL) {
+        l = link_named_in(nlh, &r);
+        if (l == NULL)
             err = -ENODEV;
-        } else {
+        else
             rp_link(g, nlh->nlmsg_seq, l);
-        }
         rp_ack(g, nlh, err);
         break;
     case RTM_NEWLINK:
@@ -569,9 +575,7 @@ static void do_request(const struct nlmsghdr *nlh)
         break;
     case RTM_DELLINK:
         fk.dellinks++;
-        mnl_attr_parse(nlh, sizeof(struct ifinfomsg), top_attr, &r);
-        assert_non_null(r.ifname);
-        l = link_by_name(r.ifname);
+        l = link_named_in(nlh, &r);
         if (l == NULL) {
             err = -ENODEV;
         } else {

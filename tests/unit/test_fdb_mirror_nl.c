@@ -402,6 +402,8 @@ struct rec {
 static struct rec recs[64];
 static int nrecs;
 static uint8_t *blob;
+static uint8_t *aligned; /* the records again, each at an 8-byte boundary, as a
+                          * recv() buffer holds a datagram */
 
 static int load_fixture(void **state)
 {
@@ -421,14 +423,20 @@ static int load_fixture(void **state)
         return -1;
     }
     fclose(f);
+    aligned = malloc((size_t)sz + 8 * 64);
+    if (aligned == NULL)
+        return -1;
     nrecs = 0;
+    size_t aoff = 0;
     while (off + 6 <= (size_t)sz && nrecs < 64) {
         memcpy(&recs[nrecs].tag, blob + off, 2);
         memcpy(&recs[nrecs].len, blob + off + 2, 4);
         off += 6;
         if (off + recs[nrecs].len > (size_t)sz)
             return -1;
-        recs[nrecs].d = blob + off;
+        recs[nrecs].d = aligned + aoff;
+        memcpy(recs[nrecs].d, blob + off, recs[nrecs].len);
+        aoff += (recs[nrecs].len + 7u) & ~(size_t)7;
         off += recs[nrecs].len;
         nrecs++;
     }
@@ -439,6 +447,7 @@ static int free_fixture(void **state)
 {
     (void)state;
     free(blob);
+    free(aligned);
     return 0;
 }
 

@@ -23,13 +23,6 @@ static const uint16_t underlay_ports[2] = {P_UP0, P_UP1};
 
 #define VTEP_B "198.51.100.2"
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
 static int teardown(void **state)
 {
     struct learn_event ev[64];
@@ -284,7 +277,7 @@ static void test_bum_floods(void **state)
 
 static void test_arp_suppression(void **state)
 {
-    uint8_t f[60], want[60];
+    uint8_t f[60], want[64];
     struct rte_mbuf *m, *got, *out[4];
     uint32_t s = h_slot(100);
     (void)state;
@@ -603,21 +596,21 @@ static void test_no_nexthop(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_unicast_to_remote, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_tagged_to_remote, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_priority_tag, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_local_switch, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_same_attachment_and_stale, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_unicast_floods, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_bum_floods, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_arp_suppression, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_drops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_learn_per_burst_and_move, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_learn_ring_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mtu, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_nexthop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unicast_to_remote, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tagged_to_remote, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_priority_tag, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_local_switch, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_attachment_and_stale, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_unicast_floods, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bum_floods, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arp_suppression, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drops, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_burst, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_learn_per_burst_and_move, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_learn_ring_full, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mtu, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headroom, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_nexthop, h_setup, teardown),
     };
 
     (void)spine1;

@@ -21,20 +21,6 @@ static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
 #define PEER "198.51.100.2"
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    h_assert_no_leak();
-    return 0;
-}
-
 static void set_local(uint32_t vni, const uint8_t *mac, uint16_t attach)
 {
     assert_int_equal(mac_table_set(g_dp.macs, h_slot(vni), mac,
@@ -220,16 +206,7 @@ static void test_punt(void **state)
     m[0] = h_mbuf(f, 60);
     h_udp4(f, g_dp.ports[P_UP1].mac.addr_bytes, host_b, -1, 0xc00002fe, ntohl(ip), 49152,
            3784, 80);
-    f[14 + 10] = f[14 + 11] = 0;
-    {
-        uint32_t sum = 0;
-        for (int i = 0; i < 20; i += 2)
-            sum += (uint32_t)(f[14 + i] << 8 | f[15 + i]);
-        while (sum >> 16)
-            sum = (sum & 0xffff) + (sum >> 16);
-        f[24] = (uint8_t)(~sum >> 8);
-        f[25] = (uint8_t)~sum;
-    }
+    h_ipv4_cksum(f, 14);
     m[1] = h_mbuf(f, 80);
     t0 = rte_rdtsc();
     underlay_input(H.w, P_UP1, m, 2);
@@ -411,18 +388,18 @@ static void test_udp_port_of_generation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_deliver, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_source_vtep_check, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_vni, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_inner_drops, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_split_horizon, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flood_local_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_punt, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_punt_ring_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_underlay_drops_counted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_checksum_offload_flags, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_burst_vni_and_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_udp_port_of_generation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deliver, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_source_vtep_check, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_unknown_vni, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_inner_drops, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_split_horizon, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_flood_local_only, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_punt, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_punt_ring_full, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_underlay_drops_counted, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_checksum_offload_flags, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_burst_vni_and_order, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_udp_port_of_generation, h_setup, h_teardown),
     };
 
     if (h_init("stage_decap") != 0 || h_load(H_CONF_BASIC) != 0)

@@ -52,20 +52,6 @@ static const uint8_t host_b[6] = {0x02, 0, 0, 0, 0xbb, 0x01};
 static const uint8_t spine1[6] = H_SPINE1_MAC;
 static const uint8_t spine2[6] = H_SPINE2_MAC;
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    h_assert_no_leak();
-    return 0;
-}
-
 static const struct dp_group *group(const char *name)
 {
     const struct dp_conf *c = h_conf();
@@ -405,16 +391,16 @@ static void test_classifier(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_headers, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_queued_until_flush, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_mtu, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_headroom, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_policies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_default_group_spreads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_nexthop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_nexthop_select, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_group_and_tos_given, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_classifier, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_headers, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_queued_until_flush, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_mtu, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_headroom, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_group_policies, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_default_group_spreads, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_no_nexthop, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_nexthop_select, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_group_and_tos_given, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_classifier, h_setup, h_teardown),
     };
 
     if (h_init("stage_encap") != 0 || h_load(conf) != 0)

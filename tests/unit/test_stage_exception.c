@@ -37,19 +37,10 @@ enum { P_U0 = 0, P_A0 = 1, P_U1 = 2, P_K0 = 3 };
 static const uint8_t peer[6] = {0x02, 0, 0, 0, 0x01, 0x01};
 static const uint8_t lldp[6] = {0x01, 0x80, 0xc2, 0, 0, 0x0e};
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
 static int teardown(void **state)
 {
-    (void)state;
     H.w->n_rxq = 0;
-    h_assert_no_leak();
-    return 0;
+    return h_teardown(state);
 }
 
 /* A frame for the host on underlay port `port`: kind 0 BGP (TCP 179 to our
@@ -58,7 +49,6 @@ static int teardown(void **state)
 static uint16_t host_frame(uint8_t *f, uint16_t port, int kind)
 {
     const uint8_t *me = g_dp.ports[port].mac.addr_bytes;
-    uint32_t sum = 0;
 
     switch (kind) {
     case 1:
@@ -72,13 +62,7 @@ static uint16_t host_frame(uint8_t *f, uint16_t port, int kind)
            40000, kind == 4 ? 53 : 179, 90);
     if (kind != 4)
         f[23] = 6;
-    f[24] = f[25] = 0;
-    for (int i = 0; i < 20; i += 2)
-        sum += (uint32_t)(f[14 + i] << 8 | f[15 + i]);
-    while (sum >> 16)
-        sum = (sum & 0xffff) + (sum >> 16);
-    f[24] = (uint8_t)(~sum >> 8);
-    f[25] = (uint8_t)~sum;
+    h_ipv4_cksum(f, 14);
     return 90;
 }
 
@@ -228,11 +212,11 @@ static void test_worker_dispatch(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_to_kernel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_kernel_interface, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_from_kernel, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_worker_dispatch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_to_kernel, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_kernel_interface, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rate, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_from_kernel, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_worker_dispatch, h_setup, teardown),
     };
 
     if (h_init("stage_exception") != 0 || h_load(conf) != 0)

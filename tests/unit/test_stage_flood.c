@@ -40,20 +40,6 @@ static const uint8_t host_a[6] = {0x02, 0, 0, 0, 0xaa, 0x01};
 static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 enum { P_H2 = 3 };  /* this configuration's fourth port */
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    h_assert_no_leak();
-    return 0;
-}
-
 /* Take every VXLAN copy of inner (VNI vni) sent on the underlay ports,
  * check each, and return a bit per VTEP 198.51.100.(1..31) seen. */
 static uint32_t take_vxlan(const uint8_t *inner, uint16_t len, uint32_t vni,
@@ -322,14 +308,14 @@ static void test_copies_get_headroom(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_from_access, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_from_other_attachment, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_from_underlay, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_single_target_is_the_original, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_target, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_no_mbuf_for_copies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_failed_encap_copies, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_copies_get_headroom, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_from_access, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_from_other_attachment, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_from_underlay, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_single_target_is_the_original, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_no_target, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_no_mbuf_for_copies, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_failed_encap_copies, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_copies_get_headroom, h_setup, h_teardown),
     };
 
     if (h_init("stage_flood") != 0 || h_load(conf) != 0)

@@ -11,13 +11,6 @@
 
 #include "stage_harness.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
 static void mac_of(uint8_t m[6], unsigned i)
 {
     m[0] = 0x02;
@@ -137,10 +130,10 @@ static void test_empty_burst(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_distinct, setup),
-        cmocka_unit_test_setup(test_runs_and_repeats, setup),
-        cmocka_unit_test_setup(test_changes_seen_at_once, setup),
-        cmocka_unit_test_setup(test_empty_burst, setup),
+        cmocka_unit_test_setup(test_distinct, h_setup),
+        cmocka_unit_test_setup(test_runs_and_repeats, h_setup),
+        cmocka_unit_test_setup(test_changes_seen_at_once, h_setup),
+        cmocka_unit_test_setup(test_empty_burst, h_setup),
     };
 
     if (h_init("stage_l2_lookup") != 0 || h_load(H_CONF_BASIC) != 0)

@@ -12,13 +12,6 @@
 
 static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0xaa, 0x01};
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
 static void expect_event(uint32_t vni_idx, uint16_t attach, const uint8_t *mac)
 {
     struct learn_event ev[2];
@@ -114,9 +107,9 @@ static void test_ring_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup(test_once_a_second, setup),
-        cmocka_unit_test_setup(test_move_and_other_vni, setup),
-        cmocka_unit_test_setup(test_ring_full, setup),
+        cmocka_unit_test_setup(test_once_a_second, h_setup),
+        cmocka_unit_test_setup(test_move_and_other_vni, h_setup),
+        cmocka_unit_test_setup(test_ring_full, h_setup),
     };
 
     if (h_init("stage_learn") != 0 || h_load(H_CONF_BASIC) != 0)

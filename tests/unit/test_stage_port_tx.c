@@ -13,20 +13,6 @@
 static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0xaa, 0x01};
 static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0xbb, 0x01};
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    h_assert_no_leak();
-    return 0;
-}
-
 static void test_enqueue_then_flush(void **state)
 {
     uint8_t f[3][200];
@@ -241,14 +227,14 @@ static void test_residence(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_enqueue_then_flush, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_full_buffer_flushes_itself, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_port_full, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flush_all, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_access_send_untagged, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_access_send_tagged, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_access_send_headroom, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_residence, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enqueue_then_flush, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_full_buffer_flushes_itself, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_port_full, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_flush_all, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_access_send_untagged, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_access_send_tagged, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_access_send_headroom, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_residence, h_setup, h_teardown),
     };
 
     if (h_init("stage_port_tx") != 0 || h_load(H_CONF_BASIC) != 0)

@@ -11,20 +11,6 @@
 
 #include "stage_harness.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    h_reset();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    h_assert_no_leak();
-    return 0;
-}
-
 static void test_stamped(void **state)
 {
     uint8_t f[60] = {0};
@@ -70,8 +56,8 @@ static void test_ring_full(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_stamped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_ring_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stamped, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_ring_full, h_setup, h_teardown),
     };
 
     if (h_init("stage_punt") != 0 || h_load(H_CONF_BASIC) != 0)
