@@ -62,7 +62,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                 punt_send(w, w->pub.punt_ring, m, port);
                 continue;
             }
-            struct rte_mbuf *copy = rte_pktmbuf_copy(m, g_dp.pool, 0, UINT32_MAX);
+            struct rte_mbuf *copy = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
             if (copy) {
                 copy->hash.usr = r.attach | DP_PUNT_SNOOP;
                 punt_send(w, w->pub.punt_ring, copy, port);

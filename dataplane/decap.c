@@ -35,8 +35,10 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
         rx_bytes += rte_pktmbuf_pkt_len(m);
         csum_good = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
-        switch (underlay_classify(rte_pktmbuf_mtod(m, const uint8_t *),
-                                  rte_pktmbuf_data_len(m), &up, csum_good, &r)) {
+        /* lengths from the whole chain, headers from the first segment */
+        switch (underlay_classify_seg(rte_pktmbuf_mtod(m, const uint8_t *),
+                                      rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m), &up,
+                                      csum_good, &r)) {
         case UL_ARP:
             punt_send(w, w->pub.punt_ring, m, port);
             continue;
@@ -72,9 +74,10 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
             last_src = r.outer_src;
             last_src_vni = vni_idx;
         }
+        /* the outer headers are in the first segment (checked above) */
         rte_pktmbuf_adj(m, r.inner_off);
         if (rte_pktmbuf_pkt_len(m) > r.inner_len)
-            rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - r.inner_len));
+            dp_mbuf_trim_to(m, r.inner_len);
         m->ol_flags = 0;
         w->pub.st.vni[vni_idx].decap_packets++;
         w->pub.st.vni[vni_idx].decap_bytes += r.inner_len;

@@ -33,7 +33,15 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     }
     vxlan_encap_write(hdr, dp_nexthop_tmpl(nh), vtep_be, flow_hash_udp_sport(h), vni,
                       (uint16_t)inner_len, tos);
-    m->ol_flags = 0;
+    if (g_dp.ports[nh->port].tx_ip_csum) {
+        /* the NIC fills the outer IPv4 checksum (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) */
+        ((struct vxlan_outer *)hdr)->ip.hdr_checksum = 0;
+        m->l2_len = sizeof(struct rte_ether_hdr);
+        m->l3_len = sizeof(struct rte_ipv4_hdr);
+        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+    } else {
+        m->ol_flags = 0;
+    }
     tx_enqueue(w, nh->port, m);
     return 0;
 }

@@ -27,7 +27,7 @@ void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t fro
     for (uint32_t i = 0; i < n_remote; i++) {
         struct rte_mbuf *c = m;
         if (--left > 0) {
-            c = rte_pktmbuf_copy(m, g_dp.pool, 0, UINT32_MAX);
+            c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
             if (unlikely(c == NULL)) {
                 w->pub.st.drops[DROP_FLOOD_NO_MBUF]++;
                 continue;
@@ -41,7 +41,7 @@ void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t fro
         if (v->attach[i] == from_attach)
             continue;
         if (--left > 0) {
-            c = rte_pktmbuf_copy(m, g_dp.pool, 0, UINT32_MAX);
+            c = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
             if (unlikely(c == NULL)) {
                 w->pub.st.drops[DROP_FLOOD_NO_MBUF]++;
                 continue;

@@ -15,20 +15,35 @@ static enum underlay_class host(struct underlay_result *r, enum drop_reason why)
     return UL_HOST;
 }
 
-enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
-                                      const struct underlay_params *p,
-                                      int ip_csum_good,
-                                      struct underlay_result *r)
+/* A header of need bytes at offset off: beyond the frame, or beyond the
+ * first segment of a longer frame (split), or readable. */
+enum hdr_fit { HDR_OK = 0, HDR_SHORT, HDR_SPLIT };
+
+static enum hdr_fit fits(uint32_t off, uint32_t need, uint32_t seg_len, uint32_t pkt_len)
+{
+    if (off + need > pkt_len)
+        return HDR_SHORT;
+    return off + need > seg_len ? HDR_SPLIT : HDR_OK;
+}
+
+enum underlay_class underlay_classify_seg(const uint8_t *pkt, uint32_t seg_len,
+                                          uint32_t pkt_len,
+                                          const struct underlay_params *p,
+                                          int ip_csum_good,
+                                          struct underlay_result *r)
 {
     const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)pkt;
     const struct rte_ipv4_hdr *ip;
     const struct rte_udp_hdr *udp;
     const struct rte_vxlan_hdr *vx;
-    uint32_t ihl, ip_len, udp_len, l4len;
+    uint32_t ihl, ip_len, udp_len, l4len, len = pkt_len;
     uint16_t dport;
+    enum hdr_fit f;
 
-    if (len < sizeof(*eth))
-        return drop(r, DROP_UNDERLAY_RUNT);
+    if (seg_len > pkt_len)
+        seg_len = pkt_len;  /* a first segment longer than the frame: not trusted */
+    if ((f = fits(0, sizeof(*eth), seg_len, len)) != HDR_OK)
+        return drop(r, f == HDR_SHORT ? DROP_UNDERLAY_RUNT : DROP_UNDERLAY_HDR_SPLIT);
     if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))
         return UL_ARP;  /* the control thread checks the ARP itself */
     if (memcmp(eth->dst_addr.addr_bytes, p->port_mac, RTE_ETHER_ADDR_LEN) != 0)
@@ -37,10 +52,14 @@ enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
     if (eth->ether_type != RTE_BE16(RTE_ETHER_TYPE_IPV4))
         return host(r, DROP_UNDERLAY_ETHERTYPE);
 
-    if (len < sizeof(*eth) + sizeof(*ip))
-        return drop(r, DROP_IP_BAD_HEADER);
+    if ((f = fits(sizeof(*eth), sizeof(*ip), seg_len, len)) != HDR_OK)
+        return drop(r, f == HDR_SHORT ? DROP_IP_BAD_HEADER : DROP_UNDERLAY_HDR_SPLIT);
     ip = (const struct rte_ipv4_hdr *)(eth + 1);
     ihl = rte_ipv4_hdr_len(ip);
+    /* IPv4 options, UDP, VXLAN and the inner Ethernet header are read from
+     * the first segment: the whole run must be there */
+    if (ihl > sizeof(*ip) && fits(sizeof(*eth), ihl, seg_len, len) == HDR_SPLIT)
+        return drop(r, DROP_UNDERLAY_HDR_SPLIT);
     ip_len = rte_be_to_cpu_16(ip->total_length);
     if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || ip_len < ihl ||
         sizeof(*eth) + ip_len > len)
@@ -59,6 +78,8 @@ enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
     l4len = ip_len - ihl;
     if (l4len < sizeof(*udp))
         return drop(r, DROP_UDP_BAD_LENGTH);
+    if (sizeof(*eth) + ihl + sizeof(*udp) > seg_len)
+        return drop(r, DROP_UNDERLAY_HDR_SPLIT);
     udp_len = rte_be_to_cpu_16(udp->dgram_len);
     if (udp_len < sizeof(*udp) || udp_len > l4len)
         return drop(r, DROP_UDP_BAD_LENGTH);
@@ -71,6 +92,8 @@ enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
     }
     if (udp_len < sizeof(*udp) + sizeof(*vx) + sizeof(*eth))
         return drop(r, DROP_VXLAN_TRUNCATED);
+    if (sizeof(*eth) + ihl + sizeof(*udp) + sizeof(*vx) + sizeof(*eth) > seg_len)
+        return drop(r, DROP_UNDERLAY_HDR_SPLIT);
     vx = (const struct rte_vxlan_hdr *)(udp + 1);
     if (!(rte_be_to_cpu_32(vx->vx_flags) & ((uint32_t)VXLAN_FLAG_I << 24)))
         return drop(r, DROP_VXLAN_BAD_FLAGS);

@@ -31,6 +31,7 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
     w->pub.id = id;
     w->pub.lcore = lcore;
     w->txq = (uint16_t)id;
+    w->pool = dp_pool_of(socket);
     w->learn_refresh_tsc = rte_get_tsc_hz();    /* tell the control thread once a second */
     snprintf(name, sizeof(name), "learn%u", id);
     w->pub.learn_ring = rte_ring_create_elem(name, sizeof(struct learn_event), learn_ring_size,

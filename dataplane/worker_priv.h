@@ -58,6 +58,7 @@ struct wk {
     uint64_t last_sweep_tsc;    /* classifier idle sweep */
     uint64_t kernel_credit[DP_MAX_PORTS];   /* exception path token bucket (TSC) */
     uint64_t kernel_last[DP_MAX_PORTS];
+    struct rte_mempool *pool;   /* its NUMA socket's: flood and snoop copies */
     uint16_t txq;
     uint16_t n_rxq;
     struct rxq_ref rxq[DP_MAX_PORTS * 4];
@@ -132,6 +133,35 @@ void kernel_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 void tx_flush_port(struct wk *w, uint16_t port);
 void tx_flush_all(struct wk *w);
 void access_send(struct wk *w, struct rte_mbuf *m, uint16_t a);
+
+/* Cut m (possibly chained) to its first len bytes (len <= pkt_len): the
+ * segments past them go back to their pool. rte_pktmbuf_trim only trims
+ * within the last segment; Ethernet padding or trailing bytes after a
+ * VXLAN payload can span more than that in a chain. */
+static inline void dp_mbuf_trim_to(struct rte_mbuf *m, uint32_t len)
+{
+    struct rte_mbuf *s = m;
+    uint32_t left = len;
+    uint16_t nseg = 1;
+
+    if (likely(m->next == NULL)) {
+        m->data_len = (uint16_t)len;
+        m->pkt_len = len;
+        return;
+    }
+    while (s->next != NULL && left > s->data_len) {
+        left -= s->data_len;
+        s = s->next;
+        nseg++;
+    }
+    s->data_len = (uint16_t)left;
+    if (s->next != NULL) {
+        rte_pktmbuf_free(s->next);
+        s->next = NULL;
+    }
+    m->nb_segs = nseg;
+    m->pkt_len = len;
+}
 
 static inline void tx_enqueue(struct wk *w, uint16_t port, struct rte_mbuf *m)
 {

@@ -39,6 +39,7 @@
 #define DP_BURST         32
 #define DP_NO_ATTACH     0xffff
 #define DP_NO_VNI        UINT32_MAX
+#define DP_MAX_SOCKETS   RTE_MAX_NUMA_NODES
 
 struct mac_table;
 struct rte_rcu_qsbr;
@@ -66,6 +67,12 @@ struct dp_port {
     uint16_t kernel;
     uint16_t peer;
     uint64_t kernel_cost_tsc;   /* underlay: TSC per packet a worker may hand the kernel */
+    int socket;                 /* NUMA socket of the device (its pool's) */
+    bool tx_ip_csum;            /* the PMD fills the outer IPv4 checksum (TX offload) */
+    /* link down as the control thread last saw it (port_link.c; 0 until
+     * it looks); a next hop on a port whose link is down is out of its
+     * ECMP groups */
+    uint8_t link_down;
 };
 
 /* One (access port, VLAN) bound to a VNI. A free id has vni_idx DP_NO_VNI. */
@@ -178,7 +185,11 @@ struct dp {
 
     struct mac_table *macs;
     struct rte_rcu_qsbr *qsv;
+    /* one mbuf pool per NUMA socket that has a port or a worker: ports
+     * receive into their socket's, workers copy (flooding) from theirs;
+     * pool is the main lcore's socket's (control and BFD threads) */
     struct rte_mempool *pool;
+    struct rte_mempool *pools[DP_MAX_SOCKETS];
 
     unsigned n_workers;
     struct worker *workers[DP_MAX_WORKERS];
@@ -187,6 +198,29 @@ struct dp {
 
 /* The dataplane: one per process. */
 extern struct dp g_dp;
+
+/* Whether dp port p's link is up (the control thread's last look). */
+static inline bool dp_port_link_up(uint16_t p)
+{
+    return __atomic_load_n(&g_dp.ports[p].link_down, __ATOMIC_ACQUIRE) == 0;
+}
+
+/* The pool of NUMA socket s (the main one when s has none). */
+static inline struct rte_mempool *dp_pool_of(int s)
+{
+    return s >= 0 && s < DP_MAX_SOCKETS && g_dp.pools[s] ? g_dp.pools[s] : g_dp.pool;
+}
+
+/* Mbufs in every pool, and how many of them are free now. */
+static inline void dp_pools_count(unsigned *size, unsigned *avail)
+{
+    *size = *avail = 0;
+    for (int s = 0; s < DP_MAX_SOCKETS; s++)
+        if (g_dp.pools[s]) {
+            *size += g_dp.pools[s]->size;
+            *avail += rte_mempool_avail_count(g_dp.pools[s]);
+        }
+}
 
 /* "access", "underlay" or "kernel". */
 static inline const char *dp_port_role_name(unsigned role)

@@ -17,6 +17,7 @@
     X(NO_HEADROOM, no_headroom, ENCAP, "mbuf cannot take the outer headers or the VLAN tag")   \
     X(UNDERLAY_RUNT, underlay_runt, UNDERLAY, "shorter than an Ethernet header")               \
     X(UNDERLAY_NOT_FOR_US, underlay_not_for_us, UNDERLAY, "Ethernet destination is not our MAC") \
+    X(UNDERLAY_HDR_SPLIT, underlay_hdr_split, UNDERLAY, "outer headers not contiguous in the first mbuf segment") \
     X(UNDERLAY_ETHERTYPE, underlay_ethertype, UNDERLAY, "neither IPv4 nor ARP")                 \
     X(IP_BAD_HEADER, ip_bad_header, UNDERLAY, "IPv4 version, IHL, total length or checksum")   \
     X(IP_NOT_LOCAL, ip_not_local, UNDERLAY, "IPv4 destination is not our VTEP")                \

@@ -149,6 +149,7 @@ struct vtepd_config {
     uint32_t mac_limit;     /* default per-VNI limit */
     uint32_t mac_table_size;/* total entries in the shared table */
     uint32_t mempool_mbufs; /* 0: sized from ports and workers; else at least this */
+    uint32_t mbuf_data_room;/* bytes of frame per mbuf; 0: the largest frame fits one */
     bool residence_histogram;   /* per-worker RX-to-TX time histogram; default off */
     uint32_t poll_sleep_us;     /* a worker turn that found nothing sleeps this long; 0 = busy poll */
 

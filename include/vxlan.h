@@ -100,16 +100,30 @@ struct underlay_result {
     uint8_t outer_tos;      /* UL_VXLAN: outer DSCP/ECN */
 };
 
-/* Classify one frame of len bytes received on an underlay port. Checks
- * every header against len before reading it: Ethernet destination, IPv4
+/* Classify one frame of pkt_len bytes received on an underlay port, whose
+ * first seg_len bytes (the first mbuf segment) are at pkt. Checks every
+ * header against the lengths before reading it: Ethernet destination, IPv4
  * version/IHL/lengths/checksum (skipped when ip_csum_good), not a fragment,
  * destination = our VTEP, UDP length, destination port, VXLAN I flag and
- * that an inner Ethernet header follows. The VNI is not checked here.
+ * that an inner Ethernet header follows. Lengths are checked against
+ * pkt_len; the headers read (outer Ethernet, IPv4 with options, UDP,
+ * VXLAN, inner Ethernet) must lie in the first seg_len bytes, else
+ * DROP_UNDERLAY_HDR_SPLIT. The VNI is not checked here.
  * Multicast and broadcast frames other than ARP, frames that are not IPv4,
  * and IPv4 to us that is not VXLAN or BFD to our VTEP address are UL_HOST. */
-enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
-                                      const struct underlay_params *p,
-                                      int ip_csum_good,
-                                      struct underlay_result *r);
+enum underlay_class underlay_classify_seg(const uint8_t *pkt, uint32_t seg_len,
+                                          uint32_t pkt_len,
+                                          const struct underlay_params *p,
+                                          int ip_csum_good,
+                                          struct underlay_result *r);
+
+/* The same for a frame of len contiguous bytes. */
+static inline enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t len,
+                                                    const struct underlay_params *p,
+                                                    int ip_csum_good,
+                                                    struct underlay_result *r)
+{
+    return underlay_classify_seg(pkt, len, len, p, ip_csum_good, r);
+}
 
 #endif

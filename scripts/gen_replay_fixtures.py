@@ -292,6 +292,36 @@ def case_jumbo():
     return c
 
 
+# ---- 4c: jumbo frames chained over small mbufs ------------------------------------
+def case_jumbo_chained():
+    A, R, R1, L0 = mac(0x0a, 1), mac(0x0d, 1), mac(0x0b, 1), mac(0x0c, 0)
+    c = Case("jumbo_chained", STD_PORTS, [
+        {"vni": 100, "access": [("h0", 0), ("h1", 10)],
+         "static_macs": [{"mac": R1, "vtep": V2}, {"mac": L0, "port": "h0"}],
+         "flood": [V2, V3], "src_vtep_check": False},
+    ], vtep={"underlay_mtu": 9100, "mbuf_data_room": 2048},
+        doc="mbuf_data_room 2048 with underlay_mtu 9100: net_pcap chains every frame\n"
+            "longer than 2048 bytes over several mbufs (as a NIC with RX scatter does).\n"
+            "9000-byte VXLAN frames are checked on the chain and decapsulated, 9000-byte\n"
+            "access frames encapsulated and flooded, each copy sent whole.")
+    # access -> underlay: a 9000-byte frame (outer IPv4 9036), tagged and untagged
+    c.add("h0", udp_frame(A, R1, sport=1000, size=9000), do="encap", vni=100, vtep=V2)
+    c.add("h1", udp_frame(A, R1, sport=1001, size=9000, vlan=10), do="encap", vni=100,
+          vtep=V2)
+    # the largest that passes (inner 9064 -> outer IPv4 9100) and one byte more
+    c.add("h0", udp_frame(A, R1, sport=1002, size=9064), do="encap", vni=100, vtep=V2)
+    c.add("h0", udp_frame(A, R1, sport=1003, size=9065), do="drop", reason="mtu_exceeded")
+    # a 9000-byte broadcast: one VXLAN copy per flood VTEP and a tagged copy to h1
+    c.add("h0", udp_frame(A, BCAST, dip="203.0.113.255", size=9000), do="flood", vni=100,
+          vteps=[V2, V3], local=[["h1", 10]])
+    # underlay -> access: a 9000-byte VXLAN frame (inner 8950) and a 9050-byte one
+    c.decap(udp_frame(R, L0, sip="203.0.113.91", size=8950), 100, to=[["h0", 0]])
+    c.decap(udp_frame(R, L0, sip="203.0.113.91", sport=7, size=9000), 100, to=[["h0", 0]])
+    c.decap(udp_frame(R, BCAST, sip="203.0.113.91", size=8950), 100,
+            local=[["h0", 0], ["h1", 10]])
+    return c
+
+
 # ---- 2: local switching between attachments ---------------------------------
 def case_local_switch():
     S0, S1, S2 = mac(0x0e, 0), mac(0x0e, 1), mac(0x0e, 2)
@@ -753,7 +783,7 @@ def case_arp_suppress():
     return c
 
 
-CASES = [case_encap, case_mtu, case_jumbo, case_local_switch, case_access_drops, case_flood,
+CASES = [case_encap, case_mtu, case_jumbo, case_jumbo_chained, case_local_switch, case_access_drops, case_flood,
          case_srccheck, case_arp_suppress,
          case_decap, case_underlay_bad, case_isolation, case_learn]
 

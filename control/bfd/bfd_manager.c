@@ -77,9 +77,10 @@ static void set_live(struct bfd_mgr_sess *m, bool live, const char *why)
     if (m->live == live)
         return;
     /* the BFD lock is held: g_dp.conf is the generation to change; a next
-     * hop without a MAC (ARP has not resolved it) stays out whatever BFD says */
+     * hop without a MAC (ARP has not resolved it) or on a port whose link is
+     * down stays out whatever BFD says */
     moved = nexthop_set_live(g_dp.conf, (uint16_t)m->nexthop,
-                             live && g_dp.conf->nexthops[m->nexthop].has_mac);
+                             live && nexthop_usable(g_dp.conf, (uint16_t)m->nexthop));
     m->live = live;
     m->buckets_moved += moved;
     if (live)
@@ -299,7 +300,7 @@ int bfd_manager_reconfigure(const struct vtepd_config *cfg, struct dp_conf *c)
     /* liveness in the new generation: a next hop is live unless a session
      * watches it and is not (yet) Up */
     for (uint16_t nh = 0; nh < c->n_nexthops; nh++)
-        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && nexthop_usable(c, nh));
     return 0;
 }
 
@@ -308,7 +309,7 @@ void bfd_manager_refresh_nexthop(uint16_t nh)
     struct dp_conf *c = g_dp.conf;
 
     if (nh < c->n_nexthops)
-        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && c->nexthops[nh].has_mac);
+        nexthop_set_live(c, nh, nexthop_bfd_ok(nh) && nexthop_usable(c, nh));
 }
 
 bool bfd_manager_active(void)

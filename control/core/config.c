@@ -327,6 +327,8 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
         return get_u32(p, v, path, 4096, 1u << 26, &c->mempool_mbufs);
     if (!strcmp(key, "poll_sleep_us"))
         return get_u32(p, v, path, 0, 10000, &c->poll_sleep_us);
+    if (!strcmp(key, "mbuf_data_room"))
+        return get_u32(p, v, path, 1024, 16384, &c->mbuf_data_room);
     if (!strcmp(key, "mac_table_size"))
         return get_u32(p, v, path, 1024, 1u << 24, &c->mac_table_size);
     return fail(p, v, path, "unhandled key");
@@ -336,7 +338,7 @@ static int parse_vtep(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"local_ip", "udp_port", "ttl",
         "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", "mempool_mbufs",
-        "residence_histogram", "poll_sleep_us", NULL};
+        "mbuf_data_room", "residence_histogram", "poll_sleep_us", NULL};
     static const char *const required[] = {"local_ip", NULL};
 
     if (walk_map(p, n, path, allowed, vtep_key, NULL))

@@ -24,6 +24,7 @@
 #include "kernel_mirror.h"
 #include "log.h"
 #include "mac_table.h"
+#include "port_link.h"
 #include "rcu_free.h"
 #include "reload.h"
 #include "sd_notify.h"
@@ -202,6 +203,9 @@ void control_run(const struct run_opts *o)
     while (!g_stop_requested) {
         uint64_t t = now_ms();
         unsigned work = drain_learn() + drain_punt();
+
+        /* a link that went down takes its next hops out of ECMP now */
+        work += port_link_poll();
         uint64_t rx = rx_total();
 
         if (rx != last_rx || work) {

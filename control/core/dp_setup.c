@@ -1,5 +1,6 @@
 /* Build the dataplane from the configuration (see control.h). */
 #include <arpa/inet.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -54,11 +55,32 @@ static int probe_port(const struct cfg_port *cp)
     return pid;
 }
 
-static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_workers)
+/* The largest frame port cp must carry: its MTU (or the underlay MTU on
+ * an underlay port without one), Ethernet header, CRC and one VLAN tag. */
+static unsigned port_max_frame(const struct vtepd_config *cfg, const struct cfg_port *cp)
+{
+    unsigned mtu = cp->mtu ? cp->mtu :
+        cp->role == PORT_ROLE_UNDERLAY ? cfg->underlay_mtu : RTE_ETHER_MTU;
+
+    return mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN + RTE_VLAN_HLEN;
+}
+
+/* The socket whose pool a device receives into (its own when known). */
+static int port_socket(uint16_t port_id)
+{
+    int s = rte_eth_dev_socket_id(port_id);
+
+    return s >= 0 && s < DP_MAX_SOCKETS ? s : (int)rte_socket_id();
+}
+
+static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_workers,
+                      unsigned max_frame)
 {
     struct rte_eth_dev_info info;
     struct rte_eth_conf conf;
-    uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC;
+    struct rte_mempool *pool;
+    uint16_t nb_rxd = RX_DESC, nb_txd = TX_DESC, mtu;
+    unsigned data_room;
     int pid = probe_port(cp);
     int rc;
 
@@ -67,6 +89,9 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
     p->port_id = (uint16_t)pid;
     snprintf(p->name, sizeof(p->name), "%s", cp->name);
     p->role = (uint8_t)cp->role;
+    p->socket = port_socket(p->port_id);
+    pool = dp_pool_of(p->socket);
+    data_room = rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM;
     rc = rte_eth_dev_info_get(p->port_id, &info);
     if (rc != 0) {
         VLOG(ERR, "port %s: cannot get device info: %s", cp->name, rte_strerror(-rc));
@@ -88,35 +113,61 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
     }
     if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM)
         conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+    /* frames longer than one mbuf: the NIC chains them (scatter) when it
+     * can; the workers handle chains (headers from the first segment) */
+    if (max_frame > data_room) {
+        if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+            conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+        else
+            VLOG(WARNING, "port %s: frames up to %u bytes do not fit a %u-byte mbuf and "
+                 "the device (%s) offers no RX scatter: larger frames may be dropped by it "
+                 "(raise vtep.mbuf_data_room)", cp->name, max_frame, data_room,
+                 info.driver_name);
+    }
+    if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+    else if (max_frame > data_room)
+        VLOG(NOTICE, "port %s: the device (%s) does not advertise multi-segment TX; "
+             "chained frames are handed to it as they are", cp->name, info.driver_name);
+    /* the outer IPv4 checksum of what we encapsulate: by the NIC when it
+     * can, else in software (incremental, from the next hop's template) */
+    p->tx_ip_csum = cp->role == PORT_ROLE_UNDERLAY &&
+                    (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM);
+    if (p->tx_ip_csum)
+        conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
+    /* link state changes as events where the device raises them (else the
+     * control loop polls, see port_link.c) */
+    if (*info.dev_flags & RTE_ETH_DEV_INTR_LSC)
+        conf.intr_conf.lsc = 1;
     rc = rte_eth_dev_configure(p->port_id, p->nb_rxq, p->nb_txq, &conf);
     if (rc != 0) {
-        VLOG(ERR, "port %s: configure (%u rxq, %u txq) failed: %s", cp->name,
-             p->nb_rxq, p->nb_txq, rte_strerror(-rc));
+        VLOG(ERR, "port %s: configure (%u rxq, %u txq, rx offloads 0x%" PRIx64
+             ", tx offloads 0x%" PRIx64 ") failed: %s", cp->name, p->nb_rxq, p->nb_txq,
+             conf.rxmode.offloads, conf.txmode.offloads, rte_strerror(-rc));
         return rc;
     }
     rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nb_rxd, &nb_txd);
     for (uint16_t q = 0; q < p->nb_rxq; q++) {
-        rc = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd,
-                                    (unsigned)rte_eth_dev_socket_id(p->port_id),
-                                    NULL, g_dp.pool);
+        rc = rte_eth_rx_queue_setup(p->port_id, q, nb_rxd, (unsigned)p->socket, NULL, pool);
         if (rc != 0) {
             VLOG(ERR, "port %s: rx queue %u setup failed: %s", cp->name, q, rte_strerror(-rc));
             return rc;
         }
     }
     for (uint16_t q = 0; q < p->nb_txq; q++) {
-        rc = rte_eth_tx_queue_setup(p->port_id, q, nb_txd,
-                                    (unsigned)rte_eth_dev_socket_id(p->port_id), NULL);
+        rc = rte_eth_tx_queue_setup(p->port_id, q, nb_txd, (unsigned)p->socket, NULL);
         if (rc != 0) {
             VLOG(ERR, "port %s: tx queue %u setup failed: %s", cp->name, q, rte_strerror(-rc));
             return rc;
         }
     }
-    if (cp->mtu) {
-        rc = rte_eth_dev_set_mtu(p->port_id, cp->mtu);
-        if (rc != 0)
-            VLOG(WARNING, "port %s: cannot set MTU %u: %s", cp->name, cp->mtu,
-                 rte_strerror(-rc));
+    mtu = (uint16_t)(max_frame - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN - RTE_VLAN_HLEN);
+    if (cp->mtu || mtu > RTE_ETHER_MTU) {
+        rc = rte_eth_dev_set_mtu(p->port_id, mtu);
+        if (rc == -ENOTSUP)
+            VLOG(INFO, "port %s: the device has no MTU setting (MTU %u wanted)", cp->name, mtu);
+        else if (rc != 0)
+            VLOG(WARNING, "port %s: cannot set MTU %u: %s", cp->name, mtu, rte_strerror(-rc));
     }
     if (cp->has_mac) {
         memcpy(p->mac.addr_bytes, cp->mac, 6);
@@ -138,10 +189,12 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
     rc = rte_eth_promiscuous_enable(p->port_id);
     if (rc != 0 && rc != -ENOTSUP)
         VLOG(WARNING, "port %s: promiscuous mode: %s", cp->name, rte_strerror(-rc));
-    VLOG(INFO, "port %s: %s, dpdk port %u (%s), %u rxq, %u txq, mac %02x:%02x:%02x:%02x:%02x:%02x",
-         cp->name, dp_port_role_name(cp->role), p->port_id,
-         info.driver_name, p->nb_rxq, p->nb_txq, p->mac.addr_bytes[0], p->mac.addr_bytes[1],
-         p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
+    VLOG(INFO, "port %s: %s, dpdk port %u (%s), socket %d, %u rxq, %u txq, "
+         "mac %02x:%02x:%02x:%02x:%02x:%02x, rx offloads 0x%" PRIx64 ", tx offloads 0x%" PRIx64
+         "%s", cp->name, dp_port_role_name(cp->role), p->port_id, info.driver_name, p->socket,
+         p->nb_rxq, p->nb_txq, p->mac.addr_bytes[0], p->mac.addr_bytes[1],
+         p->mac.addr_bytes[2], p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5],
+         conf.rxmode.offloads, conf.txmode.offloads, conf.intr_conf.lsc ? ", link events" : "");
     return 0;
 }
 
@@ -171,7 +224,7 @@ static int setup_kernel_port(const struct vtepd_config *cfg, int i, unsigned n_w
              p->mac.addr_bytes[3], p->mac.addr_bytes[4], p->mac.addr_bytes[5]);
     kp.mtu = up->mtu;
     g_dp.ports[k].kernel = DP_NO_PORT;
-    if ((rc = setup_port(&g_dp.ports[k], &kp, n_workers)) != 0)
+    if ((rc = setup_port(&g_dp.ports[k], &kp, n_workers, port_max_frame(cfg, &kp))) != 0)
         return rc;
     g_dp.ports[k].peer = (uint16_t)i;
     p->kernel = k;
@@ -180,6 +233,66 @@ static int setup_kernel_port(const struct vtepd_config *cfg, int i, unsigned n_w
     g_dp.n_ports = (uint16_t)(k + 1);
     VLOG(INFO, "port %s: exception path through kernel interface %s, %u packets/s to it",
          up->name, up->kernel_iface, up->kernel_rate_pps);
+    return 0;
+}
+
+/* One mbuf pool per NUMA socket that has a port or a worker lcore (the
+ * main lcore's socket always: the control and BFD threads allocate from
+ * it). Each holds enough buffers for the RX and TX rings of its ports, its
+ * workers' rings to the other threads and their per-lcore caches;
+ * vtep.mempool_mbufs raises every pool to at least that many. The data
+ * room is vtep.mbuf_data_room, else large enough for the largest frame of
+ * any port (one segment per frame); frames longer than it arrive chained. */
+static int setup_pools(const struct vtepd_config *cfg, unsigned n_workers)
+{
+    unsigned ports_on[DP_MAX_SOCKETS] = {0}, workers_on[DP_MAX_SOCKETS] = {0};
+    unsigned max_frame = 0, data_room, lcore, main_socket = rte_socket_id();
+    char name[RTE_MEMPOOL_NAMESIZE];
+
+    for (int i = 0; i < cfg->n_ports; i++) {
+        int pid = probe_port(&cfg->ports[i]);
+        if (pid < 0)
+            return pid;
+        ports_on[port_socket((uint16_t)pid)]++;
+        max_frame = RTE_MAX(max_frame, port_max_frame(cfg, &cfg->ports[i]));
+        if (cfg->ports[i].kernel_iface[0])
+            ports_on[main_socket]++;   /* its TAP: probed later, on this socket */
+    }
+    RTE_LCORE_FOREACH_WORKER(lcore) {
+        unsigned s = rte_lcore_to_socket_id(lcore);
+        workers_on[s < DP_MAX_SOCKETS ? s : main_socket]++;
+    }
+    data_room = cfg->mbuf_data_room ? cfg->mbuf_data_room :
+        RTE_MAX((unsigned)RTE_MBUF_DEFAULT_DATAROOM, max_frame);
+    for (unsigned s = 0; s < DP_MAX_SOCKETS; s++) {
+        unsigned n;
+
+        if (!ports_on[s] && !workers_on[s] && s != main_socket)
+            continue;
+        n = ports_on[s] * n_workers * (RX_DESC + TX_DESC) +
+            workers_on[s] * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) + 4096;
+        if (s == main_socket)
+            n += CTRL_TX_RING_SIZE;
+        if (cfg->mempool_mbufs > n)
+            n = cfg->mempool_mbufs;
+        /* socket 0 keeps the historic name */
+        if (s == 0)
+            snprintf(name, sizeof(name), "mbufs");
+        else
+            snprintf(name, sizeof(name), "mbufs_s%u", s);
+        g_dp.pools[s] = rte_pktmbuf_pool_create(name, n, 256, 0,
+                                                (uint16_t)(RTE_PKTMBUF_HEADROOM + data_room),
+                                                (int)s);
+        if (!g_dp.pools[s]) {
+            VLOG(ERR, "cannot create a pool of %u mbufs (%u bytes each) on socket %u: %s "
+                 "(give EAL more memory on that socket, -m or --socket-mem)", n,
+                 RTE_PKTMBUF_HEADROOM + data_room, s, rte_strerror(rte_errno));
+            return -ENOMEM;
+        }
+        VLOG(INFO, "mbuf pool %s: %u mbufs of %u data bytes on socket %u (%u ports, %u workers)",
+             name, n, data_room, s, ports_on[s], workers_on[s]);
+    }
+    g_dp.pool = g_dp.pools[main_socket];
     return 0;
 }
 
@@ -233,7 +346,6 @@ static unsigned count_worker_lcores(void)
 int dp_setup(const struct vtepd_config *cfg)
 {
     unsigned n_workers = count_worker_lcores();
-    unsigned n_mbufs, max_frame;
     int rc;
 
     g_dp.local_ip = cfg->local_ip;
@@ -253,30 +365,12 @@ int dp_setup(const struct vtepd_config *cfg)
         return -rte_errno;
     }
 
-    /* enough buffers for every RX ring, every TX ring, the rings to and
-     * from the control and BFD threads and the per-lcore caches */
-    n_mbufs = (unsigned)cfg->n_ports * n_workers * (RX_DESC + TX_DESC) +
-              n_workers * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) +
-              CTRL_TX_RING_SIZE + 4096;
-    if (cfg->mempool_mbufs > n_mbufs)
-        n_mbufs = cfg->mempool_mbufs;
-    /* the largest frame the configuration allows must fit in one mbuf: the
-     * underlay checks read a frame's lengths from its first segment only */
-    max_frame = cfg->underlay_mtu + RTE_ETHER_HDR_LEN;
-    for (int i = 0; i < cfg->n_ports; i++)
-        max_frame = RTE_MAX(max_frame, (unsigned)cfg->ports[i].mtu + RTE_ETHER_HDR_LEN + 4);
-    g_dp.pool = rte_pktmbuf_pool_create("mbufs", n_mbufs, 256, 0,
-                                        (uint16_t)RTE_MAX((unsigned)RTE_MBUF_DEFAULT_BUF_SIZE,
-                                                          RTE_PKTMBUF_HEADROOM + max_frame),
-                                        (int)rte_socket_id());
-    if (!g_dp.pool) {
-        VLOG(ERR, "cannot create a pool of %u mbufs: %s (give EAL more memory, -m)",
-             n_mbufs, rte_strerror(rte_errno));
-        return -ENOMEM;
-    }
+    if ((rc = setup_pools(cfg, n_workers)) != 0)
+        return rc;
     for (int i = 0; i < cfg->n_ports; i++) {
         g_dp.ports[i].kernel = g_dp.ports[i].peer = DP_NO_PORT;
-        if ((rc = setup_port(&g_dp.ports[i], &cfg->ports[i], n_workers)) != 0)
+        if ((rc = setup_port(&g_dp.ports[i], &cfg->ports[i], n_workers,
+                             port_max_frame(cfg, &cfg->ports[i]))) != 0)
             return rc;
         g_dp.n_ports = (uint16_t)(i + 1);
     }

@@ -27,7 +27,9 @@
 #include "feed_server.h"
 #include "dp.h"
 #include "dp_worker.h"
+#include "lcore_topology.h"
 #include "log.h"
+#include "port_link.h"
 #include "metrics_http.h"
 #include "reload.h"
 #include "rcu_free.h"
@@ -161,6 +163,8 @@ int main(int argc, char **argv)
         goto out;
     }
     bfd_manager_init(cfg);
+    port_link_init();
+    lcore_topology_warn();
     if (underlay_neigh_init() != 0 || arp_proxy_init() != 0 || config_apply(cfg, NULL, &rep, err, sizeof(err)) != 0) {
         VLOG(ERR, "%s", err);
         rc = 1;
@@ -215,6 +219,7 @@ int main(int argc, char **argv)
     cli_server_stop();
     if (g_rib)
         feed_server_stop();
+    port_link_fini();
     dp_teardown();
     stats_summary(stdout);
     if (ro.stats_json) {
@@ -228,7 +233,9 @@ int main(int argc, char **argv)
         }
     }
     if (g_dp.pool) {
-        unsigned in_use = g_dp.pool->size - rte_mempool_avail_count(g_dp.pool);
+        unsigned size, avail, in_use;
+        dp_pools_count(&size, &avail);
+        in_use = size - avail;
         if (in_use)
             VLOG(WARNING, "%u mbufs still in use at exit", in_use);
     }

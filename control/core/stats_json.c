@@ -203,12 +203,12 @@ void residence_json(struct json *j, const struct residence_hist *h)
 void stats_json_write(FILE *f, double uptime_s)
 {
     uint64_t hz = rte_get_tsc_hz();
-    unsigned size = g_dp.pool ? g_dp.pool->size : 0;
-    unsigned avail = g_dp.pool ? rte_mempool_avail_count(g_dp.pool) : 0;
+    unsigned size, avail;
     const struct cli_counters *cc = cli_server_counters();
     struct dp_totals t;
     struct json j;
 
+    dp_pools_count(&size, &avail);
     stats_sum(&t);
     json_begin(&j, f);
     json_obj(&j, NULL);

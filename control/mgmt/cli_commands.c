@@ -9,6 +9,7 @@
 #include <rte_cycles.h>
 #include <rte_version.h>
 
+#include "port_link.h"
 #include "arp_proxy.h"
 #include "bfd_manager.h"
 #include "cli_server.h"
@@ -271,6 +272,17 @@ static int cmd_show_neighbors(FILE *out, const char *args)
     return 0;
 }
 
+static int cmd_show_ports(FILE *out, const char *args)
+{
+    struct json j;
+    (void)args;
+
+    json_begin(&j, out);
+    port_link_dump_json(&j);
+    json_end(&j);
+    return 0;
+}
+
 static int cmd_show_kernel_mirror(FILE *out, const char *args)
 {
     struct json j;
@@ -361,6 +373,9 @@ void control_cli_register(void)
                  cmd_show_classifier);
     cli_register("show neighbors", "underlay next hops: MAC (configured or ARP), state (JSON)",
                  cmd_show_neighbors);
+    cli_register("show ports", "ports: socket, link state and how it is watched, link "
+                 "changes, TX checksum offload, ECMP buckets of their next hops (JSON)",
+                 cmd_show_ports);
     cli_register("show kernel-mirror", "the local MACs mirrored into kernel bridges for zebra "
                  "(JSON)", cmd_show_kernel_mirror);
     cli_register("show arp-cache", "ARP suppression: IPv4 bindings per VNI (local snooped, "

@@ -32,9 +32,9 @@
 static void sec_process(FILE *f, const struct metrics_ctx *m)
 {
     const struct reload_status *rs = reload_status();
-    unsigned size = g_dp.pool ? g_dp.pool->size : 0;
-    unsigned avail = g_dp.pool ? rte_mempool_avail_count(g_dp.pool) : 0;
+    unsigned size, avail;
 
+    dp_pools_count(&size, &avail);
     prom_family(f, "vtepd_build_info", PROM_GAUGE,
                 "Always 1; the labels name the vtepd release, git revision and DPDK version");
     prom_u64(f, "vtepd_build_info", 1, "version", VTEPD_VERSION, "git", VTEPD_GIT,

@@ -47,6 +47,8 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
         return differs(b, err, errlen, "vtep.mac_table_size");
     if (a->mempool_mbufs != b->mempool_mbufs)
         return differs(b, err, errlen, "vtep.mempool_mbufs");
+    if (a->mbuf_data_room != b->mbuf_data_room)
+        return differs(b, err, errlen, "vtep.mbuf_data_room");
     if (strcmp(a->feed_socket, b->feed_socket) != 0)
         return differs(b, err, errlen, "control.feed_socket");
     if (a->feed_tcp_port != b->feed_tcp_port)
