@@ -91,12 +91,26 @@ check $? "state file lists the fabric's processes ($(echo "$pids" | wc -w))"
 "$FABRIC" down -p "$P" 2>&1 | sed 's/^/  down: /'
 check "${PIPESTATUS[0]}" "fabric down"
 
-alive=""
-for e in $pids; do
-    pid=${e%%:*}; st=${e#*:}
-    [ -r "/proc/$pid/stat" ] || continue
-    now=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$pid/stat" 2>/dev/null)
-    [ -z "$st" ] || [ "$now" = "$st" ] && alive="$alive $pid"
+# alive: the same process (start time) and not a zombie (a daemon's exit is
+# complete once it is one; its parent, init, reaps it in its own time);
+# a process in the middle of exiting gets 5 s
+still_alive() {
+    local e pid st now state out=""
+    for e in $pids; do
+        pid=${e%%:*}; st=${e#*:}
+        [ -r "/proc/$pid/stat" ] || continue
+        state=$(awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$pid/stat" 2>/dev/null)
+        now=$(awk '{ sub(/.*\) /, ""); print $20 }' "/proc/$pid/stat" 2>/dev/null)
+        [ "$state" = "Z" ] && continue
+        if [ -z "$st" ] || [ "$now" = "$st" ]; then out="$out $pid"; fi
+    done
+    echo "$out"
+}
+alive=$(still_alive)
+for _ in $(seq 50); do
+    [ -z "$alive" ] && break
+    sleep 0.1
+    alive=$(still_alive)
 done
 [ -z "$alive" ]
 check $? "no process of the fabric left${alive:+ (alive:$alive)}"
