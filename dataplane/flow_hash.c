@@ -5,7 +5,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ether.h>
-#include <rte_hash_crc.h>
+#include "crc32c.h"
 #include <rte_ip.h>
 
 #include "flow_hash.h"
@@ -81,8 +81,8 @@ static inline uint16_t load16(const uint8_t *p)
 
 static inline uint32_t crc_mac(const uint8_t *m, uint32_t h)
 {
-    h = rte_hash_crc_4byte(load32(m), h);
-    return rte_hash_crc_2byte(load16(m + 4), h);
+    h = crc32c_u32(load32(m), h);
+    return crc32c_u16(load16(m + 4), h);
 }
 
 uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
@@ -96,7 +96,7 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
     int is_ip = 0;
 
     if (len < RTE_ETHER_HDR_LEN)
-        return rte_hash_crc_4byte(len, h);
+        return crc32c_u32(len, h);
     etype = load16(frame + ETH_TYPE_OFF);
     if (etype == RTE_BE16(RTE_ETHER_TYPE_VLAN) && len >= off + sizeof(struct rte_vlan_hdr)) {
         etype = load16(frame + off + offsetof(struct rte_vlan_hdr, eth_proto));
@@ -117,11 +117,11 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
             if ((f & FH_BIT(FH_INNER_SRC_IP)) && (f & FH_BIT(FH_INNER_DST_IP))) {
                 uint64_t both;
                 memcpy(&both, ip + V4_SRC, 8);      /* source, destination */
-                h = rte_hash_crc_8byte(both, h);
+                h = crc32c_u64(both, h);
             } else if (f & FH_BIT(FH_INNER_SRC_IP)) {
-                h = rte_hash_crc_4byte(load32(ip + V4_SRC), h);
+                h = crc32c_u32(load32(ip + V4_SRC), h);
             } else if (f & FH_BIT(FH_INNER_DST_IP)) {
-                h = rte_hash_crc_4byte(load32(ip + V4_DST), h);
+                h = crc32c_u32(load32(ip + V4_DST), h);
             }
             /* ports only on first fragments; later fragments carry none */
             if (ihl >= sizeof(struct rte_ipv4_hdr) && (frag & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
@@ -137,16 +137,16 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
             proto = ip[offsetof(struct rte_ipv6_hdr, proto)];
             if (f & FH_BIT(FH_INNER_SRC_IP))
                 for (int i = 0; i < 16; i += 4)
-                    h = rte_hash_crc_4byte(load32(ip + V6_SRC + i), h);
+                    h = crc32c_u32(load32(ip + V6_SRC + i), h);
             if (f & FH_BIT(FH_INNER_DST_IP))
                 for (int i = 0; i < 16; i += 4)
-                    h = rte_hash_crc_4byte(load32(ip + V6_DST + i), h);
+                    h = crc32c_u32(load32(ip + V6_DST + i), h);
             l4 = off + (uint32_t)sizeof(struct rte_ipv6_hdr);
             ports_ok = 1;
         }
         if (is_ip) {
             if (f & FH_BIT(FH_INNER_PROTO))
-                h = rte_hash_crc_1byte((uint8_t)proto, h);
+                h = crc32c_u8((uint8_t)proto, h);
             if (ports_ok && (proto == IPPROTO_TCP || proto == IPPROTO_UDP ||
                              proto == IPPROTO_SCTP) && len >= l4 + 4) {
                 uint32_t ports = load32(frame + l4);
@@ -154,7 +154,7 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
                     ports &= RTE_BE32(0x0000ffff);
                 if (!(f & FH_BIT(FH_INNER_DST_PORT)))
                     ports &= RTE_BE32(0xffff0000);
-                h = rte_hash_crc_4byte(ports, h);
+                h = crc32c_u32(ports, h);
             }
         }
     }
@@ -167,14 +167,14 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
         if (l2 & FH_BIT(FH_INNER_DST_MAC))
             h = crc_mac(frame + offsetof(struct rte_ether_hdr, dst_addr), h);
         if (l2 & FH_BIT(FH_INNER_ETHERTYPE))
-            h = rte_hash_crc_2byte(etype, h);
+            h = crc32c_u16(etype, h);
     }
     if (f & FH_BIT(FH_VNI))
-        h = rte_hash_crc_4byte(vni, h);
+        h = crc32c_u32(vni, h);
     if (f & FH_BIT(FH_OUTER_SRC_IP))
-        h = rte_hash_crc_4byte(outer_src, h);
+        h = crc32c_u32(outer_src, h);
     if (f & FH_BIT(FH_OUTER_DST_IP))
-        h = rte_hash_crc_4byte(outer_dst, h);
+        h = crc32c_u32(outer_dst, h);
     /* one multiply-xorshift round: CRC is linear, this spreads every input
      * bit over the top byte (ECMP bucket) and the low bits (UDP port) */
     h *= 0x9E3779B1u;

@@ -11,7 +11,7 @@ void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals)
     unsigned n_u = 0;
 
     for (unsigned i = 0; i < n; i++) {
-        if (i && !memcmp(&keys[i], &keys[i - 1], sizeof(keys[0]))) {
+        if (i && mac_key_eq(&keys[i], &keys[i - 1])) {
             uidx[i] = uidx[i - 1];
             continue;
         }

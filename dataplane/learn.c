@@ -1,7 +1,7 @@
 /* Source MAC learning, the worker's half: tell the control thread (the MAC
  * table's writer) where a station is, at most once a second per station
  * and attachment, at once when it moves. */
-#include <rte_hash_crc.h>
+#include "crc32c.h"
 
 #include "worker_priv.h"
 
@@ -14,7 +14,7 @@ void learn_source(struct wk *w, uint32_t vni_idx, const uint8_t *mac, uint16_t a
 
     memcpy(&m4, mac, 4);
     memcpy(&m2, mac + 4, 2);
-    s = &w->learn_cache[rte_hash_crc_2byte(m2, rte_hash_crc_4byte(m4, vni_idx)) &
+    s = &w->learn_cache[crc32c_u16(m2, crc32c_u32(m4, vni_idx)) &
                         (LEARN_CACHE_SLOTS - 1)];
     if (s->vni_idx == vni_idx && s->attach == a && !memcmp(s->mac, mac, 6) &&
         w->now_tsc - s->tsc < w->learn_refresh_tsc)

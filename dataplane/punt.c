@@ -14,4 +14,6 @@ void punt_send(struct wk *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t po
         return;
     }
     w->pub.st.ev.punted++;
+    if (r == w->pub.bfd_ring)
+        w->pub.st.ev.punted_bfd++;
 }

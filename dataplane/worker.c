@@ -42,12 +42,10 @@ struct worker *dp_worker_create(unsigned id, unsigned lcore, unsigned learn_ring
     snprintf(name, sizeof(name), "bfd%u", id);
     w->pub.bfd_ring = rte_ring_create(name, punt_ring_size, socket,
                                       RING_F_SP_ENQ | RING_F_SC_DEQ);
-    if (id == DP_CTRL_TX_WORKER)
-        /* producers: the control thread and the BFD thread */
-        w->pub.ctrl_tx_ring = rte_ring_create("ctrl_tx", ctrl_tx_ring_size, socket,
-                                              RING_F_SC_DEQ);
-    if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring ||
-        (id == DP_CTRL_TX_WORKER && !w->pub.ctrl_tx_ring)) {
+    /* producers: the control thread and the BFD thread */
+    snprintf(name, sizeof(name), "ctrl_tx%u", id);
+    w->pub.ctrl_tx_ring = rte_ring_create(name, ctrl_tx_ring_size, socket, RING_F_SC_DEQ);
+    if (!w->pub.learn_ring || !w->pub.punt_ring || !w->pub.bfd_ring || !w->pub.ctrl_tx_ring) {
         VLOG(ERR, "worker %u: cannot create its rings: %s", id, rte_strerror(rte_errno));
         rte_ring_free(w->pub.learn_ring);
         rte_ring_free(w->pub.punt_ring);
@@ -136,8 +134,7 @@ int dp_worker_main(void *arg)
             else
                 kernel_input(w, r->port, pkts, n);
         }
-        if (w->pub.ctrl_tx_ring)
-            drain_ctrl_tx(w);
+        drain_ctrl_tx(w);
         tx_flush_all(w);
         /* the classifier's idle flows go a few at a time: a pass a second */
         if (w->conf->cls && w->now_tsc - w->last_sweep_tsc >= w->conf->cls->sweep_interval_tsc) {
@@ -162,8 +159,7 @@ int dp_worker_main(void *arg)
         }
     }
     w->conf = dp_conf_current();
-    if (w->pub.ctrl_tx_ring)
-        drain_ctrl_tx(w);
+    drain_ctrl_tx(w);
     tx_flush_all(w);
     w->conf = NULL;
     rte_rcu_qsbr_thread_offline(g_dp.qsv, w->pub.id);

@@ -35,6 +35,7 @@ struct event_stats {
     uint64_t learn_events;      /* sent to the control thread */
     uint64_t learn_ring_full;   /* learn events lost: ring full */
     uint64_t punted;            /* packets given to the control or BFD thread */
+    uint64_t punted_bfd;        /* of which to the BFD thread */
     uint64_t ctrl_tx;           /* packets sent for the control and BFD threads */
     uint64_t to_kernel;         /* exception path: underlay port -> kernel */
     uint64_t from_kernel;       /* exception path: kernel -> underlay port */

@@ -7,8 +7,9 @@
  *   learn_ring  worker -> control thread: struct learn_event
  *   punt_ring   worker -> control thread: ARP frames for our address
  *   bfd_ring    worker -> BFD thread: UDP 3784 frames for our address
- *   ctrl_tx     control and BFD threads -> the DP_CTRL_TX_WORKER: frames to
- *               send, m->port holding the dp port index (multi-producer) */
+ *   ctrl_tx     control and BFD threads -> this worker: frames to send,
+ *               m->port holding the dp port index (multi-producer). Every
+ *               worker has one; dp_ctrl_tx_ring() picks it by a key. */
 #ifndef VTEPD_DP_WORKER_H
 #define VTEPD_DP_WORKER_H
 
@@ -19,9 +20,6 @@
 #include "counters.h"
 #include "dp.h"
 #include "residence.h"
-
-/* The worker that transmits packets built by the control and BFD threads. */
-#define DP_CTRL_TX_WORKER 0
 
 /* Event a worker sends the control thread: mac was seen as a source on
  * attachment attach of VNI slot vni_idx. */
@@ -49,7 +47,7 @@ struct worker {
     struct rte_ring *learn_ring;
     struct rte_ring *punt_ring;
     struct rte_ring *bfd_ring;
-    struct rte_ring *ctrl_tx_ring;  /* DP_CTRL_TX_WORKER only */
+    struct rte_ring *ctrl_tx_ring;  /* control and BFD threads -> this worker's TX */
     volatile int running;
     struct worker_stats st;
 };
@@ -66,10 +64,25 @@ int dp_worker_add_rxq(struct worker *w, uint16_t port, uint16_t queue);
 /* Worker main loop (rte_eal_remote_launch entry); arg is a struct worker *. */
 int dp_worker_main(void *arg);
 
-/* The ring that carries control packets out (the DP_CTRL_TX_WORKER's). */
-static inline struct rte_ring *dp_ctrl_tx_ring(void)
+/* The control TX ring for frames of stream `key`: worker key % n_workers
+ * sends them on its own TX queue. One key always names one worker, so the
+ * frames of one stream leave in the order they were queued; callers use
+ * the worker a punted frame came from (a reply leaves through the worker
+ * that received the request) or a stable id (a BFD session's next hop). */
+static inline struct rte_ring *dp_ctrl_tx_ring(unsigned key)
 {
-    return g_dp.workers[DP_CTRL_TX_WORKER]->ctrl_tx_ring;
+    return g_dp.workers[key % g_dp.n_workers]->ctrl_tx_ring;
+}
+
+/* Frames waiting in the workers' control TX rings (relaxed: for the
+ * control thread's idle test). */
+static inline unsigned dp_ctrl_tx_pending(void)
+{
+    unsigned n = 0;
+
+    for (unsigned i = 0; i < g_dp.n_workers; i++)
+        n += rte_ring_count(g_dp.workers[i]->ctrl_tx_ring);
+    return n;
 }
 
 #endif

@@ -81,6 +81,18 @@ static inline void mac_key_set(struct mac_key *k, uint32_t vni_idx, const uint8_
     __builtin_memcpy((uint8_t *)k + 8, &hi, 8);
 }
 
+/* Keys equal (two 64-bit compares; the padding is always 0). */
+static inline bool mac_key_eq(const struct mac_key *a, const struct mac_key *b)
+{
+    uint64_t a0, a1, b0, b1;
+
+    __builtin_memcpy(&a0, a, 8);
+    __builtin_memcpy(&a1, (const uint8_t *)a + 8, 8);
+    __builtin_memcpy(&b0, b, 8);
+    __builtin_memcpy(&b1, (const uint8_t *)b + 8, 8);
+    return ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
 /* Create a table of size entries for n_vnis VNIs, registered with qsv for
  * safe slot reuse. Returns NULL on failure (reason logged). */
 struct mac_table *mac_table_create(const char *name, uint32_t size,

@@ -18,8 +18,20 @@ with vtepd's TSC cycles per packet.
 vtepd's rate is worker packets / forwarding seconds from its stats JSON;
 testpmd's the median of its per-second Tx-pps (the first two dropped).
 
+--insn adds instructions per packet, which the load on a shared machine does
+not move: each vtepd mode runs once more under valgrind (callgrind, one
+profile per thread) for --insn-seconds, and the worker thread's instruction
+count is divided by the packets it forwarded (stats JSON), split into the
+PMDs' share (net_pcap RX, net_null TX: the work testpmd's io forwarding
+also does per packet) and vtepd's own. The VM has no hardware counters, so
+`perf stat -e instructions` cannot count them here; callgrind counts the
+same instructions in software. (testpmd itself under callgrind reports
+fewer TX-packets than its PMDs' instruction counts imply, so its own count
+is not used.)
+
     scripts/bench [--runs 5] [--seconds 5] [--flows 1024,1000000]
                   [--modes encap,encap-cls,decap] [--json build/bench/bench.json]
+                  [--insn] [--insn-seconds 3]
 """
 import argparse
 import json
@@ -32,7 +44,7 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-VTEPD = os.path.join(ROOT, "build", "vtepd")
+VTEPD = os.environ.get("VTEPD", os.path.join(ROOT, "build", "vtepd"))   # another build: VTEPD=path
 OUT = os.path.join(ROOT, "build", "bench")
 HOST, REMOTE = bytes.fromhex("02000000aa01"), bytes.fromhex("02000000aa02")
 
@@ -160,6 +172,89 @@ def vtepd(mode, pcap, flows, secs):
     return w["packets"] / s["forwarding_seconds"], w["cycles_per_packet"], drops
 
 
+def callgrind_thread_ir(prefix, fn_name):
+    """Instructions of the thread whose callgrind profile names fn_name."""
+    d, base = os.path.split(prefix)
+    for name in sorted(os.listdir(d)):
+        if not name.startswith(base + "-"):
+            continue
+        text = open(os.path.join(d, name), errors="replace").read()
+        if fn_name in text:
+            m = re.search(r"^totals:\s+(\d+)", text, re.M)
+            if m:
+                return int(m.group(1))
+    return 0
+
+
+def clean_callgrind(prefix):
+    d, base = os.path.split(prefix)
+    for name in os.listdir(d):
+        if name.startswith(base):
+            os.unlink(os.path.join(d, name))
+
+
+VALGRIND = ["valgrind", "--tool=callgrind", "--separate-threads=yes"]
+
+
+IO_OBJECTS = ("librte_net_", "tls_get_addr")   # the PMDs' RX/TX and their TLS look-ups
+
+
+def callgrind_io_ir(prefix, fn_name):
+    """Instructions of that thread spent in the PMDs (net_pcap RX, net_null
+    TX): what testpmd's io forwarding also executes per packet."""
+    d, base = os.path.split(prefix)
+    for name in sorted(os.listdir(d)):
+        path = os.path.join(d, name)
+        if not name.startswith(base + "-") or fn_name not in open(path, errors="replace").read():
+            continue
+        out = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=100", path],
+                             capture_output=True, text=True).stdout
+        io = 0
+        for line in out.splitlines():
+            m = re.match(r"\s*([\d,]+)\s+\(", line)
+            if m and any(o in line for o in IO_OBJECTS):
+                io += int(m.group(1).replace(",", ""))
+        return io
+    return 0
+
+
+def vtepd_insn(mode, pcap, flows, secs):
+    prefix = os.path.join(OUT, f"cg-{mode}")
+    clean_callgrind(prefix)
+    conf = os.path.join(OUT, f"{mode}.yaml")
+    stats = os.path.join(OUT, f"{mode}-insn.json")
+    if os.path.exists(stats):
+        os.unlink(stats)
+    with open(conf, "w") as f:
+        f.write(vtepd_conf(mode, pcap, flows))
+    with open(os.path.join(OUT, f"{mode}-insn.log"), "w") as log:
+        p = subprocess.Popen(VALGRIND + [f"--callgrind-out-file={prefix}", VTEPD, "-c", conf,
+                              "--duration", str(secs * 1000 + flows // 20), "--stats-json", stats],
+                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        # the stats JSON is written after the workers stopped; valgrind
+        # does not know every syscall of the shutdown path, so vtepd is
+        # then told to go (callgrind writes its profiles on the signal)
+        t0 = time.time()
+        while p.poll() is None and not os.path.exists(stats) and time.time() - t0 < secs + 300:
+            time.sleep(0.2)
+        time.sleep(1)
+        if p.poll() is None:
+            p.terminate()
+            try:
+                p.wait(180)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+    try:
+        s = json.load(open(stats))
+    except (OSError, ValueError):
+        return 0, 0, 0
+    pkts = s["workers"][0]["packets"]
+    ir = callgrind_thread_ir(prefix, "dp_worker_main")
+    io = callgrind_io_ir(prefix, "dp_worker_main")
+    return (ir / pkts if pkts else 0), (io / pkts if pkts else 0), pkts
+
+
 def med(xs):
     return statistics.median(xs), min(xs), max(xs)
 
@@ -171,6 +266,8 @@ def main():
     ap.add_argument("--flows", default="1024,1000000")
     ap.add_argument("--modes", default="encap,encap-cls,decap")
     ap.add_argument("--json", default=os.path.join(OUT, "bench.json"))
+    ap.add_argument("--insn", action="store_true", help="instructions per packet (callgrind)")
+    ap.add_argument("--insn-seconds", type=int, default=3)
     a = ap.parse_args()
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(VTEPD):
@@ -197,16 +294,31 @@ def main():
                     print(f"flows {flows} run {r} {m:9s}: testpmd {ceil / 1e6:6.2f} Mpps, vtepd "
                           f"{pps / 1e6:6.2f} Mpps, ratio {pps / ceil if ceil else 0:.2f}, "
                           f"{cpp:.1f} cycles/pkt, drops {drops}", file=sys.stderr, flush=True)
+        insn = {}
+        if a.insn:
+            for direction, pcap in (("encap", enc), ("decap", dec)):
+                todo = [m for m in modes if m.startswith(direction)]
+                if not todo:
+                    continue
+                for m in todo:
+                    vi, io, v_pkts = vtepd_insn(m, pcap, flows, a.insn_seconds)
+                    insn[m] = {"worker": round(vi, 1), "pmd_io": round(io, 1),
+                               "vtepd_own": round(vi - io, 1), "packets": v_pkts,
+                               "io_share": round(io / vi, 3) if vi else 0}
+                    print(f"flows {flows} {m:9s} instructions/packet: worker {vi:.1f}, of which "
+                          f"PMD I/O {io:.1f} ({v_pkts} pkts)", file=sys.stderr, flush=True)
         for m in modes:
             x = rows[m]
             res = {"flows": flows, "mode": m,
-                   "testpmd_mpps": [round(v / 1e6, 2) for v in med(x["ceiling"])],
-                   "vtepd_mpps": [round(v / 1e6, 2) for v in med(x["pps"])],
-                   "ratio": [round(v, 3) for v in med(x["ratio"])],
-                   "cycles_per_packet": [round(v, 1) for v in med(x["cpp"])],
+                   "testpmd_mpps": [round(v / 1e6, 2) for v in med(x["ceiling"])] if x["ceiling"] else None,
+                   "vtepd_mpps": [round(v / 1e6, 2) for v in med(x["pps"])] if x["pps"] else None,
+                   "ratio": [round(v, 3) for v in med(x["ratio"])] if x["ratio"] else None,
+                   "cycles_per_packet": [round(v, 1) for v in med(x["cpp"])] if x["cpp"] else None,
                    "per_run": {"testpmd_pps": x["ceiling"], "vtepd_pps": x["pps"],
                                "ratio": x["ratio"]}}
-            if m == "encap-cls" and "encap" in rows:
+            if m in insn:
+                res["instructions_per_packet"] = insn[m]
+            if m == "encap-cls" and "encap" in rows and x["pps"]:
                 # classifier on / off, each run against its own round
                 rel = [c / o for c, o in zip(x["pps"], rows["encap"]["pps"])]
                 res["vs_encap_off"] = [round(v, 3) for v in med(rel)]
@@ -217,6 +329,13 @@ def main():
     print(f"# {a.runs} rounds x {a.seconds} s, 64-byte inner frames; median (min-max); "
           f"ratio = vtepd / testpmd of the same round")
     for r in report["results"]:
+        if "instructions_per_packet" in r:
+            i = r["instructions_per_packet"]
+            print(f"{r['flows']:>8} flows {r['mode']:9s} instructions/packet: worker "
+                  f"{i['worker']:.0f} = PMD I/O {i['pmd_io']:.0f} + vtepd {i['vtepd_own']:.0f}"
+                  f" | I/O share {i['io_share']:.2f}")
+        if not r["ratio"]:
+            continue
         t, v, q, c = r["testpmd_mpps"], r["vtepd_mpps"], r["ratio"], r["cycles_per_packet"]
         extra = ""
         if "vs_encap_off" in r:

@@ -149,7 +149,8 @@ static void send_frame(struct bfd_mgr_sess *m, const uint8_t *pkt, size_t len)
         return;
     }
     mb->port = m->port;
-    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), mb) != 0) {
+    /* a session's packets always leave through the same worker: in order */
+    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring((unsigned)m->nexthop), mb) != 0) {
         rte_pktmbuf_free(mb);
         m->tx_ring_full++;
         return;

@@ -92,7 +92,8 @@ static unsigned drain_learn(void)
     return total;
 }
 
-static void handle_punt(struct rte_mbuf *m)
+/* A frame worker `from` punted; what goes back out leaves through it. */
+static void handle_punt(struct rte_mbuf *m, unsigned from)
 {
     uint16_t port = m->port;
     const struct dp_port *p = port < g_dp.n_ports ? &g_dp.ports[port] : NULL;
@@ -100,7 +101,7 @@ static void handle_punt(struct rte_mbuf *m)
     enum arp_rx rc;
 
     if (p && p->role == PORT_ROLE_ACCESS) {
-        arp_proxy_punt(m);
+        arp_proxy_punt(m, from);
         return;
     }
     if (!p || m->nb_segs != 1 || rte_pktmbuf_data_len(m) < RTE_ETHER_HDR_LEN ||
@@ -118,7 +119,7 @@ static void handle_punt(struct rte_mbuf *m)
          * port without one are counted and dropped */
         if (rc != ARP_RX_BAD && p->kernel != DP_NO_PORT) {
             m->port = p->kernel;
-            if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
+            if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(from), m) != 0) {
                 g_ctl.ctrl_tx_full++;
                 rte_pktmbuf_free(m);
             } else {
@@ -143,7 +144,7 @@ static void handle_punt(struct rte_mbuf *m)
     }
     memset(rte_pktmbuf_mtod_offset(m, uint8_t *, 42), 0, 18);
     m->port = port;
-    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
+    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(from), m) != 0) {
         g_ctl.ctrl_tx_full++;
         rte_pktmbuf_free(m);
         return;
@@ -164,7 +165,7 @@ static unsigned drain_punt(void)
                 break;
             total += n;
             for (unsigned k = 0; k < n; k++)
-                handle_punt(m[k]);
+                handle_punt(m[k], i);
         }
     return total;
 }
@@ -212,7 +213,7 @@ void control_run(const struct run_opts *o)
             last_rx = rx;
             last_change = t;
         }
-        int pending_ctrl = rte_ring_count(dp_ctrl_tx_ring()) != 0;
+        int pending_ctrl = dp_ctrl_tx_pending() != 0;
         if (o->exit_on_idle_ms && !pending_ctrl && t - last_change >= o->exit_on_idle_ms) {
             VLOG(INFO, "no packet for %llu ms: stopping",
                  (unsigned long long)o->exit_on_idle_ms);

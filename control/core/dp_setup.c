@@ -55,6 +55,19 @@ static int probe_port(const struct cfg_port *cp)
     return pid;
 }
 
+/* RX queues to poll on a port. A device that made several queues at probe
+ * time and offers no RSS to configure (net_af_packet's qpairs, one
+ * PACKET_FANOUT_HASH group; net_pcap's rx_pcap list; net_ring) keeps
+ * delivering to every one of them: all are polled, or what lands in the
+ * others is lost. Any other device gets one queue per worker, which its
+ * RSS spreads flows over, up to the queues it has. */
+static uint16_t rx_queue_count(const struct rte_eth_dev_info *info, unsigned n_workers)
+{
+    if (!info->flow_type_rss_offloads && info->nb_rx_queues > 1)
+        return RTE_MIN(info->nb_rx_queues, (uint16_t)(DP_MAX_PORTS * 4));
+    return (uint16_t)RTE_MIN(n_workers, info->max_rx_queues);
+}
+
 /* The largest frame port cp must carry: its MTU (or the underlay MTU on
  * an underlay port without one), Ethernet header, CRC and one VLAN tag. */
 static unsigned port_max_frame(const struct vtepd_config *cfg, const struct cfg_port *cp)
@@ -97,7 +110,11 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
         VLOG(ERR, "port %s: cannot get device info: %s", cp->name, rte_strerror(-rc));
         return rc;
     }
-    p->nb_rxq = (uint16_t)RTE_MIN(n_workers, info.max_rx_queues);
+    p->nb_rxq = rx_queue_count(&info, n_workers);
+    if (p->nb_rxq < n_workers)
+        VLOG(INFO, "port %s: %u RX queue%s for %u workers: not every worker polls it%s",
+             cp->name, p->nb_rxq, p->nb_rxq == 1 ? "" : "s", n_workers,
+             strcmp(info.driver_name, "net_af_packet") == 0 ? " (give qpairs=N)" : "");
     p->nb_txq = (uint16_t)n_workers;
     if (info.max_tx_queues < n_workers) {
         VLOG(ERR, "port %s: %u workers need %u TX queues, the device has %u "
@@ -107,6 +124,9 @@ static int setup_port(struct dp_port *p, const struct cfg_port *cp, unsigned n_w
     }
     memset(&conf, 0, sizeof(conf));
     if (p->nb_rxq > 1 && info.flow_type_rss_offloads) {
+        /* the NIC's Toeplitz hash over the outer (underlay: the VXLAN UDP
+         * source port carries the inner flow's entropy) or only (access)
+         * IP addresses and ports: one flow, one queue, one worker */
         conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
         conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP |
                                             RTE_ETH_RSS_TCP) & info.flow_type_rss_offloads;
@@ -271,8 +291,8 @@ static int setup_pools(const struct vtepd_config *cfg, unsigned n_workers)
             continue;
         n = ports_on[s] * n_workers * (RX_DESC + TX_DESC) +
             workers_on[s] * (2 * PUNT_RING_SIZE + DP_MAX_PORTS * 64 + 512) + 4096;
-        if (s == main_socket)
-            n += CTRL_TX_RING_SIZE;
+        if (s == main_socket)   /* the control and BFD threads' frames, every worker's ring */
+            n += n_workers * CTRL_TX_RING_SIZE;
         if (cfg->mempool_mbufs > n)
             n = cfg->mempool_mbufs;
         /* socket 0 keeps the historic name */
@@ -323,14 +343,22 @@ static int setup_workers(void)
             return -ENOMEM;
         g_dp.workers[n++] = w;
     }
-    /* spread every (port, queue) over the workers */
-    unsigned k = 0;
+    /* queue q of port p -> worker (p + q) mod N. With one queue per worker
+     * every worker polls one queue of every port. The offset by port
+     * spreads what lands on the same queue index of every port (a NIC's
+     * RSS and af_packet's fanout hash every ARP frame alike, and non-IP
+     * alike) and ports with fewer queues than workers (an exception-path
+     * TAP, a pcap) over the workers instead of piling them on worker 0. */
     for (uint16_t p = 0; p < g_dp.n_ports; p++)
-        for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq; q++, k++)
-            if (dp_worker_add_rxq(g_dp.workers[k % g_dp.n_workers], p, q) != 0) {
-                VLOG(ERR, "worker %u: too many RX queues", k % g_dp.n_workers);
+        for (uint16_t q = 0; q < g_dp.ports[p].nb_rxq; q++) {
+            unsigned wi = (p + q) % g_dp.n_workers;
+            if (dp_worker_add_rxq(g_dp.workers[wi], p, q) != 0) {
+                VLOG(ERR, "worker %u: too many RX queues", wi);
                 return -ENOSPC;
             }
+            VLOG(INFO, "port %s: RX queue %u -> worker %u (lcore %u)", g_dp.ports[p].name, q,
+                 wi, g_dp.workers[wi]->lcore);
+        }
     return 0;
 }
 

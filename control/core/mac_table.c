@@ -7,7 +7,7 @@
 
 #include <rte_errno.h>
 #include <rte_hash.h>
-#include <rte_hash_crc.h>
+#include "crc32c.h"
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -23,7 +23,7 @@ static uint32_t mac_key_hash(const void *key, uint32_t len, uint32_t init)
     (void)len;
     memcpy(&a, key, 8);
     memcpy(&b, (const uint8_t *)key + 8, 8);
-    return rte_hash_crc_8byte(b, rte_hash_crc_8byte(a, init));
+    return crc32c_u64(b, crc32c_u64(a, init));
 }
 
 struct mac_table *mac_table_create(const char *name, uint32_t size,

@@ -112,6 +112,7 @@ static void write_drops(struct json *j, const struct dp_totals *t)
     json_u64(j, "learn_stale", g_ctl.learn_stale);
     json_u64(j, "mac_aged", g_ctl.aged);
     json_u64(j, "punted", t->ev.punted);
+    json_u64(j, "punted_bfd", t->ev.punted_bfd);
     json_u64(j, "punt_unhandled", g_ctl.punt_other);
     json_u64(j, "arp_replies", g_ctl.arp_replies);
     json_u64(j, "arp_ignored", g_ctl.arp_ignored);
@@ -226,6 +227,19 @@ void stats_json_write(FILE *f, double uptime_s)
         json_u64(&j, "busy_cycles", s->busy_cycles);
         json_dbl(&j, "cycles_per_packet",
                  s->packets ? (double)s->busy_cycles / (double)s->packets : 0.0, 1);
+        /* what this worker did: learning, punts (ARP/BFD), control TX */
+        json_u64(&j, "learn_events", __atomic_load_n(&s->ev.learn_events, __ATOMIC_RELAXED));
+        json_u64(&j, "punted", __atomic_load_n(&s->ev.punted, __ATOMIC_RELAXED));
+        json_u64(&j, "punted_bfd", __atomic_load_n(&s->ev.punted_bfd, __ATOMIC_RELAXED));
+        json_u64(&j, "ctrl_tx", __atomic_load_n(&s->ev.ctrl_tx, __ATOMIC_RELAXED));
+        json_obj(&j, "ports");
+        for (uint16_t p = 0; p < g_dp.n_ports; p++) {
+            json_obj(&j, g_dp.ports[p].name);
+            json_u64(&j, "rx_packets", __atomic_load_n(&s->port[p].rx_packets, __ATOMIC_RELAXED));
+            json_u64(&j, "tx_packets", __atomic_load_n(&s->port[p].tx_packets, __ATOMIC_RELAXED));
+            json_close(&j);
+        }
+        json_close(&j);
         if (g_dp.conf->residence || s->residence.count)
             residence_json(&j, &s->residence);
         json_close(&j);

@@ -30,6 +30,7 @@ void stats_sum(struct dp_totals *t)
         t->ev.learn_events += rd(&s->ev.learn_events);
         t->ev.learn_ring_full += rd(&s->ev.learn_ring_full);
         t->ev.punted += rd(&s->ev.punted);
+        t->ev.punted_bfd += rd(&s->ev.punted_bfd);
         t->ev.ctrl_tx += rd(&s->ev.ctrl_tx);
         t->ev.to_kernel += rd(&s->ev.to_kernel);
         t->ev.from_kernel += rd(&s->ev.from_kernel);

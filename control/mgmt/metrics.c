@@ -112,6 +112,35 @@ static void sec_workers(FILE *f, const struct metrics_ctx *m)
                  (double)__atomic_load_n(&g_dp.workers[i]->st.busy_cycles, __ATOMIC_RELAXED) /
                  m->tsc_hz, "worker", w, PROM_END);
     }
+    prom_family(f, "vtepd_worker_learn_events_total", PROM_COUNTER,
+                "Source MACs a worker reported to the control thread");
+    for (unsigned i = 0; i < g_dp.n_workers; i++) {
+        snprintf(w, sizeof(w), "%u", i);
+        prom_u64(f, "vtepd_worker_learn_events_total",
+                 __atomic_load_n(&g_dp.workers[i]->st.ev.learn_events, __ATOMIC_RELAXED),
+                 "worker", w, PROM_END);
+    }
+    prom_family(f, "vtepd_worker_punted_packets_total", PROM_COUNTER,
+                "Packets a worker handed to the control thread (ARP) or the BFD thread");
+    for (unsigned i = 0; i < g_dp.n_workers; i++) {
+        const struct event_stats *ev = &g_dp.workers[i]->st.ev;
+        uint64_t all = __atomic_load_n(&ev->punted, __ATOMIC_RELAXED);
+        uint64_t bfd = __atomic_load_n(&ev->punted_bfd, __ATOMIC_RELAXED);
+
+        snprintf(w, sizeof(w), "%u", i);
+        prom_u64(f, "vtepd_worker_punted_packets_total", all - RTE_MIN(bfd, all), "worker", w,
+                 "to", "control", PROM_END);
+        prom_u64(f, "vtepd_worker_punted_packets_total", bfd, "worker", w, "to", "bfd",
+                 PROM_END);
+    }
+    prom_family(f, "vtepd_worker_control_tx_packets_total", PROM_COUNTER,
+                "Packets a worker sent for the control and BFD threads (its control TX ring)");
+    for (unsigned i = 0; i < g_dp.n_workers; i++) {
+        snprintf(w, sizeof(w), "%u", i);
+        prom_u64(f, "vtepd_worker_control_tx_packets_total",
+                 __atomic_load_n(&g_dp.workers[i]->st.ev.ctrl_tx, __ATOMIC_RELAXED),
+                 "worker", w, PROM_END);
+    }
     prom_family(f, "vtepd_learn_events_sent_total", PROM_COUNTER,
                 "Source MACs the workers reported to the control thread");
     prom_u64(f, "vtepd_learn_events_sent_total", m->t->ev.learn_events, PROM_END);

@@ -50,16 +50,16 @@ void arp_proxy_fini(void)
     tbl = NULL;
 }
 
-static void to_ctrl_tx(struct rte_mbuf *m, uint64_t *full)
+static void to_ctrl_tx(struct rte_mbuf *m, unsigned worker, uint64_t *full)
 {
-    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
+    if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(worker), m) != 0) {
         (*full)++;
         g_ctl.ctrl_tx_full++;
         rte_pktmbuf_free(m);
     }
 }
 
-void arp_proxy_punt(struct rte_mbuf *m)
+void arp_proxy_punt(struct rte_mbuf *m, unsigned worker)
 {
     const struct dp_conf *c = g_dp.conf;
     uint32_t a = m->hash.usr & ~DP_PUNT_SNOOP;
@@ -103,12 +103,12 @@ void arp_proxy_punt(struct rte_mbuf *m)
             }
         }
         m->port = at->port;
-        to_ctrl_tx(m, &answer_tx_full);
+        to_ctrl_tx(m, worker, &answer_tx_full);
         return;
     case ARPS_FLOOD:
         m->port = DP_PORT_REINJECT;
         m->hash.usr = a;
-        to_ctrl_tx(m, &flood_tx_full);
+        to_ctrl_tx(m, worker, &flood_tx_full);
         return;
     case ARPS_DROP:
     default:

@@ -23,9 +23,11 @@ struct json;
 int arp_proxy_init(void);
 void arp_proxy_fini(void);
 
-/* A frame punted from an access port: m->hash.usr is the attachment
- * (| DP_PUNT_SNOOP for a copy to snoop only). Consumes m. */
-void arp_proxy_punt(struct rte_mbuf *m);
+/* A frame punted from an access port by worker `worker`: m->hash.usr is
+ * the attachment (| DP_PUNT_SNOOP for a copy to snoop only). The answer,
+ * or the frame handed back to be flooded, goes out through that worker.
+ * Consumes m. */
+void arp_proxy_punt(struct rte_mbuf *m, unsigned worker);
 
 /* RIB callback (rib_callbacks.ip_changed): the best MAC/IP route for
  * (vni, ip) is mac behind vtep, or none any more (vtep 0). */

@@ -161,7 +161,8 @@ void underlay_neigh_poll(void)
         }
         memcpy(d, f[i].data, f[i].len);
         m->port = f[i].port;
-        if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(), m) != 0) {
+        /* one port's requests through one worker */
+        if (rte_ring_mp_enqueue(dp_ctrl_tx_ring(f[i].port), m) != 0) {
             tx_ring_full++;
             rte_pktmbuf_free(m);
         }

@@ -50,10 +50,24 @@ static void test_create(void **state)
     assert_int_equal(rte_ring_get_capacity(w1->learn_ring), 127);
     assert_int_equal(rte_ring_get_capacity(w1->punt_ring), 31);
     assert_int_equal(rte_ring_get_capacity(w1->bfd_ring), 31);
-    /* only the control TX worker has a control TX ring */
-    assert_null(w1->ctrl_tx_ring);
+    /* every worker has its own control TX ring; a key picks one */
+    assert_non_null(w1->ctrl_tx_ring);
     assert_non_null(H.pub->ctrl_tx_ring);
-    assert_ptr_equal(dp_ctrl_tx_ring(), H.pub->ctrl_tx_ring);
+    assert_ptr_not_equal(w1->ctrl_tx_ring, H.pub->ctrl_tx_ring);
+    assert_int_equal(rte_ring_get_capacity(w1->ctrl_tx_ring), 63);
+    assert_ptr_equal(dp_ctrl_tx_ring(0), H.pub->ctrl_tx_ring);
+    assert_ptr_equal(dp_ctrl_tx_ring(7), H.pub->ctrl_tx_ring);     /* one worker */
+    g_dp.workers[1] = w1;
+    g_dp.n_workers = 2;
+    assert_ptr_equal(dp_ctrl_tx_ring(1), w1->ctrl_tx_ring);
+    assert_ptr_equal(dp_ctrl_tx_ring(4), H.pub->ctrl_tx_ring);
+    assert_ptr_equal(dp_ctrl_tx_ring(5), w1->ctrl_tx_ring);
+    assert_int_equal(rte_ring_enqueue(w1->ctrl_tx_ring, w1), 0);
+    assert_int_equal(dp_ctrl_tx_pending(), 1);
+    void *back;
+    assert_int_equal(rte_ring_dequeue(w1->ctrl_tx_ring, &back), 0);
+    g_dp.n_workers = 1;
+    g_dp.workers[1] = NULL;
     assert_int_equal(wk_of(w1)->learn_refresh_tsc, rte_get_tsc_hz());
     assert_int_equal(w1->running, 0);
     /* a second worker 1: its rings' names are taken */
@@ -74,6 +88,7 @@ static void test_create_fails_cleanly(void **state)
     assert_int_equal(rte_malloc_get_socket_stats(0, &after), 0);
     assert_null(rte_ring_lookup("learn2"));
     assert_null(rte_ring_lookup("punt2"));
+    assert_null(rte_ring_lookup("ctrl_tx2"));
     assert_int_equal(after.heap_allocsz_bytes, before.heap_allocsz_bytes);
     assert_int_equal(after.alloc_count, before.alloc_count);
     rte_ring_free(taken);
@@ -117,7 +132,7 @@ static void test_ctrl_tx_at_stop(void **state)
     m[4] = h_mbuf(b, 60);
     m[4]->port = DP_PORT_REINJECT;
     m[4]->hash.usr = 0xfffe;
-    assert_int_equal(rte_ring_enqueue_bulk(dp_ctrl_tx_ring(), (void **)m, 5, NULL), 5);
+    assert_int_equal(rte_ring_enqueue_bulk(dp_ctrl_tx_ring(0), (void **)m, 5, NULL), 5);
     g_dp.stop = 1;
     assert_int_equal(dp_worker_main(H.pub), 0);
     assert_int_equal(H.pub->running, 0);
@@ -214,7 +229,7 @@ static void test_main_loop(void **state)
     /* a control packet */
     ctl = h_mbuf(f, 60);
     ctl->port = P_UP0;
-    assert_int_equal(rte_ring_enqueue(dp_ctrl_tx_ring(), ctl), 0);
+    assert_int_equal(rte_ring_enqueue(dp_ctrl_tx_ring(0), ctl), 0);
     wait_sent(P_UP0, out, 1);
     assert_ptr_equal(out[0], ctl);
     h_free(out, 1);

@@ -1,0 +1,185 @@
+/* Microbenchmark of the MAC table at scale (control/core/mac_table.c, the
+ * workers' rte_hash): memory and bulk lookup cost of a table holding
+ * 1,000,000 MACs over 4,096 VNIs against a small one (1,024 MACs over 4
+ * VNIs). Lookups go in bursts of 32 keys drawn uniformly at random from the
+ * table's own keys (every lookup a hit, the worst case for caches), through
+ * mac_table_lookup_bulk() as l2_lookup.c calls it. Reports nanoseconds of
+ * this thread's CPU time per lookup (CLOCK_THREAD_CPUTIME_ID: time spent
+ * descheduled on a shared machine is not counted, as TSC cycles would
+ * count it), median of runs, and the large/small rate ratio; memory is the
+ * growth of DPDK's heap (rte_malloc_get_socket_stats) across create + fill.
+ *
+ * Built by meson, not run as a test:
+ *   build/tests/bench/bench_mac_table [--runs N] [--lookups N] [--macs N] [--vnis N]
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_malloc.h>
+
+#include "mac_table.h"
+
+#define BURST 32u
+#define MAX_RUNS 31
+
+static uint64_t xs_state = 88172645463325252ull;
+
+static inline uint64_t xs(void)
+{
+    xs_state ^= xs_state << 13;
+    xs_state ^= xs_state >> 7;
+    xs_state ^= xs_state << 17;
+    return xs_state;
+}
+
+static size_t heap_used(void)
+{
+    struct rte_malloc_socket_stats s;
+
+    if (rte_malloc_get_socket_stats(0, &s) != 0)
+        return 0;
+    return s.heap_allocsz_bytes;
+}
+
+static uint64_t cpu_ns(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+struct result {
+    double ns;              /* CPU time per lookup, median */
+    size_t bytes;
+};
+
+static void mac_of(uint32_t i, uint8_t mac[6])
+{
+    mac[0] = 0x02;
+    mac[1] = (uint8_t)(i >> 24);
+    mac[2] = (uint8_t)(i >> 16);
+    mac[3] = (uint8_t)(i >> 8);
+    mac[4] = (uint8_t)i;
+    mac[5] = 0x01;
+}
+
+static int run(uint32_t n_macs, uint32_t n_vnis, unsigned runs, uint64_t lookups,
+               struct result *res)
+{
+    uint32_t size = 1024;
+    size_t before = heap_used();
+    struct mac_table *t;
+    struct mac_key *keys;
+    double per[MAX_RUNS];
+    uint64_t sink = 0;
+
+    while (size < n_macs)
+        size <<= 1;
+    t = mac_table_create(n_macs > 100000 ? "bench_big" : "bench_small", size, n_vnis, NULL, 0);
+    if (!t) {
+        fprintf(stderr, "bench_mac_table: cannot create a table of %u\n", size);
+        return -1;
+    }
+    keys = malloc((size_t)n_macs * sizeof(*keys));
+    if (!keys) {
+        mac_table_free(t);
+        return -1;
+    }
+    for (uint32_t i = 0; i < n_macs; i++) {
+        uint8_t mac[6];
+        uint32_t vni = i % n_vnis;
+
+        mac_of(i, mac);
+        mac_key_set(&keys[i], vni, mac);
+        if (mac_table_set(t, vni, mac, mac_val_remote(MAC_REMOTE, 0x0a000000u | i), 0) != 0) {
+            fprintf(stderr, "bench_mac_table: insert %u of %u failed (table %u)\n", i, n_macs,
+                    size);
+            free(keys);
+            mac_table_free(t);
+            return -1;
+        }
+    }
+    res->bytes = heap_used() - before;
+    for (unsigned r = 0; r < runs; r++) {
+        const struct mac_key *kp[BURST];
+        uint64_t vals[BURST];
+        uint64_t t0, t1;
+
+        t0 = cpu_ns();
+        for (uint64_t done = 0; done < lookups; done += BURST) {
+            for (unsigned j = 0; j < BURST; j++)
+                kp[j] = &keys[xs() % n_macs];
+            mac_table_lookup_bulk(t, kp, BURST, vals);
+            for (unsigned j = 0; j < BURST; j++)
+                sink += vals[j] == 0;   /* every key is present: counts misses */
+        }
+        t1 = cpu_ns();
+        per[r] = (double)(t1 - t0) / (double)lookups;
+    }
+    qsort(per, runs, sizeof(per[0]), cmp_d);
+    res->ns = per[runs / 2];
+    if (sink)
+        fprintf(stderr, "bench_mac_table: %llu lookups missed\n", (unsigned long long)sink);
+    free(keys);
+    mac_table_free(t);
+    return sink ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    char prefix[64];
+    char *eal[] = {argv[0], "--no-huge", "--no-pci", "-m", "1024", "--file-prefix", prefix,
+                   "--log-level", "lib.eal:warning", "-l", "0"};
+    unsigned runs = 5;
+    uint64_t lookups = 4000000;
+    uint32_t macs = 1000000, vnis = 4096;
+    struct result small, big;
+
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--runs") && i + 1 < argc)
+            runs = (unsigned)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--lookups") && i + 1 < argc)
+            lookups = strtoull(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--macs") && i + 1 < argc)
+            macs = (uint32_t)strtoul(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--vnis") && i + 1 < argc)
+            vnis = (uint32_t)strtoul(argv[++i], NULL, 0);
+        else {
+            fprintf(stderr, "usage: %s [--runs N] [--lookups N] [--macs N] [--vnis N]\n",
+                    argv[0]);
+            return 2;
+        }
+    }
+    if (runs < 1 || runs > MAX_RUNS || macs < 1024 || vnis < 4) {
+        fprintf(stderr, "bench_mac_table: runs 1-%d, macs >= 1024, vnis >= 4\n", MAX_RUNS);
+        return 2;
+    }
+    snprintf(prefix, sizeof(prefix), "bench-mac%d", (int)getpid());
+    if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])), eal) < 0) {
+        fprintf(stderr, "bench_mac_table: EAL init failed\n");
+        return 1;
+    }
+    if (run(1024, 4, runs, lookups, &small) || run(macs, vnis, runs, lookups, &big)) {
+        rte_eal_cleanup();
+        return 1;
+    }
+    printf("small: 1024 MACs over 4 VNIs: %zu bytes, %.1f ns/lookup\n", small.bytes, small.ns);
+    printf("large: %u MACs over %u VNIs: %zu bytes (%.1f MiB, %.1f B/MAC), %.1f ns/lookup\n",
+           macs, vnis, big.bytes, (double)big.bytes / 1048576.0, (double)big.bytes / macs,
+           big.ns);
+    printf("rate ratio large/small: %.2f (%d runs x %llu lookups, bursts of %u, median)\n",
+           small.ns / big.ns, runs, (unsigned long long)lookups, BURST);
+    rte_eal_cleanup();
+    return 0;
+}
