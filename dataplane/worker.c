@@ -1,7 +1,12 @@
 /* Worker lcore main loop: load the configuration generation, poll the
  * assigned RX queues, run each burst through its stages to completion,
  * send what the control and BFD threads handed over, flush TX, report RCU
- * quiescence. No locks, no syscalls, no allocation. */
+ * quiescence. No locks, no syscalls, no allocation; the one exception is
+ * vtep.poll_sleep_us, off by default: a turn that found no packet at all
+ * sleeps that long, after reporting quiescence (for machines where the
+ * worker shares its core, e.g. labs; it adds up to that much latency). */
+#include <time.h>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
@@ -114,6 +119,7 @@ int dp_worker_main(void *arg)
 
     while (!__atomic_load_n(&g_dp.stop, __ATOMIC_RELAXED)) {
         uint32_t got = 0;
+        uint32_t sleep_ns;
 
         /* held until the quiescent report below, never across it */
         w->conf = dp_conf_current();
@@ -143,8 +149,14 @@ int dp_worker_main(void *arg)
             w->last_sweep_tsc = w->now_tsc;
             flow_table_sweep(w->conf->cls->ft[w->pub.id], w->now_tsc, 64);
         }
+        sleep_ns = w->conf->poll_sleep_ns;
         w->conf = NULL;
         rte_rcu_qsbr_quiescent(g_dp.qsv, w->pub.id);
+        if (!got && sleep_ns) {
+            struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)sleep_ns};
+            clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+            continue;
+        }
         if (got) {
             uint64_t t1 = rte_rdtsc();
             st->busy_cycles += t1 - w->now_tsc;

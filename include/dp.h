@@ -171,6 +171,7 @@ struct dp_conf {
     uint32_t cls_protocols;         /* FC_PROTO_* */
     bool cls_rewrite_inner;         /* set the inner DSCP as well */
     bool residence;                 /* stamp RX bursts, histogram at TX */
+    uint32_t poll_sleep_ns;         /* idle turn: sleep this long (0: busy poll) */
     struct dp_class_action cls_act[2];  /* [0] short, [1] long */
 };
 

@@ -152,6 +152,7 @@ struct vtepd_config {
     uint32_t mempool_mbufs; /* 0: sized from ports and workers; else at least this */
     uint32_t mbuf_data_room;/* bytes of frame per mbuf; 0: the largest frame fits one */
     bool residence_histogram;   /* per-worker RX-to-TX time histogram; default off */
+    uint32_t poll_sleep_us;     /* a worker turn that found nothing sleeps this long; 0 = busy poll */
 
     int n_eal;
     char *eal[CFG_MAX_EAL_ARGS];

@@ -326,6 +326,8 @@ static int vtep_key(struct pctx *p, const char *path, const char *key,
         return get_bool(p, v, path, &c->residence_histogram);
     if (!strcmp(key, "mempool_mbufs"))
         return get_u32(p, v, path, 4096, 1u << 26, &c->mempool_mbufs);
+    if (!strcmp(key, "poll_sleep_us"))
+        return get_u32(p, v, path, 0, 10000, &c->poll_sleep_us);
     if (!strcmp(key, "mbuf_data_room"))
         return get_u32(p, v, path, 1024, 16384, &c->mbuf_data_room);
     if (!strcmp(key, "mac_table_size"))
@@ -337,7 +339,7 @@ static int parse_vtep(struct pctx *p, yaml_node_t *n, const char *path)
 {
     static const char *const allowed[] = {"local_ip", "udp_port", "ttl",
         "underlay_mtu", "mac_age_s", "mac_limit", "mac_table_size", "mempool_mbufs",
-        "mbuf_data_room", "residence_histogram", NULL};
+        "mbuf_data_room", "residence_histogram", "poll_sleep_us", NULL};
     static const char *const required[] = {"local_ip", NULL};
 
     if (walk_map(p, n, path, allowed, vtep_key, NULL))

@@ -284,6 +284,7 @@ int dp_conf_build(const struct vtepd_config *cfg, const struct dp_conf *old,
     c->ttl = cfg->ttl;
     c->underlay_mtu = cfg->underlay_mtu;
     c->residence = cfg->residence_histogram;
+    c->poll_sleep_ns = cfg->poll_sleep_us * 1000u;
     c->vnis = rte_zmalloc("dp_vnis", sizeof(struct dp_vni) * DP_MAX_VNIS, 0);
     c->attach = rte_malloc("dp_attach", sizeof(struct dp_attach) * (size_t)DP_MAX_ATTACH, 0);
     if (!c->vnis || !c->attach) {

@@ -48,7 +48,7 @@ static void test_full_valid(void **state)
         "# a full configuration\n"
         "eal: [\"--no-huge\", \"-m\", \"128\"]\n"
         "vtep: { local_ip: 192.0.2.1, udp_port: 4790, ttl: 32, underlay_mtu: 9000,\n"
-        "        mac_age_s: 60, mac_limit: 100, mac_table_size: 4096 }\n"
+        "        mac_age_s: 60, mac_limit: 100, mac_table_size: 4096, poll_sleep_us: 50 }\n"
         "ports:\n"
         "  - { name: up0, role: underlay, devargs: \"net_null0\", mac: \"02:00:00:00:00:01\", mtu: 9100 }\n"
         "  - { name: up1, role: underlay, devargs: \"net_null1\" }\n"
@@ -82,6 +82,7 @@ static void test_full_valid(void **state)
     assert_int_equal(c.underlay_mtu, 9000);
     assert_int_equal(c.mac_age_s, 60);
     assert_int_equal(c.mac_table_size, 4096);
+    assert_int_equal(c.poll_sleep_us, 50);
     assert_int_equal(c.n_ports, 3);
     assert_int_equal(c.ports[0].role, PORT_ROLE_UNDERLAY);
     assert_true(c.ports[0].has_mac);
@@ -125,6 +126,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.udp_port, 4789);
     assert_int_equal(c.ttl, 64);
     assert_int_equal(c.underlay_mtu, 1500);
+    assert_int_equal(c.poll_sleep_us, 0);
     assert_int_equal(c.mac_age_s, 300);
     assert_int_equal(c.n_vnis, 0);
     config_free(&c);
@@ -234,6 +236,8 @@ static void test_misc_errors(void **state)
                  1, 35, "vtep.ttl", "from 1 to 255");
     expect_error("vtep: { local_ip: 192.0.2.1, udp_port: 70000 }\nports: []\n",
                  1, 40, "vtep.udp_port", "from 1 to 65535");
+    expect_error("vtep: { local_ip: 192.0.2.1, poll_sleep_us: 10001 }\nports: []\n",
+                 1, 45, "vtep.poll_sleep_us", "from 0 to 10000");
     expect_error("vtep: { local_ip: 192.0.2.1, ttl: 3, ttl: 4 }\nports: []\n",
                  1, 38, "vtep.ttl", "duplicate key");
     expect_error("ports: []\n", 1, 1, "(top)", "missing required key 'vtep'");
