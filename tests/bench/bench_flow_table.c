@@ -29,18 +29,11 @@
 #include "flow_class.h"
 #include "flow_table.h"
 
+#include "bench_rand.h"
+
 #define BURST 32u
 #define MAX_RUNS 31
 
-static uint64_t xs_state = 88172645463325252ull;
-
-static inline uint64_t xs(void)
-{
-    xs_state ^= xs_state << 13;
-    xs_state ^= xs_state >> 7;
-    xs_state ^= xs_state << 17;
-    return xs_state;
-}
 
 /* Flow i's frame: Ethernet/IPv4/TCP, addresses and ports from i (distinct
  * for i < 2^32), built in place in f (64 bytes). */

@@ -23,18 +23,11 @@
 
 #include "mac_table.h"
 
+#include "bench_rand.h"
+
 #define BURST 32u
 #define MAX_RUNS 31
 
-static uint64_t xs_state = 88172645463325252ull;
-
-static inline uint64_t xs(void)
-{
-    xs_state ^= xs_state << 13;
-    xs_state ^= xs_state >> 7;
-    xs_state ^= xs_state << 17;
-    return xs_state;
-}
 
 static size_t heap_used(void)
 {

@@ -89,6 +89,19 @@ def raw_socket(ifname, rcvbuf=0):
     return s
 
 
+def received(s, timeout_s, size=2048):
+    """The frames the non-blocking socket s received (not those it sent),
+    after waiting at most timeout_s for the first."""
+    r, _, _ = select.select([s], [], [], timeout_s)
+    while r:
+        try:
+            f, addr = s.recvfrom(size)
+        except BlockingIOError:
+            return
+        if addr[2] != socket.PACKET_OUTGOING:
+            yield f
+
+
 def pace(i, every, pause_s):
     if every and i % every == every - 1:
         time.sleep(pause_s)
@@ -180,16 +193,7 @@ def cmd_recv(a):
     other = 0
     open(a.out + ".ready", "w").close()
     while not STOP:
-        r, _, _ = select.select([s], [], [], 0.2)
-        if not r:
-            continue
-        while True:
-            try:
-                f, addr = s.recvfrom(4096)
-            except BlockingIOError:
-                break
-            if addr[2] == socket.PACKET_OUTGOING:
-                continue
+        for f in received(s, 0.2, 4096):
             t = parse_test_frame(f)
             if t is None:
                 other += 1
@@ -221,15 +225,8 @@ def cmd_arp(a):
         time.sleep(a.gap_ms / 1000.0)
     end = time.monotonic() + a.wait_s
     while time.monotonic() < end and len(answered) < a.count:
-        r, _, _ = select.select([s], [], [], 0.1)
-        if not r:
-            continue
-        while True:
-            try:
-                f, addr = s.recvfrom(2048)
-            except BlockingIOError:
-                break
-            if addr[2] == socket.PACKET_OUTGOING or len(f) < 42 or f[12:14] != b"\x08\x06":
+        for f in received(s, 0.1):
+            if len(f) < 42 or f[12:14] != b"\x08\x06":
                 continue
             op, sha, spa, tha, tpa = struct.unpack_from("!6x H 6s4s6s4s", f, 14)
             if op == 2 and spa == ip_b(a.target) and tha == my and f[0:6] == my:
@@ -282,15 +279,8 @@ def cmd_bfd_peer(a):
             if now >= x["next"]:
                 send(x)
                 x["next"] = now + iv
-        r, _, _ = select.select([s], [], [], 0.02)
-        if not r:
-            continue
-        while True:
-            try:
-                f, addr = s.recvfrom(2048)
-            except BlockingIOError:
-                break
-            if addr[2] == socket.PACKET_OUTGOING or len(f) < 14 + 20 + 8 + 24:
+        for f in received(s, 0.02):
+            if len(f) < 14 + 20 + 8 + 24:
                 continue
             if f[12:14] != b"\x08\x00" or f[23] != 17:
                 continue

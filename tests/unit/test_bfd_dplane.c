@@ -295,6 +295,17 @@ static int slot_of_peer(uint32_t peer_be)
     return bfd_sess_find(0, peer_be);
 }
 
+/* bfdd adds lid 1001 to 192.0.2.2 over its TAP at 10 ms: the slot it runs in. */
+static int add_lid_1001(struct fx *f)
+{
+    int slot;
+
+    send_add(f, 1001, IP(192, 0, 2, 2), K_IFACE, 10000);
+    slot = slot_of_peer(IP(192, 0, 2, 2));
+    assert_true(slot >= 0);
+    return slot;
+}
+
 static int lids_on(int slot, uint32_t *out, int cap)
 {
     return bfd_dplane_lids(slot, out, cap);
@@ -341,9 +352,7 @@ static void test_add_and_state_change(void **state)
     uint32_t l[4];
     int slot;
 
-    send_add(f, 1001, IP(192, 0, 2, 2), K_IFACE, 10000);
-    slot = slot_of_peer(IP(192, 0, 2, 2));
-    assert_true(slot >= 0);
+    slot = add_lid_1001(f);
     assert_int_equal(n_create, 1);
     assert_int_equal(last_target.port, 0);
     assert_int_equal(last_target.nexthop, 0);
@@ -390,8 +399,7 @@ static void test_update(void **state)
     uint32_t l[4];
     int slot;
 
-    send_add(f, 1001, IP(192, 0, 2, 2), K_IFACE, 10000);
-    slot = slot_of_peer(IP(192, 0, 2, 2));
+    slot = add_lid_1001(f);
     send_add(f, 1001, IP(192, 0, 2, 2), K_IFACE, 300000);
     assert_int_equal(n_create, 1);
     assert_int_equal(slot_of_peer(IP(192, 0, 2, 2)), slot);
@@ -455,9 +463,7 @@ static void test_delete(void **state)
     uint32_t l[4];
     int slot;
 
-    send_add(f, 1001, IP(192, 0, 2, 2), K_IFACE, 10000);
-    slot = slot_of_peer(IP(192, 0, 2, 2));
-    assert_true(slot >= 0);
+    slot = add_lid_1001(f);
     send_delete(f, 1001);
     assert_int_equal(lids_on(slot, l, 4), 0);
     assert_int_equal(bfd_sess[slot].n_lids, 0);
@@ -481,8 +487,7 @@ static void test_counters(void **state)
     struct bfddp_msg m, q;
     int slot;
 
-    send_add(f, 1001, IP(192, 0, 2, 2), K_IFACE, 10000);
-    slot = slot_of_peer(IP(192, 0, 2, 2));
+    slot = add_lid_1001(f);
     bfd_sess[slot].rx_matched = 11;
     bfd_sess[slot].rx_bytes = 264;
     bfd_sess[slot].tx_sent = 13;

@@ -103,26 +103,41 @@ static void load_jumbo(void)
     assert_int_equal(h_load(h_conf_basic_with("underlay_mtu: 1500", "underlay_mtu: 9100")), 0);
 }
 
+/* The jumbo configuration, host_a local on h0, and in inner a UDP frame of
+ * len bytes from host_a to host_b (what the decap tests carry). */
+static void jumbo_with_inner(uint8_t *inner, uint16_t len)
+{
+    load_jumbo();
+    set_local(100, host_a, h_attach(P_H0, 0));
+    h_udp4(inner, host_a, host_b, -1, 0xcb007101, 0xcb007102, 1000, 2000, len);
+}
+
+/* m decapsulated with no drop: h0 sent exactly inner (len bytes). */
+static void decap_delivers(struct rte_mbuf *m, const uint8_t *inner, uint32_t len)
+{
+    struct rte_mbuf *out[2];
+
+    underlay_input(H.w, P_UP0, &m, 1);
+    assert_int_equal(h_drops_total(), 0);
+    assert_int_equal(h_take(P_H0, out, 2), 1);
+    assert_chain_bytes(out[0], inner, len);
+    h_free(out, 1);
+}
+
 /* A 9000-byte VXLAN frame (outer IPv4 8986) in 2 KB segments. */
 static void test_decap_chained(void **state)
 {
     static uint8_t inner[BIG], f[BIG];
-    struct rte_mbuf *m, *out[2];
+    struct rte_mbuf *m;
     uint16_t n;
     (void)state;
 
-    load_jumbo();
-    set_local(100, host_a, h_attach(P_H0, 0));
-    h_udp4(inner, host_a, host_b, -1, 0xcb007101, 0xcb007102, 1000, 2000, 8950);
+    jumbo_with_inner(inner, 8950);
     n = h_vxlan(f, P_UP0, inet_addr(PEER), 4789, 100, inner, 8950, 0);
     assert_int_equal(n, 9000);
     m = chain(f, n, 2048, 2048);
     assert_int_equal(m->nb_segs, 5);
-    underlay_input(H.w, P_UP0, &m, 1);
-    assert_int_equal(h_drops_total(), 0);
-    assert_int_equal(h_take(P_H0, out, 2), 1);
-    assert_chain_bytes(out[0], inner, 8950);
-    h_free(out, 1);
+    decap_delivers(m, inner, 8950);
     assert_int_equal(H.pub->st.vni[h_slot(100)].decap_packets, 1);
     assert_int_equal(H.pub->st.vni[h_slot(100)].decap_bytes, 8950);
     assert_int_equal(H.pub->st.port[P_UP0].rx_bytes, 9000);
@@ -138,9 +153,7 @@ static void test_decap_trailer_across_segments(void **state)
     uint16_t n;
     (void)state;
 
-    load_jumbo();
-    set_local(100, host_a, h_attach(P_H0, 0));
-    h_udp4(inner, host_a, host_b, -1, 0xcb007101, 0xcb007102, 1000, 2000, 3000);
+    jumbo_with_inner(inner, 3000);
     n = h_vxlan(f, P_UP0, inet_addr(PEER), 4789, 100, inner, 3000, 2500);
     m = chain(f, n, 1000, 700);
     assert_true(m->nb_segs >= 7);
@@ -164,9 +177,7 @@ static void test_split_headers(void **state)
     uint16_t n;
     (void)state;
 
-    load_jumbo();
-    set_local(100, host_a, h_attach(P_H0, 0));
-    h_udp4(inner, host_a, host_b, -1, 0xcb007101, 0xcb007102, 1000, 2000, 3000);
+    jumbo_with_inner(inner, 3000);
     n = h_vxlan(f, P_UP0, inet_addr(PEER), 4789, 100, inner, 3000, 0);
     for (unsigned i = 0; i < RTE_DIM(firsts); i++) {
         m = chain(f, n, firsts[i], 2048);
