@@ -175,9 +175,5 @@ uint32_t flow_hash(const struct flow_hash_policy *p, const uint8_t *frame,
         h = crc32c_u32(outer_src, h);
     if (f & FH_BIT(FH_OUTER_DST_IP))
         h = crc32c_u32(outer_dst, h);
-    /* one multiply-xorshift round: CRC is linear, this spreads every input
-     * bit over the top byte (ECMP bucket) and the low bits (UDP port) */
-    h *= 0x9E3779B1u;
-    h ^= h >> 15;
-    return h;
+    return flow_hash_mix(h);
 }

@@ -252,6 +252,63 @@ static void test_short_frames(void **state)
     guard_buf_free(&gb);
 }
 
+/* flow_hash_5tuple_key() on fc_extract()'s key equals flow_hash() under the
+ * default policy on the frame, for every frame that fc_extract() keys:
+ * IPv4 (with options) and IPv6, TCP and UDP, tagged or not, random
+ * addresses, ports and seeds, every truncation; frames it does not key
+ * (fragments, ICMP, short ones) are left to flow_hash(). */
+static void test_5tuple_key_equals_flow_hash(void **state)
+{
+    struct flow_hash_policy p;
+    uint64_t x = 0x9d2c5680a5a5a5a5ull;
+    unsigned keyed = 0, not_keyed = 0;
+    (void)state;
+
+    flow_hash_policy_init(&p, NULL, 0);
+    for (unsigned it = 0; it < 4000; it++) {
+        uint8_t f[128];
+        uint32_t off = 14, l4, len;
+        struct fc_key k;
+        struct fc_meta m;
+        int v6 = it & 1, tag = (it >> 1) & 1, tcp = (it >> 2) & 1;
+        unsigned opt = v6 ? 0 : ((it >> 3) & 3) * 4;     /* IPv4 options */
+
+        for (unsigned i = 0; i < sizeof(f); i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            f[i] = (uint8_t)x;
+        }
+        p.seed = (uint32_t)(x >> 20);
+        if (tag) {
+            f[12] = 0x81; f[13] = 0x00;
+            off = 18;
+        }
+        f[off - 2] = v6 ? 0x86 : 0x08;
+        f[off - 1] = v6 ? 0xdd : 0x00;
+        if (v6) {
+            f[off] = (uint8_t)(0x60 | (f[off] & 0xf));
+            f[off + 6] = tcp ? 6 : 17;
+            l4 = off + 40;
+        } else {
+            f[off] = (uint8_t)(0x40 | (5 + opt / 4));
+            f[off + 6] &= (it % 7) ? 0x40 : 0xff;        /* some fragments */
+            f[off + 7] = (it % 7) ? 0 : f[off + 7];
+            f[off + 9] = (it % 11) ? (tcp ? 6 : 17) : 1; /* some ICMP */
+            l4 = off + 20 + opt;
+        }
+        len = l4 + (tcp ? 20 : 8) + (it % 5);
+        for (uint32_t l = len; l + 24 >= len && l >= 14; l -= 3) {
+            if (fc_extract(f, f + l, 7, FC_PROTO_TCP | FC_PROTO_UDP, &k, &m) != FC_OK) {
+                not_keyed++;
+                continue;
+            }
+            keyed++;
+            assert_int_equal(flow_hash_5tuple_key(&p, &k), flow_hash(&p, f, l, 7, 1, 2));
+        }
+    }
+    assert_true(keyed > 10000);
+    assert_true(not_keyed > 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_non_ip_uses_l2),
         cmocka_unit_test(test_ipv6_and_vlan),
         cmocka_unit_test(test_short_frames),
+        cmocka_unit_test(test_5tuple_key_equals_flow_hash),
     };
     return cmocka_run_group_tests_name("flow_hash", tests, NULL, NULL);
 }
