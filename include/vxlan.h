@@ -34,7 +34,9 @@ _Static_assert(sizeof(struct vxlan_outer) == 50, "outer headers are 50 bytes");
 /* Outer headers that stay the same for every packet sent to one next hop:
  * Ethernet (next-hop MAC, our port MAC), IPv4 (our address, DF, TTL, UDP)
  * and the UDP destination port. sum holds the one's-complement sum of the
- * constant IPv4 header words, so each packet's checksum costs a few adds. */
+ * constant IPv4 header words as they lie in memory (loaded in host order:
+ * the sum is byte-order independent), so each packet's checksum costs a
+ * few adds and no byte swap. */
 struct vxlan_tmpl {
     struct vxlan_outer hdr;
     uint32_t sum;
@@ -47,6 +49,26 @@ void vxlan_tmpl_init(struct vxlan_tmpl *t, const uint8_t dst_mac[6],
                      const uint8_t src_mac[6], uint32_t src_ip_be,
                      uint8_t ttl, uint16_t udp_dport);
 
+/* Host to network order without DPDK's asm (which the compiler can neither
+ * fold nor schedule). */
+static inline uint16_t vxlan_be16(uint16_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_bswap16(x);
+#else
+    return x;
+#endif
+}
+
+static inline uint32_t vxlan_be32(uint32_t x)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    return __builtin_bswap32(x);
+#else
+    return x;
+#endif
+}
+
 /* Write the 50 outer bytes at out for one packet: remote VTEP dst_ip_be,
  * UDP source port sport (host order), VNI vni, TOS byte tos (DSCP << 2 |
  * ECN) and an inner frame of inner_len bytes. The IPv4 checksum is valid
@@ -57,20 +79,22 @@ static inline void vxlan_encap_write(void *out, const struct vxlan_tmpl *t,
                                      uint8_t tos)
 {
     struct vxlan_outer *h = out;
-    uint16_t ip_len = (uint16_t)(inner_len + VXLAN_OUTER_IP_OVERHEAD);
-    uint32_t dst = rte_be_to_cpu_32(dst_ip_be);
-    uint32_t sum = t->sum + ip_len + tos + (dst >> 16) + (dst & 0xffff);
+    uint16_t ip_len_be = vxlan_be16((uint16_t)(inner_len + VXLAN_OUTER_IP_OVERHEAD));
+    /* the words that change, as they will lie in memory: [0, tos],
+     * total length, the destination's two halves */
+    uint32_t sum = t->sum + vxlan_be16(tos) + ip_len_be + (dst_ip_be & 0xffff) +
+                   (dst_ip_be >> 16);
 
     memcpy(h, &t->hdr, VXLAN_ENCAP_LEN);
     sum = (sum & 0xffff) + (sum >> 16);
     sum = (sum & 0xffff) + (sum >> 16);
     h->ip.type_of_service = tos;
-    h->ip.total_length = rte_cpu_to_be_16(ip_len);
-    h->ip.hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
+    h->ip.total_length = ip_len_be;
+    h->ip.hdr_checksum = (uint16_t)~sum;
     h->ip.dst_addr = dst_ip_be;
-    h->udp.src_port = rte_cpu_to_be_16(sport);
-    h->udp.dgram_len = rte_cpu_to_be_16((uint16_t)(inner_len + 16));
-    h->vx.vx_vni = rte_cpu_to_be_32(vni << 8);
+    h->udp.src_port = vxlan_be16(sport);
+    h->udp.dgram_len = vxlan_be16((uint16_t)(inner_len + 16));
+    h->vx.vx_vni = vxlan_be32(vni << 8);
 }
 
 /* What a received underlay frame is. */

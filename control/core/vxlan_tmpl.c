@@ -27,9 +27,13 @@ void vxlan_tmpl_init(struct vxlan_tmpl *t, const uint8_t dst_mac[6],
     h->udp.dst_port = rte_cpu_to_be_16(udp_dport);
     h->vx.vx_flags = rte_cpu_to_be_32((uint32_t)VXLAN_FLAG_I << 24);
 
-    /* sum of the IPv4 words that do not change per packet */
+    /* sum of the IPv4 words that do not change per packet, as they lie in
+     * memory (see include/vxlan.h) */
     ip = (const uint8_t *)&h->ip;
-    for (int i = 0; i < 20; i += 2)
-        sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+    for (int i = 0; i < 20; i += 2) {
+        uint16_t w;
+        memcpy(&w, ip + i, 2);
+        sum += w;
+    }
     t->sum = sum;
 }
