@@ -212,6 +212,45 @@ FC_INLINE int fc_extract(const void *start, const void *end, __u32 vni,
     return m->verdict = FC_OK;
 }
 
+/* fc_extract() of the common frame in fewer steps: untagged IPv4 without
+ * options, not a fragment, TCP or UDP enabled in protocols, at least 48
+ * bytes (Ethernet, IPv4 and TCP through its flags). Fills key and meta as
+ * fc_extract() would and returns FC_OK; returns -1 for any other frame,
+ * writing nothing: call fc_extract() then. */
+FC_INLINE int fc_extract_fast(const void *start, const void *end, __u32 vni,
+                              __u32 protocols, struct fc_key *k, struct fc_meta *m)
+{
+    const __u8 *p = (const __u8 *)start;
+    const __u8 *e = (const __u8 *)end;
+    __u32 w;
+    __u8 proto, flags = FC_M_IPV4;
+
+    if (p + 48 > e)
+        return -1;
+    __builtin_memcpy(&w, p + 12, 4);            /* ethertype, version/IHL, TOS */
+    if ((w & FC_BE32(0xffffff00u)) != FC_BE32(0x08004500u))
+        return -1;
+    if (fc_ld16(p + 20) & FC_BE16(0x3fff))      /* MF or offset */
+        return -1;
+    proto = p[23];
+    if (proto == FC_IPPROTO_TCP) {
+        if (!(protocols & FC_PROTO_TCP))
+            return -1;
+        if (p[47] & 0x02)
+            flags |= FC_M_SYN;
+    } else if (proto != FC_IPPROTO_UDP || !(protocols & FC_PROTO_UDP)) {
+        return -1;
+    }
+    __builtin_memcpy(&k->saddr, p + 26, 8);     /* saddr, daddr */
+    __builtin_memset(k->saddr_hi, 0, 24);
+    k->vni_proto = (vni & 0xffffffu) << 8 | proto;
+    __builtin_memcpy(&k->sport, p + 34, 4);     /* sport, dport */
+    m->l3_off = 14;
+    m->flags = flags;
+    m->verdict = FC_OK;
+    return FC_OK;
+}
+
 /* The 16-byte source (src != 0) or destination address of an IPv6 key; for
  * an IPv4 key, the address as ::ffff:a.b.c.d. */
 FC_INLINE void fc_key_addr6(const struct fc_key *k, int src, __u8 out[16])

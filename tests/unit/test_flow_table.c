@@ -731,6 +731,52 @@ static void test_dscp(void **state)
     assert_int_equal(fc_outer_tos(10, 0xb9), 10 << 2 | 1);
 }
 
+/* fc_extract_fast() either declines (-1) or gives exactly what
+ * fc_extract() gives, key and meta, on random frames near the shape it
+ * takes (IPv4 untagged, TCP/UDP) and on every truncation of them; it takes
+ * the common frames. */
+static void test_extract_fast_equals_extract(void **state)
+{
+    uint64_t x = 0x1234567887654321ull;
+    unsigned taken = 0, declined = 0;
+    (void)state;
+
+    for (unsigned it = 0; it < 20000; it++) {
+        uint8_t f[80];
+        struct fc_key ka, kb;
+        struct fc_meta ma, mb;
+        uint32_t protos = (it & 3) ? FC_PROTO_TCP | FC_PROTO_UDP : (it & 4) ? FC_PROTO_TCP : FC_PROTO_UDP;
+        uint32_t len;
+
+        for (unsigned i = 0; i < sizeof(f); i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            f[i] = (uint8_t)x;
+        }
+        /* mostly the fast shape, each condition broken now and then */
+        if (it % 13) { f[12] = 0x08; f[13] = 0x00; }
+        if (it % 7) f[14] = 0x45;
+        if (it % 5) { f[20] &= 0x40; f[21] = 0; }
+        if (it % 9) f[23] = (it & 8) ? 6 : 17;
+        len = 40 + (uint32_t)(x % 41);
+        memset(&ka, 0xa5, sizeof(ka));
+        memset(&kb, 0xa5, sizeof(kb));
+        memset(&ma, 0x5a, sizeof(ma));
+        memset(&mb, 0x5a, sizeof(mb));
+        if (fc_extract_fast(f, f + len, 0xabcdef, protos, &ka, &ma) != FC_OK) {
+            declined++;
+            continue;
+        }
+        taken++;
+        ma.len = mb.len = 0;
+        assert_int_equal(fc_extract(f, f + len, 0xabcdef, protos, &kb, &mb), FC_OK);
+        mb.len = 0;
+        assert_memory_equal(&ka, &kb, sizeof(ka));
+        assert_memory_equal(&ma, &mb, sizeof(ma));
+    }
+    assert_true(taken > 5000);
+    assert_true(declined > 5000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +795,7 @@ int main(void)
         cmocka_unit_test(test_top),
         cmocka_unit_test(test_params),
         cmocka_unit_test(test_dscp),
+        cmocka_unit_test(test_extract_fast_equals_extract),
     };
     return cmocka_run_group_tests_name("flow_table", tests, NULL, NULL);
 }
