@@ -108,7 +108,7 @@ def vxlan(i):
 
 def kernel_bound(i):
     """60-byte TCP SYN of flow i to our address, port 179, on up1's MAC."""
-    tcp = struct.pack("!HHIIBBHHH", 1024 + (i & 0xffff), 179, i, 0, 5 << 4, 0x02, 64240, 0, 0)
+    tcp = struct.pack("!HHIIBBHHH", 1024 + i % 64512, 179, i, 0, 5 << 4, 0x02, 64240, 0, 0)
     return bytes.fromhex("020000000002") + bytes.fromhex("020000000101") + b"\x08\x00" + \
         ipv4([198, 51, 100, 2 + (i >> 16)], [192, 0, 2, 1], 6, len(tcp), df=True) + tcp + b"\0" * 6
 
