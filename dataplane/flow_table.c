@@ -70,15 +70,18 @@ static inline void ctr_add(uint64_t *c, uint64_t v)
  * its hash stops there (a different but equally deterministic function). */
 static inline uint32_t key_hash(const struct fc_key *k, uint32_t seed)
 {
-    uint64_t w[5];
+    uint64_t w[2];
     uint32_t h;
 
     memcpy(w, k, sizeof(w));
     h = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(seed, w[0]), w[1]);
     if (unlikely(k->vni_proto & FC_KEY_V6)) {
+        uint64_t v[3];
+
+        memcpy(v, (const uint8_t *)k + 16, sizeof(v));
         /* a second chain hides part of the CRC latency */
-        uint32_t g = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(~seed, w[2]), w[3]);
-        h = (uint32_t)_mm_crc32_u64(h, w[4]) ^ (g * 0x9E3779B1u);
+        uint32_t g = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(~seed, v[0]), v[1]);
+        h = (uint32_t)_mm_crc32_u64(h, v[2]) ^ (g * 0x9E3779B1u);
     }
     return h;
 }
@@ -89,10 +92,9 @@ static inline uint32_t key_hash(const struct fc_key *k, uint32_t seed)
 static inline void place(const struct flow_table *t, uint32_t h, uint32_t *prim, uint16_t *sig)
 {
     uint64_t x = (uint64_t)h * 0x9E3779B97F4A7C15ull;
-    uint16_t s = (uint16_t)(x >> 16);
 
     *prim = (uint32_t)(x >> t->bshift);
-    *sig = (uint16_t)(s | (s == 0));
+    *sig = (uint16_t)((x >> 16) | 1);     /* 15 bits of signature, never 0 */
 }
 
 static inline uint32_t alt_bucket(const struct flow_table *t, uint32_t prim, uint16_t sig)
@@ -124,6 +126,19 @@ static inline int key_eq(const struct fc_key *a, const struct fc_key *b)
     memcpy(&tb, pb + 32, 8);
     x = _mm_or_si128(x, y);
     return _mm_testz_si128(x, x) & (ta == tb);
+}
+
+/* key_eq() for a key b that fc_extract() made: when b is IPv4, equal first
+ * 16 bytes (the VNI and protocol among them) make a an IPv4 key too, and
+ * both are zero past them. */
+static inline int key_eq_fc(const struct fc_key *a, const struct fc_key *b)
+{
+    if (likely(!(b->vni_proto & FC_KEY_V6))) {
+        __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
+                                  _mm_loadu_si128((const __m128i *)(const void *)b));
+        return _mm_testz_si128(x, x);
+    }
+    return key_eq(a, b);
 }
 
 static inline struct ft_entry *bucket_find(struct flow_table *t, const struct ft_bucket *b,
@@ -275,80 +290,105 @@ static inline void account_stats(struct flow_table *t, uint32_t r)
     }
 }
 
+void flow_table_probe_start(const struct flow_table *t, const struct fc_key *key,
+                            struct flow_table_probe *p)
+{
+    uint32_t prim;
+    uint16_t sig;
+    const struct ft_bucket *b;
+
+    place(t, key_hash(key, t->seed), &prim, &sig);
+    b = &t->buckets[prim];
+    __builtin_prefetch(b);
+    p->bucket = b;
+    p->sig = sig;
+}
+
+void flow_table_probe_next(const struct flow_table *t, struct flow_table_probe *p)
+{
+    const struct ft_bucket *b = p->bucket;
+    uint32_t m;
+
+    p->cand = NULL;
+    if (unlikely(b == NULL))
+        return;
+    m = sig_match(b, (uint16_t)p->sig);
+    if (likely(m != 0)) {
+        p->cand = &t->entries[b->idx[__builtin_ctz(m)]];
+        __builtin_prefetch(p->cand);
+    }
+    if (unlikely(b->spill))
+        __builtin_prefetch(&t->buckets[alt_bucket(t, (uint32_t)(b - t->buckets),
+                                                  (uint16_t)p->sig)]);
+}
+
+uint8_t flow_table_account(struct flow_table *t, const struct fc_key *key,
+                           const struct fc_meta *meta, const struct flow_table_probe *p,
+                           uint64_t now, struct flow_table_burst *bs)
+{
+    struct ft_entry *e = p->cand;
+    uint32_t r;
+    int found;
+
+    if (unlikely(p->bucket == NULL)) {
+        bs->not_counted++;
+        return 0;
+    }
+    if (likely(e != NULL && key_eq_fc(&e->key, key))) {
+        r = fc_account(&e->c, 1, now, meta, &t->fp);
+    } else {
+        e = lookup_slow(t, (uint32_t)((const struct ft_bucket *)p->bucket - t->buckets),
+                        (uint16_t)p->sig, key, &found);
+        if (unlikely(e == NULL)) {
+            bs->table_full++;
+            bs->not_counted++;
+            return 0;
+        }
+        r = fc_account(&e->c, found, now, meta, &t->fp);
+    }
+    account_stats(t, r);
+    bs->pkts[r & FC_R_LONG]++;
+    bs->bytes[r & FC_R_LONG] += meta->len;
+    return (uint8_t)r;
+}
+
+void flow_table_burst_end(struct flow_table *t, const struct flow_table_burst *bs)
+{
+    ctr_add(&t->st.pkts_short, bs->pkts[0]);
+    ctr_add(&t->st.pkts_long, bs->pkts[1]);
+    ctr_add(&t->st.bytes_short, bs->bytes[0]);
+    ctr_add(&t->st.bytes_long, bs->bytes[1]);
+    if (unlikely(bs->not_counted | bs->table_full)) {
+        ctr_add(&t->st.not_counted, bs->not_counted);
+        ctr_add(&t->st.table_full, bs->table_full);
+    }
+}
+
 void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
                               const struct fc_meta *meta, unsigned n, uint64_t now,
                               uint8_t *res)
 {
-    uint32_t prim[FLOW_TABLE_BURST_MAX];
-    uint16_t sig[FLOW_TABLE_BURST_MAX];
-    struct ft_entry *cand[FLOW_TABLE_BURST_MAX];
-    uint64_t pkts[2] = {0, 0}, bytes[2] = {0, 0}, nc = 0, full = 0;
+    struct flow_table_probe pr[FLOW_TABLE_BURST_MAX];
+    struct flow_table_burst bs;
 
     if (n > FLOW_TABLE_BURST_MAX)
         n = FLOW_TABLE_BURST_MAX;
+    memset(&bs, 0, sizeof(bs));
     /* stage 1: hash, prefetch the primary buckets (keys of packets that are
      * not classified are not even read) */
     for (unsigned i = 0; i < n; i++) {
-        if (unlikely(meta[i].verdict != FC_OK)) {
-            prim[i] = 0;
-            sig[i] = 0;
-            continue;
-        }
-        place(t, key_hash(&keys[i], t->seed), &prim[i], &sig[i]);
-        __builtin_prefetch(&t->buckets[prim[i]]);
+        pr[i].bucket = NULL;
+        if (likely(meta[i].verdict == FC_OK))
+            flow_table_probe_start(t, &keys[i], &pr[i]);
     }
-    /* stage 2: the entry the signature points at is the candidate; prefetch
-     * it (and the secondary bucket when keys spilled there) */
-    for (unsigned i = 0; i < n; i++) {
-        const struct ft_bucket *b = &t->buckets[prim[i]];
-        uint32_t m = likely(sig[i] != 0) ? sig_match(b, sig[i]) : 0;  /* 0: not classified */
-        cand[i] = NULL;
-        if (likely(m != 0)) {
-            cand[i] = &t->entries[b->idx[__builtin_ctz(m)]];
-            __builtin_prefetch(cand[i]);
-        }
-        if (unlikely(b->spill))
-            __builtin_prefetch(&t->buckets[alt_bucket(t, prim[i], sig[i])]);
-    }
+    /* stage 2: the candidate entries (and spilled-to buckets) */
+    for (unsigned i = 0; i < n; i++)
+        flow_table_probe_next(t, &pr[i]);
     /* stage 3: in packet order, so repeats of a flow in the burst see the
-     * previous packets' updates. Entries do not move or free during a burst,
-     * so a candidate whose key matches is the flow's entry. */
-    for (unsigned i = 0; i < n; i++) {
-        const struct fc_meta *m = &meta[i];
-        struct ft_entry *e = cand[i];
-        uint32_t r;
-        int found;
-
-        if (unlikely(m->verdict != FC_OK)) {
-            res[i] = 0;
-            nc++;
-            continue;
-        }
-        if (likely(e != NULL && key_eq(&e->key, &keys[i]))) {
-            r = fc_account(&e->c, 1, now, m, &t->fp);
-        } else {
-            e = lookup_slow(t, prim[i], sig[i], &keys[i], &found);
-            if (unlikely(e == NULL)) {
-                res[i] = 0;
-                full++;
-                nc++;
-                continue;
-            }
-            r = fc_account(&e->c, found, now, m, &t->fp);
-        }
-        account_stats(t, r);
-        pkts[r & FC_R_LONG]++;
-        bytes[r & FC_R_LONG] += m->len;
-        res[i] = (uint8_t)r;
-    }
-    ctr_add(&t->st.pkts_short, pkts[0]);
-    ctr_add(&t->st.pkts_long, pkts[1]);
-    ctr_add(&t->st.bytes_short, bytes[0]);
-    ctr_add(&t->st.bytes_long, bytes[1]);
-    if (unlikely(nc | full)) {
-        ctr_add(&t->st.not_counted, nc);
-        ctr_add(&t->st.table_full, full);
-    }
+     * previous packets' updates */
+    for (unsigned i = 0; i < n; i++)
+        res[i] = flow_table_account(t, &keys[i], &meta[i], &pr[i], now, &bs);
+    flow_table_burst_end(t, &bs);
 }
 
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,

@@ -96,6 +96,34 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
                               const struct fc_meta *meta, unsigned n, uint64_t now,
                               uint8_t *res);
 
+/* The same work in steps, for a caller that has its own loops over a burst
+ * (the encapsulation stage): for each packet, flow_table_probe_start()
+ * (hash, prefetch the bucket), later flow_table_probe_next() (prefetch the
+ * candidate entry), later flow_table_account() in packet order (the
+ * classification; same result bits as flow_table_classify_bulk()), and
+ * flow_table_burst_end() once after the burst's last account. No
+ * flow_table_sweep() between a packet's first step and its account. A probe
+ * whose bucket is NULL (never started) is a packet that is not counted
+ * (verdict other than FC_OK). Worker thread only. */
+struct flow_table_probe {
+    const void *bucket;     /* NULL: not counted */
+    void *cand;
+    uint32_t sig;
+};
+
+struct flow_table_burst {   /* zeroed before the burst */
+    uint64_t pkts[2], bytes[2], not_counted, table_full;
+};
+
+/* key: a key fc_extract() made with verdict FC_OK. */
+void flow_table_probe_start(const struct flow_table *t, const struct fc_key *key,
+                            struct flow_table_probe *p);
+void flow_table_probe_next(const struct flow_table *t, struct flow_table_probe *p);
+uint8_t flow_table_account(struct flow_table *t, const struct fc_key *key,
+                           const struct fc_meta *meta, const struct flow_table_probe *p,
+                           uint64_t now, struct flow_table_burst *bs);
+void flow_table_burst_end(struct flow_table *t, const struct flow_table_burst *bs);
+
 /* One packet; same rules. */
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,
                             const struct fc_meta *meta, uint64_t now);
