@@ -1,10 +1,47 @@
 /* VXLAN encapsulation: prepend the next hop's 50-byte outer header
  * template, with this packet's lengths, destination VTEP, VNI, UDP source
  * port, TOS and an incrementally updated IPv4 checksum. A burst of unicast
- * frames first goes through the short/long classifier when it is on. */
+ * frames is parsed once (fc_extract: the inner 5-tuple), which serves both
+ * the short/long classifier, when it is on, and the flow hash of the
+ * default (5-tuple) policy. */
 #include "flow_class.h"
+#include "flow_hash.h"
 #include "flow_table.h"
 #include "worker_priv.h"
+
+#define FC_ALL_PROTOS (FC_PROTO_TCP | FC_PROTO_UDP)
+
+_Static_assert(DP_BURST <= 64, "one bit per frame of a burst");
+_Static_assert(DP_BURST <= FLOW_TABLE_BURST_MAX, "a burst is one classifier call");
+
+/* Prepend and fill the outer headers of m (inner_len bytes) toward nh, with
+ * the TX offload flags for its port (tx_ip_csum: the NIC fills the outer
+ * IPv4 checksum). Returns 0, or -1 when m has no headroom (m untouched). */
+static inline int encap_write(struct rte_mbuf *m, const struct dp_nexthop *nh, uint32_t vtep_be,
+                              uint32_t h, uint32_t vni, uint32_t inner_len, uint8_t tos,
+                              bool tx_ip_csum)
+{
+    void *hdr;
+
+    if (unlikely(m->data_off < VXLAN_ENCAP_LEN))
+        return -1;
+    m->data_off = (uint16_t)(m->data_off - VXLAN_ENCAP_LEN);
+    m->data_len = (uint16_t)(m->data_len + VXLAN_ENCAP_LEN);
+    m->pkt_len += VXLAN_ENCAP_LEN;
+    hdr = rte_pktmbuf_mtod(m, void *);
+    vxlan_encap_write(hdr, dp_nexthop_tmpl(nh), vtep_be, flow_hash_udp_sport(h), vni,
+                      (uint16_t)inner_len, tos);
+    if (tx_ip_csum) {
+        /* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
+        ((struct vxlan_outer *)hdr)->ip.hdr_checksum = 0;
+        m->l2_len = sizeof(struct rte_ether_hdr);
+        m->l3_len = sizeof(struct rte_ipv4_hdr);
+        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+    } else {
+        m->ol_flags = 0;
+    }
+    return 0;
+}
 
 int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be, int group,
                uint8_t tos)
@@ -14,7 +51,6 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     uint32_t inner_len = rte_pktmbuf_pkt_len(m);
     const struct dp_nexthop *nh;
     uint32_t h;
-    void *hdr;
 
     if (unlikely(inner_len + VXLAN_OUTER_IP_OVERHEAD > c->underlay_mtu)) {
         wk_drop(w, m, DROP_MTU_EXCEEDED);
@@ -26,98 +62,175 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
         wk_drop(w, m, DROP_NO_NEXTHOP);
         return -1;
     }
-    hdr = rte_pktmbuf_prepend(m, VXLAN_ENCAP_LEN);
-    if (unlikely(hdr == NULL)) {
+    if (unlikely(encap_write(m, nh, vtep_be, h, vni, inner_len, tos,
+                             g_dp.ports[nh->port].tx_ip_csum) != 0)) {
         wk_drop(w, m, DROP_NO_HEADROOM);
         return -1;
-    }
-    vxlan_encap_write(hdr, dp_nexthop_tmpl(nh), vtep_be, flow_hash_udp_sport(h), vni,
-                      (uint16_t)inner_len, tos);
-    if (g_dp.ports[nh->port].tx_ip_csum) {
-        /* the NIC fills the outer IPv4 checksum (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) */
-        ((struct vxlan_outer *)hdr)->ip.hdr_checksum = 0;
-        m->l2_len = sizeof(struct rte_ether_hdr);
-        m->l3_len = sizeof(struct rte_ipv4_hdr);
-        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-    } else {
-        m->ol_flags = 0;
     }
     tx_enqueue(w, nh->port, m);
     return 0;
 }
 
-/* The classifier's verdict for the frames of VNIs it applies to: their class
- * group and outer TOS (class DSCP, inner ECN copied: RFC 6040 normal mode).
- * Frames it does not count (not IP, fragments, protocols not enabled) go as
- * short. Returns, per frame, 0 short, 1 long, -1 not classified. */
-static void classify_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                           unsigned n, int8_t *cls, uint8_t *tos)
+/* Per-VNI counters of a run of frames of one VNI, added once per run:
+ * [0] encap packets, [1] encap bytes, [2..3] class packets, [4..5] class
+ * bytes (short, long). */
+static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, uint64_t *r)
 {
-    const struct dp_conf *c = w->conf;
-    struct flow_table *ft = c->cls->ft[w->pub.id];
-    struct fc_key keys[DP_BURST];
-    struct fc_meta meta[DP_BURST];
-    uint8_t res[DP_BURST];
-    uint8_t idx[DP_BURST];
-    unsigned k = 0;
+    struct vni_stats *vs = &w->pub.st.vni[vni_idx];
 
-    for (unsigned i = 0; i < n; i++) {
-        const uint8_t *f;
-
-        cls[i] = -1;
-        if (!c->vnis[vni_idx[i]].classify)
-            continue;
-        f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-        fc_extract(f, f + rte_pktmbuf_data_len(pkts[i]), c->vnis[vni_idx[i]].vni,
-                   c->cls_protocols, &keys[k], &meta[k]);
-        meta[k].len = rte_pktmbuf_pkt_len(pkts[i]);
-        idx[k++] = (uint8_t)i;
-    }
-    if (k == 0)
-        return;
-    flow_table_classify_bulk(ft, keys, meta, k, w->now_tsc, res);
-    for (unsigned j = 0; j < k; j++) {
-        unsigned i = idx[j];
-        int l = (res[j] & FC_R_LONG) != 0;
-        uint8_t *f = rte_pktmbuf_mtod(pkts[i], uint8_t *);
-        const struct dp_class_action *a = &c->cls_act[l];
-        struct vni_stats *vs = &w->pub.st.vni[vni_idx[i]];
-
-        cls[i] = (int8_t)l;
-        if (c->cls_rewrite_inner) {
-            /* the IPv4 checksum is fixed incrementally */
-            if (meta[j].flags & FC_M_IPV4)
-                fc_ipv4_set_dscp(f + meta[j].l3_off, a->dscp);
-            else if (meta[j].flags & FC_M_IPV6)
-                fc_ipv6_set_dscp(f + meta[j].l3_off, a->dscp);
-        }
-        tos[i] = fc_outer_tos(a->dscp, fc_inner_tos(f, &meta[j]));
-        vs->cls_packets[l]++;
-        vs->cls_bytes[l] += meta[j].len;
-    }
+    vs->encap_packets += r[0];
+    vs->encap_bytes += r[1];
+    vs->cls_packets[0] += r[2];
+    vs->cls_packets[1] += r[3];
+    vs->cls_bytes[0] += r[4];
+    vs->cls_bytes[1] += r[5];
 }
 
 void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
                  const uint32_t *vtep_be, unsigned n)
 {
     const struct dp_conf *c = w->conf;
-    int8_t cls[DP_BURST];
-    uint8_t tos[DP_BURST];
+    const struct dp_vni *vnis = c->vnis;
+    const struct dp_group *grp0 = c->routes == NULL ? &c->groups[0] : NULL;
+    const uint32_t mtu = c->underlay_mtu;
+    struct flow_table *ft = c->cls ? c->cls->ft[w->pub.id] : NULL;
+    const uint32_t protos = c->cls_protocols;
+    const uint64_t now = w->now_tsc;
+    struct fc_key keys[DP_BURST];
+    struct fc_meta meta[DP_BURST];
+    struct flow_table_probe probe[DP_BURST];
+    struct flow_table_burst bs;
+    uint32_t vni[DP_BURST];
+    uint8_t itos[DP_BURST];
+    uint8_t keyed[DP_BURST];    /* keys[i] is frame i's 5-tuple (FC_OK) */
+    uint8_t counted[DP_BURST];  /* frame i's VNI has the classifier */
+    bool any_counted = false;
+    uint32_t run_vni;
+    uint64_t run_pk = 0, run_by = 0, run_cpk[2] = {0, 0}, run_cby[2] = {0, 0};
+    struct rte_mbuf *out[DP_BURST];
+    uint16_t out_port[DP_BURST];
+    unsigned n_out = 0;
+    uint16_t port = UINT16_MAX;     /* of the previous frame sent */
+    bool one_port = true, tx_ip_csum = false;
 
-    if (c->cls)
-        classify_burst(w, pkts, vni_idx, n, cls, tos);
+    if (n == 0)
+        return;
+    if (n > DP_BURST)
+        n = DP_BURST;
+    /* one parse per frame: the 5-tuple for the classifier and the hash; the
+     * classifier's first step (hash, prefetch the bucket) */
     for (unsigned i = 0; i < n; i++) {
-        struct vni_stats *vs = &w->pub.st.vni[vni_idx[i]];
-        uint32_t len = rte_pktmbuf_pkt_len(pkts[i]);
-        int rc;
+        const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+        const uint8_t *end = f + rte_pktmbuf_data_len(pkts[i]);
+        const struct dp_vni *v = &vnis[vni_idx[i]];
 
-        if (c->cls && cls[i] >= 0)
-            rc = encap_send(w, pkts[i], vni_idx[i], vtep_be[i], c->cls_act[cls[i]].group, tos[i]);
-        else
-            rc = encap_send(w, pkts[i], vni_idx[i], vtep_be[i], -1, 0);
-        if (rc == 0) {
-            vs->encap_packets++;
-            vs->encap_bytes += len;
+        vni[i] = v->vni;
+        keyed[i] = likely(fc_extract_fast(f, end, vni[i], FC_ALL_PROTOS, &keys[i],
+                                          &meta[i]) == FC_OK) ||
+                   fc_extract(f, end, vni[i], FC_ALL_PROTOS, &keys[i], &meta[i]) == FC_OK;
+        meta[i].len = rte_pktmbuf_pkt_len(pkts[i]);
+        counted[i] = ft != NULL && v->classify;
+        if (!counted[i])
+            continue;
+        any_counted = true;
+        itos[i] = fc_inner_tos(f, &meta[i]);
+        probe[i].bucket = NULL;
+        if (keyed[i] && likely(protos == FC_ALL_PROTOS ||
+                               (fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos)))
+            flow_table_probe_start(ft, &keys[i], &probe[i]);
+    }
+    if (any_counted) {
+        /* the second step: prefetch the candidate entries */
+        for (unsigned i = 0; i < n; i++)
+            if (counted[i])
+                flow_table_probe_next(ft, &probe[i]);
+    }
+    memset(&bs, 0, sizeof(bs));
+
+    run_vni = vni_idx[0];
+    for (unsigned i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        uint32_t len = meta[i].len;
+        const struct dp_group *grp = grp0;
+        const struct dp_nexthop *nh;
+        uint8_t tos = 0;
+        uint32_t h;
+
+        if (unlikely(vni_idx[i] != run_vni)) {
+            uint64_t r[6] = {run_pk, run_by, run_cpk[0], run_cpk[1], run_cby[0], run_cby[1]};
+
+            vni_run_flush(w, run_vni, r);
+            run_vni = vni_idx[i];
+            run_pk = run_by = run_cpk[0] = run_cpk[1] = run_cby[0] = run_cby[1] = 0;
         }
+        if (counted[i]) {
+            /* the classifier's verdict: class group and outer TOS (class
+             * DSCP, inner ECN copied: RFC 6040 normal mode); frames it does
+             * not count (not IP, fragments, protocols not enabled) go as
+             * short */
+            unsigned l = flow_table_account(ft, &keys[i], &meta[i], &probe[i], now, &bs) &
+                         FC_R_LONG;
+            const struct dp_class_action *a = &c->cls_act[l];
+
+            if (unlikely(c->cls_rewrite_inner)) {
+                /* the IPv4 checksum is fixed incrementally */
+                uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+                if (meta[i].flags & FC_M_IPV4)
+                    fc_ipv4_set_dscp(f + meta[i].l3_off, a->dscp);
+                else if (meta[i].flags & FC_M_IPV6)
+                    fc_ipv6_set_dscp(f + meta[i].l3_off, a->dscp);
+            }
+            tos = fc_outer_tos(a->dscp, itos[i]);
+            grp = &c->groups[a->group];
+            run_cpk[l]++;
+            run_cby[l] += len;
+        }
+        if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
+            wk_drop(w, m, DROP_MTU_EXCEEDED);
+            continue;
+        }
+        if (unlikely(grp == NULL))
+            grp = nexthop_group(c, -1, vtep_be[i]);
+        if (likely(grp->hash.fields == FH_DEFAULT_FIELDS && keyed[i]))
+            h = flow_hash_5tuple_key(&grp->hash, &keys[i]);
+        else
+            h = flow_hash(&grp->hash, rte_pktmbuf_mtod(m, const uint8_t *),
+                          rte_pktmbuf_data_len(m), vni[i], g_dp.local_ip, vtep_be[i]);
+        nh = nexthop_pick(c, grp, h);
+        if (unlikely(nh == NULL)) {
+            wk_drop(w, m, DROP_NO_NEXTHOP);
+            continue;
+        }
+        if (nh->port != port) {
+            port = nh->port;
+            one_port = n_out == 0;
+            tx_ip_csum = g_dp.ports[port].tx_ip_csum;
+        }
+        if (unlikely(encap_write(m, nh, vtep_be[i], h, vni[i], len, tos, tx_ip_csum) != 0)) {
+            wk_drop(w, m, DROP_NO_HEADROOM);
+            continue;
+        }
+        out[n_out] = m;
+        out_port[n_out++] = port;
+        run_pk++;
+        run_by += len;
+    }
+    if (any_counted)
+        flow_table_burst_end(ft, &bs);
+    {
+        uint64_t r[6] = {run_pk, run_by, run_cpk[0], run_cpk[1], run_cby[0], run_cby[1]};
+
+        vni_run_flush(w, run_vni, r);
+    }
+    /* to the TX buffers: in one copy when every frame takes the same port */
+    if (n_out == 0)
+        return;
+    struct txbuf *b = &w->tx[port];
+    if (one_port && b->n + n_out <= DP_TXBUF) {
+        memcpy(&b->pkts[b->n], out, n_out * sizeof(out[0]));
+        b->n = (uint16_t)(b->n + n_out);
+    } else {
+        for (unsigned i = 0; i < n_out; i++)
+            tx_enqueue(w, out_port[i], out[i]);
     }
 }

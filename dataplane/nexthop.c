@@ -8,22 +8,24 @@
 
 #include "worker_priv.h"
 
+const struct dp_group *nexthop_group(const struct dp_conf *c, int group, uint32_t vtep_be)
+{
+    uint32_t g;
+
+    if (group >= 0)
+        return &c->groups[group];   /* the classifier's choice */
+    if (unlikely(c->routes != NULL) &&
+        rte_lpm_lookup(c->routes, rte_be_to_cpu_32(vtep_be), &g) == 0 && g < c->n_groups)
+        return &c->groups[g];
+    return &c->groups[0];
+}
+
 const struct dp_nexthop *nexthop_select(const struct dp_conf *c, int group, const uint8_t *inner,
                                         uint32_t len, uint32_t vni, uint32_t vtep_be,
                                         uint32_t *hash)
 {
-    const struct dp_group *grp = &c->groups[0];
-    uint32_t g;
-    uint16_t mi;
+    const struct dp_group *grp = nexthop_group(c, group, vtep_be);
 
-    if (group >= 0)
-        grp = &c->groups[group];    /* the classifier's choice */
-    else if (unlikely(c->routes != NULL) &&
-             rte_lpm_lookup(c->routes, rte_be_to_cpu_32(vtep_be), &g) == 0 && g < c->n_groups)
-        grp = &c->groups[g];
     *hash = flow_hash(&grp->hash, inner, len, vni, g_dp.local_ip, vtep_be);
-    mi = ecmp_pick(&grp->ecmp, *hash);
-    if (unlikely(mi >= grp->ecmp.n_members))
-        return NULL;
-    return &c->nexthops[grp->member_nh[mi]];
+    return nexthop_pick(c, grp, *hash);
 }

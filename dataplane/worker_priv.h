@@ -117,6 +117,21 @@ const struct dp_nexthop *nexthop_select(const struct dp_conf *c, int group, cons
                                         uint32_t len, uint32_t vni, uint32_t vtep_be,
                                         uint32_t *hash);
 
+/* nexthop.c: the ECMP group for a frame to vtep_be in group `group` (-1:
+ * the one the VTEP's route names, else the default group). */
+const struct dp_group *nexthop_group(const struct dp_conf *c, int group, uint32_t vtep_be);
+
+/* The next hop of group grp for flow hash h; NULL when no member is live. */
+static inline const struct dp_nexthop *nexthop_pick(const struct dp_conf *c,
+                                                    const struct dp_group *grp, uint32_t h)
+{
+    uint16_t mi = ecmp_pick(&grp->ecmp, h);
+
+    if (unlikely(mi >= grp->ecmp.n_members))
+        return NULL;
+    return &c->nexthops[grp->member_nh[mi]];
+}
+
 /* punt.c: hand m (from dp port `port`) to another thread through ring r,
  * stamped with its arrival TSC. Consumes m. */
 void punt_send(struct wk *w, struct rte_ring *r, struct rte_mbuf *m, uint16_t port);

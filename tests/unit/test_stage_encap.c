@@ -388,10 +388,89 @@ static void test_classifier(void **state)
     assert_int_equal(h_drops_total(), 0);
 }
 
+/* A burst of mixed frames through encap_burst (one parse per frame): each
+ * leaves by the next hop and with the UDP source port that nexthop_select()
+ * and flow_hash() give for its group (by route, or the classifier's short
+ * group), whatever path computed it: UDP, TCP and IPv6 keys under the
+ * default policy, groups with their own policy, ICMP (not keyed); per-VNI
+ * counters right over runs of alternating VNIs. */
+static void test_burst_mixed(void **state)
+{
+    enum { N = 7 };
+    static const uint32_t vni[N] = {16777215, 16777215, 1, 16777215, 1, 16777215, 16777215};
+    static const char *const vt[N] = {"198.51.100.200", "203.0.113.7", "192.0.2.77",
+                                      "198.51.100.200", "192.0.2.77", "198.51.100.2",
+                                      "198.51.100.130"};
+    uint8_t f[N][120];
+    uint16_t len[N];
+    struct rte_mbuf *m[N], *out[2][N];
+    uint32_t vi[N], vtep[N];
+    unsigned got[2], used[2] = {0, 0};
+    (void)state;
+
+    for (unsigned i = 0; i < N; i++) {
+        len[i] = (uint16_t)(100 + i);
+        h_udp4(f[i], host_b, host_a, -1, 0x0a000001 + i, 0x0a000102, (uint16_t)(5000 + i), 53,
+               len[i]);
+        vi[i] = h_slot(vni[i]);
+        vtep[i] = inet_addr(vt[i]);
+    }
+    f[1][23] = 6;           /* TCP (group both: inner_dst_port) */
+    f[1][47] = 0x10;        /* ACK */
+    f[3][23] = 1;           /* ICMP: not keyed, flow_hash() on the frame */
+    /* frame 4: IPv6/UDP, classified */
+    h_eth(f[4], host_b, host_a, -1, 0x86dd, len[4]);
+    memset(f[4] + 14, 0, 48);
+    f[4][14] = 0x60;
+    f[4][20] = 17;
+    f[4][21] = 64;
+    f[4][14 + 8 + 15] = 1;
+    f[4][14 + 24 + 15] = 2;
+    f[4][54] = 0x13; f[4][55] = 0x88;
+    f[4][56] = 0x00; f[4][57] = 0x35;
+    f[6][14 + 6] = 0x20;    /* a first fragment (MF): not keyed */
+    for (unsigned i = 0; i < N; i++)
+        m[i] = h_mbuf(f[i], len[i]);
+    encap_burst(H.w, m, vi, vtep, N);
+    got[0] = h_take(P_UP0, out[0], N);
+    got[1] = h_take(P_UP1, out[1], N);
+    assert_int_equal(got[0] + got[1], N);
+    for (unsigned i = 0; i < N; i++) {
+        uint16_t want, sport;
+        const struct dp_nexthop *nh;
+        uint8_t tos = 0;
+        int p;
+
+        if (vni[i] == 1) {
+            want = sport_of("left", f[i], len[i], 1, vtep[i]);
+            nh = &h_conf()->nexthops[group("left")->member_nh[0]];
+            tos = 46 << 2;
+        } else {
+            nh = h_expect_nh(f[i], len[i], vni[i], vtep[i], &want);
+        }
+        p = nh->port == P_UP0 ? 0 : 1;
+        assert_true(used[p] < got[p]);
+        sport = h_assert_vxlan_tos(out[p][used[p]++], nh->port, nh->mac.addr_bytes, vtep[i],
+                                   vni[i], 4790, 17, tos, f[i], len[i]);
+        assert_int_equal(sport, want);
+    }
+    h_free(out[0], got[0]);
+    h_free(out[1], got[1]);
+    assert_int_equal(H.pub->st.vni[h_slot(1)].encap_packets, 2);
+    assert_int_equal(H.pub->st.vni[h_slot(1)].encap_bytes, len[2] + len[4]);
+    assert_int_equal(H.pub->st.vni[h_slot(1)].cls_packets[0], 2);
+    assert_int_equal(H.pub->st.vni[h_slot(1)].cls_bytes[0], len[2] + len[4]);
+    assert_int_equal(H.pub->st.vni[h_slot(16777215)].encap_packets, 5);
+    assert_int_equal(H.pub->st.vni[h_slot(16777215)].encap_bytes,
+                     len[0] + len[1] + len[3] + len[5] + len[6]);
+    assert_int_equal(h_drops_total(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_headers, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_burst_mixed, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_queued_until_flush, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_mtu, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_headroom, h_setup, h_teardown),
