@@ -216,7 +216,9 @@ def row(s):
     def f(k):
         m = s[k]
         return f"{m[0]:7.2f} ({m[1]:.2f}-{m[2]:.2f})"
-    return (f"{s['direction']:5s} {s['point']:>4s} {s['forwarded_pps'][0] / 1e6:7.3f} Mpps"
+    target = "unpaced" if s["point"] == "max" else f"{s['rate_pps'] / 1e6:.3f}"
+    return (f"{s['direction']:5s} {s['point']:>4s} offered {target:>7s} forwarded "
+            f"{s['forwarded_pps'][0] / 1e6:6.3f} Mpps"
             f" | p50 {f('p50_us')} | p90 {f('p90_us')} | p99 {f('p99_us')}"
             f" | max {s['max_us'][0]:8.1f} ({s['max_us'][1]:.1f}-{s['max_us'][2]:.1f})"
             f" | lost {s['lost']} | load {s['load'][0]:.2f} ({s['load'][1]:.2f}-{s['load'][2]:.2f})")
