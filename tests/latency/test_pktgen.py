@@ -17,6 +17,7 @@ missing.
 """
 import glob
 import os
+import shutil
 import sys
 import tempfile
 
@@ -75,6 +76,10 @@ def main():
         check(f"{d}: unpaced: vtepd forwarded what was sent",
               u["forwarded"] == u["sent"] and u["drops"] == 0,
               f"sent {u['sent']}, forwarded {u['forwarded']}, drops {u['drops']}")
+    if failed:
+        print(f"logs and results kept in {out}")
+    else:
+        shutil.rmtree(out, ignore_errors=True)
     print(f"test_pktgen: {'FAIL' if failed else 'PASS'} ({failed} failed)")
     sys.exit(1 if failed else 0)
 
