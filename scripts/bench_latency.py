@@ -37,6 +37,7 @@ batching (from the RX burst's TSC to the TX burst that sends it).
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -180,6 +181,9 @@ def one_run(vtepd, pktgen, direction, pcap, rate, secs, flows=1024, out=OUT, fin
         for f in (sock, cli):
             if os.path.exists(f):
                 os.unlink(f)
+        # the EAL runtime directories of both processes (DPDK leaves them)
+        for prefix in (f"vlat{os.getpid()}-vt{_seq[0]}", f"vlat{os.getpid()}-g{_seq[0]}"):
+            shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
     if v.returncode != 0:
         raise RuntimeError(f"vtepd exit status {v.returncode}: see {vlog}")
     try:
