@@ -235,6 +235,21 @@ static void run(uint16_t port, const struct pktgen_frames *f, const struct opts 
     r->due = o->rate ? target : r->sent;
 }
 
+/* a JSON string: quotes, backslashes and control characters escaped */
+static void json_str(FILE *out, const char *v)
+{
+    fputc('"', out);
+    for (const unsigned char *c = (const unsigned char *)v; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(out, "\\%c", *c);
+        else if (*c < 0x20)
+            fprintf(out, "\\u%04x", *c);
+        else
+            fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
 static int write_json(const char *path, const struct opts *o, const struct pktgen_frames *f,
                       const struct result *r)
 {
@@ -244,13 +259,15 @@ static int write_json(const char *path, const struct opts *o, const struct pktge
         fprintf(stderr, "vtep-pktgen: cannot write %s: %s\n", path, strerror(errno));
         return -errno;
     }
+    fputs("{\"pcap\": ", out);
+    json_str(out, o->pcap);
     fprintf(out,
-            "{\"pcap\": \"%s\", \"frames\": %u, \"rate_pps\": %" PRIu64 ", \"burst\": %u,\n"
+            ", \"frames\": %u, \"rate_pps\": %" PRIu64 ", \"burst\": %u,\n"
             " \"link_wait_s\": %.3f, \"seconds\": %.6f, \"sent\": %" PRIu64
             ", \"bytes\": %" PRIu64 ",\n"
             " \"sent_pps\": %.1f, \"due\": %" PRIu64 ", \"refused\": %" PRIu64
             ", \"max_backlog\": %" PRIu64 ", \"late_turns\": %" PRIu64 "}\n",
-            o->pcap, f->n, o->rate, o->burst, r->link_wait_s, r->seconds, r->sent, r->bytes,
+            f->n, o->rate, o->burst, r->link_wait_s, r->seconds, r->sent, r->bytes,
             r->seconds > 0 ? (double)r->sent / r->seconds : 0.0, r->due, r->refused,
             r->max_backlog, r->late_turns);
     return fclose(out) == 0 ? 0 : -EIO;
