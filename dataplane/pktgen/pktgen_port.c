@@ -30,7 +30,7 @@ int pktgen_port_start(uint16_t port, struct rte_mempool *pool)
 
 int pktgen_port_wait_up(uint16_t port, double timeout_s)
 {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000000L};
     struct rte_eth_link link;
 
     for (double waited = 0; waited < timeout_s; waited += 0.01) {
@@ -44,9 +44,9 @@ int pktgen_port_wait_up(uint16_t port, double timeout_s)
     return -ETIMEDOUT;
 }
 
-void pktgen_port_wait_down(uint16_t port, double timeout_s, volatile sig_atomic_t *stop)
+void pktgen_port_wait_down(uint16_t port, double timeout_s, const volatile sig_atomic_t *stop)
 {
-    struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = 10000000L};
     struct rte_eth_link link;
 
     for (double waited = 0; waited < timeout_s && !*stop; waited += 0.01) {

@@ -18,7 +18,7 @@ int pktgen_port_wait_up(uint16_t port, double timeout_s);
 
 /* pktgen_port_wait_down: sleep until the link is down (the peer closed
  * it), `timeout_s` passed or *stop is set; the queues are not polled. */
-void pktgen_port_wait_down(uint16_t port, double timeout_s, volatile sig_atomic_t *stop);
+void pktgen_port_wait_down(uint16_t port, double timeout_s, const volatile sig_atomic_t *stop);
 
 /* pktgen_port_drain: receive and free what the peer sent us (one burst). */
 void pktgen_port_drain(uint16_t port);
