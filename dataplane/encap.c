@@ -86,8 +86,9 @@ static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, uint64_t *r)
     vs->cls_bytes[1] += r[5];
 }
 
-void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                 const uint32_t *vtep_be, unsigned n)
+/* encap_burst for n <= DP_BURST frames. */
+static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                            const uint32_t *vtep_be, unsigned n)
 {
     const struct dp_conf *c = w->conf;
     const struct dp_vni *vnis = c->vnis;
@@ -115,8 +116,6 @@ void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
 
     if (n == 0)
         return;
-    if (n > DP_BURST)
-        n = DP_BURST;
     /* one parse per frame: the 5-tuple for the classifier and the hash; the
      * classifier's first step (hash, prefetch the bucket) */
     for (unsigned i = 0; i < n; i++) {
@@ -233,4 +232,18 @@ void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
         for (unsigned i = 0; i < n_out; i++)
             tx_enqueue(w, out_port[i], out[i]);
     }
+}
+
+void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                 const uint32_t *vtep_be, unsigned n)
+{
+    /* in order, a burst's worth of frames at a time */
+    while (unlikely(n > DP_BURST)) {
+        encap_burst_one(w, pkts, vni_idx, vtep_be, DP_BURST);
+        pkts += DP_BURST;
+        vni_idx += DP_BURST;
+        vtep_be += DP_BURST;
+        n -= DP_BURST;
+    }
+    encap_burst_one(w, pkts, vni_idx, vtep_be, n);
 }

@@ -466,11 +466,44 @@ static void test_burst_mixed(void **state)
     assert_int_equal(h_drops_total(), 0);
 }
 
+/* More frames than one burst (DP_BURST) in one encap_burst call: all sent,
+ * in order. */
+static void test_burst_longer_than_dp_burst(void **state)
+{
+    enum { N = DP_BURST + 9 };
+    struct rte_mbuf *m[N], *out[2][N];
+    uint32_t vi[N], vt[N];
+    uint8_t f[100];
+    unsigned got[2];
+    (void)state;
+
+    for (unsigned i = 0; i < N; i++) {
+        h_udp4(f, host_b, host_a, -1, 0x0a000001, 0x0a000002, 4000, 53, 100);
+        f[60] = (uint8_t)i;
+        m[i] = h_mbuf(f, 100);
+        vi[i] = h_slot(16777215);
+        vt[i] = inet_addr("192.0.2.77");
+    }
+    encap_burst(H.w, m, vi, vt, N);
+    got[0] = h_take(P_UP0, out[0], N);
+    got[1] = h_take(P_UP1, out[1], N);
+    assert_int_equal(got[0] + got[1], N);
+    assert_true(got[0] == 0 || got[1] == 0);        /* one flow, one next hop */
+    for (unsigned i = 0; i < N; i++) {
+        const struct rte_mbuf *o = got[0] ? out[0][i] : out[1][i];
+        assert_int_equal(rte_pktmbuf_mtod(o, const uint8_t *)[50 + 60], i);
+    }
+    h_free(out[0], got[0]);
+    h_free(out[1], got[1]);
+    assert_int_equal(H.pub->st.vni[h_slot(16777215)].encap_packets, N);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_headers, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_burst_mixed, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_burst_longer_than_dp_burst, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_queued_until_flush, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_mtu, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_headroom, h_setup, h_teardown),
