@@ -310,6 +310,14 @@ struct evpn_rib {
     uint32_t *scratch;
     uint32_t scratch_cap;
     struct rib_counters c;
+    /* The last source callers named, as they gave it: a feed names the same
+     * source for every route of an UPDATE, so its normalisation and hash are
+     * reused; the source itself is kept while it exists (source_gc clears). */
+    bool sc_valid;
+    struct rib_source sc_raw;       /* bytes as given */
+    struct rib_source sc_id;        /* normalised */
+    uint64_t sc_h;
+    struct source *sc_s;            /* NULL: look it up */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -475,6 +483,8 @@ static struct source *source_get(struct evpn_rib *r, const struct rib_source *id
 static void source_gc(struct evpn_rib *r, struct source *s)
 {
     if (s && s->npaths == 0) {
+        if (r->sc_s == s)
+            r->sc_s = NULL;
         ht_remove(&r->sources, &s->node);
         free(s);
     }
@@ -1167,18 +1177,33 @@ void rib_free(struct evpn_rib *r)
     free(r);
 }
 
+/* The source src names (or NULL), through the one-entry cache; *h gets the
+ * hash of its normalised identity, left in r->sc_id. */
+static struct source *source_cached(struct evpn_rib *r, const struct rib_source *src,
+                                    uint64_t *h)
+{
+    if (!r->sc_valid || memcmp(src, &r->sc_raw, sizeof(*src)) != 0) {
+        make_source_id(src, &r->sc_id);
+        r->sc_h = source_hash(&r->sc_id);
+        r->sc_raw = *src;
+        r->sc_valid = true;
+        r->sc_s = NULL;
+    }
+    *h = r->sc_h;
+    if (!r->sc_s)
+        r->sc_s = source_find(r, &r->sc_id, r->sc_h);
+    return r->sc_s;
+}
+
 /* The path (src, key), or NULL; *sp gets the source (or NULL). */
-static struct path *path_find(const struct evpn_rib *r, const struct rib_source *src,
+static struct path *path_find(struct evpn_rib *r, const struct rib_source *src,
                               const struct path_key *k, struct source **sp,
                               uint64_t *src_h)
 {
-    struct rib_source id;
     struct source *s;
     uint64_t h;
 
-    make_source_id(src, &id);
-    *src_h = source_hash(&id);
-    s = source_find(r, &id, *src_h);
+    s = source_cached(r, src, src_h);
     *sp = s;
     if (!s)
         return NULL;
@@ -1257,12 +1282,11 @@ void rib_update(struct evpn_rib *r, const struct rib_source *src, const struct r
     }
     if (!p) {
         if (!s) {
-            struct rib_source id;
-
-            make_source_id(src, &id);
-            s = source_get(r, &id, sh);
+            /* path_find left the normalised identity in r->sc_id */
+            s = source_get(r, &r->sc_id, sh);
             if (!s)
                 return;
+            r->sc_s = s;
         }
         p = calloc(1, sizeof(*p));
         if (!p) {

@@ -218,6 +218,37 @@ static void test_other_types_skipped(void **state)
     assert_string_equal(evpn_route_type_name(200), "unknown");
 }
 
+/* The feed's iterator decodes the same routes, leaving only the RD's text
+ * out. */
+static void test_iter_nostr(void **state)
+{
+    uint8_t b[256];
+    struct evpn_nlri_view v;
+    struct evpn_nlri_iter it, it2;
+    struct evpn_route r, r2;
+    size_t n = 0;
+    int seen = 0;
+
+    (void)state;
+    n += mac_ip(b + n, RD0, IP4, 32, 2);
+    n += other(b + n, EVPN_ROUTE_ES, 23);
+    n += imet(b + n, RD1, IP6, 128);
+    n += mac_ip(b + n, RD2, NULL, 0, 1);
+    assert_int_equal(evpn_nlri_scan(b, n, &v, NULL, 0), 0);
+    evpn_nlri_iter_init(&it, &v);
+    evpn_nlri_iter_init(&it2, &v);
+    while (evpn_nlri_iter_next(&it, &r)) {
+        assert_true(evpn_nlri_iter_next_nostr(&it2, &r2));
+        assert_true(r.rd.str[0] != '\0');
+        assert_string_equal(r2.rd.str, "");
+        memset(r.rd.str, 0, sizeof(r.rd.str));
+        assert_memory_equal(&r, &r2, sizeof(r));
+        seen++;
+    }
+    assert_false(evpn_nlri_iter_next_nostr(&it2, &r2));
+    assert_int_equal(seen, 3);
+}
+
 static void test_empty_block(void **state)
 {
     struct evpn_nlri_view v;
@@ -412,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_mac_ipv6),
         cmocka_unit_test(test_imet),
         cmocka_unit_test(test_other_types_skipped),
+        cmocka_unit_test(test_iter_nostr),
         cmocka_unit_test(test_empty_block),
         cmocka_unit_test(test_iter_unscanned_data),
         cmocka_unit_test(test_bad_fields),
