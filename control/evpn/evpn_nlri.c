@@ -185,6 +185,40 @@ int evpn_nlri_decode(const uint8_t *p, size_t len, struct evpn_route *r,
     return nlri_decode(p, len, r, true, err, errlen);
 }
 
+/* What evpn_nlri_decode accepts, without decoding: the bytes the NLRI
+ * occupies and its type, or -1 (then the decode says why). The scan runs
+ * this over every NLRI of every UPDATE before the feed decodes them. */
+static int nlri_check(const uint8_t *p, size_t len, uint8_t *type)
+{
+    size_t rl;
+
+    if (len < 2)
+        return -1;
+    *type = p[0];
+    rl = p[1];
+    if (rl > len - 2)
+        return -1;
+    if (p[0] == EVPN_ROUTE_MAC_IP) {
+        const uint8_t *q = p + 2 + EVPN_RD_LEN + EVPN_ESI_LEN + 4;
+        size_t need;
+
+        if (rl < MAC_IP_MIN || q[0] != 48 || (q[7] != 0 && q[7] != 32 && q[7] != 128))
+            return -1;
+        need = MAC_IP_MIN + q[7] / 8u;
+        if (rl != need && rl != need + 3)
+            return -1;
+    } else if (p[0] == EVPN_ROUTE_IMET) {
+        uint8_t ip_len;
+
+        if (rl < IMET_FIXED)
+            return -1;
+        ip_len = p[2 + EVPN_RD_LEN + 4];
+        if ((ip_len != 32 && ip_len != 128) || rl != IMET_FIXED + ip_len / 8u)
+            return -1;
+    }
+    return (int)(2 + rl);
+}
+
 int evpn_nlri_scan(const uint8_t *p, size_t len, struct evpn_nlri_view *v,
                    char *err, size_t errlen)
 {
@@ -194,13 +228,17 @@ int evpn_nlri_scan(const uint8_t *p, size_t len, struct evpn_nlri_view *v,
 
     memset(v, 0, sizeof(*v));
     while (off < len) {
-        int n = nlri_decode(p + off, len - off, &r, false, why, sizeof(why));
+        uint8_t type = 0;
+        int n = nlri_check(p + off, len - off, &type);
 
         if (n < 0) {
+            /* the full decode gives the reason */
+            if (nlri_decode(p + off, len - off, &r, false, why, sizeof(why)) >= 0)
+                snprintf(why, sizeof(why), "inconsistent NLRI");
             memset(v, 0, sizeof(*v));
             return fail(err, errlen, "EVPN NLRI at offset %zu: %s", off, why);
         }
-        if (r.type == EVPN_ROUTE_MAC_IP || r.type == EVPN_ROUTE_IMET)
+        if (type == EVPN_ROUTE_MAC_IP || type == EVPN_ROUTE_IMET)
             v->n_routes++;
         else
             v->n_skipped++;
