@@ -13,9 +13,9 @@
  * growth of DPDK's heap (rte_malloc_get_socket_stats) across create + fill.
  *
  * --huge runs DPDK on hugepages (the EAL without --no-huge) when the
- * system has enough free (root: echo 512 > /proc/sys/vm/nr_hugepages);
- * otherwise it says so and runs on 4 KiB pages. The page size used is
- * printed.
+ * system has enough free and a hugetlbfs mount (root: echo 512 >
+ * /proc/sys/vm/nr_hugepages; mount -t hugetlbfs nodev /dev/hugepages);
+ * otherwise it says so and runs on 4 KiB pages. The pages used are printed.
  *
  * Built by meson, not run as a test:
  *   build/tests/bench/bench_mac_table [--runs N] [--lookups N] [--macs N] [--vnis N] [--huge]
@@ -66,6 +66,21 @@ static uint64_t huge_free_mb(void)
     }
     fclose(f);
     return free_pages * kb / 1024;
+}
+
+/* A hugetlbfs mount exists (the EAL needs one for hugepages). */
+static bool hugetlbfs_mounted(void)
+{
+    FILE *f = fopen("/proc/mounts", "r");
+    char line[512];
+    bool found = false;
+
+    if (!f)
+        return false;
+    while (!found && fgets(line, sizeof(line), f))
+        found = strstr(line, " hugetlbfs ") != NULL;
+    fclose(f);
+    return found;
 }
 
 static uint64_t cpu_ns(void)
@@ -225,13 +240,14 @@ int main(int argc, char **argv)
     if (huge) {
         uint64_t free_mb = huge_free_mb();
 
-        if (free_mb >= HUGE_NEED_MB) {
+        if (free_mb >= HUGE_NEED_MB && hugetlbfs_mounted()) {
             n_eal--;        /* drop --no-huge */
             eal[3] = "512";
         } else {
-            fprintf(stderr, "bench_mac_table: --huge: %llu MiB of hugepages free, %u needed "
-                    "(as root: echo 512 > /proc/sys/vm/nr_hugepages); running on 4 KiB "
-                    "pages\n", (unsigned long long)free_mb, HUGE_NEED_MB);
+            fprintf(stderr, "bench_mac_table: --huge: %llu MiB of hugepages free (%u needed), "
+                    "hugetlbfs %smounted (as root: echo 512 > /proc/sys/vm/nr_hugepages; "
+                    "mount -t hugetlbfs nodev /dev/hugepages); running on 4 KiB pages\n",
+                    (unsigned long long)free_mb, HUGE_NEED_MB, hugetlbfs_mounted() ? "" : "not ");
             huge = false;
         }
     }
