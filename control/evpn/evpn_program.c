@@ -33,7 +33,6 @@ static uint64_t now_s(void)
 static void mac_changed(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t vtep)
 {
     int vi = dp_conf_vni_slot(g_dp.conf, vni);
-    enum mac_kind k;
     int rc;
     (void)ctx;
 
@@ -42,7 +41,8 @@ static void mac_changed(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t 
         return;
     }
     if (vtep == 0) {
-        k = mac_val_kind(mac_table_lookup(g_dp.macs, (uint32_t)vi, mac));
+        enum mac_kind k = mac_val_kind(mac_table_lookup(g_dp.macs, (uint32_t)vi, mac));
+
         if (k == MAC_LOCAL_STATIC || k == MAC_REMOTE_STATIC) {
             g_evpn_prog.mac_static_kept++;
         } else if (k == MAC_REMOTE) {
