@@ -1,6 +1,7 @@
 /* MAC table lookups for a burst: consecutive frames to one (VNI, MAC) -
  * the common case of a bulk transfer - share one lookup, and the distinct
- * keys go to rte_hash in one bulk call. */
+ * keys go to the MAC table in one bulk call (which hashes them all and
+ * prefetches their buckets before comparing). */
 #include "worker_priv.h"
 
 void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals)

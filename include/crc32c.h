@@ -1,4 +1,4 @@
-/* CRC32-C steps for the packet path's hashes (flow hash, MAC table, learn
+/* CRC32-C steps for the packet path's hashes (flow hash, learn
  * cache). The same values as rte_hash_crc_{1,2,4,8}byte, but when the
  * build targets SSE4.2 (DPDK's pkg-config asks for -march=corei7) each step
  * is one crc32 instruction: rte_hash_crc_* first loads and tests a

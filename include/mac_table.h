@@ -1,16 +1,26 @@
 /* MAC table: (VNI, MAC) -> where the station is.
  *
- * One rte_hash shared by all VNIs, keyed by (VNI slot, MAC), in lock-free
- * read/write-concurrency mode with an rte_rcu_qsbr variable: workers look up
- * without locks (the inline readers below) while the control thread - the
- * only writer (control/core/mac_table.c) - adds, changes and deletes. A
- * deleted key's slot is reused only after every worker has reported
- * quiescence. The value is a packed 64-bit word (no pointer), so a change
- * is one atomic store and needs no reclamation.
+ * One open-addressing hash table shared by all VNIs, keyed by (VNI slot,
+ * MAC) packed into one 64-bit word. A bucket is one 64-byte cache line
+ * holding three (key, value) pairs and an overflow count; a key that does
+ * not fit in its home bucket goes to the next bucket with a free slot
+ * (linear probing over buckets), and every bucket it passed counts it in
+ * its overflow count, so a lookup reads the home bucket and moves on only
+ * while that count is not 0. A lookup of a present key usually reads one
+ * cache line and nothing else.
+ *
+ * Workers look up without locks (the inline readers below) while the
+ * control thread - the only writer (control/core/mac_table.c) - adds,
+ * changes and deletes. Keys never move once written: an insert writes the
+ * value, then the key (release), then the overflow counts; a change is one
+ * atomic store of the value (a packed 64-bit word, no pointer); a delete
+ * writes a tombstone over the key, and the slot becomes free again only
+ * after every worker has reported quiescence on the rte_rcu_qsbr variable,
+ * so a reader never pairs a key with the value of a later key.
  *
  * Per-VNI accounting (count of learned MACs, the learn limit) and the aging
- * of locally learned entries also live with the writer, in control-thread
- * memory.
+ * of locally learned entries (per slot position: last seen, is local) live
+ * with the writer, in control-thread memory the readers never touch.
  */
 #ifndef VTEPD_MAC_TABLE_H
 #define VTEPD_MAC_TABLE_H
@@ -18,22 +28,47 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <rte_hash.h>
+#include <rte_common.h>
+#include <rte_prefetch.h>
 
 struct rte_rcu_qsbr;
+struct rte_rcu_qsbr_dq;
+
+#define MAC_BUCKET_SLOTS 3
+#define MAC_KEY_EMPTY 0ull      /* slot never used, or reclaimed */
+#define MAC_KEY_TOMB 1ull       /* deleted, waiting for the readers' grace period */
+#define MAC_TABLE_MAX_VNIS 0x7fffu
+
+struct mac_bucket {
+    uint64_t key[MAC_BUCKET_SLOTS];     /* packed keys, EMPTY or TOMB */
+    uint64_t val[MAC_BUCKET_SLOTS];
+    uint32_t ovf;           /* keys homed here or before, stored after */
+    uint32_t pad[3];
+} __rte_aligned(64);
 
 struct mac_table {
-    struct rte_hash *h;         /* first: all the readers need */
+    /* what the readers need, on a line the writer does not write */
+    struct mac_bucket *bkt;
+    uint32_t mask;          /* buckets - 1 */
+    uint32_t shift;         /* 64 - log2(buckets) */
+    uint64_t seed;          /* random per table, mixed into the hash */
     uint32_t n_vnis;
     uint32_t *learned;      /* per VNI: MAC_LOCAL entries */
     uint32_t *count;        /* per VNI: all entries */
     uint32_t *limit;        /* per VNI */
-    uint64_t *last_seen;    /* per key position: seconds */
-    uint8_t *is_local;      /* per key position: holds a MAC_LOCAL entry */
-    uint32_t max_pos;
-    uint32_t age_cursor;    /* next position mac_table_age_step looks at */
+    uint32_t *last_seen;    /* per slot position: seconds */
+    uint8_t *is_local;      /* per slot position: holds a MAC_LOCAL entry */
+    struct rte_rcu_qsbr *qsv;
+    struct rte_rcu_qsbr_dq *dq;
     void (*observer)(void *ctx, uint32_t vni_idx, const uint8_t mac[6], bool local);
     void *observer_ctx;
+    /* writer state */
+    uint32_t max_pos __rte_aligned(64);
+    uint32_t capacity;      /* entries accepted (the size asked for) */
+    uint32_t live;          /* entries present */
+    uint32_t age_cursor;    /* next position mac_table_age_step looks at */
+    uint32_t pending;       /* deleted slots in the reclamation queue */
+    uint32_t dq_size;
 };
 
 enum mac_kind {
@@ -44,7 +79,7 @@ enum mac_kind {
     MAC_REMOTE_STATIC = 4,  /* behind a remote VTEP, configured */
 };
 
-/* 16 bytes so that rte_hash compares keys with one SSE compare. */
+/* The key as callers build it (16 bytes; the table packs it in 64 bits). */
 struct mac_key {
     uint32_t vni_idx;
     uint8_t mac[6];
@@ -93,8 +128,10 @@ static inline bool mac_key_eq(const struct mac_key *a, const struct mac_key *b)
     return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
-/* Create a table of size entries for n_vnis VNIs, registered with qsv for
- * safe slot reuse. Returns NULL on failure (reason logged). */
+/* Create a table holding up to size entries for n_vnis (<= MAC_TABLE_MAX_VNIS)
+ * VNIs; deleted slots are reused after a grace period of qsv (at once when
+ * qsv is NULL: no concurrent readers). Returns NULL on failure (reason
+ * logged). */
 struct mac_table *mac_table_create(const char *name, uint32_t size,
                                    uint32_t n_vnis, struct rte_rcu_qsbr *qsv,
                                    int socket);
@@ -105,18 +142,72 @@ void mac_table_set_limit(struct mac_table *t, uint32_t vni_idx, uint32_t limit);
 
 /* --- readers (any thread, lock-free) --- */
 
-/* Look up n (<= 64) keys; vals[i] is the packed value or 0 when absent. */
+/* The packed key: MAC in the low 48 bits, (VNI slot + 1) in the high 16
+ * (never 0, so never EMPTY or TOMB). VNI slots are < MAC_TABLE_MAX_VNIS. */
+static inline uint64_t mac_key_word(const struct mac_key *k)
+{
+    uint64_t lo, hi;
+
+    __builtin_memcpy(&lo, k, 8);
+    __builtin_memcpy(&hi, (const uint8_t *)k + 8, 8);
+    return (lo >> 32) | (hi << 32) | (((lo & MAC_TABLE_MAX_VNIS) + 1) << 48);
+}
+
+/* Home bucket: multiplicative (Fibonacci) hashing of the key word, after a
+ * random per-table XOR. Sequential MACs (one vendor's serial numbers) spread
+ * evenly, and which keys collide is not known outside. A CRC-32C of the key
+ * (linear, so structured keys fall into a few residues of the low bits)
+ * read 2.1 buckets per hit on the benchmark's small table, this 1.02. */
+static inline uint32_t mac_key_bucket(const struct mac_table *t, uint64_t kw)
+{
+    return (uint32_t)(((kw ^ t->seed) * 0x9e3779b97f4a7c15ull) >> t->shift);
+}
+
+/* Value of key word kw whose home bucket is b, or 0 when absent. The three
+ * slots of a bucket are compared without branches (which slot holds the
+ * key is random: a branch per slot mispredicts about every other lookup). */
+static inline uint64_t mac_bucket_find(const struct mac_table *t, uint32_t b, uint64_t kw)
+{
+    const struct mac_bucket *bkt = t->bkt;
+    uint32_t mask = t->mask;
+
+    for (uint32_t n = 0; n <= mask; n++) {
+        const struct mac_bucket *p = &bkt[b];
+        uint64_t m0 = -(uint64_t)(__atomic_load_n(&p->key[0], __ATOMIC_ACQUIRE) == kw);
+        uint64_t m1 = -(uint64_t)(__atomic_load_n(&p->key[1], __ATOMIC_ACQUIRE) == kw);
+        uint64_t m2 = -(uint64_t)(__atomic_load_n(&p->key[2], __ATOMIC_ACQUIRE) == kw);
+
+        RTE_BUILD_BUG_ON(MAC_BUCKET_SLOTS != 3);
+        if (__builtin_expect((m0 | m1 | m2) != 0, 1))
+            return (m0 & __atomic_load_n(&p->val[0], __ATOMIC_RELAXED)) |
+                   (m1 & __atomic_load_n(&p->val[1], __ATOMIC_RELAXED)) |
+                   (m2 & __atomic_load_n(&p->val[2], __ATOMIC_RELAXED));
+        if (__atomic_load_n(&p->ovf, __ATOMIC_ACQUIRE) == 0)
+            return 0;
+        b = (b + 1) & mask;
+    }
+    return 0;
+}
+
+/* Look up n (<= 64) keys; vals[i] is the packed value or 0 when absent.
+ * Hashes every key and prefetches every home bucket first, then compares,
+ * so the cache misses of a burst overlap. */
 static inline void mac_table_lookup_bulk(const struct mac_table *t, const struct mac_key **keys,
                                          unsigned n, uint64_t *vals)
 {
-    void *data[RTE_HASH_LOOKUP_BULK_MAX];
-    uint64_t hits = 0;
+    const struct mac_bucket *bkt = t->bkt;
+    uint64_t kw[64];
+    uint32_t b[64];
 
-    if (n == 0)
-        return;
-    rte_hash_lookup_bulk_data(t->h, (const void **)keys, n, &hits, data);
+    if (n > 64)
+        n = 64;
+    for (unsigned i = 0; i < n; i++) {
+        kw[i] = mac_key_word(keys[i]);
+        b[i] = mac_key_bucket(t, kw[i]);
+        rte_prefetch0(&bkt[b[i]]);
+    }
     for (unsigned i = 0; i < n; i++)
-        vals[i] = (hits >> i) & 1 ? (uint64_t)(uintptr_t)data[i] : 0;
+        vals[i] = mac_bucket_find(t, b[i], kw[i]);
 }
 
 /* Value for one key, or 0 when absent. */
@@ -124,12 +215,13 @@ static inline uint64_t mac_table_lookup(const struct mac_table *t, uint32_t vni_
                                         const uint8_t mac[6])
 {
     struct mac_key k;
-    void *data;
+    uint64_t kw;
 
-    mac_key_set(&k, vni_idx, mac);
-    if (rte_hash_lookup_data(t->h, &k, &data) < 0)
+    if (vni_idx >= t->n_vnis)
         return 0;
-    return (uint64_t)(uintptr_t)data;
+    mac_key_set(&k, vni_idx, mac);
+    kw = mac_key_word(&k);
+    return mac_bucket_find(t, mac_key_bucket(t, kw), kw);
 }
 
 /* --- writer (control thread only) --- */
@@ -154,6 +246,11 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
  * Returns 0, -EINVAL (no such VNI slot) or -ENOSPC (the table is full). */
 int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
                   uint64_t val, uint64_t now);
+
+/* The same, except that a static entry (MAC_LOCAL_STATIC, MAC_REMOTE_STATIC)
+ * stays as it is: then -EEXIST. One lookup (the control plane's routes). */
+int mac_table_set_dynamic(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
+                          uint64_t val, uint64_t now);
 
 /* Call fn whenever an entry becomes local (learned or static on an access
  * attachment) or stops being local (aged, deleted, replaced by a remote

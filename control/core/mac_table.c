@@ -1,78 +1,128 @@
-/* MAC table writer: on rte_hash with lock-free readers and RCU slot reuse
- * (see include/mac_table.h). Control thread only. */
+/* MAC table writer: open addressing over one-line buckets, lock-free
+ * readers, slot reuse after an RCU grace period (see include/mac_table.h).
+ * Control thread only. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <rte_errno.h>
-#include <rte_hash.h>
-#include "crc32c.h"
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
 #include "log.h"
 #include "mac_table.h"
 
-/* rte_hash key hash for the 16-byte mac_key: two CRC32-C steps instead of
- * the generic loop. */
-static uint32_t mac_key_hash(const void *key, uint32_t len, uint32_t init)
-{
-    uint64_t a, b;
+/* Reclamation queue: deleted slots wait here for the grace period. When it
+ * is full the writer waits for the readers (a few microseconds: workers
+ * report quiescence every poll loop) instead of growing it. */
+#define MAC_DQ_MIN 1024u
+#define MAC_DQ_TRIGGER 32u
+#define MAC_DQ_RECLAIM 256u
 
-    (void)len;
-    memcpy(&a, key, 8);
-    memcpy(&b, (const uint8_t *)key + 8, 8);
-    return crc32c_u64(b, crc32c_u64(a, init));
+static inline void key_unpack(uint64_t kw, uint32_t *vni_idx, uint8_t mac[6])
+{
+    uint32_t lo = (uint32_t)kw;
+    uint16_t hi = (uint16_t)(kw >> 32);
+
+    *vni_idx = (uint32_t)(kw >> 48) - 1;
+    memcpy(mac, &lo, 4);
+    memcpy(mac + 4, &hi, 2);
+}
+
+static inline uint64_t key_pack(uint32_t vni_idx, const uint8_t mac[6])
+{
+    struct mac_key k;
+
+    mac_key_set(&k, vni_idx, mac);
+    return mac_key_word(&k);
+}
+
+static inline uint64_t *slot_key(struct mac_table *t, uint32_t pos)
+{
+    return &t->bkt[pos / MAC_BUCKET_SLOTS].key[pos % MAC_BUCKET_SLOTS];
+}
+
+static inline uint64_t *slot_val(struct mac_table *t, uint32_t pos)
+{
+    return &t->bkt[pos / MAC_BUCKET_SLOTS].val[pos % MAC_BUCKET_SLOTS];
+}
+
+/* rte_rcu_qsbr_dq callback: the readers are past these slots. */
+static void slots_free(void *p, void *e, unsigned int n)
+{
+    struct mac_table *t = p;
+    const uint32_t *pos = e;
+
+    for (unsigned int i = 0; i < n; i++)
+        __atomic_store_n(slot_key(t, pos[i]), MAC_KEY_EMPTY, __ATOMIC_RELAXED);
+    t->pending -= n;
 }
 
 struct mac_table *mac_table_create(const char *name, uint32_t size,
                                    uint32_t n_vnis, struct rte_rcu_qsbr *qsv,
                                    int socket)
 {
-    struct rte_hash_parameters hp = {
-        .name = name,
-        .entries = size,
-        .key_len = sizeof(struct mac_key),
-        .hash_func = mac_key_hash,
-        .hash_func_init_val = 0,
-        .socket_id = socket,
-        .extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-                      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-    };
     struct mac_table *t;
     uint32_t nv = n_vnis ? n_vnis : 1;
+    uint64_t nb = 8;
+    unsigned lg = 3;
 
-    t = rte_zmalloc_socket("mac_table", sizeof(*t), 0, socket);
+    if (size == 0 || size > (1u << 30) || n_vnis > MAC_TABLE_MAX_VNIS) {
+        VLOG(ERR, "mac table %s: %u entries over %u VNIs is out of range", name, size,
+             n_vnis);
+        return NULL;
+    }
+    /* at most 2/3 of the slots in use: buckets >= size / 2 */
+    while (nb * 2 < size) {
+        nb <<= 1;
+        lg++;
+    }
+    t = rte_zmalloc_socket("mac_table", sizeof(*t), 64, socket);
     if (!t)
         return NULL;
     t->n_vnis = n_vnis;
-    t->h = rte_hash_create(&hp);
-    if (!t->h) {
-        VLOG(ERR, "mac table: rte_hash_create(%u entries) failed: %s", size,
-             rte_strerror(rte_errno));
+    t->mask = (uint32_t)nb - 1;
+    t->shift = 64 - lg;
+    t->seed = rte_rand();
+    t->capacity = size;
+    t->max_pos = (uint32_t)nb * MAC_BUCKET_SLOTS;
+    t->qsv = qsv;
+    t->bkt = rte_zmalloc_socket("mac_buckets", nb * sizeof(struct mac_bucket), 64, socket);
+    t->learned = rte_zmalloc_socket("mac_learned", nv * sizeof(uint32_t), 0, socket);
+    t->count = rte_zmalloc_socket("mac_count", nv * sizeof(uint32_t), 0, socket);
+    t->limit = rte_zmalloc_socket("mac_limit", nv * sizeof(uint32_t), 0, socket);
+    t->last_seen = rte_zmalloc_socket("mac_seen", (size_t)t->max_pos * sizeof(uint32_t),
+                                      0, socket);
+    t->is_local = rte_zmalloc_socket("mac_is_local", t->max_pos, 0, socket);
+    if (!t->bkt || !t->learned || !t->count || !t->limit || !t->last_seen || !t->is_local) {
+        VLOG(ERR, "mac table %s: no memory for %u entries", name, size);
         goto fail;
     }
     if (qsv) {
-        struct rte_hash_rcu_config rc = {
+        char dqname[RTE_RING_NAMESIZE];
+        uint32_t dqsize = size / 16 > MAC_DQ_MIN ? size / 16 : MAC_DQ_MIN;
+        struct rte_rcu_qsbr_dq_parameters prm = {
+            .name = dqname,
+            .size = dqsize,
+            .esize = sizeof(uint32_t),
+            .trigger_reclaim_limit = MAC_DQ_TRIGGER,
+            .max_reclaim_size = MAC_DQ_RECLAIM,
+            .free_fn = slots_free,
+            .p = t,
             .v = qsv,
-            .mode = RTE_HASH_QSBR_MODE_DQ,
         };
-        if (rte_hash_rcu_qsbr_add(t->h, &rc) != 0) {
-            VLOG(ERR, "mac table: rte_hash_rcu_qsbr_add failed: %s",
+
+        t->dq_size = dqsize;
+        snprintf(dqname, sizeof(dqname), "%.20s_dq", name);
+        t->dq = rte_rcu_qsbr_dq_create(&prm);
+        if (!t->dq) {
+            VLOG(ERR, "mac table %s: rte_rcu_qsbr_dq_create failed: %s", name,
                  rte_strerror(rte_errno));
             goto fail;
         }
     }
-    t->max_pos = rte_hash_max_key_id(t->h) + 1;
-    t->learned = rte_zmalloc_socket("mac_learned", nv * sizeof(uint32_t), 0, socket);
-    t->count = rte_zmalloc_socket("mac_count", nv * sizeof(uint32_t), 0, socket);
-    t->limit = rte_zmalloc_socket("mac_limit", nv * sizeof(uint32_t), 0, socket);
-    t->last_seen = rte_zmalloc_socket("mac_seen", (size_t)t->max_pos * sizeof(uint64_t),
-                                      0, socket);
-    t->is_local = rte_zmalloc_socket("mac_is_local", t->max_pos, 0, socket);
-    if (!t->learned || !t->count || !t->limit || !t->last_seen || !t->is_local)
-        goto fail;
     for (uint32_t i = 0; i < nv; i++)
         t->limit[i] = UINT32_MAX;
     return t;
@@ -85,7 +135,9 @@ void mac_table_free(struct mac_table *t)
 {
     if (!t)
         return;
-    rte_hash_free(t->h);
+    if (t->dq)
+        rte_rcu_qsbr_dq_delete(t->dq);
+    rte_free(t->bkt);
     rte_free(t->learned);
     rte_free(t->count);
     rte_free(t->limit);
@@ -100,13 +152,94 @@ void mac_table_set_limit(struct mac_table *t, uint32_t vni_idx, uint32_t limit)
         t->limit[vni_idx] = limit;
 }
 
-static int32_t add(struct mac_table *t, const struct mac_key *k, uint64_t val)
+/* Position of key word kw, or -1. */
+static int64_t find(const struct mac_table *t, uint64_t kw)
 {
-    int rc = rte_hash_add_key_data(t->h, k, (void *)(uintptr_t)val);
+    uint32_t b = mac_key_bucket(t, kw);
 
-    if (rc != 0)
-        return rc;          /* -ENOSPC: table full; -EINVAL */
-    return rte_hash_lookup(t->h, k);
+    for (uint32_t n = 0; n <= t->mask; n++) {
+        const struct mac_bucket *p = &t->bkt[b];
+
+        for (unsigned s = 0; s < MAC_BUCKET_SLOTS; s++)
+            if (p->key[s] == kw)
+                return (int64_t)b * MAC_BUCKET_SLOTS + s;
+        if (p->ovf == 0)
+            return -1;
+        b = (b + 1) & t->mask;
+    }
+    return -1;
+}
+
+/* First free slot from kw's home bucket on, or -1. */
+static int64_t free_slot(const struct mac_table *t, uint64_t kw)
+{
+    uint32_t b = mac_key_bucket(t, kw);
+
+    for (uint32_t n = 0; n <= t->mask; n++) {
+        const struct mac_bucket *p = &t->bkt[b];
+
+        for (unsigned s = 0; s < MAC_BUCKET_SLOTS; s++)
+            if (p->key[s] == MAC_KEY_EMPTY)
+                return (int64_t)b * MAC_BUCKET_SLOTS + s;
+        b = (b + 1) & t->mask;
+    }
+    return -1;
+}
+
+/* Add the absent key kw with value val. Returns its position or -ENOSPC. */
+static int64_t add(struct mac_table *t, uint64_t kw, uint64_t val)
+{
+    int64_t pos;
+
+    if (t->live >= t->capacity)
+        return -ENOSPC;
+    pos = free_slot(t, kw);
+    if (pos < 0 && t->dq) {
+        /* every free slot waits for the readers: wait for them */
+        rte_rcu_qsbr_synchronize(t->qsv, RTE_QSBR_THRID_INVALID);
+        rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+        pos = free_slot(t, kw);
+    }
+    if (pos < 0)
+        return -ENOSPC;
+    __atomic_store_n(slot_val(t, (uint32_t)pos), val, __ATOMIC_RELAXED);
+    __atomic_store_n(slot_key(t, (uint32_t)pos), kw, __ATOMIC_RELEASE);
+    /* then the buckets passed over tell the readers to go on */
+    for (uint32_t b = mac_key_bucket(t, kw); b != (uint32_t)pos / MAC_BUCKET_SLOTS;
+         b = (b + 1) & t->mask)
+        __atomic_store_n(&t->bkt[b].ovf, t->bkt[b].ovf + 1, __ATOMIC_RELEASE);
+    t->live++;
+    return pos;
+}
+
+/* Remove the key at pos (its word kw). */
+static void remove_at(struct mac_table *t, uint32_t pos, uint64_t kw)
+{
+    for (uint32_t b = mac_key_bucket(t, kw); b != pos / MAC_BUCKET_SLOTS;
+         b = (b + 1) & t->mask)
+        __atomic_store_n(&t->bkt[b].ovf, t->bkt[b].ovf - 1, __ATOMIC_RELEASE);
+    t->is_local[pos] = 0;
+    t->live--;
+    if (!t->dq) {
+        __atomic_store_n(slot_key(t, pos), MAC_KEY_EMPTY, __ATOMIC_RELEASE);
+        return;
+    }
+    __atomic_store_n(slot_key(t, pos), MAC_KEY_TOMB, __ATOMIC_RELEASE);
+    if (t->pending >= t->dq_size) {
+        rte_rcu_qsbr_dq_reclaim(t->dq, MAC_DQ_RECLAIM, NULL, NULL, NULL);
+        if (t->pending >= t->dq_size) {
+            /* every queued slot is still held: wait for the readers */
+            rte_rcu_qsbr_synchronize(t->qsv, RTE_QSBR_THRID_INVALID);
+            rte_rcu_qsbr_dq_reclaim(t->dq, UINT32_MAX, NULL, NULL, NULL);
+        }
+    }
+    if (rte_rcu_qsbr_dq_enqueue(t->dq, &pos) == 0) {
+        t->pending++;
+    } else {
+        /* cannot happen with room counted above; never reuse early */
+        rte_rcu_qsbr_synchronize(t->qsv, RTE_QSBR_THRID_INVALID);
+        __atomic_store_n(slot_key(t, pos), MAC_KEY_EMPTY, __ATOMIC_RELEASE);
+    }
 }
 
 void mac_table_set_observer(struct mac_table *t,
@@ -130,43 +263,41 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
                                   const uint8_t mac[6], uint16_t attach,
                                   uint64_t now)
 {
-    struct mac_key k;
-    void *data;
-    int32_t pos;
+    uint64_t kw;
+    int64_t pos;
 
     if (vni_idx >= t->n_vnis)
         return LEARN_FULL;
-    mac_key_set(&k, vni_idx, mac);
-    pos = rte_hash_lookup_data(t->h, &k, &data);
+    kw = key_pack(vni_idx, mac);
+    pos = find(t, kw);
     if (pos >= 0) {
-        uint64_t v = (uint64_t)(uintptr_t)data;
+        uint64_t v = *slot_val(t, (uint32_t)pos);
         enum mac_kind kind = mac_val_kind(v);
 
         if (kind == MAC_LOCAL_STATIC || kind == MAC_REMOTE_STATIC)
             return (kind == MAC_LOCAL_STATIC && mac_val_attach(v) == attach)
                        ? LEARN_REFRESHED : LEARN_STATIC;
         if (kind == MAC_LOCAL && mac_val_attach(v) == attach) {
-            t->last_seen[pos] = now;
+            t->last_seen[pos] = (uint32_t)now;
             return LEARN_REFRESHED;
         }
         if (kind != MAC_LOCAL && t->learned[vni_idx] >= t->limit[vni_idx])
             return LEARN_LIMIT;
-        if (rte_hash_add_key_data(t->h, &k,
-                                  (void *)(uintptr_t)mac_val_local(MAC_LOCAL, attach)) != 0)
-            return LEARN_FULL;
+        __atomic_store_n(slot_val(t, (uint32_t)pos), mac_val_local(MAC_LOCAL, attach),
+                         __ATOMIC_RELAXED);
         if (kind != MAC_LOCAL)
             t->learned[vni_idx]++;
-        t->last_seen[pos] = now;
+        t->last_seen[pos] = (uint32_t)now;
         t->is_local[pos] = 1;
         observe(t, vni_idx, mac, mac_kind_is_local(kind), true);
         return LEARN_MOVED;
     }
     if (t->learned[vni_idx] >= t->limit[vni_idx])
         return LEARN_LIMIT;
-    pos = add(t, &k, mac_val_local(MAC_LOCAL, attach));
+    pos = add(t, kw, mac_val_local(MAC_LOCAL, attach));
     if (pos < 0)
         return LEARN_FULL;
-    t->last_seen[pos] = now;
+    t->last_seen[pos] = (uint32_t)now;
     t->is_local[pos] = 1;
     t->learned[vni_idx]++;
     t->count[vni_idx]++;
@@ -174,31 +305,26 @@ enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,
     return LEARN_NEW;
 }
 
-int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
-                  uint64_t val, uint64_t now)
+/* mac_table_set once the key's position is known (pos < 0: absent). */
+static int set_at(struct mac_table *t, uint32_t vni_idx, const uint8_t *mac, uint64_t kw,
+                  int64_t pos, uint64_t val, uint64_t now)
 {
-    struct mac_key k;
-    void *data;
-    int32_t pos;
-    int was_local = 0, existed;
+    bool was_local = false, was_any_local = false;
 
-    if (vni_idx >= t->n_vnis)
-        return -EINVAL;
-    mac_key_set(&k, vni_idx, mac);
-    pos = rte_hash_lookup_data(t->h, &k, &data);
-    existed = pos >= 0;
-    bool was_any_local = false;
-    if (existed) {
-        was_local = mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL;
-        was_any_local = mac_kind_is_local(mac_val_kind((uint64_t)(uintptr_t)data));
-    }
-    pos = add(t, &k, val);
-    if (pos < 0)
-        return pos;
-    t->last_seen[pos] = now;
-    t->is_local[pos] = mac_val_kind(val) == MAC_LOCAL;
-    if (!existed)
+    if (pos >= 0) {
+        enum mac_kind old = mac_val_kind(*slot_val(t, (uint32_t)pos));
+
+        was_local = old == MAC_LOCAL;
+        was_any_local = mac_kind_is_local(old);
+        __atomic_store_n(slot_val(t, (uint32_t)pos), val, __ATOMIC_RELAXED);
+    } else {
+        pos = add(t, kw, val);
+        if (pos < 0)
+            return (int)pos;
         t->count[vni_idx]++;
+    }
+    t->last_seen[pos] = (uint32_t)now;
+    t->is_local[pos] = mac_val_kind(val) == MAC_LOCAL;
     if (was_local && mac_val_kind(val) != MAC_LOCAL)
         t->learned[vni_idx]--;
     else if (!was_local && mac_val_kind(val) == MAC_LOCAL)
@@ -207,57 +333,91 @@ int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
     return 0;
 }
 
+int mac_table_set(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
+                  uint64_t val, uint64_t now)
+{
+    uint64_t kw;
+
+    if (vni_idx >= t->n_vnis)
+        return -EINVAL;
+    kw = key_pack(vni_idx, mac);
+    return set_at(t, vni_idx, mac, kw, find(t, kw), val, now);
+}
+
+int mac_table_set_dynamic(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6],
+                          uint64_t val, uint64_t now)
+{
+    uint64_t kw;
+    int64_t pos;
+
+    if (vni_idx >= t->n_vnis)
+        return -EINVAL;
+    kw = key_pack(vni_idx, mac);
+    pos = find(t, kw);
+    if (pos >= 0) {
+        enum mac_kind k = mac_val_kind(*slot_val(t, (uint32_t)pos));
+
+        if (k == MAC_LOCAL_STATIC || k == MAC_REMOTE_STATIC)
+            return -EEXIST;
+    }
+    return set_at(t, vni_idx, mac, kw, pos, val, now);
+}
+
+/* Delete the entry at pos holding kw (vni_idx, mac). */
+static void del_at(struct mac_table *t, uint32_t pos, uint64_t kw, uint32_t vni_idx,
+                   const uint8_t *mac)
+{
+    enum mac_kind kind = mac_val_kind(*slot_val(t, pos));
+
+    remove_at(t, pos, kw);
+    if (kind == MAC_LOCAL)
+        t->learned[vni_idx]--;
+    t->count[vni_idx]--;
+    observe(t, vni_idx, mac, mac_kind_is_local(kind), false);
+}
+
 int mac_table_del(struct mac_table *t, uint32_t vni_idx, const uint8_t mac[6])
 {
-    struct mac_key k;
-    void *data;
+    uint64_t kw;
+    int64_t pos;
 
     if (vni_idx >= t->n_vnis)
         return -ENOENT;
-    mac_key_set(&k, vni_idx, mac);
-    int32_t pos = rte_hash_lookup_data(t->h, &k, &data);
+    kw = key_pack(vni_idx, mac);
+    pos = find(t, kw);
     if (pos < 0)
         return -ENOENT;
-    if (rte_hash_del_key(t->h, &k) < 0)
-        return -ENOENT;
-    if ((uint32_t)pos < t->max_pos)
-        t->is_local[pos] = 0;
-    if (mac_val_kind((uint64_t)(uintptr_t)data) == MAC_LOCAL)
-        t->learned[vni_idx]--;
-    t->count[vni_idx]--;
-    observe(t, vni_idx, mac, mac_kind_is_local(mac_val_kind((uint64_t)(uintptr_t)data)), false);
+    del_at(t, (uint32_t)pos, kw, vni_idx, mac);
     return 0;
+}
+
+/* Key word at pos when it holds an entry, else 0. */
+static inline uint64_t live_key(struct mac_table *t, uint32_t pos)
+{
+    uint64_t kw = *slot_key(t, pos);
+
+    return kw == MAC_KEY_EMPTY || kw == MAC_KEY_TOMB ? 0 : kw;
 }
 
 uint32_t mac_table_purge(struct mac_table *t,
                          bool (*drop)(void *ctx, uint32_t vni_idx, uint64_t val), void *ctx)
 {
-    uint32_t it = 0, removed = 0, n = 0, cap = 0;
-    struct mac_key *victims = NULL;
-    const void *kp;
-    void *data;
+    uint32_t removed = 0;
 
-    /* collect first, delete after: a delete may move keys within a bucket
-     * chain, which an iteration in progress could then miss */
-    while (rte_hash_iterate(t->h, &kp, &data, &it) >= 0) {
-        struct mac_key k;
-        memcpy(&k, kp, sizeof(k));
-        if (!drop(ctx, k.vni_idx, (uint64_t)(uintptr_t)data))
+    /* keys never move, so deleting while walking the slots misses none */
+    for (uint32_t pos = 0; pos < t->max_pos; pos++) {
+        uint64_t kw = live_key(t, pos);
+        uint32_t vni_idx;
+        uint8_t mac[6];
+
+        if (!kw)
             continue;
-        if (n == cap) {
-            uint32_t nc = cap ? cap * 2 : 256;
-            struct mac_key *v = realloc(victims, (size_t)nc * sizeof(*v));
-            if (!v)
-                break;
-            victims = v;
-            cap = nc;
-        }
-        victims[n++] = k;
+        key_unpack(kw, &vni_idx, mac);
+        if (!drop(ctx, vni_idx, *slot_val(t, pos)))
+            continue;
+        del_at(t, pos, kw, vni_idx, mac);
+        removed++;
     }
-    for (uint32_t i = 0; i < n; i++)
-        if (mac_table_del(t, victims[i].vni_idx, victims[i].mac) == 0)
-            removed++;
-    free(victims);
     return removed;
 }
 
@@ -266,23 +426,21 @@ uint32_t mac_table_age_step(struct mac_table *t, uint64_t now, uint64_t age, uin
     uint32_t removed = 0;
 
     while (budget--) {
-        uint32_t pos = t->age_cursor;
+        uint32_t pos = t->age_cursor, vni_idx;
+        uint8_t mac[6];
+        uint64_t kw;
 
         t->age_cursor = pos + 1 < t->max_pos ? pos + 1 : 0;
-        if (!t->is_local[pos] || now - t->last_seen[pos] <= age)
+        if (!t->is_local[pos] || (uint32_t)now - t->last_seen[pos] <= age)
             continue;
-        const void *kp;
-        struct mac_key k;
-        if (rte_hash_get_key_with_position(t->h, (int32_t)pos, (void **)&kp) != 0) {
+        kw = live_key(t, pos);
+        if (!kw || mac_val_kind(*slot_val(t, pos)) != MAC_LOCAL) {
             t->is_local[pos] = 0;
             continue;
         }
-        memcpy(&k, kp, sizeof(k));
-        if (mac_val_kind(mac_table_lookup(t, k.vni_idx, k.mac)) == MAC_LOCAL &&
-            mac_table_del(t, k.vni_idx, k.mac) == 0)
-            removed++;
-        else
-            t->is_local[pos] = 0;
+        key_unpack(kw, &vni_idx, mac);
+        del_at(t, pos, kw, vni_idx, mac);
+        removed++;
     }
     return removed;
 }
@@ -311,15 +469,23 @@ uint32_t mac_table_count(const struct mac_table *t, uint32_t vni_idx)
 int mac_table_next(const struct mac_table *t, uint32_t *it,
                    struct mac_key *key, uint64_t *val, uint64_t *last_seen)
 {
-    const void *k;
-    void *data;
-    int32_t pos = rte_hash_iterate(t->h, &k, &data, it);
+    struct mac_table *w = (struct mac_table *)(uintptr_t)t;
 
-    if (pos < 0)
-        return -ENOENT;
-    memcpy(key, k, sizeof(*key));
-    *val = (uint64_t)(uintptr_t)data;
-    if (last_seen)
-        *last_seen = (uint32_t)pos < t->max_pos ? t->last_seen[pos] : 0;
-    return 0;
+    for (uint32_t pos = *it; pos < t->max_pos; pos++) {
+        uint64_t kw = live_key(w, pos);
+        uint32_t vni_idx;
+        uint8_t mac[6];
+
+        if (!kw)
+            continue;
+        key_unpack(kw, &vni_idx, mac);
+        mac_key_set(key, vni_idx, mac);
+        *val = *slot_val(w, pos);
+        if (last_seen)
+            *last_seen = t->last_seen[pos];
+        *it = pos + 1;
+        return 0;
+    }
+    *it = t->max_pos;
+    return -ENOENT;
 }

@@ -45,7 +45,10 @@ const char *evpn_route_type_name(uint8_t type)
     }
 }
 
-void evpn_rd_decode(const uint8_t *raw, struct evpn_rd *rd)
+/* The RD's fields; its text too only when want_str (the feed's hot loop
+ * and the validation scan never print it: snprintf was the largest cost
+ * of decoding a route). */
+static void rd_decode(const uint8_t *raw, struct evpn_rd *rd, bool want_str)
 {
     memset(rd, 0, sizeof(*rd));
     memcpy(rd->raw, raw, EVPN_RD_LEN);
@@ -54,29 +57,38 @@ void evpn_rd_decode(const uint8_t *raw, struct evpn_rd *rd)
     case 0:
         rd->admin = wire_get16(raw + 2);
         rd->number = wire_get32(raw + 4);
-        snprintf(rd->str, sizeof(rd->str), "%u:%u", rd->admin, rd->number);
+        if (want_str)
+            snprintf(rd->str, sizeof(rd->str), "%u:%u", rd->admin, rd->number);
         break;
     case 1:
         rd->admin = wire_get32(raw + 2);
         rd->number = wire_get16(raw + 6);
-        snprintf(rd->str, sizeof(rd->str), "%u.%u.%u.%u:%u", raw[2], raw[3],
-                 raw[4], raw[5], rd->number);
+        if (want_str)
+            snprintf(rd->str, sizeof(rd->str), "%u.%u.%u.%u:%u", raw[2], raw[3],
+                     raw[4], raw[5], rd->number);
         break;
     case 2:
         rd->admin = wire_get32(raw + 2);
         rd->number = wire_get16(raw + 6);
-        snprintf(rd->str, sizeof(rd->str), "%u:%u", rd->admin, rd->number);
+        if (want_str)
+            snprintf(rd->str, sizeof(rd->str), "%u:%u", rd->admin, rd->number);
         break;
     default:
-        snprintf(rd->str, sizeof(rd->str), "%u:%02x%02x%02x%02x%02x%02x",
-                 rd->type, raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
+        if (want_str)
+            snprintf(rd->str, sizeof(rd->str), "%u:%02x%02x%02x%02x%02x%02x",
+                     rd->type, raw[2], raw[3], raw[4], raw[5], raw[6], raw[7]);
         break;
     }
 }
 
+void evpn_rd_decode(const uint8_t *raw, struct evpn_rd *rd)
+{
+    rd_decode(raw, rd, true);
+}
+
 /* Type 2 body: RD(8) ESI(10) Tag(4) MAClen(1) MAC(6) IPlen(1) IP(0/4/16)
  * Label1(3) [Label2(3)]. b has exactly r->length bytes. */
-static int decode_mac_ip(const uint8_t *b, struct evpn_route *r,
+static int decode_mac_ip(const uint8_t *b, struct evpn_route *r, bool want_str,
                          char *err, size_t errlen)
 {
     size_t len = r->length;
@@ -87,7 +99,7 @@ static int decode_mac_ip(const uint8_t *b, struct evpn_route *r,
     if (len < MAC_IP_MIN)
         return fail(err, errlen, "mac-ip route length %zu, minimum is %d",
                     len, MAC_IP_MIN);
-    evpn_rd_decode(b, &r->rd);
+    rd_decode(b, &r->rd, want_str);
     memcpy(r->esi, b + EVPN_RD_LEN, EVPN_ESI_LEN);
     r->eth_tag = wire_get32(b + EVPN_RD_LEN + EVPN_ESI_LEN);
     q = b + EVPN_RD_LEN + EVPN_ESI_LEN + 4;
@@ -119,7 +131,7 @@ static int decode_mac_ip(const uint8_t *b, struct evpn_route *r,
 }
 
 /* Type 3 body: RD(8) Tag(4) IPlen(1) IP(4/16). */
-static int decode_imet(const uint8_t *b, struct evpn_route *r,
+static int decode_imet(const uint8_t *b, struct evpn_route *r, bool want_str,
                        char *err, size_t errlen)
 {
     size_t len = r->length;
@@ -128,7 +140,7 @@ static int decode_imet(const uint8_t *b, struct evpn_route *r,
     if (len < IMET_FIXED)
         return fail(err, errlen, "imet route length %zu, minimum is %d",
                     len, IMET_FIXED + 4);
-    evpn_rd_decode(b, &r->rd);
+    rd_decode(b, &r->rd, want_str);
     r->eth_tag = wire_get32(b + EVPN_RD_LEN);
     r->ip_len = b[EVPN_RD_LEN + 4];
     if (r->ip_len != 32 && r->ip_len != 128)
@@ -144,8 +156,8 @@ static int decode_imet(const uint8_t *b, struct evpn_route *r,
     return 0;
 }
 
-int evpn_nlri_decode(const uint8_t *p, size_t len, struct evpn_route *r,
-                     char *err, size_t errlen)
+static int nlri_decode(const uint8_t *p, size_t len, struct evpn_route *r, bool want_str,
+                       char *err, size_t errlen)
 {
     int rc = 0;
 
@@ -159,12 +171,52 @@ int evpn_nlri_decode(const uint8_t *p, size_t len, struct evpn_route *r,
                     "route type %u length %u exceeds the %zu bytes left",
                     r->type, r->length, len - 2);
     if (r->type == EVPN_ROUTE_MAC_IP)
-        rc = decode_mac_ip(p + 2, r, err, errlen);
+        rc = decode_mac_ip(p + 2, r, want_str, err, errlen);
     else if (r->type == EVPN_ROUTE_IMET)
-        rc = decode_imet(p + 2, r, err, errlen);
+        rc = decode_imet(p + 2, r, want_str, err, errlen);
     if (rc < 0)
         return -1;
     return 2 + r->length;
+}
+
+int evpn_nlri_decode(const uint8_t *p, size_t len, struct evpn_route *r,
+                     char *err, size_t errlen)
+{
+    return nlri_decode(p, len, r, true, err, errlen);
+}
+
+/* What evpn_nlri_decode accepts, without decoding: the bytes the NLRI
+ * occupies and its type, or -1 (then the decode says why). The scan runs
+ * this over every NLRI of every UPDATE before the feed decodes them. */
+static int nlri_check(const uint8_t *p, size_t len, uint8_t *type)
+{
+    size_t rl;
+
+    if (len < 2)
+        return -1;
+    *type = p[0];
+    rl = p[1];
+    if (rl > len - 2)
+        return -1;
+    if (p[0] == EVPN_ROUTE_MAC_IP) {
+        const uint8_t *q = p + 2 + EVPN_RD_LEN + EVPN_ESI_LEN + 4;
+        size_t need;
+
+        if (rl < MAC_IP_MIN || q[0] != 48 || (q[7] != 0 && q[7] != 32 && q[7] != 128))
+            return -1;
+        need = MAC_IP_MIN + q[7] / 8u;
+        if (rl != need && rl != need + 3)
+            return -1;
+    } else if (p[0] == EVPN_ROUTE_IMET) {
+        uint8_t ip_len;
+
+        if (rl < IMET_FIXED)
+            return -1;
+        ip_len = p[2 + EVPN_RD_LEN + 4];
+        if ((ip_len != 32 && ip_len != 128) || rl != IMET_FIXED + ip_len / 8u)
+            return -1;
+    }
+    return (int)(2 + rl);
 }
 
 int evpn_nlri_scan(const uint8_t *p, size_t len, struct evpn_nlri_view *v,
@@ -176,13 +228,17 @@ int evpn_nlri_scan(const uint8_t *p, size_t len, struct evpn_nlri_view *v,
 
     memset(v, 0, sizeof(*v));
     while (off < len) {
-        int n = evpn_nlri_decode(p + off, len - off, &r, why, sizeof(why));
+        uint8_t type = 0;
+        int n = nlri_check(p + off, len - off, &type);
 
         if (n < 0) {
+            /* the full decode gives the reason */
+            if (nlri_decode(p + off, len - off, &r, false, why, sizeof(why)) >= 0)
+                snprintf(why, sizeof(why), "inconsistent NLRI");
             memset(v, 0, sizeof(*v));
             return fail(err, errlen, "EVPN NLRI at offset %zu: %s", off, why);
         }
-        if (r.type == EVPN_ROUTE_MAC_IP || r.type == EVPN_ROUTE_IMET)
+        if (type == EVPN_ROUTE_MAC_IP || type == EVPN_ROUTE_IMET)
             v->n_routes++;
         else
             v->n_skipped++;
@@ -201,11 +257,10 @@ void evpn_nlri_iter_init(struct evpn_nlri_iter *it,
     it->off = 0;
 }
 
-bool evpn_nlri_iter_next(struct evpn_nlri_iter *it, struct evpn_route *r)
+static bool iter_next(struct evpn_nlri_iter *it, struct evpn_route *r, bool want_str)
 {
     while (it->off < it->len) {
-        int n = evpn_nlri_decode(it->data + it->off, it->len - it->off, r,
-                                 NULL, 0);
+        int n = nlri_decode(it->data + it->off, it->len - it->off, r, want_str, NULL, 0);
 
         if (n < 0) {
             it->off = it->len;
@@ -216,4 +271,14 @@ bool evpn_nlri_iter_next(struct evpn_nlri_iter *it, struct evpn_route *r)
             return true;
     }
     return false;
+}
+
+bool evpn_nlri_iter_next(struct evpn_nlri_iter *it, struct evpn_route *r)
+{
+    return iter_next(it, r, true);
+}
+
+bool evpn_nlri_iter_next_nostr(struct evpn_nlri_iter *it, struct evpn_route *r)
+{
+    return iter_next(it, r, false);
 }

@@ -95,6 +95,10 @@ void evpn_nlri_iter_init(struct evpn_nlri_iter *it,
  * inconsistency, which a scanned view does not have). */
 bool evpn_nlri_iter_next(struct evpn_nlri_iter *it, struct evpn_route *r);
 
+/* The same, leaving r->rd.str empty (the feed does not print it; formatting
+ * it cost more than the rest of the decode). */
+bool evpn_nlri_iter_next_nostr(struct evpn_nlri_iter *it, struct evpn_route *r);
+
 /* Short name of a route type: "mac-ip", "imet", "eth-ad", ... or "unknown". */
 const char *evpn_route_type_name(uint8_t type);
 

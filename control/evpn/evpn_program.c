@@ -1,4 +1,5 @@
 /* RIB -> dataplane (see evpn_program.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -32,20 +33,19 @@ static uint64_t now_s(void)
 static void mac_changed(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t vtep)
 {
     int vi = dp_conf_vni_slot(g_dp.conf, vni);
-    enum mac_kind k;
+    int rc;
     (void)ctx;
 
     if (vi < 0) {
         g_evpn_prog.unknown_vni++;
         return;
     }
-    k = mac_val_kind(mac_table_lookup(g_dp.macs, (uint32_t)vi, mac));
-    if (k == MAC_LOCAL_STATIC || k == MAC_REMOTE_STATIC) {
-        g_evpn_prog.mac_static_kept++;
-        return;
-    }
     if (vtep == 0) {
-        if (k == MAC_REMOTE) {
+        enum mac_kind k = mac_val_kind(mac_table_lookup(g_dp.macs, (uint32_t)vi, mac));
+
+        if (k == MAC_LOCAL_STATIC || k == MAC_REMOTE_STATIC) {
+            g_evpn_prog.mac_static_kept++;
+        } else if (k == MAC_REMOTE) {
             mac_table_del(g_dp.macs, (uint32_t)vi, mac);
             g_evpn_prog.mac_del++;
         } else if (k == MAC_LOCAL) {
@@ -54,9 +54,15 @@ static void mac_changed(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t 
         return;
     }
     /* a remote route for a MAC learned here means the station moved away;
-     * if it shows up here again, local learning takes it back */
-    if (mac_table_set(g_dp.macs, (uint32_t)vi, mac, mac_val_remote(MAC_REMOTE, vtep),
-                      now_s()) != 0) {
+     * if it shows up here again, local learning takes it back. Statics stay
+     * (one table lookup: the set checks the kind where it finds the key) */
+    rc = mac_table_set_dynamic(g_dp.macs, (uint32_t)vi, mac, mac_val_remote(MAC_REMOTE, vtep),
+                               now_s());
+    if (rc == -EEXIST) {
+        g_evpn_prog.mac_static_kept++;
+        return;
+    }
+    if (rc != 0) {
         g_evpn_prog.mac_table_full++;
         return;
     }

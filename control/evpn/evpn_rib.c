@@ -153,15 +153,84 @@ static void ht_remove(struct htab *t, struct hnode *e)
     t->n--;
 }
 
-/* Halve the bucket array while it is less than 1/8 full. */
-static void ht_shrink(struct htab *t)
+/* Halve the bucket array while it is less than 1/8 full (checked after
+ * every operation: the common case returns at the first test). */
+static inline void ht_shrink(struct htab *t)
 {
     size_t nb = t->nb;
 
+    if (nb <= HT_MIN_BUCKETS || t->n >= nb / 8)
+        return;
     while (nb > HT_MIN_BUCKETS && t->n < nb / 8)
         nb /= 2;
-    if (nb != t->nb)
-        ht_resize(t, nb);
+    ht_resize(t, nb);
+}
+
+/* ------------------------------------------------------------------------ */
+/* fixed-size object pools: paths and (VNI, MAC) entries come and go by the
+ * hundred thousand; a free list is cheaper than malloc/calloc/free. Memory
+ * goes back to the system only with the RIB. */
+
+#define POOL_CHUNK 256
+
+struct pool_chunk {
+    struct pool_chunk *next;
+    max_align_t objs[];
+};
+
+struct pool {
+    size_t size;                    /* object size, rounded to max_align_t */
+    void *free;                     /* free objects, linked through their first word */
+    struct pool_chunk *chunks;
+};
+
+static void pool_init(struct pool *p, size_t size)
+{
+    p->size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+    p->free = NULL;
+    p->chunks = NULL;
+}
+
+/* A zeroed object, or NULL on allocation failure. */
+static void *pool_get(struct pool *p)
+{
+    void *o;
+
+    if (!p->free) {
+        struct pool_chunk *c = malloc(sizeof(*c) + POOL_CHUNK * p->size);
+
+        if (!c)
+            return NULL;
+        c->next = p->chunks;
+        p->chunks = c;
+        for (size_t i = POOL_CHUNK; i-- > 0;) {
+            void *e = (char *)c->objs + i * p->size;
+
+            *(void **)e = p->free;
+            p->free = e;
+        }
+    }
+    o = p->free;
+    p->free = *(void **)o;
+    memset(o, 0, p->size);
+    return o;
+}
+
+static void pool_put(struct pool *p, void *o)
+{
+    *(void **)o = p->free;
+    p->free = o;
+}
+
+static void pool_destroy(struct pool *p)
+{
+    while (p->chunks) {
+        struct pool_chunk *c = p->chunks;
+
+        p->chunks = c->next;
+        free(c);
+    }
+    p->free = NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -305,11 +374,20 @@ struct evpn_rib {
     bool (*is_vni)(void *ctx, uint32_t vni);
     struct rib_callbacks cb;
     struct htab sources, paths, macs, rds, floods;
+    struct pool path_pool, mac_pool;
     struct mac_entry *mdirty, *mdirty_tail;
     struct flood_entry *fdirty, *fdirty_tail;
     uint32_t *scratch;
     uint32_t scratch_cap;
     struct rib_counters c;
+    /* The last source callers named, as they gave it: a feed names the same
+     * source for every route of an UPDATE, so its normalisation and hash are
+     * reused; the source itself is kept while it exists (source_gc clears). */
+    bool sc_valid;
+    struct rib_source sc_raw;       /* bytes as given */
+    struct rib_source sc_id;        /* normalised */
+    uint64_t sc_h;
+    struct source *sc_s;            /* NULL: look it up */
 };
 
 /* ------------------------------------------------------------------------ */
@@ -398,10 +476,20 @@ static int source_cmp(const struct source *a, const struct source *b)
     return 0;
 }
 
-/* Hash of (source, route key). */
+/* Hash of (source, route key): a multiply-xorshift step per word of the
+ * key, one full mix at the end (the per-route hash: hash_bytes' full mix
+ * per word cost 170 instructions). */
 static uint64_t path_hash(const struct source *s, const struct path_key *k)
 {
-    return hash_bytes(k, sizeof(*k), (uint64_t)(uintptr_t)s);
+    uint64_t w[5] = {0}, h = (uint64_t)(uintptr_t)s;
+
+    _Static_assert(sizeof(*k) <= sizeof(w), "path_key fits five words");
+    memcpy(w, k, sizeof(*k));
+    for (unsigned i = 0; i < 5; i++) {
+        h = (h ^ w[i]) * 0x9e3779b97f4a7c15ULL;
+        h ^= h >> 29;
+    }
+    return mix64(h);
 }
 
 /* Hash of (VNI, MAC). */
@@ -475,6 +563,8 @@ static struct source *source_get(struct evpn_rib *r, const struct rib_source *id
 static void source_gc(struct evpn_rib *r, struct source *s)
 {
     if (s && s->npaths == 0) {
+        if (r->sc_s == s)
+            r->sc_s = NULL;
         ht_remove(&r->sources, &s->node);
         free(s);
     }
@@ -514,7 +604,7 @@ static struct mac_entry *mac_get(struct evpn_rib *r, uint32_t vni, const uint8_t
         if (e->hash == h && m->vni == vni && !memcmp(m->mac, mac, 6))
             return m;
     }
-    m = calloc(1, sizeof(*m));
+    m = pool_get(&r->mac_pool);
     if (!m)
         return NULL;
     m->vni = vni;
@@ -954,7 +1044,7 @@ static void path_remove(struct evpn_rib *r, struct path *p)
         r->c.type2_paths--;
     else
         r->c.type3_paths--;
-    free(p);
+    pool_put(&r->path_pool, p);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -965,10 +1055,15 @@ static void path_remove(struct evpn_rib *r, struct path *p)
  * ones that went away. */
 static void flush_ips(struct evpn_rib *r, struct mac_entry *m, const struct path *best)
 {
-    uint32_t n = 0, *now = NULL;
+    uint32_t n = 0, n4 = 0, *now = NULL;
 
-    if (best && m->npaths) {
-        now = malloc(sizeof(uint32_t) * m->npaths);
+    if (best)
+        for (const struct link *l = m->paths.next; l != &m->paths; l = l->next)
+            n4 += CONTAINER(l, struct path, by_owner)->key.ip_len == 32;
+    if (n4 == 0 && m->n_ips == 0)
+        return;         /* MAC-only routes (the common case): nothing to tell */
+    if (n4) {
+        now = malloc(sizeof(uint32_t) * n4);
         if (!now)
             return;     /* reported at the next change */
         for (const struct link *l = m->paths.next; l != &m->paths; l = l->next) {
@@ -1075,7 +1170,7 @@ static void flush(struct evpn_rib *r)
         if (m->npaths == 0) {
             ht_remove(&r->macs, &m->node);
             free(m->ips);
-            free(m);
+            pool_put(&r->mac_pool, m);
         }
     }
     ht_shrink(&r->paths);
@@ -1100,6 +1195,8 @@ struct evpn_rib *rib_create(uint32_t local_vtep, bool (*is_vni)(void *ctx, uint3
     r->is_vni = is_vni;
     if (cb)
         r->cb = *cb;
+    pool_init(&r->path_pool, sizeof(struct path));
+    pool_init(&r->mac_pool, sizeof(struct mac_entry));
     if (!ht_init(&r->sources) || !ht_init(&r->paths) || !ht_init(&r->macs) ||
         !ht_init(&r->rds) || !ht_init(&r->floods)) {
         rib_free(r);
@@ -1133,10 +1230,15 @@ static void free_plain(struct hnode *e)
     free(e);
 }
 
-static void free_mac(struct hnode *e)
+/* Frees what a pooled entry owns (the pool frees the entry). */
+static void free_none(struct hnode *e)
+{
+    (void)e;
+}
+
+static void free_mac_ips(struct hnode *e)
 {
     free(((struct mac_entry *)e)->ips);
-    free(e);
 }
 
 /* Frees an rd_entry and its VNI array. */
@@ -1158,27 +1260,44 @@ void rib_free(struct evpn_rib *r)
 {
     if (!r)
         return;
-    ht_free_all(&r->paths, free_plain);
+    ht_free_all(&r->paths, free_none);
     ht_free_all(&r->sources, free_plain);
-    ht_free_all(&r->macs, free_mac);
+    ht_free_all(&r->macs, free_mac_ips);
+    pool_destroy(&r->path_pool);
+    pool_destroy(&r->mac_pool);
     ht_free_all(&r->rds, free_rd);
     ht_free_all(&r->floods, free_flood);
     free(r->scratch);
     free(r);
 }
 
+/* The source src names (or NULL), through the one-entry cache; *h gets the
+ * hash of its normalised identity, left in r->sc_id. */
+static struct source *source_cached(struct evpn_rib *r, const struct rib_source *src,
+                                    uint64_t *h)
+{
+    if (!r->sc_valid || memcmp(src, &r->sc_raw, sizeof(*src)) != 0) {
+        make_source_id(src, &r->sc_id);
+        r->sc_h = source_hash(&r->sc_id);
+        r->sc_raw = *src;
+        r->sc_valid = true;
+        r->sc_s = NULL;
+    }
+    *h = r->sc_h;
+    if (!r->sc_s)
+        r->sc_s = source_find(r, &r->sc_id, r->sc_h);
+    return r->sc_s;
+}
+
 /* The path (src, key), or NULL; *sp gets the source (or NULL). */
-static struct path *path_find(const struct evpn_rib *r, const struct rib_source *src,
+static struct path *path_find(struct evpn_rib *r, const struct rib_source *src,
                               const struct path_key *k, struct source **sp,
                               uint64_t *src_h)
 {
-    struct rib_source id;
     struct source *s;
     uint64_t h;
 
-    make_source_id(src, &id);
-    *src_h = source_hash(&id);
-    s = source_find(r, &id, *src_h);
+    s = source_cached(r, src, src_h);
     *sp = s;
     if (!s)
         return NULL;
@@ -1257,14 +1376,13 @@ void rib_update(struct evpn_rib *r, const struct rib_source *src, const struct r
     }
     if (!p) {
         if (!s) {
-            struct rib_source id;
-
-            make_source_id(src, &id);
-            s = source_get(r, &id, sh);
+            /* path_find left the normalised identity in r->sc_id */
+            s = source_get(r, &r->sc_id, sh);
             if (!s)
                 return;
+            r->sc_s = s;
         }
-        p = calloc(1, sizeof(*p));
+        p = pool_get(&r->path_pool);
         if (!p) {
             source_gc(r, s);
             return;

@@ -174,7 +174,7 @@ static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
     }
     if (u->evpn_unreach.data) {
         evpn_nlri_iter_init(&it, &u->evpn_unreach);
-        while (evpn_nlri_iter_next(&it, &e)) {
+        while (evpn_nlri_iter_next_nostr(&it, &e)) {
             if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
                 continue;
             to_rib_route(&e, u, &r);
@@ -185,7 +185,7 @@ static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
     }
     if (u->evpn_reach.data) {
         evpn_nlri_iter_init(&it, &u->evpn_reach);
-        while (evpn_nlri_iter_next(&it, &e)) {
+        while (evpn_nlri_iter_next_nostr(&it, &e)) {
             if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
                 continue;
             to_rib_route(&e, u, &r);

@@ -218,6 +218,87 @@ static void test_other_types_skipped(void **state)
     assert_string_equal(evpn_route_type_name(200), "unknown");
 }
 
+/* The feed's iterator decodes the same routes, leaving only the RD's text
+ * out. */
+static void test_iter_nostr(void **state)
+{
+    uint8_t b[256];
+    struct evpn_nlri_view v;
+    struct evpn_nlri_iter it, it2;
+    struct evpn_route r, r2;
+    size_t n = 0;
+    int seen = 0;
+
+    (void)state;
+    n += mac_ip(b + n, RD0, IP4, 32, 2);
+    n += other(b + n, EVPN_ROUTE_ES, 23);
+    n += imet(b + n, RD1, IP6, 128);
+    n += mac_ip(b + n, RD2, NULL, 0, 1);
+    assert_int_equal(evpn_nlri_scan(b, n, &v, NULL, 0), 0);
+    evpn_nlri_iter_init(&it, &v);
+    evpn_nlri_iter_init(&it2, &v);
+    while (evpn_nlri_iter_next(&it, &r)) {
+        assert_true(evpn_nlri_iter_next_nostr(&it2, &r2));
+        assert_true(r.rd.str[0] != '\0');
+        assert_string_equal(r2.rd.str, "");
+        memset(r.rd.str, 0, sizeof(r.rd.str));
+        assert_memory_equal(&r, &r2, sizeof(r));
+        seen++;
+    }
+    assert_false(evpn_nlri_iter_next_nostr(&it2, &r2));
+    assert_int_equal(seen, 3);
+}
+
+/* The scan's quick check accepts exactly what the decode accepts: blocks
+ * mutated at random (types, lengths, MAC and IP lengths), the scan against
+ * decoding every NLRI in turn. */
+static void test_scan_matches_decode(void **state)
+{
+    uint8_t base[256], b[256];
+    uint32_t x = 2463534242u;
+    size_t n = 0;
+    unsigned bad = 0;
+
+    (void)state;
+    n += mac_ip(base + n, RD0, IP4, 32, 2);
+    n += imet(base + n, RD1, IP6, 128);
+    n += mac_ip(base + n, RD2, NULL, 0, 1);
+    n += imet(base + n, RD0, IP4, 32);
+    n += mac_ip(base + n, RD1, IP6, 128, 1);
+    for (unsigned round = 0; round < 200000; round++) {
+        static const uint8_t vals[] = {0, 1, 2, 3, 4, 5, 12, 17, 32, 33, 36, 37, 39, 48, 49,
+                                       128, 255};
+        struct evpn_nlri_view v;
+        struct evpn_route r;
+        char err[256];
+        size_t len = n, off = 0;
+        bool ok = true;
+
+        memcpy(b, base, n);
+        for (unsigned k = 0; k < 2; k++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            b[x % n] = vals[(x >> 16) % sizeof(vals)];
+        }
+        if (round % 7 == 0)
+            len = (x >> 8) % (n + 1);
+        while (off < len) {
+            int k = evpn_nlri_decode(b + off, len - off, &r, NULL, 0);
+            if (k < 0) {
+                ok = false;
+                break;
+            }
+            off += (size_t)k;
+        }
+        err[0] = '\0';
+        assert_int_equal(evpn_nlri_scan(b, len, &v, err, sizeof(err)), ok ? 0 : -1);
+        assert_null(strstr(err, "inconsistent NLRI"));
+        bad += !ok;
+    }
+    assert_true(bad > 1000);
+}
+
 static void test_empty_block(void **state)
 {
     struct evpn_nlri_view v;
@@ -412,6 +493,8 @@ int main(void)
         cmocka_unit_test(test_mac_ipv6),
         cmocka_unit_test(test_imet),
         cmocka_unit_test(test_other_types_skipped),
+        cmocka_unit_test(test_iter_nostr),
+        cmocka_unit_test(test_scan_matches_decode),
         cmocka_unit_test(test_empty_block),
         cmocka_unit_test(test_iter_unscanned_data),
         cmocka_unit_test(test_bad_fields),

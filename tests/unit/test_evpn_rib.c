@@ -823,6 +823,43 @@ static void test_peer_down_exact(void **state)
     assert_int_equal(c->withdraws, 0);
 }
 
+/* The RIB's last-source cache: the same source named with other bytes after
+ * the feed name's NUL is the same source; a source freed with its last path
+ * and named again, right after or after another source, is a new one. */
+static void test_source_cache(void **state)
+{
+    struct evpn_rib *r = *state;
+    struct rib_source a = src_of("a", 1, 0), a_junk = src_of("a", 1, 0);
+    struct rib_source b = src_of("b", 2, 0);
+    struct rib_route m1 = t2(1, 1, VT1, 100), m2 = t2(1, 2, VT2, 100);
+    const struct rib_counters *c = rib_counters(r);
+
+    a_junk.feed[sizeof(a_junk.feed) - 1] = 'x';     /* after the NUL */
+    rib_update(r, &a, &m1);
+    rib_update(r, &a_junk, &m1);        /* a replace, not a second path */
+    assert_int_equal(c->paths, 1);
+    assert_int_equal(c->replaces, 1);
+    rib_withdraw(r, &a, &m1);           /* a's last path: a is freed */
+    assert_int_equal(c->paths, 0);
+    rib_update(r, &a, &m1);             /* named again at once */
+    rib_withdraw(r, &a_junk, &m1);
+    assert_int_equal(c->paths, 0);
+    assert_int_equal(c->withdraws, 2);
+    rib_update(r, &a, &m1);
+    rib_update(r, &b, &m2);             /* another source in between */
+    rib_update(r, &a, &m2);
+    assert_int_equal(c->paths, 3);
+    assert_int_equal(rib_peer_down(r, &a_junk), 2);
+    assert_int_equal(rib_peer_down(r, &b), 1);
+    assert_int_equal(c->paths, 0);
+    rib_update(r, &a, &m1);
+    assert_int_equal(c->paths, 1);
+    expect_calls("mac 100 " MAC1 " " "192.0.2.1", "mac 100 " MAC1 " -", "mac 100 " MAC1 " 192.0.2.1",
+                 "mac 100 " MAC1 " -", "mac 100 " MAC1 " 192.0.2.1",
+                 "mac 100 02:00:00:00:00:02 192.0.2.2", "mac 100 " MAC1 " -",
+                 "mac 100 02:00:00:00:00:02 -", "mac 100 " MAC1 " 192.0.2.1", END);
+}
+
 /* Feed drops: its paths go stale and keep forwarding; on reconnect the
  * refreshed ones are kept silently, End-of-RIB of a peer removes that peer's
  * unrefreshed ones only. */
@@ -1308,6 +1345,7 @@ int main(void)
         cmocka_unit_test(test_ip_changed),
         cmocka_unit_test_setup_teardown(test_two_feeds_same_route, setup, teardown),
         cmocka_unit_test_setup_teardown(test_peer_down_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_source_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_refresh_eor, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_refresh_changed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sweep_timeout, setup, teardown),

@@ -1,6 +1,9 @@
-/* Unit tests: MAC table (dataplane/mac_table.c): learn, move, refresh,
- * age, per-VNI limit, statics, remote entries, bulk lookup. */
+/* Unit tests: MAC table (control/core/mac_table.c, include/mac_table.h):
+ * learn, move, refresh, age, per-VNI limit, statics, remote entries, bulk
+ * lookup; a reader thread looking up while the writer churns; deleted slots
+ * not reused before the readers' grace period. */
 #include <errno.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -178,6 +181,32 @@ static void test_static_and_remote(void **state)
     assert_int_equal(mac_table_count(t, 0), 2);
 }
 
+static void test_set_dynamic_keeps_statics(void **state)
+{
+    struct mac_table *t = *state;
+    uint8_t s[6], l[6], n[6];
+
+    mac_of(s, 0x31000);
+    mac_of(l, 0x31001);
+    mac_of(n, 0x31002);
+    assert_int_equal(mac_table_set(t, 0, s, mac_val_remote(MAC_REMOTE_STATIC, 7), 0), 0);
+    assert_int_equal(mac_table_set(t, 0, l, mac_val_local(MAC_LOCAL_STATIC, 3), 0), 0);
+    assert_int_equal(mac_table_set_dynamic(t, 0, s, mac_val_remote(MAC_REMOTE, 9), 0), -EEXIST);
+    assert_int_equal(mac_table_set_dynamic(t, 0, l, mac_val_remote(MAC_REMOTE, 9), 0), -EEXIST);
+    assert_int_equal(mac_val_vtep(mac_table_lookup(t, 0, s)), 7);
+    assert_int_equal(mac_val_kind(mac_table_lookup(t, 0, l)), MAC_LOCAL_STATIC);
+    /* new and dynamic entries are set; a learned one becomes remote */
+    assert_int_equal(mac_table_set_dynamic(t, 0, n, mac_val_remote(MAC_REMOTE, 9), 0), 0);
+    assert_int_equal(mac_val_vtep(mac_table_lookup(t, 0, n)), 9);
+    assert_int_equal(mac_table_learn(t, 1, n, 2, 5), LEARN_NEW);
+    assert_int_equal(mac_table_learned(t, 1), 1);
+    assert_int_equal(mac_table_set_dynamic(t, 1, n, mac_val_remote(MAC_REMOTE, 8), 0), 0);
+    assert_int_equal(mac_val_kind(mac_table_lookup(t, 1, n)), MAC_REMOTE);
+    assert_int_equal(mac_table_learned(t, 1), 0);
+    assert_int_equal(mac_table_count(t, 0), 3);
+    assert_int_equal(mac_table_set_dynamic(t, 9, n, mac_val_remote(MAC_REMOTE, 8), 0), -EINVAL);
+}
+
 static void test_bulk_and_iterate(void **state)
 {
     struct mac_table *t = *state;
@@ -238,6 +267,150 @@ static void test_full_table(void **state)
     mac_table_free(t);
 }
 
+/* A reader thread looks up 512 stable keys in bursts while the writer adds
+ * and deletes 200,000 churn keys around them in a table kept 80 % full
+ * (long overflow runs, slots reused after the grace period). The reader must
+ * find every stable key, each time with its own value. */
+#define N_STABLE 512u
+#define N_CHURN 2800u
+
+struct reader_arg {
+    struct mac_table *t;
+    struct mac_key keys[N_STABLE];
+    volatile int stop;
+    uint64_t lookups, wrong;
+};
+
+static uint64_t stable_val(uint32_t i)
+{
+    return mac_val_remote(MAC_REMOTE, 0x0a000000u + i);
+}
+
+static void *reader(void *p)
+{
+    struct reader_arg *a = p;
+
+    rte_rcu_qsbr_thread_register(qsv, 0);
+    rte_rcu_qsbr_thread_online(qsv, 0);
+    while (!a->stop) {
+        for (uint32_t i = 0; i < N_STABLE; i += 32) {
+            const struct mac_key *kp[32];
+            uint64_t vals[32];
+
+            for (unsigned j = 0; j < 32; j++)
+                kp[j] = &a->keys[i + j];
+            mac_table_lookup_bulk(a->t, kp, 32, vals);
+            for (unsigned j = 0; j < 32; j++)
+                a->wrong += vals[j] != stable_val(i + j);
+            a->lookups += 32;
+        }
+        rte_rcu_qsbr_quiescent(qsv, 0);
+    }
+    rte_rcu_qsbr_thread_offline(qsv, 0);
+    rte_rcu_qsbr_thread_unregister(qsv, 0);
+    return NULL;
+}
+
+static void test_concurrent_churn(void **state)
+{
+    struct mac_table *t = mac_table_create("ut_churn", 4096, 4, qsv, 0);
+    static struct reader_arg a;
+    static uint8_t in[N_CHURN];
+    uint32_t x = 12345;
+    pthread_t th;
+    uint8_t m[6];
+    (void)state;
+
+    assert_non_null(t);
+    memset(&a, 0, sizeof(a));
+    memset(in, 0, sizeof(in));
+    a.t = t;
+    for (uint32_t i = 0; i < N_STABLE; i++) {
+        mac_of(m, 0x600000 + i);
+        assert_int_equal(mac_table_set(t, i % 4, m, stable_val(i), 0), 0);
+        mac_key_set(&a.keys[i], i % 4, m);
+    }
+    assert_int_equal(pthread_create(&th, NULL, reader, &a), 0);
+    for (uint32_t op = 0; op < 200000; op++) {
+        uint32_t c;
+
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        c = x % N_CHURN;
+        mac_of(m, 0x700000 + c);
+        if (in[c]) {
+            assert_int_equal(mac_table_del(t, c % 4, m), 0);
+            in[c] = 0;
+        } else if (mac_table_set(t, c % 4, m, mac_val_remote(MAC_REMOTE, c + 1), 0) == 0) {
+            in[c] = 1;
+        }
+    }
+    a.stop = 1;
+    pthread_join(th, NULL);
+    assert_true(a.lookups > 0);
+    assert_int_equal(a.wrong, 0);
+    /* and the churn keys are exactly those the writer kept */
+    for (uint32_t c = 0; c < N_CHURN; c++) {
+        mac_of(m, 0x700000 + c);
+        assert_int_equal(mac_table_lookup(t, c % 4, m) != 0, in[c]);
+    }
+    mac_table_free(t);
+}
+
+/* The slot of a deleted key stays a tombstone (never reused) while a reader
+ * is online and has not reported quiescence since the delete. */
+static void test_slot_reuse_waits_for_readers(void **state)
+{
+    struct mac_table *t = mac_table_create("ut_reuse", 1024, 1, qsv, 0);
+    uint32_t pos = UINT32_MAX;
+    uint8_t m[6];
+    (void)state;
+
+    assert_non_null(t);
+    /* 40 keys to delete once the reader has moved on */
+    for (uint32_t i = 0; i < 40; i++) {
+        mac_of(m, 0x810000 + i);
+        assert_int_equal(mac_table_set(t, 0, m, mac_val_remote(MAC_REMOTE, 9), 0), 0);
+    }
+    mac_of(m, 0x800000);
+    assert_int_equal(mac_table_set(t, 0, m, mac_val_remote(MAC_REMOTE, 9), 0), 0);
+    {
+        struct mac_key k;
+        uint64_t kw;
+
+        mac_key_set(&k, 0, m);
+        kw = mac_key_word(&k);
+        for (uint32_t p = 0; p < mac_table_positions(t); p++)
+            if (t->bkt[p / MAC_BUCKET_SLOTS].key[p % MAC_BUCKET_SLOTS] == kw)
+                pos = p;
+    }
+    assert_true(pos != UINT32_MAX);
+    rte_rcu_qsbr_thread_register(qsv, 0);
+    rte_rcu_qsbr_thread_online(qsv, 0);
+    assert_int_equal(mac_table_del(t, 0, m), 0);
+    /* many more deletes: the writer tries to reclaim, the reader holds it */
+    for (uint32_t i = 1; i <= 200; i++) {
+        mac_of(m, 0x800000 + i);
+        assert_int_equal(mac_table_set(t, 0, m, mac_val_remote(MAC_REMOTE, 9), 0), 0);
+        assert_int_equal(mac_table_del(t, 0, m), 0);
+        assert_int_equal(t->bkt[pos / MAC_BUCKET_SLOTS].key[pos % MAC_BUCKET_SLOTS],
+                         MAC_KEY_TOMB);
+    }
+    /* the reader moves on: the next deletes reclaim the slot (and nothing
+     * is added that could take it) */
+    rte_rcu_qsbr_quiescent(qsv, 0);
+    for (uint32_t i = 0; i < 40; i++) {
+        mac_of(m, 0x810000 + i);
+        assert_int_equal(mac_table_del(t, 0, m), 0);
+    }
+    assert_int_equal(t->bkt[pos / MAC_BUCKET_SLOTS].key[pos % MAC_BUCKET_SLOTS],
+                     MAC_KEY_EMPTY);
+    rte_rcu_qsbr_thread_offline(qsv, 0);
+    rte_rcu_qsbr_thread_unregister(qsv, 0);
+    mac_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,8 +419,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_age_in_slices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_static_and_remote, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_set_dynamic_keeps_statics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bulk_and_iterate, setup, teardown),
         cmocka_unit_test(test_full_table),
+        cmocka_unit_test(test_concurrent_churn),
+        cmocka_unit_test(test_slot_reuse_waits_for_readers),
     };
     size_t sz;
 
