@@ -22,3 +22,12 @@ void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals)
     for (unsigned i = 0; i < n; i++)
         vals[i] = uvals[uidx[i]];
 }
+
+void l2_lookup_runs(const struct mac_key *keys, unsigned n, uint64_t *vals)
+{
+    const struct mac_key *kp[DP_BURST];
+
+    for (unsigned i = 0; i < n; i++)
+        kp[i] = &keys[i];
+    mac_table_lookup_bulk(g_dp.macs, kp, n, vals);
+}
