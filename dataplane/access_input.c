@@ -15,6 +15,32 @@
 #include "access_classify.h"
 #include "worker_priv.h"
 
+/* The destination and the source MAC of an Ethernet header (at least 14
+ * readable bytes) as 48-bit numbers, read as one word each. */
+static inline uint64_t eth_dst48(const uint8_t *d)
+{
+    uint64_t x;
+
+    memcpy(&x, d, 8);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+    return x & 0xffffffffffffULL;
+#else
+    return x >> 16;
+#endif
+}
+
+static inline uint64_t eth_src48(const uint8_t *d)
+{
+    uint64_t x;
+
+    memcpy(&x, d + 4, 8);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+    return x >> 16;
+#else
+    return x & 0xffffffffffffULL;
+#endif
+}
+
 void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
     const struct dp_conf *c = w->conf;
@@ -26,17 +52,21 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     uint64_t vals[DP_BURST];
     uint64_t rx_bytes = 0;
     unsigned n_uc = 0, n_runs = 0;
-    uint64_t run_lo = 0, run_hi = UINT64_MAX;   /* no key has hi beyond 16 bits */
-    uint16_t run_a = DP_NO_ATTACH;
+    /* a run is (destination MAC, attachment): the attachment names the VNI */
+    uint64_t run_id = UINT64_MAX;       /* attachments are below 0xffff */
     const uint16_t ua = c->untagged_attach[port];
     const uint16_t *vmap = c->vlan_attach[port];
-    /* the untagged attachment's VNI, and whether it suppresses ARP */
+    const uint64_t ua_tag = (uint64_t)ua << 48;
+    /* the untagged attachment's VNI, and whether it suppresses ARP (then
+     * ARP frames take the full path) */
     const uint32_t ua_vni = ua != DP_NO_ATTACH ? c->attach[ua].vni_idx : DP_NO_VNI;
-    const bool ua_arp = ua != DP_NO_ATTACH && c->vnis[ua_vni].arp_suppress;
+    const uint16_t slow_et = ua != DP_NO_ATTACH && c->vnis[ua_vni].arp_suppress ?
+        RTE_BE16(RTE_ETHER_TYPE_ARP) : RTE_BE16(RTE_ETHER_TYPE_VLAN);
     /* the source last reported in this burst: runs of frames from one
      * station (the common case) skip the checks and the learn cache (six
-     * bytes never make UINT64_MAX) */
-    uint64_t last_src = UINT64_MAX;
+     * bytes never make UINT64_MAX); fast_src is it when it came on the
+     * untagged attachment */
+    uint64_t last_src = UINT64_MAX, fast_src = UINT64_MAX;
     uint16_t last_attach = DP_NO_ATTACH;
 
     for (uint16_t i = 0; i < n; i++) {
@@ -45,28 +75,30 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
         uint32_t vni_idx;
         uint16_t a;
-        uint64_t lo, hi;
 
         if (i + 1 < n)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
         rx_bytes += rte_pktmbuf_pkt_len(m);
         if (likely(rte_pktmbuf_data_len(m) >= sizeof(struct rte_ether_hdr))) {
-            uint64_t src = 0;
             uint16_t et = eth->ether_type;
+            uint64_t id = eth_dst48(d) | ua_tag;
 
-            memcpy(&src, eth->src_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
-            if (likely(src == last_src && ua == last_attach && !(d[0] & 1) &&
-                       et != RTE_BE16(RTE_ETHER_TYPE_VLAN) &&
-                       !(et == RTE_BE16(RTE_ETHER_TYPE_ARP) && ua_arp))) {
-                a = ua;
-                vni_idx = ua_vni;
-                goto unicast;
+            if (likely(eth_src48(d) == fast_src && !(d[0] & 1) &&
+                       et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != slow_et)) {
+                if (id != run_id) {
+                    mac_key_set(&keys[n_runs], ua_vni, d);
+                    run_attach[n_runs] = ua;
+                    run_start[n_runs++] = (uint8_t)n_uc;
+                    run_id = id;
+                }
+                uc[n_uc++] = m;
+                continue;
             }
         }
         {
             struct access_result r;
             enum access_class cls;
-            uint64_t src = 0;
+            uint64_t src, id;
 
             cls = access_classify(d, rte_pktmbuf_data_len(m), ua, vmap, &r);
             if (unlikely(cls == AC_DROP)) {
@@ -80,11 +112,12 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
             a = r.attach;
             vni_idx = c->attach[a].vni_idx;
-            memcpy(&src, eth->src_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
+            src = eth_src48((const uint8_t *)eth);
             if (src != last_src || a != last_attach) {
                 learn_source(w, vni_idx, eth->src_addr.addr_bytes, a);
                 last_src = src;
                 last_attach = a;
+                fast_src = a == ua ? src : UINT64_MAX;
             }
             if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) && c->vnis[vni_idx].arp_suppress) {
                 /* ARP suppression: the control thread answers a request
@@ -105,16 +138,13 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                 flood_send(w, m, vni_idx, a, 1);
                 continue;
             }
-        }
-unicast:
-        mac_key_words(vni_idx, eth->dst_addr.addr_bytes, &lo, &hi);
-        if (lo != run_lo || hi != run_hi || a != run_a) {
-            mac_key_store(&keys[n_runs], lo, hi);
-            run_attach[n_runs] = a;
-            run_start[n_runs++] = (uint8_t)n_uc;
-            run_lo = lo;
-            run_hi = hi;
-            run_a = a;
+            id = eth_dst48((const uint8_t *)eth) | (uint64_t)a << 48;
+            if (id != run_id) {
+                mac_key_set(&keys[n_runs], vni_idx, eth->dst_addr.addr_bytes);
+                run_attach[n_runs] = a;
+                run_start[n_runs++] = (uint8_t)n_uc;
+                run_id = id;
+            }
         }
         uc[n_uc++] = m;
     }
