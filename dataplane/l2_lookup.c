@@ -27,6 +27,15 @@ void l2_lookup_runs(const struct mac_key *keys, unsigned n, uint64_t *vals)
 {
     const struct mac_key *kp[DP_BURST];
 
+    if (n == 1) {
+        /* a burst of one run (a bulk transfer): the single lookup costs
+         * far less than the bulk one's set-up for one key */
+        void *data;
+
+        vals[0] = rte_hash_lookup_data(g_dp.macs->h, &keys[0], &data) < 0 ? 0 :
+            (uint64_t)(uintptr_t)data;
+        return;
+    }
     for (unsigned i = 0; i < n; i++)
         kp[i] = &keys[i];
     mac_table_lookup_bulk(g_dp.macs, kp, n, vals);
