@@ -5,14 +5,56 @@
 
 #include "worker_priv.h"
 
+/* Residence: every packet of an RX burst carries that burst's stamp, and
+ * a TX buffer holds runs of packets from the same burst, so the stamps are
+ * gathered as runs (stamp, end) and each run is one histogram update. */
+struct res_runs {
+    uint64_t rx[DP_TXBUF];
+    uint16_t end[DP_TXBUF];
+    uint16_t n;
+};
+
+static void res_runs_gather(struct res_runs *r, struct rte_mbuf *const *pkts, uint16_t n)
+{
+    uint64_t prev = *dp_rx_tsc(pkts[0]);
+
+    r->n = 0;
+    for (uint16_t i = 1; i < n; i++) {
+        uint64_t rx = *dp_rx_tsc(pkts[i]);
+
+        if (rx != prev) {
+            r->rx[r->n] = prev;
+            r->end[r->n++] = i;
+            prev = rx;
+        }
+    }
+    r->rx[r->n] = prev;
+    r->end[r->n++] = n;
+}
+
+/* the first `sent` packets went at TSC t; unstamped ones (0) are not counted */
+static void res_runs_count(struct residence_hist *h, const struct res_runs *r, uint64_t t,
+                           uint16_t sent)
+{
+    uint16_t start = 0;
+
+    for (uint16_t k = 0; k < r->n && start < sent; k++) {
+        uint16_t end = r->end[k] < sent ? r->end[k] : sent;
+        uint64_t rx = r->rx[k];
+
+        if (rx && t > rx)
+            res_add_n(h, t - rx, (uint64_t)(end - start));
+        start = r->end[k];
+    }
+}
+
 void tx_flush_port(struct wk *w, uint16_t port)
 {
     struct txbuf *b = &w->tx[port];
     struct port_stats *ps = &w->pub.st.port[port];
     uint16_t sent = 0, n = b->n;
-    uint64_t bytes = 0;
-
-    uint64_t res[DP_TXBUF];
+    uint64_t bytes = 0, t = 0;
+    struct res_runs runs;
     bool residence = w->conf->residence;
 
     if (n == 0)
@@ -21,11 +63,8 @@ void tx_flush_port(struct wk *w, uint16_t port)
         bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
     if (unlikely(residence)) {
         /* read before the PMD owns the mbufs; counted for those it takes */
-        uint64_t t = rte_rdtsc();
-        for (uint16_t i = 0; i < n; i++) {
-            uint64_t rx = *dp_rx_tsc(b->pkts[i]);
-            res[i] = rx && t > rx ? t - rx : UINT64_MAX;
-        }
+        t = rte_rdtsc();
+        res_runs_gather(&runs, b->pkts, n);
     }
     /* a few retries absorb a briefly full TX ring */
     for (int tries = 0; tries < 4 && sent < n; tries++)
@@ -36,9 +75,7 @@ void tx_flush_port(struct wk *w, uint16_t port)
         rte_pktmbuf_free(b->pkts[i]);
     }
     if (unlikely(residence))
-        for (uint16_t i = 0; i < sent; i++)
-            if (res[i] != UINT64_MAX)
-                res_add(&w->pub.st.residence, res[i]);
+        res_runs_count(&w->pub.st.residence, &runs, t, sent);
     ps->tx_packets += sent;
     ps->tx_bytes += bytes;
     if (sent < n) {

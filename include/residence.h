@@ -55,6 +55,17 @@ static inline void res_add(struct residence_hist *h, uint64_t v)
     h->bucket[res_bucket(v)]++;
 }
 
+/* n samples of the same value v at once (packets of one RX burst sent in
+ * one TX burst): the same histogram as n calls of res_add(h, v). */
+static inline void res_add_n(struct residence_hist *h, uint64_t v, uint64_t n)
+{
+    h->count += n;
+    h->sum += v * n;
+    if (v > h->max)
+        h->max = v;
+    h->bucket[res_bucket(v)] += n;
+}
+
 /* The value below which a fraction q (0..1) of the samples fall, read from
  * the buckets (the upper bound of the bucket holding it, at most the max):
  * never below the true quantile, at most 25 % above it. 0 when empty. */

@@ -7,6 +7,8 @@ the same ports, measured in the same run (a benchmark, not a test).
   encap-cls  the same with the short/long classifier on (every flow counted:
            protocols tcp and udp, threshold 20, a table with room for every flow)
   decap    vtepd, underlay = a source of VXLAN frames, access = the sink
+  encap-hist, decap-hist  encap / decap with vtep.residence_histogram on
+           (its cost: compared with encap / decap of the same round)
 
 The exception path (root: vtepd runs in a network namespace of its own,
 where net_tap creates its kernel interface). A second underlay port, up1,
@@ -52,6 +54,7 @@ is not used.)
                   [--modes encap,encap-cls,decap] [--json build/bench/bench.json]
                   [--vtepd build/vtepd] [--kernel-rate 10000] [--insn] [--insn-seconds 3]
     scripts/bench --flows 1024 --modes encap,encap-k,encap-kx,decap,decap-k,decap-kx,exc,exc-max
+    scripts/bench --flows 1024 --modes encap,encap-hist,decap,decap-hist [--runs 0 --insn]
 """
 import argparse
 import contextlib
@@ -222,10 +225,11 @@ def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000):
                f"net_pcap2,rx_pcap={kern},infinite_rx=1,tx_pcap=/dev/null")
         up1 = (f'  - {{ name: up1, role: underlay, mac: "02:00:00:00:00:02", kernel_iface: {TAP}, '
                f'kernel_rate_pps: {rate}, devargs: "{dev}" }}\n')
+    hist = ", residence_histogram: true" if mode.endswith("-hist") else ""
     return f"""
 eal: [ "--no-huge", "--no-pci", "-m", "{eal_mem(flows)}", "-l", "0-1", "--file-prefix",
        "bench-vt{os.getpid()}", "--log-level", "pmd.net.pcap:warning" ]
-vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384} }}
+vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}{hist} }}
 ports:
   - {src}
   - {sink}
@@ -435,8 +439,10 @@ def main():
     print(f"# figures: {a.json}")
 
 
-# what each exception-path mode is compared with, in the same round
-BASE = {"encap-k": "encap", "encap-kx": "encap-k", "decap-k": "decap", "decap-kx": "decap-k"}
+# what each exception-path and histogram mode is compared with, in the same round
+BASE = {"encap-k": "encap", "encap-kx": "encap-k", "decap-k": "decap", "decap-kx": "decap-k",
+        "encap-hist": "encap", "decap-hist": "decap"}
+INSN_MODES = ("encap", "encap-cls", "decap", "encap-hist", "decap-hist")
 
 
 def run_all(a, modes, report):
@@ -468,7 +474,7 @@ def run_all(a, modes, report):
         insn = {}
         if a.insn:
             for direction, pcap in (("encap", enc), ("decap", dec)):
-                for m in [m for m in modes if m in ("encap", "encap-cls", "decap") and
+                for m in [m for m in modes if m in INSN_MODES and
                           m.startswith(direction)]:
                     vi, io, v_pkts = vtepd_insn(m, pcap, flows, a.insn_seconds)
                     insn[m] = {"worker": round(vi, 1), "pmd_io": round(io, 1),

@@ -69,11 +69,33 @@ static void test_quantiles(void **state)
     assert_int_equal(res_quantile(&h, 0.99), 3);
 }
 
+/* res_add_n(v, n) leaves the histogram as n calls of res_add(v) */
+static void test_add_n(void **state)
+{
+    static struct residence_hist a, b;
+    const uint64_t v[] = {0, 3, 4, 1000, 5000, 5000, 123456789, 7};
+    const uint64_t n[] = {1, 2, 32, 1, 17, 5, 3, 64};
+    (void)state;
+
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    for (unsigned k = 0; k < sizeof(v) / sizeof(v[0]); k++) {
+        res_add_n(&a, v[k], n[k]);
+        for (uint64_t i = 0; i < n[k]; i++)
+            res_add(&b, v[k]);
+    }
+    assert_int_equal(a.count, b.count);
+    assert_int_equal(a.sum, b.sum);
+    assert_int_equal(a.max, b.max);
+    assert_memory_equal(a.bucket, b.bucket, sizeof(a.bucket));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bucket_bounds),
         cmocka_unit_test(test_quantiles),
+        cmocka_unit_test(test_add_n),
     };
     return cmocka_run_group_tests_name("residence", tests, NULL, NULL);
 }

@@ -202,6 +202,33 @@ static void test_residence(void **state)
     assert_int_equal(r->count, 3);
     assert_true(r->max >= 3000 && r->sum >= 6000);
     assert_int_equal(h_drain(P_UP0), 4);
+    /* runs of one RX burst's stamp (3 at t0 - 4000, 2 at t0 - 8000, 1 at
+     * t0 - 4000 again), the port taking only the first 4: 3 + 1 samples */
+    for (unsigned i = 0; i < n_fill - 3; i++)
+        fill[i] = rte_pktmbuf_alloc(H.pool);
+    assert_int_equal(rte_ring_enqueue_bulk(H.tx[P_UP0], (void **)fill, n_fill - 3, NULL),
+                     n_fill - 3);
+    {
+        static const unsigned back[6] = {4000, 4000, 4000, 8000, 8000, 4000};
+        uint64_t sum0 = r->sum;
+
+        t0 = rte_rdtsc();
+        for (int i = 0; i < 6; i++) {
+            m = h_mbuf(f, 64);
+            *dp_rx_tsc(m) = t0 - back[i];
+            tx_enqueue(H.w, P_UP0, m);
+        }
+        tx_flush_port(H.w, P_UP0);
+        assert_int_equal(r->count, 3 + 4);
+        assert_int_equal(H.pub->st.drops[DROP_TX_FULL], 2);
+        /* 3 samples of (t - t0) + 4000 and one of (t - t0) + 8000 */
+        assert_true(r->sum - sum0 >= 3 * 4000 + 8000);
+        assert_true(r->max >= 8000);
+    }
+    assert_int_equal(rte_ring_dequeue_bulk(H.tx[P_UP0], (void **)fill, n_fill - 3, NULL),
+                     n_fill - 3);
+    h_free(fill, n_fill - 3);
+    assert_int_equal(h_drain(P_UP0), 4);
     /* a packet the port does not take is not counted */
     for (unsigned i = 0; i < n_fill; i++)
         fill[i] = rte_pktmbuf_alloc(H.pool);
@@ -212,8 +239,8 @@ static void test_residence(void **state)
         tx_enqueue(H.w, P_UP0, m);
     }
     tx_flush_port(H.w, P_UP0);
-    assert_int_equal(r->count, 4);
-    assert_int_equal(H.pub->st.drops[DROP_TX_FULL], 1);
+    assert_int_equal(r->count, 8);
+    assert_int_equal(H.pub->st.drops[DROP_TX_FULL], 3);
     assert_int_equal(rte_ring_dequeue_bulk(H.tx[P_UP0], (void **)fill, n_fill, NULL), n_fill);
     h_free(fill, n_fill);
     assert_int_equal(h_drain(P_UP0), 1);
@@ -221,7 +248,7 @@ static void test_residence(void **state)
     /* off again: nothing counted */
     tx_enqueue(H.w, P_UP0, h_mbuf(f, 64));
     assert_int_equal(h_drain(P_UP0), 1);
-    assert_int_equal(r->count, 4);
+    assert_int_equal(r->count, 8);
 }
 
 int main(void)
