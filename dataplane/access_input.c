@@ -2,114 +2,196 @@
  * VLAN tag off, source learned, then BUM frames replicated and unicast
  * frames looked up as a burst and encapsulated toward their VTEP or
  * switched to another local attachment (the remote ones as one burst:
- * classifier, encapsulation). */
+ * classifier, encapsulation).
+ *
+ * The common frame - untagged, unicast, not ARP to suppress, from the
+ * source the frame before came from on the same attachment (already
+ * checked and learned) - takes a short path; every other frame the full
+ * checks. Consecutive unicast frames to one (VNI, MAC) from one attachment
+ * form a run: one MAC table lookup, one decision, and to an untagged local
+ * attachment one copy into the TX buffer. */
 #include <rte_prefetch.h>
 
 #include "access_classify.h"
 #include "worker_priv.h"
 
+/* The destination and the source MAC of an Ethernet header (at least 14
+ * readable bytes) as 48-bit numbers, read as one word each. */
+static inline uint64_t eth_dst48(const uint8_t *d)
+{
+    uint64_t x;
+
+    memcpy(&x, d, 8);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+    return x & 0xffffffffffffULL;
+#else
+    return x >> 16;
+#endif
+}
+
+static inline uint64_t eth_src48(const uint8_t *d)
+{
+    uint64_t x;
+
+    memcpy(&x, d + 4, 8);
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+    return x >> 16;
+#else
+    return x & 0xffffffffffffULL;
+#endif
+}
+
 void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
     const struct dp_conf *c = w->conf;
     struct port_stats *ps = &w->pub.st.port[port];
-    struct mac_key keys[DP_BURST];
+    struct mac_key keys[DP_BURST];      /* one per run */
+    uint16_t run_attach[DP_BURST];
+    uint8_t run_start[DP_BURST + 1];    /* run r: uc[run_start[r] .. run_start[r + 1]) */
     struct rte_mbuf *uc[DP_BURST];
-    uint16_t uc_attach[DP_BURST];
     uint64_t vals[DP_BURST];
     uint64_t rx_bytes = 0;
-    unsigned n_uc = 0;
+    unsigned n_uc = 0, n_runs = 0;
+    /* a run is (destination MAC, attachment): the attachment names the VNI */
+    uint64_t run_id = UINT64_MAX;       /* attachments are below 0xffff */
+    const uint16_t ua = c->untagged_attach[port];
+    const uint16_t *vmap = c->vlan_attach[port];
+    const uint64_t ua_tag = (uint64_t)ua << 48;
+    /* the untagged attachment's VNI, and whether it suppresses ARP (then
+     * ARP frames take the full path) */
+    const uint32_t ua_vni = ua != DP_NO_ATTACH ? c->attach[ua].vni_idx : DP_NO_VNI;
+    const uint16_t slow_et = ua != DP_NO_ATTACH && c->vnis[ua_vni].arp_suppress ?
+        RTE_BE16(RTE_ETHER_TYPE_ARP) : RTE_BE16(RTE_ETHER_TYPE_VLAN);
     /* the source last reported in this burst: runs of frames from one
-     * station (the common case) skip the learn cache entirely */
-    uint64_t last_src = 0;
+     * station (the common case) skip the checks and the learn cache (six
+     * bytes never make UINT64_MAX); fast_src is it when it came on the
+     * untagged attachment */
+    uint64_t last_src = UINT64_MAX, fast_src = UINT64_MAX;
     uint16_t last_attach = DP_NO_ATTACH;
 
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
-        struct access_result r;
-        struct rte_ether_hdr *eth;
-        enum access_class cls;
+        uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+        const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
         uint32_t vni_idx;
+        uint16_t a;
 
         if (i + 1 < n)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
         rx_bytes += rte_pktmbuf_pkt_len(m);
-        cls = access_classify(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m),
-                              c->untagged_attach[port], c->vlan_attach[port], &r);
-        if (unlikely(cls == AC_DROP)) {
-            wk_drop(w, m, r.drop);
-            continue;
-        }
-        if (r.strip_tag) {
-            uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-            memmove(d + sizeof(struct rte_vlan_hdr), d, 2 * (size_t)RTE_ETHER_ADDR_LEN);
-            rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
-        }
-        eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-        vni_idx = c->attach[r.attach].vni_idx;
-        uint64_t src = 0;
-        memcpy(&src, eth->src_addr.addr_bytes, RTE_ETHER_ADDR_LEN);
-        if (src != last_src || r.attach != last_attach) {
-            learn_source(w, vni_idx, eth->src_addr.addr_bytes, r.attach);
-            last_src = src;
-            last_attach = r.attach;
-        }
-        if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) && c->vnis[vni_idx].arp_suppress) {
-            /* ARP suppression: the control thread answers a request from
-             * what it knows, or hands it back to be flooded; it snoops the
-             * senders of the unicast ARP that goes on here */
-            if (cls == AC_BUM) {
-                m->hash.usr = r.attach;
-                punt_send(w, w->pub.punt_ring, m, port);
+        if (likely(rte_pktmbuf_data_len(m) >= sizeof(struct rte_ether_hdr))) {
+            uint16_t et = eth->ether_type;
+            uint64_t id = eth_dst48(d) | ua_tag;
+
+            if (likely(eth_src48(d) == fast_src && !(d[0] & 1) &&
+                       et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != slow_et)) {
+                if (id != run_id) {
+                    mac_key_set(&keys[n_runs], ua_vni, d);
+                    run_attach[n_runs] = ua;
+                    run_start[n_runs++] = (uint8_t)n_uc;
+                    run_id = id;
+                }
+                uc[n_uc++] = m;
                 continue;
             }
-            struct rte_mbuf *copy = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
-            if (copy) {
-                copy->hash.usr = r.attach | DP_PUNT_SNOOP;
-                punt_send(w, w->pub.punt_ring, copy, port);
+        }
+        {
+            struct access_result r;
+            enum access_class cls;
+            uint64_t src, id;
+
+            cls = access_classify(d, rte_pktmbuf_data_len(m), ua, vmap, &r);
+            if (unlikely(cls == AC_DROP)) {
+                wk_drop(w, m, r.drop);
+                continue;
+            }
+            if (r.strip_tag) {
+                memmove(d + sizeof(struct rte_vlan_hdr), d, 2 * (size_t)RTE_ETHER_ADDR_LEN);
+                rte_pktmbuf_adj(m, sizeof(struct rte_vlan_hdr));
+            }
+            eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+            a = r.attach;
+            vni_idx = c->attach[a].vni_idx;
+            src = eth_src48((const uint8_t *)eth);
+            if (src != last_src || a != last_attach) {
+                learn_source(w, vni_idx, eth->src_addr.addr_bytes, a);
+                last_src = src;
+                last_attach = a;
+                fast_src = a == ua ? src : UINT64_MAX;
+            }
+            if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) && c->vnis[vni_idx].arp_suppress) {
+                /* ARP suppression: the control thread answers a request
+                 * from what it knows, or hands it back to be flooded; it
+                 * snoops the senders of the unicast ARP that goes on here */
+                if (cls == AC_BUM) {
+                    m->hash.usr = a;
+                    punt_send(w, w->pub.punt_ring, m, port);
+                    continue;
+                }
+                struct rte_mbuf *copy = rte_pktmbuf_copy(m, w->pool, 0, UINT32_MAX);
+                if (copy) {
+                    copy->hash.usr = a | DP_PUNT_SNOOP;
+                    punt_send(w, w->pub.punt_ring, copy, port);
+                }
+            }
+            if (cls == AC_BUM) {
+                flood_send(w, m, vni_idx, a, 1);
+                continue;
+            }
+            id = eth_dst48((const uint8_t *)eth) | (uint64_t)a << 48;
+            if (id != run_id) {
+                mac_key_set(&keys[n_runs], vni_idx, eth->dst_addr.addr_bytes);
+                run_attach[n_runs] = a;
+                run_start[n_runs++] = (uint8_t)n_uc;
+                run_id = id;
             }
         }
-        if (cls == AC_BUM) {
-            flood_send(w, m, vni_idx, r.attach, 1);
-            continue;
-        }
-        mac_key_set(&keys[n_uc], vni_idx, eth->dst_addr.addr_bytes);
-        uc[n_uc] = m;
-        uc_attach[n_uc] = r.attach;
-        n_uc++;
+        uc[n_uc++] = m;
     }
     ps->rx_packets += n;
     ps->rx_bytes += rx_bytes;
     if (n_uc == 0)
         return;
+    run_start[n_runs] = (uint8_t)n_uc;
 
     struct rte_mbuf *enc[DP_BURST];
     uint32_t enc_vni[DP_BURST], enc_vtep[DP_BURST];
     unsigned n_enc = 0;
 
-    l2_lookup_burst(keys, n_uc, vals);
-    for (unsigned i = 0; i < n_uc; i++) {
-        struct rte_mbuf *m = uc[i];
-        uint32_t vni_idx = keys[i].vni_idx;
-        uint64_t v = vals[i];
+    l2_lookup_runs(keys, n_runs, vals);
+    for (unsigned r = 0; r < n_runs; r++) {
+        struct rte_mbuf **rm = &uc[run_start[r]];
+        unsigned len = (unsigned)(run_start[r + 1] - run_start[r]);
+        uint32_t vni_idx = keys[r].vni_idx;
+        uint64_t v = vals[r];
         enum mac_kind k = mac_val_kind(v);
 
         if (k == MAC_NONE) {
-            flood_send(w, m, vni_idx, uc_attach[i], 1);
+            for (unsigned j = 0; j < len; j++)
+                flood_send(w, rm[j], vni_idx, run_attach[r], 1);
         } else if (mac_kind_is_local(k)) {
             uint16_t to = mac_val_attach(v);
             /* the entry may name an attachment a reload has just removed */
-            if (unlikely(to == uc_attach[i] || to >= DP_MAX_ATTACH ||
+            if (unlikely(to == run_attach[r] || to >= DP_MAX_ATTACH ||
                          c->attach[to].vni_idx != vni_idx)) {
-                wk_drop(w, m, DROP_ACCESS_SAME_PORT);
+                for (unsigned j = 0; j < len; j++)
+                    wk_drop(w, rm[j], DROP_ACCESS_SAME_PORT);
                 continue;
             }
-            w->pub.st.vni[vni_idx].local_switched++;
-            access_send(w, m, to);
+            w->pub.st.vni[vni_idx].local_switched += len;
+            if (c->attach[to].vlan == 0)
+                tx_enqueue_bulk(w, c->attach[to].port, rm, len);
+            else
+                for (unsigned j = 0; j < len; j++)
+                    access_send(w, rm[j], to);
         } else {
-            enc[n_enc] = m;
-            enc_vni[n_enc] = vni_idx;
-            enc_vtep[n_enc] = mac_val_vtep(v);
-            n_enc++;
+            uint32_t vtep = mac_val_vtep(v);
+            for (unsigned j = 0; j < len; j++) {
+                enc[n_enc] = rm[j];
+                enc_vni[n_enc] = vni_idx;
+                enc_vtep[n_enc] = vtep;
+                n_enc++;
+            }
         }
     }
     if (n_enc)

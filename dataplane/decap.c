@@ -3,7 +3,13 @@
  * flood list unless the check is off, decapsulated; the inner frames
  * looked up as a burst and delivered to their local attachment, or flooded
  * to the VNI's local attachments only (split horizon: never back to the
- * underlay). */
+ * underlay).
+ *
+ * Per burst, not per frame where a run of frames allows it: the VNI map
+ * lookup, the source-VTEP check and the VNI counters are redone only when
+ * the VNI (or the source) changes; consecutive inner frames to one (VNI,
+ * MAC) form a run that costs one MAC table lookup and, to an untagged
+ * attachment, one copy into the TX buffer. */
 #include <rte_prefetch.h>
 
 #include "vni_map.h"
@@ -15,30 +21,36 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
     const struct dp_port *p = &g_dp.ports[port];
     struct port_stats *ps = &w->pub.st.port[port];
     struct underlay_params up = {.local_ip = g_dp.local_ip, .udp_port = c->udp_port};
-    struct mac_key keys[DP_BURST];
+    struct mac_key keys[DP_BURST];      /* one per run */
+    uint8_t run_start[DP_BURST + 1];    /* run r: dm[run_start[r] .. run_start[r + 1]) */
     struct rte_mbuf *dm[DP_BURST];
     uint64_t vals[DP_BURST];
     uint64_t rx_bytes = 0;
-    unsigned nd = 0;
-    uint32_t last_src = 0;
-    int64_t last_src_vni = -1;
+    unsigned nd = 0, n_runs = 0;
+    uint64_t run_lo = 0, run_hi = UINT64_MAX;   /* no key has hi beyond 16 bits */
+    /* the VNI of the frames before (its slot, or < 0 when unknown), its
+     * counts not yet added, and the source VTEP last accepted for it */
+    uint32_t cur_vni = UINT32_MAX;      /* VNIs are 24 bits */
+    int64_t cur_idx = -1;
+    uint64_t cur_pkts = 0, cur_bytes = 0;
+    int64_t ok_src = -1;
 
     memcpy(up.port_mac, p->mac.addr_bytes, RTE_ETHER_ADDR_LEN);
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         const struct rte_ether_hdr *in;
         struct underlay_result r;
-        int64_t vni_idx;
+        uint64_t lo, hi;
+        uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+        uint32_t pkt_len = rte_pktmbuf_pkt_len(m);
         int csum_good;
 
         if (i + 1 < n)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
-        rx_bytes += rte_pktmbuf_pkt_len(m);
+        rx_bytes += pkt_len;
         csum_good = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
         /* lengths from the whole chain, headers from the first segment */
-        switch (underlay_classify_seg(rte_pktmbuf_mtod(m, const uint8_t *),
-                                      rte_pktmbuf_data_len(m), rte_pktmbuf_pkt_len(m), &up,
-                                      csum_good, &r)) {
+        switch (underlay_classify_seg(d, rte_pktmbuf_data_len(m), pkt_len, &up, csum_good, &r)) {
         case UL_ARP:
             punt_send(w, w->pub.punt_ring, m, port);
             continue;
@@ -57,31 +69,47 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
         case UL_VXLAN:
             break;
         }
-        vni_idx = vni_map_find(c->vni_map, r.vni);
-        if (unlikely(vni_idx < 0)) {
+        if (unlikely(r.vni != cur_vni)) {
+            if (cur_pkts) {
+                w->pub.st.vni[cur_idx].decap_packets += cur_pkts;
+                w->pub.st.vni[cur_idx].decap_bytes += cur_bytes;
+                cur_pkts = cur_bytes = 0;
+            }
+            cur_vni = r.vni;
+            cur_idx = vni_map_find(c->vni_map, r.vni);
+            ok_src = -1;
+        }
+        if (unlikely(cur_idx < 0)) {
             wk_drop(w, m, DROP_VXLAN_UNKNOWN_VNI);
             continue;
         }
         /* only the VTEPs the VNI floods to (configured, or from type-3
-         * routes) may send into it; the last source checked is remembered */
-        if (c->vnis[vni_idx].src_check &&
-            (r.outer_src != last_src || vni_idx != last_src_vni)) {
-            if (unlikely(!dp_flood_has(__atomic_load_n(&g_dp.flood[vni_idx], __ATOMIC_ACQUIRE),
+         * routes) may send into it; the last source accepted is remembered */
+        if (unlikely((int64_t)r.outer_src != ok_src)) {
+            if (c->vnis[cur_idx].src_check &&
+                unlikely(!dp_flood_has(__atomic_load_n(&g_dp.flood[cur_idx], __ATOMIC_ACQUIRE),
                                        r.outer_src))) {
                 wk_drop(w, m, DROP_SRC_VTEP_UNKNOWN);
                 continue;
             }
-            last_src = r.outer_src;
-            last_src_vni = vni_idx;
+            ok_src = (int64_t)r.outer_src;
         }
-        /* the outer headers are in the first segment (checked above) */
-        rte_pktmbuf_adj(m, r.inner_off);
-        if (rte_pktmbuf_pkt_len(m) > r.inner_len)
-            dp_mbuf_trim_to(m, r.inner_len);
+        /* the outer headers are in the first segment (checked above), and
+         * the inner frame ends within the frame (inner_off + inner_len <=
+         * pkt_len) */
+        if (likely(m->next == NULL)) {
+            m->data_off = (uint16_t)(m->data_off + r.inner_off);
+            m->data_len = r.inner_len;
+            m->pkt_len = r.inner_len;
+        } else {
+            rte_pktmbuf_adj(m, r.inner_off);
+            if (rte_pktmbuf_pkt_len(m) > r.inner_len)
+                dp_mbuf_trim_to(m, r.inner_len);
+        }
         m->ol_flags = 0;
-        w->pub.st.vni[vni_idx].decap_packets++;
-        w->pub.st.vni[vni_idx].decap_bytes += r.inner_len;
-        in = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+        cur_pkts++;
+        cur_bytes += r.inner_len;
+        in = (const struct rte_ether_hdr *)(d + r.inner_off);
         /* RFC 7348 section 5: decapsulated frames with an inner VLAN tag
          * SHOULD be discarded */
         if (unlikely(in->ether_type == RTE_BE16(RTE_ETHER_TYPE_VLAN) ||
@@ -89,32 +117,50 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
             wk_drop(w, m, DROP_DECAP_INNER_VLAN);
             continue;
         }
-        if (unlikely(dp_is_link_local(in->dst_addr.addr_bytes))) {
+        if (unlikely((in->dst_addr.addr_bytes[0] & 1) && dp_is_link_local(in->dst_addr.addr_bytes))) {
             wk_drop(w, m, DROP_LINK_LOCAL);
             continue;
         }
-        mac_key_set(&keys[nd], (uint32_t)vni_idx, in->dst_addr.addr_bytes);
+        mac_key_words((uint32_t)cur_idx, in->dst_addr.addr_bytes, &lo, &hi);
+        if (lo != run_lo || hi != run_hi) {
+            mac_key_store(&keys[n_runs], lo, hi);
+            run_start[n_runs++] = (uint8_t)nd;
+            run_lo = lo;
+            run_hi = hi;
+        }
         dm[nd++] = m;
+    }
+    if (cur_pkts) {
+        w->pub.st.vni[cur_idx].decap_packets += cur_pkts;
+        w->pub.st.vni[cur_idx].decap_bytes += cur_bytes;
     }
     ps->rx_packets += n;
     ps->rx_bytes += rx_bytes;
     if (nd == 0)
         return;
+    run_start[n_runs] = (uint8_t)nd;
 
-    l2_lookup_burst(keys, nd, vals);
-    for (unsigned i = 0; i < nd; i++) {
-        struct rte_mbuf *m = dm[i];
-        uint64_t v = vals[i];
+    l2_lookup_runs(keys, n_runs, vals);
+    for (unsigned r = 0; r < n_runs; r++) {
+        struct rte_mbuf **rm = &dm[run_start[r]];
+        unsigned len = (unsigned)(run_start[r + 1] - run_start[r]);
+        uint64_t v = vals[r];
         enum mac_kind k = mac_val_kind(v);
-        uint32_t vni_idx = keys[i].vni_idx;
+        uint32_t vni_idx = keys[r].vni_idx;
+        uint16_t a = mac_val_attach(v);
 
-        if ((keys[i].mac[0] & 1) || k == MAC_NONE) {
-            flood_send(w, m, vni_idx, DP_NO_ATTACH, 0);
-        } else if (mac_kind_is_local(k) && mac_val_attach(v) < DP_MAX_ATTACH &&
-                   c->attach[mac_val_attach(v)].vni_idx == vni_idx) {
-            access_send(w, m, mac_val_attach(v));
+        if ((keys[r].mac[0] & 1) || k == MAC_NONE) {
+            for (unsigned j = 0; j < len; j++)
+                flood_send(w, rm[j], vni_idx, DP_NO_ATTACH, 0);
+        } else if (mac_kind_is_local(k) && a < DP_MAX_ATTACH && c->attach[a].vni_idx == vni_idx) {
+            if (c->attach[a].vlan == 0)
+                tx_enqueue_bulk(w, c->attach[a].port, rm, len);
+            else
+                for (unsigned j = 0; j < len; j++)
+                    access_send(w, rm[j], a);
         } else {
-            wk_drop(w, m, DROP_DECAP_DST_REMOTE);   /* split horizon */
+            for (unsigned j = 0; j < len; j++)
+                wk_drop(w, rm[j], DROP_DECAP_DST_REMOTE);   /* split horizon */
         }
     }
 }

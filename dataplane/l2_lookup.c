@@ -23,3 +23,21 @@ void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals)
     for (unsigned i = 0; i < n; i++)
         vals[i] = uvals[uidx[i]];
 }
+
+void l2_lookup_runs(const struct mac_key *keys, unsigned n, uint64_t *vals)
+{
+    const struct mac_key *kp[DP_BURST];
+
+    if (n == 1) {
+        /* a burst of one run (a bulk transfer): the single lookup costs
+         * far less than the bulk one's set-up for one key */
+        const struct mac_table *t = g_dp.macs;
+        uint64_t kw = mac_key_word(&keys[0]);
+
+        vals[0] = mac_bucket_find(t, mac_key_bucket(t, kw), kw);
+        return;
+    }
+    for (unsigned i = 0; i < n; i++)
+        kp[i] = &keys[i];
+    mac_table_lookup_bulk(g_dp.macs, kp, n, vals);
+}

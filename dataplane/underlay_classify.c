@@ -4,24 +4,30 @@
 #include "vxlan.h"
 
 /* One's-complement sum of an IPv4 header is 0xffff when its checksum is
- * valid. The usual 20-byte header is summed as five 32-bit words (a few
- * instructions); options take rte_raw_cksum. */
+ * valid. The usual 20-byte header is summed as two 64-bit words and one
+ * 32-bit word with end-around carries, then folded to 16 bits (2^64 = 1
+ * modulo 0xffff, so the wide sum folds to the same 16-bit sum); options
+ * take rte_raw_cksum. */
 static inline int ipv4_hdr_csum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
 {
     if (likely(ihl == sizeof(*ip))) {
         const uint8_t *b = (const uint8_t *)ip;
-        uint64_t s = 0;
-        uint32_t w;
+        uint64_t a, c, s;
+        uint32_t d, t, hi;
 
-        for (int i = 0; i < 20; i += 4) {
-            memcpy(&w, b + i, 4);
-            s += w;
-        }
-        s = (s & 0xffffffff) + (s >> 32);
-        s = (s & 0xffff) + (s >> 16);
-        s = (s & 0xffff) + (s >> 16);
-        s = (s & 0xffff) + (s >> 16);
-        return s == 0xffff;
+        memcpy(&a, b, 8);
+        memcpy(&c, b + 8, 8);
+        memcpy(&d, b + 16, 4);
+        s = a + c;
+        s += s < c;             /* end-around carry: cannot carry again */
+        s += d;
+        s += s < d;
+        hi = (uint32_t)(s >> 32);
+        t = (uint32_t)s + hi;
+        t += t < hi;
+        t = (t & 0xffff) + (t >> 16);
+        t = (t & 0xffff) + (t >> 16);
+        return t == 0xffff;
     }
     return rte_raw_cksum(ip, ihl) == 0xffff;
 }
@@ -65,6 +71,45 @@ enum underlay_class underlay_classify_seg(const uint8_t *pkt, uint32_t seg_len,
 
     if (seg_len > pkt_len)
         seg_len = pkt_len;  /* a first segment longer than the frame: not trusted */
+
+    /* The common case first, in one pass over the first segment: VXLAN to
+     * our MAC, IPv4 without options to our address, not fragmented, to
+     * our UDP port, I flag set, lengths consistent, the outer headers and
+     * the inner Ethernet header in the first segment. Anything else takes
+     * the checks below, in their order (the same answer for a frame that
+     * passes here). */
+    if (likely(seg_len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) +
+               sizeof(struct rte_udp_hdr) + sizeof(struct rte_vxlan_hdr) + RTE_ETHER_HDR_LEN)) {
+        const struct rte_ether_hdr *e = (const struct rte_ether_hdr *)pkt;
+        const struct rte_ipv4_hdr *fip = (const struct rte_ipv4_hdr *)(e + 1);
+        const struct rte_udp_hdr *fudp = (const struct rte_udp_hdr *)(fip + 1);
+        const struct rte_vxlan_hdr *fvx = (const struct rte_vxlan_hdr *)(fudp + 1);
+        uint32_t d4, p4;
+        uint16_t d2, p2;
+        uint32_t fip_len = rte_be_to_cpu_16(fip->total_length);
+        uint32_t fudp_len = rte_be_to_cpu_16(fudp->dgram_len);
+
+        memcpy(&d4, pkt, 4);
+        memcpy(&d2, pkt + 4, 2);
+        memcpy(&p4, p->port_mac, 4);
+        memcpy(&p2, p->port_mac + 4, 2);
+        if (e->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) && ((d4 ^ p4) | (uint32_t)(d2 ^ p2)) == 0 &&
+            fip->version_ihl == 0x45 && fip->dst_addr == p->local_ip &&
+            !(fip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) &&
+            fip->next_proto_id == IPPROTO_UDP &&
+            fudp->dst_port == rte_cpu_to_be_16(p->udp_port) &&
+            fudp_len >= sizeof(*fudp) + sizeof(*fvx) + RTE_ETHER_HDR_LEN &&
+            fudp_len + sizeof(*fip) <= fip_len && RTE_ETHER_HDR_LEN + fip_len <= pkt_len &&
+            (fvx->vx_flags & RTE_BE32((uint32_t)VXLAN_FLAG_I << 24)) &&
+            (ip_csum_good || ipv4_hdr_csum_ok(fip, sizeof(*fip)))) {
+            r->outer_src = fip->src_addr;
+            r->vni = rte_be_to_cpu_32(fvx->vx_vni) >> 8;
+            r->inner_off = RTE_ETHER_HDR_LEN + sizeof(*fip) + sizeof(*fudp) + sizeof(*fvx);
+            r->inner_len = (uint16_t)(fudp_len - sizeof(*fudp) - sizeof(*fvx));
+            r->outer_tos = fip->type_of_service;
+            return UL_VXLAN;
+        }
+    }
     if ((f = fits(0, sizeof(*eth), seg_len, len)) != HDR_OK)
         return drop(r, f == HDR_SHORT ? DROP_UNDERLAY_RUNT : DROP_UNDERLAY_HDR_SPLIT);
     if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP))

@@ -86,6 +86,9 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
 /* l2_lookup.c: look up n (<= DP_BURST) keys; vals[i] is key i's packed
  * value (0 when absent). Runs of equal keys cost one lookup. */
 void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals);
+/* l2_lookup.c: the same for keys the caller already made distinct (one
+ * per run of equal keys): every key is looked up. */
+void l2_lookup_runs(const struct mac_key *keys, unsigned n, uint64_t *vals);
 
 /* learn.c: mac was seen as a source on attachment a of VNI slot vni_idx. */
 void learn_source(struct wk *w, uint32_t vni_idx, const uint8_t *mac, uint16_t a);
@@ -185,6 +188,25 @@ static inline void tx_enqueue(struct wk *w, uint16_t port, struct rte_mbuf *m)
     if (unlikely(b->n == DP_TXBUF))
         tx_flush_port(w, port);
     b->pkts[b->n++] = m;
+}
+
+/* n packets on dp port `port`, in order: the same as n tx_enqueue calls. */
+static inline void tx_enqueue_bulk(struct wk *w, uint16_t port, struct rte_mbuf *const *m,
+                                   unsigned n)
+{
+    struct txbuf *b = &w->tx[port];
+
+    while (n > 0) {
+        unsigned k;
+
+        if (unlikely(b->n == DP_TXBUF))
+            tx_flush_port(w, port);
+        k = RTE_MIN(n, (unsigned)(DP_TXBUF - b->n));
+        memcpy(&b->pkts[b->n], m, k * sizeof(*m));
+        b->n = (uint16_t)(b->n + k);
+        m += k;
+        n -= k;
+    }
 }
 
 #endif

@@ -103,17 +103,31 @@ static inline bool mac_kind_is_local(enum mac_kind k)
     return k == MAC_LOCAL || k == MAC_LOCAL_STATIC;
 }
 
+/* A key as two 64-bit words (its memory image, padding 0): equal keys
+ * have equal words, so a burst compares them in registers. */
+static inline void mac_key_words(uint32_t vni_idx, const uint8_t *mac, uint64_t *lo, uint64_t *hi)
+{
+    uint32_t m0;
+    uint16_t m4;
+
+    __builtin_memcpy(&m0, mac, 4);
+    __builtin_memcpy(&m4, mac + 4, 2);
+    *lo = (uint64_t)vni_idx | (uint64_t)m0 << 32;
+    *hi = m4;
+}
+
+static inline void mac_key_store(struct mac_key *k, uint64_t lo, uint64_t hi)
+{
+    __builtin_memcpy(k, &lo, 8);
+    __builtin_memcpy((uint8_t *)k + 8, &hi, 8);
+}
+
 static inline void mac_key_set(struct mac_key *k, uint32_t vni_idx, const uint8_t *mac)
 {
     uint64_t lo, hi;
-    uint16_t m4;
 
-    __builtin_memcpy(&lo, mac, 4);
-    __builtin_memcpy(&m4, mac + 4, 2);
-    lo = (uint64_t)vni_idx | lo << 32;
-    hi = m4;
-    __builtin_memcpy(k, &lo, 8);
-    __builtin_memcpy((uint8_t *)k + 8, &hi, 8);
+    mac_key_words(vni_idx, mac, &lo, &hi);
+    mac_key_store(k, lo, hi);
 }
 
 /* Keys equal (two 64-bit compares; the padding is always 0). */

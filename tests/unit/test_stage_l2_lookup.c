@@ -1,6 +1,8 @@
 /* Unit tests: MAC table lookups for a burst (dataplane/l2_lookup.c):
  * every key gets its own value, whether it repeats the one before it, one
- * further back, or is absent; the VNI is part of the key. */
+ * further back, or is absent; the VNI is part of the key. l2_lookup_runs
+ * (keys already one per run) the same, for one key (its single-lookup
+ * path) and for many. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,6 +129,39 @@ static void test_empty_burst(void **state)
     assert_int_equal(v[0], 0x1234);
 }
 
+static void test_lookup_runs(void **state)
+{
+    struct mac_key k[DP_BURST];
+    uint64_t v[DP_BURST];
+    uint8_t m[6];
+    (void)state;
+
+    fill(2, DP_BURST);
+    /* one key: present (local, remote) and absent */
+    for (unsigned i = 0; i < 4; i++) {
+        mac_of(m, i);
+        mac_key_set(&k[0], 1, m);
+        v[0] = 0xa5a5;
+        l2_lookup_runs(k, 1, v);
+        assert_int_equal(v[0], val_of(1, i));
+    }
+    /* a burst of distinct keys in both VNIs */
+    for (unsigned i = 0; i < DP_BURST; i++) {
+        mac_of(m, i);
+        mac_key_set(&k[i], i % 3 ? 0 : 1, m);
+    }
+    memset(v, 0xa5, sizeof(v));
+    l2_lookup_runs(k, DP_BURST, v);
+    for (unsigned i = 0; i < DP_BURST; i++)
+        assert_int_equal(v[i], val_of(i % 3 ? 0 : 1, i));
+    /* a change is seen by the next lookup */
+    mac_of(m, 1);
+    mac_key_set(&k[0], 0, m);
+    assert_int_equal(mac_table_set(g_dp.macs, 0, m, mac_val_local(MAC_LOCAL_STATIC, 7), 0), 0);
+    l2_lookup_runs(k, 1, v);
+    assert_int_equal(v[0], mac_val_local(MAC_LOCAL_STATIC, 7));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +169,7 @@ int main(void)
         cmocka_unit_test_setup(test_runs_and_repeats, h_setup),
         cmocka_unit_test_setup(test_changes_seen_at_once, h_setup),
         cmocka_unit_test_setup(test_empty_burst, h_setup),
+        cmocka_unit_test_setup(test_lookup_runs, h_setup),
     };
 
     if (h_init("stage_l2_lookup") != 0 || h_load(H_CONF_BASIC) != 0)
