@@ -203,6 +203,20 @@ def testpmd(pcap, flows, secs):
     return statistics.median(pps) if pps else 0
 
 
+# The forwarding part of every benchmark config: one uplink next hop, VNI 100
+# on the access port h0, the remote MAC behind 198.51.100.2, the local one on h0.
+FORWARDING = """underlay:
+  nexthops: [ { name: spine1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" } ]
+vnis:
+  - vni: 100
+    access: [ { port: h0, vlan: untagged } ]
+    static_macs:
+      - { mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 }
+      - { mac: "02:00:00:00:aa:01", port: h0 }
+    flood: [ 198.51.100.2 ]
+"""
+
+
 def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000):
     if mode.startswith("exc"):
         src = '{ name: h0, role: access, devargs: "net_null1,no-rx=1" }'
@@ -236,16 +250,7 @@ vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}{hist} }}
 ports:
   - {src}
   - {sink}
-{up1}underlay:
-  nexthops: [ {{ name: spine1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }} ]
-vnis:
-  - vni: 100
-    access: [ {{ port: h0, vlan: untagged }} ]
-    static_macs:
-      - {{ mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 }}
-      - {{ mac: "02:00:00:00:aa:01", port: h0 }}
-    flood: [ 198.51.100.2 ]
-{cls}"""
+{up1}{FORWARDING}{cls}"""
 
 
 def vtepd(mode, pcap, flows, secs, kern=None, kernel_rate=10000):

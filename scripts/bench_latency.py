@@ -69,16 +69,7 @@ control: {{ cli_socket: {cli} }}
 ports:
   - {src}
   - {sink}
-underlay:
-  nexthops: [ {{ name: spine1, port: up0, ip: 192.0.2.254, mac: "02:00:00:00:01:01" }} ]
-vnis:
-  - vni: 100
-    access: [ {{ port: h0, vlan: untagged }} ]
-    static_macs:
-      - {{ mac: "02:00:00:00:aa:02", vtep: 198.51.100.2 }}
-      - {{ mac: "02:00:00:00:aa:01", port: h0 }}
-    flood: [ 198.51.100.2 ]
-"""
+{bench.FORWARDING}"""
 
 
 def _wait(pred, timeout, proc=None):
