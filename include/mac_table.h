@@ -69,7 +69,6 @@ struct mac_table {
     uint32_t age_cursor;    /* next position mac_table_age_step looks at */
     uint32_t pending;       /* deleted slots in the reclamation queue */
     uint32_t dq_size;
-    size_t bkt_map_len;     /* bkt is an mmap of this many bytes (0: DPDK heap) */
 };
 
 enum mac_kind {
@@ -151,12 +150,6 @@ struct mac_table *mac_table_create(const char *name, uint32_t size,
                                    uint32_t n_vnis, struct rte_rcu_qsbr *qsv,
                                    int socket);
 void mac_table_free(struct mac_table *t);
-
-/* Bytes of the bucket array (what lookups read), and whether it is outside
- * DPDK's heap: anonymous memory advised for transparent huge pages, which
- * mac_table_create uses for tables of 2 MiB of buckets or more when the EAL
- * runs without hugepages. */
-size_t mac_table_bucket_bytes(const struct mac_table *t, bool *thp);
 
 /* Learned-MAC limit for one VNI (entries of kind MAC_LOCAL). */
 void mac_table_set_limit(struct mac_table *t, uint32_t vni_idx, uint32_t limit);

@@ -92,7 +92,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VTEPD = os.environ.get("VTEPD", os.path.join(ROOT, "build", "vtepd"))   # or --vtepd
-OUT = os.path.join(ROOT, "build", "bench")
+OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "build", "bench"))   # captures, configs, logs
 HOST, REMOTE = bytes.fromhex("02000000aa01"), bytes.fromhex("02000000aa02")
 
 
@@ -381,10 +381,10 @@ def vtepd(mode, pcap, flows, secs, kern=None, kernel_rate=10000):
     return pps, w["cycles_per_packet"], drops, extra
 
 
-def metrics(sock):
+def metrics(sock, timeout=30):
     """vtepd's Prometheus counters over its CLI: {name: {labels: value}}."""
     s = socket.socket(socket.AF_UNIX)
-    s.settimeout(30)
+    s.settimeout(timeout)
     try:
         s.connect(sock)
         s.sendall(b"show metrics\n")
@@ -413,6 +413,25 @@ class MacsStop(Exception):
     pass
 
 
+def pwait2_shim():
+    """valgrind 3.19 does not know epoll_pwait2 (syscall 441, the control
+    loop's wait, which the CLI and the feed need): a preloaded wrapper
+    turns it into epoll_pwait with the timeout rounded up to ms."""
+    src, so = os.path.join(OUT, "pwait2.c"), os.path.join(OUT, "pwait2.so")
+    if not os.path.exists(so):
+        with open(src, "w") as f:
+            f.write("#define _GNU_SOURCE\n#include <signal.h>\n#include <sys/epoll.h>\n"
+                    "#include <time.h>\n"
+                    "int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,\n"
+                    "                 const struct timespec *timeout, const sigset_t *sigmask)\n"
+                    "{\n    int ms = -1;\n"
+                    "    if (timeout)\n"
+                    "        ms = (int)(timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000);\n"
+                    "    return epoll_pwait(epfd, events, maxevents, ms, sigmask);\n}\n")
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", so, src], check=True)
+    return so
+
+
 def vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=None):
     """Start vtepd (under callgrind with insn_prefix), install the MACs,
     wait until VNI 100 holds them, then measure over secs seconds with the
@@ -427,11 +446,13 @@ def vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=None):
         f.write(vtepd_conf(mode, pcap, flows, macs=macs))
     data = feed_stream(macs) if mode == "encap" else None
     cmd = [VTEPD, "-c", conf, "--duration", str(3600 * 1000), "--stats-json", stats]
-    slow = 1
+    slow, env = 1, None
     if insn_prefix:
         cmd = VALGRIND + [f"--callgrind-out-file={insn_prefix}"] + cmd
+        env = dict(os.environ, LD_PRELOAD=pwait2_shim())
         slow = 20
-    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         env=env)
     feed = None
     try:
         t0 = time.monotonic()
@@ -450,7 +471,7 @@ def vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=None):
             (macs, "vtepd_vni_macs_learned")
         last, h0_at_full = -1, None
         while True:
-            m = metrics(cli_sock)
+            m = metrics(cli_sock, 30 * slow)
             have = msum(m, fam, 'vni="100"')
             h0_rx = msum(m, "vtepd_port_rx_packets_total", 'port="h0"')
             if have >= want and h0_at_full is None:
@@ -474,20 +495,20 @@ def vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=None):
             time.sleep(0.5)
         time.sleep(0.5)             # the bursts of the warm-up are through
         if insn_prefix:
-            m1 = metrics(cli_sock)
+            m1 = metrics(cli_sock, 30 * slow)
             t1 = time.monotonic()
             subprocess.run(["callgrind_control", "-z", str(p.pid)], capture_output=True)
         else:
             t1 = time.monotonic()
-            m1 = metrics(cli_sock)
+            m1 = metrics(cli_sock, 30 * slow)
         time.sleep(secs)
         if insn_prefix:
-            m2 = metrics(cli_sock)
+            m2 = metrics(cli_sock, 30 * slow)
             t2 = time.monotonic()
             subprocess.run(["callgrind_control", "-d", str(p.pid)], capture_output=True)
         else:
             t2 = time.monotonic()
-            m2 = metrics(cli_sock)
+            m2 = metrics(cli_sock, 30 * slow)
         d = {}
         for name, lab in (("packets", "vtepd_worker_packets_total"),
                           ("busy_s", "vtepd_worker_busy_seconds_total"),
@@ -515,6 +536,22 @@ def vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=None):
     return d
 
 
+def stats_fields(path):
+    """The mempool's in_use and tsc_hz of a stats JSON: with a million MACs
+    (and the EVPN RIB) the file is hundreds of MB, so they are read with
+    grep from its top-level lines (the writer puts one key a line)."""
+    if not os.path.exists(path):
+        return None
+    mp = subprocess.run(["grep", "-m1", "-A4", '^  "mempool": {', path],
+                        capture_output=True, text=True).stdout
+    hz = subprocess.run(["grep", "-m1", '^  "tsc_hz": ', path], capture_output=True,
+                        text=True).stdout
+    m1, m2 = re.search(r'"in_use": (\d+)', mp), re.search(r'"tsc_hz": (\d+)', hz)
+    if not m1 or not m2:
+        return None
+    return {"in_use": int(m1.group(1)), "tsc_hz": int(m2.group(1))}
+
+
 def check_forwarding(mode, d, macs):
     """Fail loudly unless vtepd forwarded (not flooded, not dropped)."""
     n = d["packets"]
@@ -537,12 +574,11 @@ def vtepd_macs(mode, pcap, flows, secs, macs):
         except MacsStop as e:
             sys.exit(str(e))
     check_forwarding(mode, d, macs)
-    try:
-        s = json.load(open(stats))
-    except (OSError, ValueError):
+    s = stats_fields(stats)
+    if s is None:
         sys.exit(f"vtepd {mode} wrote no stats: see {OUT}/{mode}.log")
-    if s["mempool"]["in_use"] != 0:
-        sys.exit(f"vtepd {mode}: {s['mempool']['in_use']} mbufs leaked")
+    if s["in_use"] != 0:
+        sys.exit(f"vtepd {mode}: {s['in_use']} mbufs leaked")
     cpp = d["busy_s"] * s["tsc_hz"] / d["packets"]
     extra = {"fill_seconds": round(d["fill_seconds"], 1), "flooded": d["flood"],
              "warmup_frames_when_full": d["warmup_frames_when_full"],

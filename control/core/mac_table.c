@@ -5,9 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
@@ -51,48 +49,6 @@ static inline uint64_t *slot_val(struct mac_table *t, uint32_t pos)
     return &t->bkt[pos / MAC_BUCKET_SLOTS].val[pos % MAC_BUCKET_SLOTS];
 }
 
-/* Transparent huge page size (x86-64, arm64 with 4 KiB base pages). */
-#define MAC_THP_SIZE (2ull << 20)
-
-/* The bucket array. On hugepages (the EAL has them) it comes from DPDK's
- * heap on the caller's socket. Without (--no-huge: 4 KiB pages) a random
- * lookup over a large table misses the TLB nearly every time (32 MiB of
- * buckets are 8,192 pages), so large arrays are anonymous memory aligned to
- * 2 MiB and advised for transparent huge pages (when the kernel has THP in
- * "madvise" or "always" mode; otherwise they stay on 4 KiB pages), touched
- * here so that no worker takes a page fault later. Zeroed either way. */
-static struct mac_bucket *buckets_alloc(struct mac_table *t, size_t len, int socket)
-{
-    uint8_t *p, *a;
-    size_t map;
-
-    if (rte_eal_has_hugepages() || len < MAC_THP_SIZE)
-        return rte_zmalloc_socket("mac_buckets", len, 64, socket);
-    len = RTE_ALIGN_CEIL(len, MAC_THP_SIZE);
-    map = len + MAC_THP_SIZE;
-    p = mmap(NULL, map, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    a = (uint8_t *)RTE_PTR_ALIGN_CEIL(p, MAC_THP_SIZE);
-    if (a > p)
-        munmap(p, (size_t)(a - p));
-    if (a + len < p + map)
-        munmap(a + len, (size_t)(p + map - (a + len)));
-    /* best effort: without THP the table works the same on small pages */
-    (void)madvise(a, len, MADV_HUGEPAGE);
-    memset(a, 0, len);
-    t->bkt_map_len = len;
-    return (struct mac_bucket *)a;
-}
-
-static void buckets_free(struct mac_table *t)
-{
-    if (t->bkt_map_len)
-        munmap(t->bkt, t->bkt_map_len);
-    else
-        rte_free(t->bkt);
-}
-
 /* rte_rcu_qsbr_dq callback: the readers are past these slots. */
 static void slots_free(void *p, void *e, unsigned int n)
 {
@@ -133,7 +89,7 @@ struct mac_table *mac_table_create(const char *name, uint32_t size,
     t->capacity = size;
     t->max_pos = (uint32_t)nb * MAC_BUCKET_SLOTS;
     t->qsv = qsv;
-    t->bkt = buckets_alloc(t, nb * sizeof(struct mac_bucket), socket);
+    t->bkt = rte_zmalloc_socket("mac_buckets", nb * sizeof(struct mac_bucket), 64, socket);
     t->learned = rte_zmalloc_socket("mac_learned", nv * sizeof(uint32_t), 0, socket);
     t->count = rte_zmalloc_socket("mac_count", nv * sizeof(uint32_t), 0, socket);
     t->limit = rte_zmalloc_socket("mac_limit", nv * sizeof(uint32_t), 0, socket);
@@ -181,8 +137,7 @@ void mac_table_free(struct mac_table *t)
         return;
     if (t->dq)
         rte_rcu_qsbr_dq_delete(t->dq);
-    if (t->bkt)
-        buckets_free(t);
+    rte_free(t->bkt);
     rte_free(t->learned);
     rte_free(t->count);
     rte_free(t->limit);
@@ -533,11 +488,4 @@ int mac_table_next(const struct mac_table *t, uint32_t *it,
     }
     *it = t->max_pos;
     return -ENOENT;
-}
-
-size_t mac_table_bucket_bytes(const struct mac_table *t, bool *thp)
-{
-    if (thp)
-        *thp = t->bkt_map_len != 0;
-    return ((size_t)t->mask + 1) * sizeof(struct mac_bucket);
 }

@@ -106,32 +106,7 @@ struct result {
     double ns;              /* CPU time per lookup, median */
     double ns_min;          /* the fastest run (least disturbed by other load) */
     size_t bytes;
-    size_t bucket_bytes;    /* the bucket array */
-    bool thp;               /* ... is anonymous memory advised for THP */
-    size_t huge_bytes;      /* ... of which on huge pages (AnonHugePages) */
 };
-
-/* AnonHugePages (bytes) of the mapping holding addr, from /proc/self/smaps. */
-static size_t anon_huge_of(const void *addr)
-{
-    FILE *f = fopen("/proc/self/smaps", "r");
-    char line[256];
-    bool in = false;
-    size_t kb = 0;
-
-    if (!f)
-        return 0;
-    while (fgets(line, sizeof(line), f)) {
-        unsigned long lo, hi, v;
-
-        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
-            in = (uintptr_t)addr >= lo && (uintptr_t)addr < hi;
-        else if (in && sscanf(line, "AnonHugePages: %lu kB", &v) == 1)
-            kb = v;
-    }
-    fclose(f);
-    return kb * 1024;
-}
 
 /* The timed loop: lookups keys from the stream, in bursts. Returns how many
  * missed (none should). Not inlined, so that callgrind can count it alone
@@ -227,12 +202,6 @@ static int run(uint32_t n_macs, uint32_t n_vnis, unsigned runs, uint64_t lookups
         }
     }
     res->bytes = heap_used() - before;
-    res->bucket_bytes = mac_table_bucket_bytes(t, &res->thp);
-    if (res->thp) {
-        /* outside DPDK's heap: count it too */
-        res->bytes += res->bucket_bytes;
-        res->huge_bytes = anon_huge_of(t->bkt);
-    }
     n_stream -= n_stream % BURST;
     if (n_stream < 64)
         n_stream = 64;
@@ -331,12 +300,6 @@ int main(int argc, char **argv)
     printf("large: %u MACs over %u VNIs: %zu bytes (%.1f MiB, %.1f B/MAC), %.1f ns/lookup "
            "(min %.1f)\n", macs, vnis, big.bytes, (double)big.bytes / 1048576.0,
            (double)big.bytes / macs, big.ns, big.ns_min);
-    printf("large table buckets: %zu bytes, %s", big.bucket_bytes,
-           big.thp ? "anonymous memory advised for THP" : "DPDK heap");
-    if (big.thp)
-        printf(", %zu bytes (%.0f %%) on 2 MiB pages", big.huge_bytes,
-               100.0 * (double)big.huge_bytes / (double)big.bucket_bytes);
-    printf("\n");
     printf("rate ratio large/small: %.2f, of the fastest runs %.2f (%d runs x %llu lookups, "
            "bursts of %u, median)\n", small.ns / big.ns, small.ns_min / big.ns_min, runs,
            (unsigned long long)lookups, burst);

@@ -1,8 +1,7 @@
 /* Unit tests: MAC table (control/core/mac_table.c, include/mac_table.h):
  * learn, move, refresh, age, per-VNI limit, statics, remote entries, bulk
  * lookup; a reader thread looking up while the writer churns; deleted slots
- * not reused before the readers' grace period; a large table's buckets on
- * memory advised for transparent huge pages. */
+ * not reused before the readers' grace period. */
 #include <errno.h>
 #include <pthread.h>
 #include <arpa/inet.h>
@@ -12,7 +11,6 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <rte_eal.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -413,67 +411,6 @@ static void test_slot_reuse_waits_for_readers(void **state)
     mac_table_free(t);
 }
 
-/* A table of 2 MiB of buckets or more, the EAL without hugepages (as the
- * unit tests run it): the buckets are anonymous memory aligned to 2 MiB
- * (advised for transparent huge pages), outside DPDK's heap; the table works
- * the same (every key found after a burst of inserts, bulk lookups, deletes
- * with the reclamation queue, iteration) and frees it. */
-static void test_large_table_on_thp_memory(void **state)
-{
-    const uint32_t n = 60000;
-    struct mac_table *t = mac_table_create("ut_thp", 65536, 8, qsv, 0);
-    uint32_t it = 0, seen = 0;
-    struct mac_key k;
-    uint64_t v;
-    size_t bytes;
-    bool thp = false;
-    uint8_t m[6];
-    (void)state;
-
-    assert_non_null(t);
-    bytes = mac_table_bucket_bytes(t, &thp);
-    assert_int_equal(bytes, 32768 * sizeof(struct mac_bucket));
-    assert_int_equal(thp, !rte_eal_has_hugepages());
-    if (thp)
-        assert_int_equal((uintptr_t)t->bkt % (2u << 20), 0);
-    for (uint32_t i = 0; i < n; i++) {
-        mac_of(m, 0x100000 + i);
-        assert_int_equal(mac_table_set(t, i % 8, m, mac_val_remote(MAC_REMOTE, i + 1), 0), 0);
-    }
-    for (uint32_t i = 0; i < n; i += 32) {
-        struct mac_key keys[32];
-        const struct mac_key *kp[32];
-        uint64_t vals[32];
-        unsigned cnt = n - i < 32 ? n - i : 32;
-
-        for (unsigned j = 0; j < cnt; j++) {
-            mac_of(m, 0x100000 + i + j);
-            mac_key_set(&keys[j], (i + j) % 8, m);
-            kp[j] = &keys[j];
-        }
-        mac_table_lookup_bulk(t, kp, cnt, vals);
-        for (unsigned j = 0; j < cnt; j++)
-            assert_int_equal(mac_val_vtep(vals[j]), i + j + 1);
-    }
-    /* half of them deleted: gone, the others still there */
-    for (uint32_t i = 0; i < n; i += 2) {
-        mac_of(m, 0x100000 + i);
-        assert_int_equal(mac_table_del(t, i % 8, m), 0);
-    }
-    for (uint32_t i = 0; i < n; i++) {
-        mac_of(m, 0x100000 + i);
-        v = mac_table_lookup(t, i % 8, m);
-        if (i % 2)
-            assert_int_equal(mac_val_vtep(v), i + 1);
-        else
-            assert_int_equal(v, 0);
-    }
-    while (mac_table_next(t, &it, &k, &v, NULL) == 0)
-        seen++;
-    assert_int_equal(seen, n / 2);
-    mac_table_free(t);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,7 +424,6 @@ int main(void)
         cmocka_unit_test(test_full_table),
         cmocka_unit_test(test_concurrent_churn),
         cmocka_unit_test(test_slot_reuse_waits_for_readers),
-        cmocka_unit_test(test_large_table_on_thp_memory),
     };
     size_t sz;
 
