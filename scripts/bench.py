@@ -60,9 +60,10 @@ modes encap and decap only (the testpmd ceiling runs on the same captures).
          them (static_macs takes 256 per VNI), so vtepd learns them from a
          warm-up capture read once on h0 (net_pcap rx_pcap, its TX dropped
          by the PMD: h0 is then an RX-idle net_pcap port instead of
-         net_null), one frame from each MAC, repeated until every MAC is in
+         net_null), one frame from each MAC, the whole set 4 times over
          (learning events beyond the 4,096-event ring are lost and retried
-         on the next pass); the bench waits until VNI 100 has learned M.
+         on a later pass); the bench waits until VNI 100 has learned M and
+         h0 has read the whole capture, and fails if it is read first.
 Then the rate is measured over --seconds from vtepd's counters (CLI "show
 metrics" before and after: worker packets, busy seconds), and the bench
 stops with an error when the VNI's unknown-unicast floods plus the drops
@@ -70,6 +71,9 @@ exceed 1 % of the packets of that window, or when fewer than 99 % were
 encapsulated / decapsulated. --insn then zeroes callgrind's counters once
 the table is full (callgrind_control -z) and dumps them after --insn-seconds
 (-d), over the packets the worker forwarded in between.
+
+Captures, configurations and logs go to build/bench (BENCH_OUT=DIR for
+another directory, e.g. two benchmarks at once from one worktree).
 
     scripts/bench [--runs 5] [--seconds 5] [--flows 1024,1000000] [--macs 1000000]
                   [--modes encap,encap-cls,decap] [--json build/bench/bench.json]
