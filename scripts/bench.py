@@ -334,7 +334,7 @@ def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000, macs=0):
         size = 1 << (macs + 16 - 1).bit_length()
         hist += (f", mac_table_size: {size}, mac_limit: {macs + 16}, mac_age_s: 86400")
         ctl = (f"control: {{ cli_socket: {OUT}/{mode}-cli.sock, feed_socket: {OUT}/{mode}-feed.sock, "
-               f"feed_idle_timeout_s: 0, feed_stale_s: 86400 }}\n")
+               f"feed_init_timeout_s: 0, feed_idle_timeout_s: 0, feed_stale_s: 86400 }}\n")
     return f"""
 eal: [ "--no-huge", "--no-pci", "-m", "{eal_mem(flows, macs)}", "-l", "0-1", "--file-prefix",
        "bench-vt{os.getpid()}", "--log-level", "pmd.net.pcap:warning" ]
