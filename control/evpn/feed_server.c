@@ -16,6 +16,7 @@
 
 #include "bmp_parse.h"
 #include "event_loop.h"
+#include "evpn_program.h"
 #include "evpn_rib.h"
 #include "feed_server.h"
 #include "json_writer.h"
@@ -147,8 +148,13 @@ static void to_rib_route(const struct evpn_route *e, const struct bgp_update *u,
     }
 }
 
+/* Routes of one UPDATE prefetched and applied together (at most
+ * RIB_PREFETCH_MAX). */
+#define FEED_WINDOW 32
+
 static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
 {
+    struct rib_route win[FEED_WINDOW];
     const struct bgp_update *u = &m->rm.update;
     struct feed_peer *p = peer_of(f, &m->peer, true);
     struct rib_source src;
@@ -184,14 +190,24 @@ static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
         }
     }
     if (u->evpn_reach.data) {
+        bool more = true;
+
+        /* a window of routes at a time: decoded, their RIB and MAC-table
+         * buckets prefetched together, then applied in order */
         evpn_nlri_iter_init(&it, &u->evpn_reach);
-        while (evpn_nlri_iter_next_nostr(&it, &e)) {
-            if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
-                continue;
-            to_rib_route(&e, u, &r);
-            rib_update(rib, &src, &r);
+        while (more) {
+            unsigned n = 0;
+
+            while (n < FEED_WINDOW && (more = evpn_nlri_iter_next_nostr(&it, &e))) {
+                if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
+                    continue;
+                to_rib_route(&e, u, &win[n++]);
+            }
+            rib_prefetch(rib, &src, win, n);
+            for (unsigned i = 0; i < n; i++)
+                rib_update(rib, &src, &win[i]);
             if (p)
-                p->routes_reach++;
+                p->routes_reach += n;
         }
     }
 }
@@ -660,6 +676,15 @@ void feed_server_dump_json(struct json *j, bool full)
         json_close(j);
     }
     json_close(j);
+    {
+        uint64_t macs, flood;
+
+        evpn_program_totals(&macs, &flood);
+        json_obj(j, "tables");
+        json_u64(j, "macs", macs);
+        json_u64(j, "flood_vteps", flood);
+        json_close(j);
+    }
     if (full) {
         json_key(j, "rib");
         rib_dump_json(rib, j);
