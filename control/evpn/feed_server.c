@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "big_alloc.h"
 #include "bmp_parse.h"
 #include "event_loop.h"
 #include "evpn_program.h"
@@ -219,7 +220,7 @@ static void feed_close(struct feed *f, const char *why)
     rib_feed_stale(rib, f->name, now_s());
     ev_del(f->fd);
     close(f->fd);
-    free(f->buf);
+    big_free(f->buf, FEED_BUF);
     free(f->msg);
     f->used = false;
     fs.closed++;
@@ -478,10 +479,10 @@ static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppres
             continue;
         }
         memset(f, 0, sizeof(*f));
-        f->buf = malloc(FEED_BUF);
+        f->buf = big_alloc(FEED_BUF);
         f->msg = malloc(sizeof(*f->msg));
         if (!f->buf || !f->msg) {
-            free(f->buf);
+            big_free(f->buf, FEED_BUF);
             free(f->msg);
             close(c);
             fs.refused++;
@@ -511,7 +512,7 @@ static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppres
         bmp_stream_init(&f->st, f->buf, FEED_BUF);
         bmp_parser_init(&f->ps);
         if (ev_add(c, EPOLLIN, on_feed, f) != 0) {
-            free(f->buf);
+            big_free(f->buf, FEED_BUF);
             free(f->msg);
             close(c);
             f->used = false;
@@ -600,7 +601,7 @@ void feed_server_stop(void)
         if (feeds[i].used) {
             ev_del(feeds[i].fd);
             close(feeds[i].fd);
-            free(feeds[i].buf);
+            big_free(feeds[i].buf, FEED_BUF);
             free(feeds[i].msg);
             feeds[i].used = false;
         }
