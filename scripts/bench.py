@@ -70,7 +70,8 @@ stops with an error when the VNI's unknown-unicast floods plus the drops
 exceed 1 % of the packets of that window, or when fewer than 99 % were
 encapsulated / decapsulated. --insn then zeroes callgrind's counters once
 the table is full (callgrind_control -z) and dumps them after --insn-seconds
-(-d), over the packets the worker forwarded in between.
+(-d), over the packets the worker forwarded in between (the two windows
+line up only roughly: see docs/PERFORMANCE.md, "MAC table at scale").
 
 Captures, configurations and logs go to build/bench (BENCH_OUT=DIR for
 another directory, e.g. two benchmarks at once from one worktree).
