@@ -21,6 +21,13 @@ for every flow that the generator saw answered and that started after the
 discarded seconds, losses or not (a lost segment's retransmission is a
 packet of the flow too). Percentiles are nearest-rank, like vtep-meter's.
 
+Several seeds (scripts/fct-experiment --seeds): each classifier run is
+compared with the ECMP run of the same load and seed (the same flows), and
+results.md adds a table over the seeds: the median of the per-seed
+speedups with their minimum and maximum. The figures plot those medians.
+With --fabric-qos prio, tc.json has the counters of the two bands of each
+WAN queue, and results.md lists them with vtepd's short-class count.
+
 Needs matplotlib (Debian python3-matplotlib): run with /usr/bin/python3.
 Exits 1 with a message when a run's files cannot be read.
 """
@@ -117,7 +124,9 @@ def analyse(rdir):
             "jitter_ns": float(m["jitter_ns"]) if m["jitter_ns"] else None,
             "dscp": m["dscp_b_set"]})
     res = {"name": run["name"], "mode": run["mode"], "threshold": run["threshold"],
-           "load_pct": run["load_pct"], "run": run, "skipped_flows": skipped,
+           "load_pct": run["load_pct"], "seed": run.get("seed", 1),
+           "fabric_qos": run.get("fabric_qos", "fifo"), "class_groups": run.get("class_groups", "split"),
+           "run": run, "skipped_flows": skipped,
            "missing": missing, "failed": failed}
     for cls in ("short", "long"):
         fl = flows[cls]
@@ -134,8 +143,15 @@ def analyse(rdir):
     for d in tc:
         q[d.get("role", d["dev"])] = {"drops": d.get("drops", 0), "bytes": d.get("bytes", 0),
                        "packets": d.get("packets", 0), "overlimits": d.get("overlimits", 0),
-                       "use_pct": 100.0 * d.get("bytes", 0) / cap_bytes}
+                       "use_pct": 100.0 * d.get("bytes", 0) / cap_bytes,
+                       "bands": {b["band"]: {"packets": b.get("packets", 0), "bytes": b.get("bytes", 0),
+                                             "drops": b.get("drops", 0)}
+                                 for b in d.get("bands", [])}}
     res["queues"] = q
+    # what the forward queues' high bands took in (sent + dropped): with
+    # strict priority, every packet of the short class and nothing else
+    res["high_band_fwd"] = sum(q.get(d, {}).get("bands", {}).get("high", {}).get(k, 0)
+                               for d in ("fwd1", "fwd2") for k in ("packets", "drops"))
     drops = vstats.get("drops", {})
     res["vtepd_drops"] = {k: v for k, v in drops.items() if v}
     ports = vstats.get("ports", {})
@@ -179,9 +195,9 @@ def ratio(a, b):
 
 
 def add_speedups(results):
-    ecmp = {r["load_pct"]: r for r in results if r["mode"] == "ecmp"}
+    ecmp = {(r["load_pct"], r["seed"]): r for r in results if r["mode"] == "ecmp"}
     for r in results:
-        e = ecmp.get(r["load_pct"])
+        e = ecmp.get((r["load_pct"], r["seed"]))
         r["speedup"] = {}
         r["long_ratio"] = {}
         r["speedup_fit"] = None
@@ -198,6 +214,46 @@ def add_speedups(results):
         r["speedup_fit"] = {"n": len(mine), "p50": ratio(pct(theirs, 50), pct(mine, 50))}
 
 
+def median(vals):
+    """Median (mean of the two middle values for an even count); None when empty."""
+    v = sorted(x for x in vals if x is not None)
+    if not v:
+        return None
+    n = len(v)
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def over_seeds(results):
+    """Classifier runs grouped by (load, threshold): per-seed ratios, their median, min, max."""
+    groups = {}
+    for r in results:
+        if r["mode"] != "classifier" or not r["speedup"]:
+            continue
+        groups.setdefault((r["load_pct"], r["threshold"]), []).append(r)
+    out = []
+    for (load, t), rs in sorted(groups.items()):
+        rs.sort(key=lambda x: x["seed"])
+        row = {"load_pct": load, "threshold": t, "seeds": [x["seed"] for x in rs]}
+        for key, get in (("short_p50", lambda x: x["speedup"].get("p50")),
+                         ("short_p90", lambda x: x["speedup"].get("p90")),
+                         ("short_p99", lambda x: x["speedup"].get("p99")),
+                         ("fit_p50", lambda x: (x["speedup_fit"] or {}).get("p50")),
+                         ("long_p50", lambda x: x["long_ratio"].get("p50"))):
+            vals = [get(x) for x in rs]
+            ok = [v for v in vals if v is not None]
+            row[key] = {"per_seed": vals, "median": median(ok),
+                        "min": min(ok) if ok else None, "max": max(ok) if ok else None}
+        row["target_met_seeds"] = sum(1 for x in rs if target_ok(x))
+        out.append(row)
+    return out
+
+
+def target_ok(r):
+    sp = r["speedup"].get("p50")
+    lr = r["long_ratio"].get("p50")
+    return sp is not None and lr is not None and sp >= 1.5 and lr <= 1.10
+
+
 def fmt(v, nd=1):
     if v is None:
         return "-"
@@ -208,6 +264,47 @@ def fmt(v, nd=1):
 
 def fmtx(v):
     return "-" if v is None else "%.2fx" % v
+
+
+def fmt_range(d):
+    if d["median"] is None:
+        return "-"
+    return "%s (%s-%s)" % (fmtx(d["median"]), fmtx(d["min"]), fmtx(d["max"]))
+
+
+def seeds_table(agg):
+    lines = ["| load | T | seeds | short speedup p50, median (min-max) | p90 | p99 "
+             "| speedup, RPCs <= T | long vs ECMP p50 | per-seed short p50 | per-seed long p50 "
+             "| seeds meeting the target |",
+             "|" + " --- |" * 11]
+    for a in agg:
+        lines.append("| %d %% | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d of %d |" % (
+            a["load_pct"], a["threshold"], ",".join(str(s) for s in a["seeds"]),
+            fmt_range(a["short_p50"]), fmt_range(a["short_p90"]), fmt_range(a["short_p99"]),
+            fmt_range(a["fit_p50"]), fmt_range(a["long_p50"]),
+            " / ".join(fmtx(v) for v in a["short_p50"]["per_seed"]),
+            " / ".join(fmtx(v) for v in a["long_p50"]["per_seed"]),
+            a["target_met_seeds"], len(a["seeds"])))
+    return lines
+
+
+def band_lines(results):
+    """The strict-priority queues' band counters (runs with --fabric-qos prio)."""
+    out = []
+    for r in results:
+        q = r["queues"]
+        if not any(q.get(d, {}).get("bands") for d in q):
+            continue
+        parts = []
+        for d in ("fwd1", "fwd2", "rev1", "rev2"):
+            b = q.get(d, {}).get("bands", {})
+            parts.append("%s high %d pkts (%d dropped), low %d pkts (%d dropped)" % (
+                d, b.get("high", {}).get("packets", 0), b.get("high", {}).get("drops", 0),
+                b.get("low", {}).get("packets", 0), b.get("low", {}).get("drops", 0)))
+        hi = r["high_band_fwd"]
+        out.append("- %s: %s; forward high band sent + dropped %d, vtepd's short-class packets %s" % (
+            r["name"], "; ".join(parts), hi, r["vtepd"]["classified_short_packets"]))
+    return out
 
 
 def table(results, exp):
@@ -237,11 +334,24 @@ def table(results, exp):
     return lines
 
 
-def target_check(results, ref_t):
+def target_check(results, ref_t, agg):
     out = []
     at40 = [r for r in results if r["load_pct"] == 40 and r["mode"] == "classifier"]
     if not at40:
         return ["No classifier run at 40 % load: target not evaluated."]
+    if len({r["seed"] for r in results}) > 1:
+        for a in agg:
+            if a["load_pct"] != 40:
+                continue
+            sp, lr = a["short_p50"]["median"], a["long_p50"]["median"]
+            ok = sp is not None and lr is not None and sp >= 1.5 and lr <= 1.10
+            out.append("- threshold %d over seeds %s: short-flow median speedup, median over seeds %s "
+                       "(target >= 1.50x), long-flow median %s of ECMP (target <= 1.10x): %s; "
+                       "met in %d of %d seeds" % (
+                           a["threshold"], ",".join(str(s) for s in a["seeds"]), fmt_range(a["short_p50"]),
+                           fmt_range(a["long_p50"]), "**met**" if ok else "**not met**",
+                           a["target_met_seeds"], len(a["seeds"])))
+        return out
     for r in sorted(at40, key=lambda x: x["threshold"]):
         sp = r["speedup"].get("p50")
         lr = r["long_ratio"].get("p50")
@@ -252,7 +362,7 @@ def target_check(results, ref_t):
     return out
 
 
-def write_md(out, results, exp):
+def write_md(out, results, exp, agg):
     ref_t = exp.get("ref_threshold", 20)
     md = ["# FCT experiment results", "",
           "Command: `%s`" % exp.get("command", "?"),
@@ -277,9 +387,22 @@ def write_md(out, results, exp):
           "classifier FCT at the same load (> 1: the classifier is faster); \"long vs ECMP\" = "
           "classifier / ECMP (> 1: slower). \"RPCs <= T\": only the RPCs whose every packet is "
           "short (data segments + SYN + handshake ACK <= T), the same flows in both runs.",
+          "",
+          "Fabric queues: %s. Classes: %s. Seeds: %s." % (
+              "strict priority on the outer DSCP (DSCP %s in the high band, the rest in the low "
+              "band, each a drop-tail queue of %s frames) under the tbf shaper" % (
+                  results[0]["run"].get("dscp_short", 46), exp.get("queue_pkts"))
+              if exp.get("fabric_qos") == "prio" else "one drop-tail queue (tbf)",
+              "both over both tunnels by the flow hash, apart only by DSCP"
+              if exp.get("class_groups") == "ecmp" else "short on tunnel 1, long on tunnel 2",
+              ",".join(str(s) for s in exp.get("seeds", [exp.get("seed", 1)]))),
           "", ]
     md += table(results, exp)
-    md += ["", "## Target at 40 % load", ""] + target_check(results, ref_t)
+    if len({r["seed"] for r in results}) > 1:
+        md += ["", "## Over seeds", "",
+               "Each classifier run against the ECMP run of its load and seed; the median of "
+               "the per-seed ratios, (min-max) over the seeds.", ""] + seeds_table(agg)
+    md += ["", "## Target at 40 % load", ""] + target_check(results, ref_t, agg)
     md += ["", "## Checks on the wire (outer DSCP at tap B)", ""]
     for r in results:
         w = r["wire_check"]
@@ -295,6 +418,9 @@ def write_md(out, results, exp):
                           r["run"]["dscp_long"], w["long_with_long_dscp"], w["long_flows"]))
         else:
             md.append("- %s: flows with DSCP 0 only: %d of %d" % (r["name"], w["dscp0"], w["flows"]))
+    bl = band_lines(results)
+    if bl:
+        md += ["", "## Strict-priority bands (tc counters of the WAN queues)", ""] + bl
     md += ["", "## Per run", ""]
     for r in results:
         md.append("- %s: flows skipped (first seconds) %d; not answered (short/long) %d/%d; answered but "
@@ -312,7 +438,7 @@ def write_md(out, results, exp):
         f.write("\n".join(md))
 
 
-def plots(out, results, exp):
+def plots(out, results, exp, agg):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -320,6 +446,14 @@ def plots(out, results, exp):
     cls = [r for r in results if r["mode"] == "classifier"]
     loads = sorted({r["load_pct"] for r in results})
     thresholds = sorted({r["threshold"] for r in cls})
+    # one point per (load, threshold): the median over seeds (the run itself with one seed)
+    pts = {(a["load_pct"], a["threshold"]): a for a in agg}
+
+    def val(load, t, key):
+        a = pts.get((load, t))
+        v = a[key]["median"] if a else None
+        return float("nan") if v is None else v
+    seed0 = min((r["seed"] for r in results), default=1)
     ref_t = exp.get("ref_threshold", 20)
     if ref_t not in thresholds and thresholds:
         ref_t = thresholds[len(thresholds) // 2]
@@ -327,11 +461,9 @@ def plots(out, results, exp):
     # Fig. 4a: speedup against threshold, one line per load
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for load in loads:
-        rs = sorted((r for r in cls if r["load_pct"] == load), key=lambda r: r["threshold"])
-        xs = [r["threshold"] for r in rs]
-        axes[0].plot(xs, [r["speedup"].get("p50") or float("nan") for r in rs], "o-", label="%d %% load" % load)
-        axes[1].plot(xs, [(r["speedup_fit"] or {}).get("p50") or float("nan") for r in rs], "o-",
-                     label="%d %% load" % load)
+        xs = [t for t in thresholds if (load, t) in pts]
+        axes[0].plot(xs, [val(load, t, "short_p50") for t in xs], "o-", label="%d %% load" % load)
+        axes[1].plot(xs, [val(load, t, "fit_p50") for t in xs], "o-", label="%d %% load" % load)
     axes[0].set_title("all RPCs (1-40 data segments)")
     axes[1].set_title("RPCs whose every packet is short (<= T)")
     for ax in axes:
@@ -341,7 +473,9 @@ def plots(out, results, exp):
         ax.set_xticks(thresholds or [1])
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("Fig. 4a: speedup against threshold")
+    nseeds = len({r["seed"] for r in results})
+    sub = "" if nseeds == 1 else " (median over %d seeds)" % nseeds
+    fig.suptitle("Fig. 4a: speedup against threshold" + sub)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig4a_speedup_vs_threshold.png"), dpi=110)
     plt.close(fig)
@@ -349,10 +483,9 @@ def plots(out, results, exp):
     # Fig. 4b: speedup against load, one line per threshold; long-flow ratio
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     for t in thresholds:
-        rs = sorted((r for r in cls if r["threshold"] == t), key=lambda r: r["load_pct"])
-        xs = [r["load_pct"] for r in rs]
-        axes[0].plot(xs, [r["speedup"].get("p50") or float("nan") for r in rs], "o-", label="T = %d" % t)
-        axes[1].plot(xs, [r["long_ratio"].get("p50") or float("nan") for r in rs], "o-", label="T = %d" % t)
+        xs = [load for load in loads if (load, t) in pts]
+        axes[0].plot(xs, [val(load, t, "short_p50") for load in xs], "o-", label="T = %d" % t)
+        axes[1].plot(xs, [val(load, t, "long_p50") for load in xs], "o-", label="T = %d" % t)
     axes[0].set_ylabel("short-flow median FCT speedup vs ECMP")
     axes[0].axhline(1.5, color="tab:green", ls="--", lw=0.8, label="target 1.5x at 40 %")
     axes[1].set_ylabel("long-flow median FCT, classifier / ECMP")
@@ -363,7 +496,7 @@ def plots(out, results, exp):
         ax.set_xticks(loads)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    fig.suptitle("Fig. 4b: speedup against load")
+    fig.suptitle("Fig. 4b: speedup against load" + sub)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig4b_speedup_vs_load.png"), dpi=110)
     plt.close(fig)
@@ -372,9 +505,11 @@ def plots(out, results, exp):
     fig, axes = plt.subplots(2, max(1, len(loads)), figsize=(max(6.5, 3.6 * len(loads)), 6.4),
                              squeeze=False)
     for j, load in enumerate(loads):
-        pair = [("ECMP", "tab:red", next((r for r in results if r["mode"] == "ecmp" and r["load_pct"] == load), None)),
+        pair = [("ECMP", "tab:red", next((r for r in results if r["mode"] == "ecmp" and r["load_pct"] == load
+                                          and r["seed"] == seed0), None)),
                 ("classifier T=%d" % ref_t, "tab:blue",
-                 next((r for r in cls if r["threshold"] == ref_t and r["load_pct"] == load), None))]
+                 next((r for r in cls if r["threshold"] == ref_t and r["load_pct"] == load
+                       and r["seed"] == seed0), None))]
         for i, (what, unit) in enumerate((("jitter_ns", 1e3), ("fct_ns", 1e6))):
             ax = axes[i][j]
             vals_all = []
@@ -403,7 +538,8 @@ def plots(out, results, exp):
             ax.set_title("%s, %d %% load" % ("jitter" if what == "jitter_ns" else "FCT", load), fontsize=9)
             ax.legend(fontsize=7)
             ax.grid(alpha=0.3)
-    fig.suptitle("Fig. 5: short-flow jitter and FCT PDFs (log bins),\nECMP vs classifier (T = %d)" % ref_t,
+    fig.suptitle("Fig. 5: short-flow jitter and FCT PDFs (log bins),\nECMP vs classifier (T = %d), seed %d"
+                 % (ref_t, seed0),
                  fontsize=10)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "fig5_pdfs.png"), dpi=110)
@@ -421,14 +557,15 @@ def main():
         fail("no runs in %s/runs" % out)
     results = [analyse(os.path.join(out, "runs", d)) for d in rdirs]
     order = {"ecmp": -1}
-    results.sort(key=lambda r: (r["load_pct"], order.get(r["mode"], 0),
+    results.sort(key=lambda r: (r["load_pct"], r["seed"], order.get(r["mode"], 0),
                                 r["threshold"] if r["threshold"] is not None else -1))
     add_speedups(results)
-    write_md(out, results, exp)
+    agg = over_seeds(results)
+    write_md(out, results, exp, agg)
     slim = [{k: v for k, v in r.items() if k != "flows"} for r in results]
     with open(os.path.join(out, "results.json"), "w") as f:
-        json.dump({"experiment": exp, "runs": slim}, f, indent=1)
-    plots(out, results, exp)
+        json.dump({"experiment": exp, "runs": slim, "over_seeds": agg}, f, indent=1)
+    plots(out, results, exp, agg)
     print("fct_report: %d runs -> %s/results.md" % (len(results), out))
     return 0
 

@@ -10,12 +10,21 @@
 # to the long one with DSCP 10.
 # It does not judge the speedup: that needs the long runs (docs/FCT.md).
 #
-# usage: test_fct_short.sh VTEPD VTEP_METER    (root; exit 77 = a prerequisite is missing)
+# With options for fct-experiment after the binaries (--fabric-qos prio,
+# --class-groups ecmp), the checks follow them: with prio, the WAN queues'
+# high bands took in exactly vtepd's short-class packets in the classifier
+# run and nothing in the ECMP run, and nothing in the reverse direction;
+# with --class-groups ecmp, both classes crossed both tunnels.
+#
+# usage: test_fct_short.sh VTEPD VTEP_METER [fct-experiment options]
+#        (root; exit 77 = a prerequisite is missing)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 VTEPD=${1:?usage: $0 VTEPD VTEP_METER}
 METER=${2:?usage: $0 VTEPD VTEP_METER}
+shift 2
+EXTRA=("$@")
 PASS=0
 FAIL=0
 pass() { PASS=$((PASS + 1)); echo "PASS: $*"; }
@@ -26,7 +35,7 @@ OUT=$(mktemp -d /tmp/vtepd-fct-short.XXXXXX)
 trap 'rm -rf "$OUT"' EXIT
 T0=$(date +%s)
 rc=0
-bash "$ROOT/scripts/fct-experiment" --short --vtepd "$VTEPD" --meter "$METER" -o "$OUT/res" || rc=$?
+bash "$ROOT/scripts/fct-experiment" --short --vtepd "$VTEPD" --meter "$METER" -o "$OUT/res" "${EXTRA[@]}" || rc=$?
 [ "$rc" = 77 ] && exit 77
 secs=$(( $(date +%s) - T0 ))
 check "fct-experiment --short exited 0 (rc $rc)" [ "$rc" = 0 ]
@@ -84,8 +93,50 @@ else
     check "classifier: bulk transfers move to DSCP 10 ($ls of $ln)" [ "$ln" -gt 0 -a "$ls" = "$ln" ]
     u1=$(q '.runs[1].vtepd.up1_tx_packets') u2=$(q '.runs[1].vtepd.up2_tx_packets')
     cs=$(q '.runs[1].vtepd.classified_short_packets') cl=$(q '.runs[1].vtepd.classified_long_packets')
-    check "classifier: short packets left on tunnel 1, long on tunnel 2 (short $cs = $u1 sent on up1, long $cl = $u2 on up2)" \
-        [ "$cs" = "$u1" -a "$cl" = "$u2" -a "$cs" -gt 0 -a "$cl" -gt 0 ]
+    qos=$(q '.experiment.fabric_qos // "fifo"') groups=$(q '.experiment.class_groups // "split"')
+    check "the run used what was asked (queues $qos, classes $groups; options: ${EXTRA[*]:-none})" \
+        [ "$(q '.runs[0].run.fabric_qos // "fifo"')" = "$qos" -a "$(q '.runs[1].run.class_groups // "split"')" = "$groups" ]
+    if [ "$groups" = split ]; then
+        check "classifier: short packets left on tunnel 1, long on tunnel 2 (short $cs = $u1 sent on up1, long $cl = $u2 on up2)" \
+            [ "$cs" = "$u1" -a "$cl" = "$u2" -a "$cs" -gt 0 -a "$cl" -gt 0 ]
+    else
+        check "classifier, classes over both tunnels: every packet classified ($cs short + $cl long = $u1 + $u2 sent)" \
+            [ "$((cs + cl))" = "$((u1 + u2))" -a "$cs" -gt 0 -a "$cl" -gt 0 ]
+        check "classifier, classes over both tunnels: both uplinks used ($u1 and $u2 packets)" \
+            awk -v a="$u1" -v b="$u2" 'BEGIN { exit !(a > 0 && b > 0 && a / (a + b) > 0.1 && a / (a + b) < 0.9) }'
+    fi
+    # the WAN queues' bands (tc counters; sent + dropped = what the band took in)
+    band() {   # band RUN ROLE high|low
+        q "[.runs[$1].queues.$2.bands.$3 // {} | (.packets // 0), (.drops // 0)] | add"
+    }
+    if [ "$qos" = prio ]; then
+        for i in 0 1; do
+            name=$(q ".runs[$i].name")
+            for role in fwd1 fwd2 rev1 rev2; do
+                lo=$(band "$i" "$role" low)
+                check "$name: $role has a strict-priority queue whose low band carried traffic ($lo packets)" \
+                    [ "$(q ".runs[$i].queues.$role.bands | length")" = 2 -a "$lo" -gt 0 ]
+            done
+            hr=$(( $(band "$i" rev1 high) + $(band "$i" rev2 high) ))
+            check "$name: nothing in the reverse high bands (leaf B marks nothing: $hr packets)" [ "$hr" = 0 ]
+        done
+        h=$(( $(band 0 fwd1 high) + $(band 0 fwd2 high) ))
+        check "ECMP: nothing in the forward high bands (outer DSCP 0: $h packets)" [ "$h" = 0 ]
+        h1=$(band 1 fwd1 high) h2=$(band 1 fwd2 high)
+        check "classifier: the forward high bands took in exactly the short class ($h1 + $h2 = $cs packets)" \
+            [ "$((h1 + h2))" = "$cs" -a "$cs" -gt 0 ]
+        if [ "$groups" = split ]; then
+            check "classifier, split: the short class in tunnel 1's high band only ($h1 and $h2)" \
+                [ "$h1" -gt 0 -a "$h2" = 0 ]
+        else
+            check "classifier, classes over both tunnels: both high bands used ($h1 and $h2)" \
+                [ "$h1" -gt 0 -a "$h2" -gt 0 ]
+        fi
+    else
+        for role in fwd1 fwd2 rev1 rev2; do
+            check "fifo: $role is a single queue (no bands)" [ "$(q ".runs[0].queues.$role.bands | length")" = 0 ]
+        done
+    fi
 fi
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]
