@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "control.h"
 #include "dp.h"
@@ -67,6 +68,24 @@ static void mac_changed(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t 
         return;
     }
     g_evpn_prog.mac_set++;
+}
+
+/* The MAC table's home bucket of (vni, mac) toward the cache: mac_changed
+ * reads it soon (rib_prefetch). */
+static void prefetch_mac(void *ctx, uint32_t vni, const uint8_t mac[6])
+{
+    const struct mac_table *t = g_dp.macs;
+    int vi = dp_conf_vni_slot(g_dp.conf, vni);
+    struct mac_key k;
+    uint32_t b;
+    (void)ctx;
+
+    if (vi < 0 || (uint32_t)vi >= t->n_vnis)
+        return;
+    mac_key_set(&k, (uint32_t)vi, mac);
+    b = mac_key_bucket(t, mac_key_word(&k));
+    rte_prefetch0(&t->bkt[b]);
+    rte_prefetch0(&t->last_seen[b * MAC_BUCKET_SLOTS]);
 }
 
 void evpn_program_replay(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t vtep)
@@ -206,9 +225,27 @@ void evpn_program_flood_refresh(const struct evpn_rib *rib, const struct dp_conf
     free(vteps);
 }
 
+void evpn_program_totals(uint64_t *macs, uint64_t *flood_vteps)
+{
+    const struct dp_conf *c = g_dp.conf;
+    uint64_t m = 0, f = 0;
+
+    for (uint32_t v = 0; v < DP_MAX_VNIS; v++) {
+        const struct dp_flood *fl = g_dp.flood[v];
+
+        if (!c->vnis[v].vni)
+            continue;
+        m += mac_table_count(g_dp.macs, v);
+        f += fl ? fl->n : 0;
+    }
+    *macs = m;
+    *flood_vteps = f;
+}
+
 void evpn_program_init(struct rib_callbacks *cb)
 {
     cb->mac_changed = mac_changed;
     cb->flood_changed = flood_changed;
+    cb->prefetch_mac = prefetch_mac;
     cb->ctx = NULL;
 }

@@ -35,6 +35,11 @@ struct dp_conf;
 void evpn_program_flood_refresh(const struct evpn_rib *rib, const struct dp_conf *c,
                                 uint32_t slot);
 
+/* What the dataplane holds now: MAC-table entries over every configured VNI
+ * (every kind) and flood-list VTEPs over every VNI. A few thousand reads:
+ * cheap enough to poll (scripts/evpn-scale waits on it). */
+void evpn_program_totals(uint64_t *macs, uint64_t *flood_vteps);
+
 /* rib_replay() callback: (vni, mac) goes to vtep unless a static or a
  * locally learned entry holds the MAC. */
 void evpn_program_replay(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t vtep);

@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "evpn_rib.h"
 #include "json_writer.h"
 
@@ -89,7 +90,7 @@ struct htab {
 /* Empty table with the minimum bucket count; false on allocation failure. */
 static bool ht_init(struct htab *t)
 {
-    t->b = calloc(HT_MIN_BUCKETS, sizeof(*t->b));
+    t->b = big_alloc(HT_MIN_BUCKETS * sizeof(*t->b));
     t->nb = HT_MIN_BUCKETS;
     t->n = 0;
     return t->b != NULL;
@@ -99,7 +100,7 @@ static bool ht_init(struct htab *t)
  * (still correct, only slower). */
 static void ht_resize(struct htab *t, size_t nb)
 {
-    struct hnode **nbk = calloc(nb, sizeof(*nbk));
+    struct hnode **nbk = big_alloc(nb * sizeof(*nbk));
 
     if (!nbk)
         return;
@@ -115,7 +116,7 @@ static void ht_resize(struct htab *t, size_t nb)
             e = next;
         }
     }
-    free(t->b);
+    big_free(t->b, t->nb * sizeof(*t->b));
     t->b = nbk;
     t->nb = nb;
 }
@@ -168,20 +169,27 @@ static inline void ht_shrink(struct htab *t)
 
 /* ------------------------------------------------------------------------ */
 /* fixed-size object pools: paths and (VNI, MAC) entries come and go by the
- * hundred thousand; a free list is cheaper than malloc/calloc/free. Memory
- * goes back to the system only with the RIB. */
+ * hundred thousand; a free list is cheaper than malloc/calloc/free. Chunks
+ * double from 16 kB to 2 MB; from BIG_ALLOC_MIN on they are huge pages
+ * (big_alloc.h): a large RIB takes one page fault per 2 MB, not per 4 kB.
+ * Objects are carved from the newest chunk as needed (nothing touches a
+ * chunk ahead of use). Memory goes back to the system only with the RIB. */
 
-#define POOL_CHUNK 256
+#define POOL_CHUNK_FIRST ((size_t)16 << 10)
+#define POOL_CHUNK_MAX ((size_t)2 << 20)
 
 struct pool_chunk {
     struct pool_chunk *next;
+    size_t bytes;                   /* as given to big_alloc */
     max_align_t objs[];
 };
 
 struct pool {
     size_t size;                    /* object size, rounded to max_align_t */
     void *free;                     /* free objects, linked through their first word */
-    struct pool_chunk *chunks;
+    struct pool_chunk *chunks;      /* newest first */
+    char *carve, *carve_end;        /* never used part of the newest chunk */
+    size_t next_bytes;              /* size of the next chunk */
 };
 
 static void pool_init(struct pool *p, size_t size)
@@ -189,6 +197,8 @@ static void pool_init(struct pool *p, size_t size)
     p->size = (size + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
     p->free = NULL;
     p->chunks = NULL;
+    p->carve = p->carve_end = NULL;
+    p->next_bytes = POOL_CHUNK_FIRST;
 }
 
 /* A zeroed object, or NULL on allocation failure. */
@@ -196,23 +206,32 @@ static void *pool_get(struct pool *p)
 {
     void *o;
 
-    if (!p->free) {
-        struct pool_chunk *c = malloc(sizeof(*c) + POOL_CHUNK * p->size);
+    if (p->free) {
+        o = p->free;
+        p->free = *(void **)o;
+        memset(o, 0, p->size);
+        return o;
+    }
+    if ((size_t)(p->carve_end - p->carve) < p->size) {
+        size_t bytes = p->next_bytes;
+        struct pool_chunk *c;
 
+        if (bytes < sizeof(*c) + p->size)
+            bytes = sizeof(*c) + p->size;
+        c = big_alloc(bytes);
         if (!c)
             return NULL;
         c->next = p->chunks;
+        c->bytes = bytes;
         p->chunks = c;
-        for (size_t i = POOL_CHUNK; i-- > 0;) {
-            void *e = (char *)c->objs + i * p->size;
-
-            *(void **)e = p->free;
-            p->free = e;
-        }
+        p->carve = (char *)c->objs;
+        p->carve_end = (char *)c + bytes;
+        /* past the calloc sizes straight to a whole huge page */
+        p->next_bytes = p->next_bytes * 2 >= BIG_ALLOC_MIN ? POOL_CHUNK_MAX : p->next_bytes * 2;
     }
-    o = p->free;
-    p->free = *(void **)o;
-    memset(o, 0, p->size);
+    /* fresh memory from big_alloc is zeroed and never used */
+    o = p->carve;
+    p->carve += p->size;
     return o;
 }
 
@@ -228,9 +247,10 @@ static void pool_destroy(struct pool *p)
         struct pool_chunk *c = p->chunks;
 
         p->chunks = c->next;
-        free(c);
+        big_free(c, c->bytes);
     }
     p->free = NULL;
+    p->carve = p->carve_end = NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1220,7 +1240,7 @@ static void ht_free_all(struct htab *t, void (*fn)(struct hnode *))
             e = next;
         }
     }
-    free(t->b);
+    big_free(t->b, t->nb * sizeof(*t->b));
     t->b = NULL;
 }
 
@@ -1309,6 +1329,47 @@ static struct path *path_find(struct evpn_rib *r, const struct rib_source *src,
             return p;
     }
     return NULL;
+}
+
+void rib_prefetch(struct evpn_rib *r, const struct rib_source *src, const struct rib_route *rt,
+                  unsigned n)
+{
+    struct hnode *const *pb[RIB_PREFETCH_MAX], *const *mb[RIB_PREFETCH_MAX];
+    struct path_key k;
+    struct source *s;
+    uint64_t sh;
+
+    if (!r || !src || !rt)
+        return;
+    if (n > RIB_PREFETCH_MAX)
+        n = RIB_PREFETCH_MAX;
+    s = source_cached(r, src, &sh);
+    /* the buckets first, all of them: their misses overlap */
+    for (unsigned i = 0; i < n; i++) {
+        uint32_t vni = rt[i].label & VNI_MASK;
+
+        pb[i] = mb[i] = NULL;
+        if (rt[i].type != 2 && rt[i].type != 3)
+            continue;
+        if (s) {
+            make_key(&rt[i], &k);
+            pb[i] = &r->paths.b[path_hash(s, &k) & (r->paths.nb - 1)];
+            __builtin_prefetch(pb[i]);
+        }
+        if (rt[i].type != 2 || (!vni && !rd_vni(r, rt[i].rd, &vni)))
+            continue;
+        mb[i] = &r->macs.b[mac_hash(vni, rt[i].mac) & (r->macs.nb - 1)];
+        __builtin_prefetch(mb[i]);
+        if (r->cb.prefetch_mac)
+            r->cb.prefetch_mac(r->cb.ctx, vni, rt[i].mac);
+    }
+    /* then the entries the buckets point to (the first of each chain) */
+    for (unsigned i = 0; i < n; i++) {
+        if (pb[i] && *pb[i])
+            __builtin_prefetch(*pb[i]);
+        if (mb[i] && *mb[i])
+            __builtin_prefetch(*mb[i]);
+    }
 }
 
 /* Copies the attributes of rt into p. */

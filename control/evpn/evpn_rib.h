@@ -69,6 +69,9 @@ struct rib_callbacks {
      * sequence seq), or no longer does (vtep 0); optional (ARP suppression) */
     void (*ip_changed)(void *ctx, uint32_t vni, uint32_t ip, const uint8_t mac[6], uint32_t vtep,
                        uint32_t seq);
+    /* a hint from rib_prefetch: (vni, mac) may be reported soon; the
+     * dataplane may bring its table entry toward the cache; optional */
+    void (*prefetch_mac)(void *ctx, uint32_t vni, const uint8_t mac[6]);
     void *ctx;
 };
 
@@ -96,6 +99,17 @@ void rib_free(struct evpn_rib *r);
 
 /* Add or replace the path for (src, route). */
 void rib_update(struct evpn_rib *r, const struct rib_source *src, const struct rib_route *rt);
+
+/* Most routes one rib_prefetch call looks at. */
+#define RIB_PREFETCH_MAX 64
+
+/* A hint before rib_update of rt[0..n) (n <= RIB_PREFETCH_MAX, from src):
+ * brings the hash buckets and chain heads those updates will read toward
+ * the cache (and asks the dataplane to do the same through prefetch_mac),
+ * so that their cache misses overlap instead of coming one after another.
+ * Changes nothing the RIB reports; may be skipped. */
+void rib_prefetch(struct evpn_rib *r, const struct rib_source *src, const struct rib_route *rt,
+                  unsigned n);
 
 /* Remove the path for (src, route) if present (attributes are ignored). */
 void rib_withdraw(struct evpn_rib *r, const struct rib_source *src, const struct rib_route *rt);

@@ -14,8 +14,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "big_alloc.h"
 #include "bmp_parse.h"
 #include "event_loop.h"
+#include "evpn_program.h"
 #include "evpn_rib.h"
 #include "feed_server.h"
 #include "json_writer.h"
@@ -147,8 +149,13 @@ static void to_rib_route(const struct evpn_route *e, const struct bgp_update *u,
     }
 }
 
+/* Routes of one UPDATE prefetched and applied together (at most
+ * RIB_PREFETCH_MAX). */
+#define FEED_WINDOW 32
+
 static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
 {
+    struct rib_route win[FEED_WINDOW];
     const struct bgp_update *u = &m->rm.update;
     struct feed_peer *p = peer_of(f, &m->peer, true);
     struct rib_source src;
@@ -184,14 +191,24 @@ static void apply_route_monitoring(struct feed *f, const struct bmp_msg *m)
         }
     }
     if (u->evpn_reach.data) {
+        bool more = true;
+
+        /* a window of routes at a time: decoded, their RIB and MAC-table
+         * buckets prefetched together, then applied in order */
         evpn_nlri_iter_init(&it, &u->evpn_reach);
-        while (evpn_nlri_iter_next_nostr(&it, &e)) {
-            if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
-                continue;
-            to_rib_route(&e, u, &r);
-            rib_update(rib, &src, &r);
+        while (more) {
+            unsigned n = 0;
+
+            while (n < FEED_WINDOW && (more = evpn_nlri_iter_next_nostr(&it, &e))) {
+                if (e.type != EVPN_ROUTE_MAC_IP && e.type != EVPN_ROUTE_IMET)
+                    continue;
+                to_rib_route(&e, u, &win[n++]);
+            }
+            rib_prefetch(rib, &src, win, n);
+            for (unsigned i = 0; i < n; i++)
+                rib_update(rib, &src, &win[i]);
             if (p)
-                p->routes_reach++;
+                p->routes_reach += n;
         }
     }
 }
@@ -203,7 +220,7 @@ static void feed_close(struct feed *f, const char *why)
     rib_feed_stale(rib, f->name, now_s());
     ev_del(f->fd);
     close(f->fd);
-    free(f->buf);
+    big_free(f->buf, FEED_BUF);
     free(f->msg);
     f->used = false;
     fs.closed++;
@@ -462,10 +479,10 @@ static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppres
             continue;
         }
         memset(f, 0, sizeof(*f));
-        f->buf = malloc(FEED_BUF);
+        f->buf = big_alloc(FEED_BUF);
         f->msg = malloc(sizeof(*f->msg));
         if (!f->buf || !f->msg) {
-            free(f->buf);
+            big_free(f->buf, FEED_BUF);
             free(f->msg);
             close(c);
             fs.refused++;
@@ -495,7 +512,7 @@ static void on_accept(int lfd, uint32_t events, void *arg)   /* cppcheck-suppres
         bmp_stream_init(&f->st, f->buf, FEED_BUF);
         bmp_parser_init(&f->ps);
         if (ev_add(c, EPOLLIN, on_feed, f) != 0) {
-            free(f->buf);
+            big_free(f->buf, FEED_BUF);
             free(f->msg);
             close(c);
             f->used = false;
@@ -584,7 +601,7 @@ void feed_server_stop(void)
         if (feeds[i].used) {
             ev_del(feeds[i].fd);
             close(feeds[i].fd);
-            free(feeds[i].buf);
+            big_free(feeds[i].buf, FEED_BUF);
             free(feeds[i].msg);
             feeds[i].used = false;
         }
@@ -660,6 +677,15 @@ void feed_server_dump_json(struct json *j, bool full)
         json_close(j);
     }
     json_close(j);
+    {
+        uint64_t macs, flood;
+
+        evpn_program_totals(&macs, &flood);
+        json_obj(j, "tables");
+        json_u64(j, "macs", macs);
+        json_u64(j, "flood_vteps", flood);
+        json_close(j);
+    }
     if (full) {
         json_key(j, "rib");
         rib_dump_json(rib, j);
