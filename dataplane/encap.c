@@ -96,16 +96,15 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     const uint32_t mtu = c->underlay_mtu;
     struct flow_table *ft = c->cls ? c->cls->ft[w->pub.id] : NULL;
     const uint32_t protos = c->cls_protocols;
+    const bool rewrite_inner = c->cls_rewrite_inner;
     const uint64_t now = w->now_tsc;
     struct fc_key keys[DP_BURST];
     struct fc_meta meta[DP_BURST];
-    struct flow_table_probe probe[DP_BURST];
-    struct flow_table_burst bs;
     uint32_t vni[DP_BURST];
-    uint8_t itos[DP_BURST];
+    uint8_t iecn[DP_BURST];     /* inner ECN bits, of classified frames */
+    uint8_t res[DP_BURST];      /* FC_R_* of classified frames */
     uint8_t keyed[DP_BURST];    /* keys[i] is frame i's 5-tuple (FC_OK) */
-    uint8_t counted[DP_BURST];  /* frame i's VNI has the classifier */
-    bool any_counted = false;
+    uint64_t cls_mask = 0;      /* bit i: frame i's VNI has the classifier */
     uint32_t run_vni;
     uint64_t run_pk = 0, run_by = 0, run_cpk[2] = {0, 0}, run_cby[2] = {0, 0};
     struct rte_mbuf *out[DP_BURST];
@@ -113,11 +112,12 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     unsigned n_out = 0;
     uint16_t port = UINT16_MAX;     /* of the previous frame sent */
     bool one_port = true, tx_ip_csum = false;
+    uint8_t cls_tos[2] = {0, 0};            /* class DSCP << 2: [0] short, [1] long */
+    const struct dp_group *cls_grp[2] = {NULL, NULL};
 
     if (n == 0)
         return;
-    /* one parse per frame: the 5-tuple for the classifier and the hash; the
-     * classifier's first step (hash, prefetch the bucket) */
+    /* one parse per frame: the 5-tuple for the classifier and the hash */
     for (unsigned i = 0; i < n; i++) {
         const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
         const uint8_t *end = f + rte_pktmbuf_data_len(pkts[i]);
@@ -128,23 +128,24 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
                                           &meta[i]) == FC_OK) ||
                    fc_extract(f, end, vni[i], FC_ALL_PROTOS, &keys[i], &meta[i]) == FC_OK;
         meta[i].len = rte_pktmbuf_pkt_len(pkts[i]);
-        counted[i] = ft != NULL && v->classify;
-        if (!counted[i])
+        if (ft == NULL || !v->classify)
             continue;
-        any_counted = true;
-        itos[i] = fc_inner_tos(f, &meta[i]);
-        probe[i].bucket = NULL;
-        if (keyed[i] && likely(protos == FC_ALL_PROTOS ||
-                               (fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos)))
-            flow_table_probe_start(ft, &keys[i], &probe[i]);
+        cls_mask |= 1ull << i;
+        iecn[i] = fc_inner_tos(f, &meta[i]) & 3;
+        /* a protocol the classifier does not count: short, uncounted (the
+         * key still serves the hash) */
+        if (unlikely(protos != FC_ALL_PROTOS) && keyed[i] &&
+            !(fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos))
+            meta[i].verdict = FC_PROTO_OFF;
     }
-    if (any_counted) {
-        /* the second step: prefetch the candidate entries */
-        for (unsigned i = 0; i < n; i++)
-            if (counted[i])
-                flow_table_probe_next(ft, &probe[i]);
+    /* the classifier, for the whole burst in one call */
+    if (cls_mask != 0) {
+        flow_table_classify_mask(ft, keys, meta, n, cls_mask, now, res);
+        for (unsigned l = 0; l < 2; l++) {
+            cls_tos[l] = (uint8_t)(c->cls_act[l].dscp << 2);
+            cls_grp[l] = &c->groups[c->cls_act[l].group];
+        }
     }
-    memset(&bs, 0, sizeof(bs));
 
     run_vni = vni_idx[0];
     for (unsigned i = 0; i < n; i++) {
@@ -162,25 +163,23 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
             run_vni = vni_idx[i];
             run_pk = run_by = run_cpk[0] = run_cpk[1] = run_cby[0] = run_cby[1] = 0;
         }
-        if (counted[i]) {
+        if (cls_mask & (1ull << i)) {
             /* the classifier's verdict: class group and outer TOS (class
              * DSCP, inner ECN copied: RFC 6040 normal mode); frames it does
              * not count (not IP, fragments, protocols not enabled) go as
              * short */
-            unsigned l = flow_table_account(ft, &keys[i], &meta[i], &probe[i], now, &bs) &
-                         FC_R_LONG;
-            const struct dp_class_action *a = &c->cls_act[l];
+            unsigned l = res[i] & FC_R_LONG;
 
-            if (unlikely(c->cls_rewrite_inner)) {
+            if (unlikely(rewrite_inner)) {
                 /* the IPv4 checksum is fixed incrementally */
                 uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
                 if (meta[i].flags & FC_M_IPV4)
-                    fc_ipv4_set_dscp(f + meta[i].l3_off, a->dscp);
+                    fc_ipv4_set_dscp(f + meta[i].l3_off, c->cls_act[l].dscp);
                 else if (meta[i].flags & FC_M_IPV6)
-                    fc_ipv6_set_dscp(f + meta[i].l3_off, a->dscp);
+                    fc_ipv6_set_dscp(f + meta[i].l3_off, c->cls_act[l].dscp);
             }
-            tos = fc_outer_tos(a->dscp, itos[i]);
-            grp = &c->groups[a->group];
+            tos = cls_tos[l] | iecn[i];
+            grp = cls_grp[l];
             run_cpk[l]++;
             run_cby[l] += len;
         }
@@ -214,8 +213,6 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         run_pk++;
         run_by += len;
     }
-    if (any_counted)
-        flow_table_burst_end(ft, &bs);
     {
         uint64_t r[6] = {run_pk, run_by, run_cpk[0], run_cpk[1], run_cby[0], run_cby[1]};
 

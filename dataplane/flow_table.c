@@ -48,6 +48,7 @@ struct flow_table {
     uint32_t seed;
     uint32_t capacity;
     uint32_t free_head;
+    uint64_t direct_lim;    /* one-pass bursts while live < this */
     struct fc_params fp;
     struct flow_table_stats st;
     /* sweep */
@@ -70,11 +71,12 @@ static inline void ctr_add(uint64_t *c, uint64_t v)
  * its hash stops there (a different but equally deterministic function). */
 static inline uint32_t key_hash(const struct fc_key *k, uint32_t seed)
 {
-    uint64_t w[2];
+    uint64_t w0, w1;
     uint32_t h;
 
-    memcpy(w, k, sizeof(w));
-    h = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(seed, w[0]), w[1]);
+    memcpy(&w0, k, 8);
+    memcpy(&w1, (const uint8_t *)k + 8, 8);
+    h = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(seed, w0), w1);
     if (unlikely(k->vni_proto & FC_KEY_V6)) {
         uint64_t v[3];
 
@@ -290,55 +292,32 @@ static inline void account_stats(struct flow_table *t, uint32_t r)
     }
 }
 
-void flow_table_probe_start(const struct flow_table *t, const struct fc_key *key,
-                            struct flow_table_probe *p)
+/* Per-burst counters, added to the table once at the end of the burst. */
+struct ft_burst {
+    uint64_t pkts[2], bytes[2];
+    uint32_t not_counted, table_full;
+};
+
+/* The classification of one FC_OK packet whose candidate entry (the first
+ * signature match in its primary bucket) is e, or NULL. The common case
+ * (the candidate holds the key, a live flow that neither ends, restarts,
+ * becomes long nor saturates here) is fc_account_live(); every other case
+ * is fc_account(). */
+static inline uint32_t account_one(struct flow_table *t, struct ft_entry *e, uint32_t prim,
+                                   uint16_t sig, const struct fc_key *key,
+                                   const struct fc_meta *meta, uint64_t now, struct ft_burst *bs)
 {
-    uint32_t prim;
-    uint16_t sig;
-    const struct ft_bucket *b;
-
-    place(t, key_hash(key, t->seed), &prim, &sig);
-    b = &t->buckets[prim];
-    __builtin_prefetch(b);
-    p->bucket = b;
-    p->sig = sig;
-}
-
-void flow_table_probe_next(const struct flow_table *t, struct flow_table_probe *p)
-{
-    const struct ft_bucket *b = p->bucket;
-    uint32_t m;
-
-    p->cand = NULL;
-    if (unlikely(b == NULL))
-        return;
-    m = sig_match(b, (uint16_t)p->sig);
-    if (likely(m != 0)) {
-        p->cand = &t->entries[b->idx[__builtin_ctz(m)]];
-        __builtin_prefetch(p->cand);
-    }
-    if (unlikely(b->spill))
-        __builtin_prefetch(&t->buckets[alt_bucket(t, (uint32_t)(b - t->buckets),
-                                                  (uint16_t)p->sig)]);
-}
-
-uint8_t flow_table_account(struct flow_table *t, const struct fc_key *key,
-                           const struct fc_meta *meta, const struct flow_table_probe *p,
-                           uint64_t now, struct flow_table_burst *bs)
-{
-    struct ft_entry *e = p->cand;
+    uint32_t len = meta->len;
     uint32_t r;
     int found;
 
-    if (unlikely(p->bucket == NULL)) {
-        bs->not_counted++;
-        return 0;
-    }
     if (likely(e != NULL && key_eq_fc(&e->key, key))) {
+        r = fc_account_live(&e->c, now, meta, &t->fp);
+        if (likely(r != 0))
+            goto counted;
         r = fc_account(&e->c, 1, now, meta, &t->fp);
     } else {
-        e = lookup_slow(t, (uint32_t)((const struct ft_bucket *)p->bucket - t->buckets),
-                        (uint16_t)p->sig, key, &found);
+        e = lookup_slow(t, prim, sig, key, &found);
         if (unlikely(e == NULL)) {
             bs->table_full++;
             bs->not_counted++;
@@ -347,12 +326,13 @@ uint8_t flow_table_account(struct flow_table *t, const struct fc_key *key,
         r = fc_account(&e->c, found, now, meta, &t->fp);
     }
     account_stats(t, r);
+counted:
     bs->pkts[r & FC_R_LONG]++;
-    bs->bytes[r & FC_R_LONG] += meta->len;
-    return (uint8_t)r;
+    bs->bytes[r & FC_R_LONG] += len;
+    return r;
 }
 
-void flow_table_burst_end(struct flow_table *t, const struct flow_table_burst *bs)
+static inline void burst_end(struct flow_table *t, const struct ft_burst *bs)
 {
     ctr_add(&t->st.pkts_short, bs->pkts[0]);
     ctr_add(&t->st.pkts_long, bs->pkts[1]);
@@ -364,31 +344,90 @@ void flow_table_burst_end(struct flow_table *t, const struct flow_table_burst *b
     }
 }
 
+/* The candidate entry of a key in bucket b: the first signature match. */
+static inline struct ft_entry *candidate(struct flow_table *t, const struct ft_bucket *b,
+                                         uint16_t sig)
+{
+    uint32_t m = sig_match(b, sig);
+
+    return likely(m != 0) ? &t->entries[b->idx[__builtin_ctz(m)]] : NULL;
+}
+
+void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
+                              const struct fc_meta *meta, unsigned n, uint64_t mask,
+                              uint64_t now, uint8_t *res)
+{
+    struct ft_burst bs = {{0, 0}, {0, 0}, 0, 0};
+
+    if (n > FLOW_TABLE_BURST_MAX)
+        n = FLOW_TABLE_BURST_MAX;
+    if (n < 64)
+        mask &= (1ull << n) - 1;
+    if (likely(t->st.live < t->direct_lim)) {
+        /* few flows, whose entries and buckets stay in cache: one pass */
+        for (uint64_t m = mask; m; m &= m - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(m);
+            uint32_t prim;
+            uint16_t sig;
+
+            if (unlikely(meta[i].verdict != FC_OK)) {
+                /* short, not counted (the key is not even read) */
+                res[i] = 0;
+                bs.not_counted++;
+                continue;
+            }
+            place(t, key_hash(&keys[i], t->seed), &prim, &sig);
+            res[i] = (uint8_t)account_one(t, candidate(t, &t->buckets[prim], sig), prim, sig,
+                                          &keys[i], &meta[i], now, &bs);
+        }
+    } else {
+        /* many flows: the buckets of the burst are prefetched first (hash),
+         * then the candidate entries (signature match), then the packets are
+         * classified in order, so that repeats of a flow in the burst see
+         * the previous packets' updates */
+        uint32_t prim[FLOW_TABLE_BURST_MAX];
+        uint16_t sig[FLOW_TABLE_BURST_MAX];
+        struct ft_entry *cand[FLOW_TABLE_BURST_MAX];
+
+        uint64_t todo = mask;
+
+        for (uint64_t m = mask; m; m &= m - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(m);
+
+            if (unlikely(meta[i].verdict != FC_OK)) {
+                res[i] = 0;
+                bs.not_counted++;
+                todo &= ~(1ull << i);
+                continue;
+            }
+            place(t, key_hash(&keys[i], t->seed), &prim[i], &sig[i]);
+            __builtin_prefetch(&t->buckets[prim[i]]);
+        }
+        for (uint64_t m = todo; m; m &= m - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(m);
+            const struct ft_bucket *b = &t->buckets[prim[i]];
+
+            cand[i] = candidate(t, b, sig[i]);
+            if (likely(cand[i] != NULL))
+                __builtin_prefetch(cand[i]);
+            if (unlikely(b->spill))
+                __builtin_prefetch(&t->buckets[alt_bucket(t, prim[i], sig[i])]);
+        }
+        for (uint64_t m = todo; m; m &= m - 1) {
+            unsigned i = (unsigned)__builtin_ctzll(m);
+
+            res[i] = (uint8_t)account_one(t, cand[i], prim[i], sig[i], &keys[i], &meta[i],
+                                          now, &bs);
+        }
+    }
+    burst_end(t, &bs);
+}
+
 void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
                               const struct fc_meta *meta, unsigned n, uint64_t now,
                               uint8_t *res)
 {
-    struct flow_table_probe pr[FLOW_TABLE_BURST_MAX];
-    struct flow_table_burst bs;
-
-    if (n > FLOW_TABLE_BURST_MAX)
-        n = FLOW_TABLE_BURST_MAX;
-    memset(&bs, 0, sizeof(bs));
-    /* stage 1: hash, prefetch the primary buckets (keys of packets that are
-     * not classified are not even read) */
-    for (unsigned i = 0; i < n; i++) {
-        pr[i].bucket = NULL;
-        if (likely(meta[i].verdict == FC_OK))
-            flow_table_probe_start(t, &keys[i], &pr[i]);
-    }
-    /* stage 2: the candidate entries (and spilled-to buckets) */
-    for (unsigned i = 0; i < n; i++)
-        flow_table_probe_next(t, &pr[i]);
-    /* stage 3: in packet order, so repeats of a flow in the burst see the
-     * previous packets' updates */
-    for (unsigned i = 0; i < n; i++)
-        res[i] = flow_table_account(t, &keys[i], &meta[i], &pr[i], now, &bs);
-    flow_table_burst_end(t, &bs);
+    flow_table_classify_mask(t, keys, meta, n, UINT64_MAX, now, res);
 }
 
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,
@@ -396,7 +435,7 @@ uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,
 {
     uint8_t r;
 
-    flow_table_classify_bulk(t, key, meta, 1, now, &r);
+    flow_table_classify_mask(t, key, meta, 1, 1, now, &r);
     return r;
 }
 
@@ -601,6 +640,8 @@ struct flow_table *flow_table_init(void *mem, size_t len, const struct flow_tabl
     t->fp.idle = p->idle;
     t->fp.threshold = p->threshold;
     t->fp.age_shift = fc_age_shift(p->hz);
+    t->direct_lim = p->direct_flows == FLOW_TABLE_NEVER_DIRECT ? 0 :
+                    (uint64_t)(p->direct_flows ? p->direct_flows : FLOW_TABLE_DIRECT_FLOWS) + 1;
     memset(t->buckets, 0, (size_t)nb * sizeof(struct ft_bucket));
     for (uint32_t i = 0; i < p->capacity; i++) {
         struct ft_entry *e = &t->entries[i];

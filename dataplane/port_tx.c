@@ -48,19 +48,34 @@ static void res_runs_count(struct residence_hist *h, const struct res_runs *r, u
     }
 }
 
+/* Bytes of n packets, four at a time in two sums (half the loop overhead
+ * and a shorter dependency chain than one sum a packet). */
+static inline uint64_t pkts_bytes(struct rte_mbuf *const *pkts, uint16_t n)
+{
+    uint64_t a = 0, b = 0;
+    uint16_t i = 0;
+
+    for (; i + 4 <= n; i += 4) {
+        a += rte_pktmbuf_pkt_len(pkts[i]) + rte_pktmbuf_pkt_len(pkts[i + 1]);
+        b += rte_pktmbuf_pkt_len(pkts[i + 2]) + rte_pktmbuf_pkt_len(pkts[i + 3]);
+    }
+    for (; i < n; i++)
+        a += rte_pktmbuf_pkt_len(pkts[i]);
+    return a + b;
+}
+
 void tx_flush_port(struct wk *w, uint16_t port)
 {
     struct txbuf *b = &w->tx[port];
     struct port_stats *ps = &w->pub.st.port[port];
     uint16_t sent = 0, n = b->n;
-    uint64_t bytes = 0, t = 0;
+    uint64_t bytes, t = 0;
     struct res_runs runs;
     bool residence = w->conf->residence;
 
     if (n == 0)
         return;
-    for (uint16_t i = 0; i < n; i++)
-        bytes += rte_pktmbuf_pkt_len(b->pkts[i]);
+    bytes = pkts_bytes(b->pkts, n);
     if (unlikely(residence)) {
         /* read before the PMD owns the mbufs; counted for those it takes */
         t = rte_rdtsc();

@@ -313,6 +313,26 @@ FC_INLINE __u32 fc_account(struct fc_counts *c, int found, __u64 now,
     return r;
 }
 
+/* fc_account() of a found flow (c holds this key's state) in the common
+ * case: the flow is not idle (now - last_seen < idle, which holds too when
+ * now reads earlier than last_seen), the packet has no SYN, is not packet
+ * threshold+1 and the count is not saturated. Then counts the packet exactly
+ * as fc_account(c, 1, ...) would and returns the same bits (FC_R_COUNTED,
+ * FC_R_LONG); otherwise changes nothing and returns 0: call fc_account(). */
+FC_INLINE __u32 fc_account_live(struct fc_counts *c, __u64 now, const struct fc_meta *m,
+                                const struct fc_params *p)
+{
+    __u32 k = c->packets + 1;
+
+    if (now - c->last_seen >= p->idle || (m->flags & FC_M_SYN) ||
+        k == p->threshold + 1 || k == 0)
+        return 0;
+    c->packets = k;
+    c->bytes += m->len;
+    c->last_seen = now;
+    return FC_R_COUNTED | (k > p->threshold ? FC_R_LONG : 0);
+}
+
 /* Smallest shift s such that 2^s ticks is at most 1/16 s: the resolution of
  * fc_counts.born (ages wrap after 2^32 units, > 8 years at that resolution). */
 FC_INLINE __u32 fc_age_shift(__u64 hz)

@@ -42,7 +42,15 @@ struct flow_table_params {
     uint64_t idle;          /* ticks (>= 1): a flow idle this long is over */
     uint64_t hz;            /* ticks per second (>= 1) */
     uint32_t seed;          /* hash seed; 0 picks one from the clock */
+    uint32_t direct_flows;  /* a burst is classified in one pass while the table
+                             * holds at most this many flows (their entries and
+                             * buckets stay in cache), else in prefetched stages;
+                             * 0: FLOW_TABLE_DIRECT_FLOWS; FLOW_TABLE_NEVER_DIRECT:
+                             * always in stages. The results are the same. */
 };
+
+#define FLOW_TABLE_DIRECT_FLOWS 8192u   /* 8192 x (entry + bucket line) = 1 MiB */
+#define FLOW_TABLE_NEVER_DIRECT UINT32_MAX
 
 /* Counters. Each is written by the worker only; flow_table_stats() reads
  * each one atomically (no torn values) but not all at one instant. */
@@ -96,33 +104,14 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
                               const struct fc_meta *meta, unsigned n, uint64_t now,
                               uint8_t *res);
 
-/* The same work in steps, for a caller that has its own loops over a burst
- * (the encapsulation stage): for each packet, flow_table_probe_start()
- * (hash, prefetch the bucket), later flow_table_probe_next() (prefetch the
- * candidate entry), later flow_table_account() in packet order (the
- * classification; same result bits as flow_table_classify_bulk()), and
- * flow_table_burst_end() once after the burst's last account. No
- * flow_table_sweep() between a packet's first step and its account. A probe
- * whose bucket is NULL (never started) is a packet that is not counted
- * (verdict other than FC_OK). Worker thread only. */
-struct flow_table_probe {
-    const void *bucket;     /* NULL: not counted */
-    void *cand;
-    uint32_t sig;
-};
-
-struct flow_table_burst {   /* zeroed before the burst */
-    uint64_t pkts[2], bytes[2], not_counted, table_full;
-};
-
-/* key: a key fc_extract() made with verdict FC_OK. */
-void flow_table_probe_start(const struct flow_table *t, const struct fc_key *key,
-                            struct flow_table_probe *p);
-void flow_table_probe_next(const struct flow_table *t, struct flow_table_probe *p);
-uint8_t flow_table_account(struct flow_table *t, const struct fc_key *key,
-                           const struct fc_meta *meta, const struct flow_table_probe *p,
-                           uint64_t now, struct flow_table_burst *bs);
-void flow_table_burst_end(struct flow_table *t, const struct flow_table_burst *bs);
+/* flow_table_classify_bulk() of the packets whose bit is set in mask (bit i:
+ * packet i); res[i] of the others is left as it was. For the encapsulation
+ * stage, which classifies only the frames of VNIs that have the classifier
+ * (a frame of such a VNI that is not FC_OK is a short, uncounted packet, as
+ * in flow_table_classify_bulk()). Worker thread only. */
+void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
+                              const struct fc_meta *meta, unsigned n, uint64_t mask,
+                              uint64_t now, uint8_t *res);
 
 /* One packet; same rules. */
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,

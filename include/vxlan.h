@@ -5,6 +5,7 @@
 #ifndef VTEPD_VXLAN_H
 #define VTEPD_VXLAN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -151,6 +152,100 @@ static inline enum underlay_class underlay_classify(const uint8_t *pkt, uint32_t
                                                     struct underlay_result *r)
 {
     return underlay_classify_seg(pkt, len, len, p, ip_csum_good, r);
+}
+
+/* The common received frame, checked in one pass: what
+ * underlay_rx_fast compares, made once per burst from the port's
+ * underlay_params by underlay_fast_init. */
+struct underlay_fast {
+    uint64_t mac48;         /* port MAC as a load of 8 bytes gives it, 0 beyond */
+    uint32_t local_ip;      /* network order */
+    uint16_t dport;         /* UDP port, network order */
+};
+
+#define UNDERLAY_FAST_INNER_OFF 50u     /* Ethernet 14 + IPv4 20 + UDP 8 + VXLAN 8 */
+
+static inline void underlay_fast_init(struct underlay_fast *f, const struct underlay_params *p)
+{
+    uint8_t mac[8] = {0};
+
+    memcpy(mac, p->port_mac, 6);
+    memcpy(&f->mac48, mac, 8);
+    f->local_ip = p->local_ip;
+    f->dport = vxlan_be16(p->udp_port);
+}
+
+/* True when the frame is the common VXLAN frame that underlay_classify_seg
+ * accepts as UL_VXLAN with inner_off UNDERLAY_FAST_INNER_OFF: to our MAC,
+ * IPv4 without options to our address (checksum valid, or ip_csum_good),
+ * unfragmented, UDP to our port, I flag set, lengths consistent, all 64
+ * header bytes (outer headers and the inner Ethernet header) in the first
+ * seg_len bytes. Then *vni, *outer_src (network order) and *inner_len are
+ * what underlay_classify_seg would give. False says nothing: the frame
+ * takes underlay_classify_seg. Fields are compared as whole words where
+ * they share one; the IPv4 checksum is the header summed as two 64-bit
+ * words and one 32-bit word with end-around carries, modulo 0xffff (2^16
+ * = 1 modulo 0xffff, and the one's-complement sum is the same in either
+ * byte order): a valid header sums to a multiple of 0xffff.
+ * Little-endian only (elsewhere always false). */
+static inline bool underlay_rx_fast(const uint8_t *pkt, uint32_t seg_len, uint32_t pkt_len,
+                                    const struct underlay_fast *f, bool ip_csum_good,
+                                    uint32_t *vni, uint32_t *outer_src, uint32_t *inner_len)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint64_t w0, q14, q22, s;
+    uint32_t w12, w20, d30, vx;
+    uint16_t dport, be;
+    uint32_t ip_len, udp_len;
+
+    if (__builtin_expect(seg_len < UNDERLAY_FAST_INNER_OFF + RTE_ETHER_HDR_LEN ||
+                         pkt_len < UNDERLAY_FAST_INNER_OFF + RTE_ETHER_HDR_LEN, 0))
+        return false;
+    memcpy(&w12, pkt + 12, 4);      /* ethertype, version/IHL, TOS */
+    if (__builtin_expect((w12 & 0x00ffffffu) != 0x00450008u, 0))    /* 08 00 45 */
+        return false;
+    memcpy(&w0, pkt, 8);            /* destination MAC, 2 bytes of the source */
+    if (__builtin_expect(((w0 ^ f->mac48) << 16) != 0, 0))
+        return false;
+    memcpy(&w20, pkt + 20, 4);      /* flags/fragment offset, TTL, protocol */
+    if (__builtin_expect((w20 & 0xff00ff3fu) != 0x11000000u, 0))    /* MF, offset 0; UDP */
+        return false;
+    memcpy(&d30, pkt + 30, 4);
+    if (__builtin_expect(d30 != f->local_ip, 0))
+        return false;
+    memcpy(&dport, pkt + 36, 2);
+    if (__builtin_expect(dport != f->dport, 0))
+        return false;
+    if (__builtin_expect(!(pkt[42] & VXLAN_FLAG_I), 0))
+        return false;
+    memcpy(&be, pkt + 16, 2);
+    ip_len = __builtin_bswap16(be);
+    memcpy(&be, pkt + 38, 2);
+    udp_len = __builtin_bswap16(be);
+    if (__builtin_expect(udp_len < sizeof(struct rte_udp_hdr) + sizeof(struct rte_vxlan_hdr) +
+                         RTE_ETHER_HDR_LEN || udp_len + sizeof(struct rte_ipv4_hdr) > ip_len ||
+                         RTE_ETHER_HDR_LEN + ip_len > pkt_len, 0))
+        return false;
+    if (!ip_csum_good) {
+        memcpy(&q14, pkt + 14, 8);
+        memcpy(&q22, pkt + 22, 8);
+        s = q14 + q22;
+        s += s < q22;           /* end-around carry: cannot carry again */
+        s += d30;
+        s += s < d30;
+        if (__builtin_expect(s % 0xffff != 0, 0))
+            return false;
+    }
+    memcpy(&vx, pkt + 46, 4);
+    *vni = __builtin_bswap32(vx) >> 8;
+    memcpy(outer_src, pkt + 26, 4);
+    *inner_len = udp_len - (uint32_t)(sizeof(struct rte_udp_hdr) + sizeof(struct rte_vxlan_hdr));
+    return true;
+#else
+    (void)pkt; (void)seg_len; (void)pkt_len; (void)f; (void)ip_csum_good;
+    (void)vni; (void)outer_src; (void)inner_len;
+    return false;
+#endif
 }
 
 #endif

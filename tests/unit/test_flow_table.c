@@ -497,10 +497,27 @@ static void test_syn_restarts_fin_rst_do_not_end(void **state)
 /* A pseudo-random stream (flows repeating inside bursts, packets that are not
  * classified, SYNs, clock jumps past idle, sweeps) through the bulk API and
  * one packet at a time must give identical results and counters. */
+static struct flow_table *table_direct(uint32_t capacity, uint32_t direct_flows)
+{
+    struct flow_table_params prm = {
+        .capacity = capacity, .threshold = THRESH, .idle = IDLE, .hz = HZ, .seed = 12345,
+        .direct_flows = direct_flows,
+    };
+    struct flow_table *t = flow_table_create(&prm);
+
+    assert_non_null(t);
+    return t;
+}
+
+/* One stream through four tables: bursts in one pass (few flows), bursts in
+ * prefetched stages, bursts with a random mask (the masked-out packets go
+ * nowhere), and one packet at a time (the masked-in packets only). Every
+ * result and every counter must agree. */
 static void test_bulk_equals_single(void **state)
 {
-    struct flow_table *a = table(256), *b = table(256);
-    struct flow_table_stats sa, sb;
+    struct flow_table *a = table_direct(256, 0), *s = table_direct(256, FLOW_TABLE_NEVER_DIRECT);
+    struct flow_table *b = table(256), *mt = table(256), *mb = table(256);
+    struct flow_table_stats sa, sb, ss, smt, smb;
     uint32_t rnd = 2463534242u;
     uint64_t now = 0;
     unsigned differences = 0;
@@ -509,7 +526,8 @@ static void test_bulk_equals_single(void **state)
     for (int burst = 0; burst < 2000; burst++) {
         struct fc_key k[FLOW_TABLE_BURST_MAX];
         struct fc_meta m[FLOW_TABLE_BURST_MAX];
-        uint8_t ra[FLOW_TABLE_BURST_MAX], rb;
+        uint8_t ra[FLOW_TABLE_BURST_MAX], rs[FLOW_TABLE_BURST_MAX], rm[FLOW_TABLE_BURST_MAX], rb;
+        uint64_t mask = 0;
         unsigned n;
 
         rnd ^= rnd << 13; rnd ^= rnd >> 17; rnd ^= rnd << 5;
@@ -524,29 +542,116 @@ static void test_bulk_equals_single(void **state)
                               0, flags, 0);
             extract(&p, 1 + f % 3, FC_PROTO_TCP, &k[i], &m[i]);
             m[i].len = 60 + f;
+            if ((rnd >> 3) % 5 != 0)
+                mask |= 1ull << i;
         }
+        memset(rm, 0xEE, sizeof(rm));
         flow_table_classify_bulk(a, k, m, n, now, ra);
+        flow_table_classify_bulk(s, k, m, n, now, rs);
+        flow_table_classify_mask(mt, k, m, n, mask | (~0ull << (n - 1) << 1), now, rm);
         for (unsigned i = 0; i < n; i++) {
             rb = flow_table_classify(b, &k[i], &m[i], now);
-            if (rb != ra[i] && differences++ < 5)
-                print_error("burst %d packet %u: bulk %#x single %#x\n", burst, i, ra[i], rb);
+            if ((rb != ra[i] || rb != rs[i]) && differences++ < 5)
+                print_error("burst %d packet %u: bulk %#x staged %#x single %#x\n", burst, i,
+                            ra[i], rs[i], rb);
+            if (mask & (1ull << i)) {
+                rb = flow_table_classify(mb, &k[i], &m[i], now);
+                if (rb != rm[i] && differences++ < 5)
+                    print_error("burst %d packet %u: masked %#x single %#x\n", burst, i,
+                                rm[i], rb);
+            } else if (rm[i] != 0xEE && differences++ < 5) {
+                print_error("burst %d packet %u: masked out but written\n", burst, i);
+            }
         }
+        for (unsigned i = n; i < FLOW_TABLE_BURST_MAX; i++)
+            if (rm[i] != 0xEE && differences++ < 5)
+                print_error("burst %d: res[%u] past n written\n", burst, i);
         now += (rnd >> 8) % 89 == 0 ? IDLE : (rnd >> 8) % 500;
         flow_table_sweep(a, now, 16);
+        flow_table_sweep(s, now, 16);
         flow_table_sweep(b, now, 16);
+        flow_table_sweep(mt, now, 16);
+        flow_table_sweep(mb, now, 16);
     }
     assert_int_equal(differences, 0);
     flow_table_stats(a, &sa);
     flow_table_stats(b, &sb);
+    flow_table_stats(s, &ss);
+    flow_table_stats(mt, &smt);
+    flow_table_stats(mb, &smb);
     assert_memory_equal(&sa, &sb, sizeof(sa));
+    assert_memory_equal(&ss, &sb, sizeof(sa));
+    assert_memory_equal(&smt, &smb, sizeof(sa));
     /* the stream did exercise every path */
     assert_true(sa.table_full > 0);
     assert_true(sa.evictions > 0);
     assert_true(sa.restarts > 0);
     assert_true(sa.promotions > 0);
     assert_true(sa.pkts_long > 0);
+    assert_true(sa.not_counted > sa.table_full);    /* UDP through a TCP-only table */
+    assert_true(smt.pkts_short + smt.pkts_long < sb.pkts_short + sb.pkts_long);
     flow_table_destroy(a);
+    flow_table_destroy(s);
     flow_table_destroy(b);
+    flow_table_destroy(mt);
+    flow_table_destroy(mb);
+}
+
+/* fc_account_live() against fc_account() on random states, clocks and
+ * packets, the boundaries (idle, threshold + 1, saturation, a clock behind
+ * the stamp) made frequent. */
+static void test_account_live(void **state)
+{
+    uint64_t rnd = 88172645463325252ull;
+    unsigned live = 0, declined = 0;
+    (void)state;
+
+    for (int i = 0; i < 200000; i++) {
+        struct fc_params p = {.idle = 1000, .threshold = 20, .age_shift = 3};
+        struct fc_counts c, ref, orig;
+        struct fc_meta m = {.len = 100, .verdict = FC_OK};
+        uint64_t now;
+        uint32_t r, rr;
+
+        rnd ^= rnd << 13; rnd ^= rnd >> 7; rnd ^= rnd << 17;
+        if (rnd % 7 == 0)
+            p.threshold = UINT32_MAX - 1;
+        c.last_seen = 5000 + (rnd >> 8) % 64;
+        c.bytes = (rnd >> 16) % 100000;
+        c.born = (uint32_t)(rnd >> 24);
+        switch ((rnd >> 32) % 6) {
+        case 0: c.packets = p.threshold; break;                 /* next is threshold+1 */
+        case 1: c.packets = UINT32_MAX; break;                  /* saturated */
+        case 2: c.packets = UINT32_MAX - 1; break;
+        default: c.packets = 1 + (uint32_t)(rnd >> 40) % 60; break;
+        }
+        switch ((rnd >> 48) % 5) {
+        case 0: now = c.last_seen + p.idle; break;              /* exactly idle */
+        case 1: now = c.last_seen + p.idle - 1; break;
+        case 2: now = c.last_seen - 1 - (rnd >> 50) % 100; break;   /* clock behind */
+        default: now = c.last_seen + (rnd >> 52) % 1100; break;
+        }
+        m.flags = (uint8_t)(FC_M_IPV4 | ((rnd >> 60) % 4 == 0 ? FC_M_SYN : 0));
+        ref = c;
+        orig = c;
+        rr = fc_account(&ref, 1, now, &m, &p);
+        r = fc_account_live(&c, now, &m, &p);
+        if (r == 0) {
+            declined++;
+            /* declined: nothing touched, and only where fc_account() does
+             * more than count (a new flow, a promotion), saturates, or the
+             * clock reads behind the stamp */
+            assert_memory_equal(&c, &orig, sizeof(c));
+            assert_true((rr & (FC_R_NEW | FC_R_PROMOTED)) || orig.packets == UINT32_MAX ||
+                        now < orig.last_seen);
+        } else {
+            live++;
+            assert_int_equal(r, rr);
+            assert_memory_equal(&c, &ref, sizeof(c));
+        }
+    }
+    assert_true(live > 50000);
+    assert_true(declined > 50000);
 }
 
 /* Many flows through a small table: bucket spills to the secondary bucket,
@@ -790,6 +895,7 @@ int main(void)
         cmocka_unit_test(test_vnis_apart),
         cmocka_unit_test(test_syn_restarts_fin_rst_do_not_end),
         cmocka_unit_test(test_bulk_equals_single),
+        cmocka_unit_test(test_account_live),
         cmocka_unit_test(test_fill_drain_refill),
         cmocka_unit_test(test_fill_random_to_capacity),
         cmocka_unit_test(test_top),

@@ -263,6 +263,81 @@ static void test_truncation_never_reads_past(void **state)
     }
 }
 
+/* underlay_rx_fast against underlay_classify_seg: a frame the fast check
+ * accepts is UL_VXLAN with the same VNI, source and inner length, at inner
+ * offset 50; a frame underlay_classify_seg accepts at offset 50 with the
+ * 64 header bytes in the first segment is accepted by the fast check too.
+ * Frames: valid ones, then each with one byte of the first 64 changed (to
+ * several values), then with lengths cut and segments split; with and
+ * without the hardware's checksum verdict. */
+static void check_fast_agrees(const uint8_t *b, uint32_t seg, uint32_t len, int csum_good,
+                              unsigned *n_fast, unsigned *n_slow_ok)
+{
+    struct underlay_params p = up;
+    struct underlay_fast f;
+    struct underlay_result r;
+    enum underlay_class c;
+    uint32_t vni = 0, src = 0, inner_len = 0;
+    bool fast;
+
+    p.local_ip = inet_addr("192.0.2.1");
+    underlay_fast_init(&f, &p);
+    fast = underlay_rx_fast(b, seg, len, &f, csum_good, &vni, &src, &inner_len);
+    c = underlay_classify_seg(b, seg, len, &p, csum_good, &r);
+    if (fast) {
+        (*n_fast)++;
+        assert_int_equal(c, UL_VXLAN);
+        assert_int_equal(r.inner_off, UNDERLAY_FAST_INNER_OFF);
+        assert_int_equal(vni, r.vni);
+        assert_int_equal(src, r.outer_src);
+        assert_int_equal(inner_len, r.inner_len);
+    } else if (c == UL_VXLAN && r.inner_off == UNDERLAY_FAST_INNER_OFF && seg >= 64 && len >= 64) {
+        fail_msg("fast check refused a frame underlay_classify_seg accepts at offset 50");
+    }
+    if (c == UL_VXLAN)
+        (*n_slow_ok)++;
+}
+
+static void test_rx_fast_agrees(void **state)
+{
+    static const uint8_t vals[] = {0x00, 0x01, 0x08, 0x11, 0x20, 0x3f, 0x40, 0x45, 0x46,
+                                   0x80, 0xc0, 0xfe, 0xff};
+    uint8_t o[256], b[256];
+    uint32_t len = make_vxlan(o, 0xABCDEF, 64);
+    unsigned n_fast = 0, n_slow_ok = 0;
+    (void)state;
+
+    for (int good = 0; good <= 1; good++) {
+        unsigned before = n_fast;
+
+        check_fast_agrees(o, len, len, good, &n_fast, &n_slow_ok);
+        check_fast_agrees(o, len, len + 20, good, &n_fast, &n_slow_ok);   /* padding */
+        assert_int_equal(n_fast, before + 2);
+        for (uint32_t off = 0; off < 64; off++) {
+            for (unsigned v = 0; v < sizeof(vals); v++) {
+                memcpy(b, o, len);
+                if (b[off] == vals[v])
+                    continue;
+                b[off] = vals[v];
+                check_fast_agrees(b, len, len, good, &n_fast, &n_slow_ok);
+                if (off >= 14 && off < 34 && off != 24 && off != 25) {
+                    fix_cksum(b);   /* the change alone, checksum valid */
+                    check_fast_agrees(b, len, len, good, &n_fast, &n_slow_ok);
+                }
+            }
+        }
+        for (uint32_t l = 0; l <= len; l++)
+            check_fast_agrees(o, l, len, good, &n_fast, &n_slow_ok);
+        for (uint32_t l = 0; l <= len; l++)
+            check_fast_agrees(o, l < 64 ? l : 64, l, good, &n_fast, &n_slow_ok);
+    }
+    /* both kinds were seen: frames both accept, frames both refuse */
+    assert_true(n_fast > 100);
+    assert_true(n_slow_ok >= n_fast);
+    print_message("fast check: %u frames accepted, underlay_classify_seg: %u\n", n_fast,
+                  n_slow_ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_decap_drops),
         cmocka_unit_test(test_punts),
         cmocka_unit_test(test_truncation_never_reads_past),
+        cmocka_unit_test(test_rx_fast_agrees),
     };
     return cmocka_run_group_tests_name("vxlan", tests, NULL, NULL);
 }
