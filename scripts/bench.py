@@ -50,7 +50,33 @@ same instructions in software. (testpmd itself under callgrind reports
 fewer TX-packets than its PMDs' instruction counts imply, so its own count
 is not used.)
 
-    scripts/bench [--runs 5] [--seconds 5] [--flows 1024,1000000]
+--macs M puts M MACs in the table and spreads the frames' inner destination
+MACs over them: flow i goes to MAC i mod M (02:10:xx:xx:xx:xx), for the
+modes encap and decap only (the testpmd ceiling runs on the same captures).
+  encap  the M MACs are remote, behind 198.51.100.2: vtepd gets them as
+         EVPN type-2 routes over its BMP feed socket (the control path FRR
+         uses), and the bench waits until VNI 100 holds them all;
+  decap  the M MACs are local, behind h0: the configuration cannot hold
+         them (static_macs takes 256 per VNI), so vtepd learns them from a
+         warm-up capture read once on h0 (net_pcap rx_pcap, its TX dropped
+         by the PMD: h0 is then an RX-idle net_pcap port instead of
+         net_null), one frame from each MAC, the whole set 4 times over
+         (learning events beyond the 4,096-event ring are lost and retried
+         on a later pass); the bench waits until VNI 100 has learned M and
+         h0 has read the whole capture, and fails if it is read first.
+Then the rate is measured over --seconds from vtepd's counters (CLI "show
+metrics" before and after: worker packets, busy seconds), and the bench
+stops with an error when the VNI's unknown-unicast floods plus the drops
+exceed 1 % of the packets of that window, or when fewer than 99 % were
+encapsulated / decapsulated. --insn then zeroes callgrind's counters once
+the table is full (callgrind_control -z) and dumps them after --insn-seconds
+(-d), over the packets the worker forwarded in between (the two windows
+line up only roughly: see docs/PERFORMANCE.md, "MAC table at scale").
+
+Captures, configurations and logs go to build/bench (BENCH_OUT=DIR for
+another directory, e.g. two benchmarks at once from one worktree).
+
+    scripts/bench [--runs 5] [--seconds 5] [--flows 1024,1000000] [--macs 1000000]
                   [--modes encap,encap-cls,decap] [--json build/bench/bench.json]
                   [--vtepd build/vtepd] [--kernel-rate 10000] [--insn] [--insn-seconds 3]
     scripts/bench --flows 1024 --modes encap,encap-k,encap-kx,decap,decap-k,decap-kx,exc,exc-max
@@ -62,6 +88,7 @@ import json
 import os
 import re
 import signal
+import socket
 import statistics
 import struct
 import subprocess
@@ -70,7 +97,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VTEPD = os.environ.get("VTEPD", os.path.join(ROOT, "build", "vtepd"))   # or --vtepd
-OUT = os.path.join(ROOT, "build", "bench")
+OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "build", "bench"))   # captures, configs, logs
 HOST, REMOTE = bytes.fromhex("02000000aa01"), bytes.fromhex("02000000aa02")
 
 
@@ -87,21 +114,29 @@ def ipv4(src, dst, proto, payload_len, ttl=64, df=False):
     return h[:10] + struct.pack("!H", csum(h)) + h[12:]
 
 
-def inner(i, rev=False):
+def mac_of(j):
+    """The j-th MAC of --macs: 02:10:xx:xx:xx:xx (unicast, locally administered)."""
+    return bytes([0x02, 0x10]) + j.to_bytes(4, "big")
+
+
+def inner(i, rev=False, macs=0):
     """60-byte UDP frame of flow i: 192.0.2.(1 + i>>20):(1024 + i&0x7fff) ->
-    203.0.113.2:(80 + (i>>15)&31), so that up to 2^20 * 254 flows differ."""
+    203.0.113.2:(80 + (i>>15)&31), so that up to 2^20 * 254 flows differ.
+    With macs, the destination MAC is mac_of(i % macs) (either direction)."""
     src = [192, 0, 2, 1 + (i >> 20)]
     dst = [203, 0, 113, 2]
     sport, dport = 1024 + (i & 0x7fff), 80 + ((i >> 15) & 31)
     smac, dmac = HOST, REMOTE
     if rev:
         src, dst, sport, dport, smac, dmac = dst, src, dport, sport, dmac, smac
+    if macs:
+        dmac = mac_of(i % macs)
     udp = struct.pack("!HHHH", sport, dport, 26, 0) + b"\0" * 18
     return dmac + smac + b"\x08\x00" + ipv4(src, dst, 17, len(udp)) + udp
 
 
-def vxlan(i):
-    inn = inner(i, rev=True)
+def vxlan(i, macs=0):
+    inn = inner(i, rev=True, macs=macs)
     udp_len = 8 + 8 + len(inn)
     udp = struct.pack("!HHHH", 49152 + i % 16384, 4789, udp_len, 0) + \
         struct.pack("!II", 0x08000000, 100 << 8) + inn
@@ -117,21 +152,66 @@ def kernel_bound(i):
 
 
 def write_pcap(path, frames):
-    with open(path, "wb") as f:
+    with open(path + ".tmp", "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for fr in frames:
             f.write(struct.pack("<IIII", 0, 0, len(fr), len(fr)))
             f.write(fr)
+    os.rename(path + ".tmp", path)     # an interrupted run leaves no half capture
 
 
-def pcaps(flows):
-    enc = os.path.join(OUT, f"encap-{flows}.pcap")
-    dec = os.path.join(OUT, f"decap-{flows}.pcap")
+# --macs: how many times the warm-up capture holds each MAC's frame
+LEARN_PASSES = 4
+
+
+def learn_frame(j):
+    """The warm-up frame of MAC j on h0: from mac_of(j) to the remote MAC."""
+    udp = struct.pack("!HHHH", 1024, 80, 26, 0) + b"\0" * 18
+    return REMOTE + mac_of(j) + b"\x08\x00" + ipv4([203, 0, 113, 2], [192, 0, 2, 1], 17,
+                                                    len(udp)) + udp
+
+
+def learn_pcap(macs):
+    path = os.path.join(OUT, f"learn-m{macs}.pcap")
+    if not os.path.exists(path):
+        frames = [learn_frame(j) for j in range(macs)]
+        write_pcap(path, (f for _ in range(LEARN_PASSES) for f in frames))
+    return path
+
+
+def feed_stream(macs):
+    """BMP stream of macs type-2 routes (VNI 100, toward 198.51.100.2), cached."""
+    path = os.path.join(OUT, f"feed-m{macs}.bmp")
+    if os.path.exists(path):
+        return open(path, "rb").read()
+    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+    import bmp_build as B
+    peer = dict(peer="198.51.100.250", bgp_id="198.51.100.250")
+    out = [B.initiation("bench-feed")]
+    batch = []
+    for j in range(macs):
+        batch.append(B.type2(B.rd0(65000, 100), mac_of(j).hex(":"), label=100))
+        if len(batch) == 100 or j == macs - 1:
+            out.append(B.route_monitoring(B.update(b"".join(batch), nexthop="198.51.100.2"),
+                                          **peer))
+            batch = []
+    out.append(B.end_of_rib(**peer))
+    data = b"".join(out)
+    with open(path + ".tmp", "wb") as f:
+        f.write(data)
+    os.rename(path + ".tmp", path)
+    return data
+
+
+def pcaps(flows, macs=0):
+    m = f"-m{macs}" if macs else ""
+    enc = os.path.join(OUT, f"encap-{flows}{m}.pcap")
+    dec = os.path.join(OUT, f"decap-{flows}{m}.pcap")
     kern = os.path.join(OUT, f"kernel-{flows}.pcap")
     if not os.path.exists(enc):
-        write_pcap(enc, (inner(i) for i in range(flows)))
+        write_pcap(enc, (inner(i, macs=macs) for i in range(flows)))
     if not os.path.exists(dec):
-        write_pcap(dec, (vxlan(i) for i in range(flows)))
+        write_pcap(dec, (vxlan(i, macs) for i in range(flows)))
     if not os.path.exists(kern):
         write_pcap(kern, (kernel_bound(i) for i in range(flows)))
     return enc, dec, kern
@@ -156,12 +236,14 @@ def bench_netns(needed):
         subprocess.run(["ip", "netns", "del", NETNS])
 
 
-def eal_mem(flows):
+def eal_mem(flows, macs=0):
     # net_pcap infinite_rx holds the whole capture in mbufs: 2,176 B of data
     # room, the 128-byte mbuf and the mempool's object header (2,368 B), and
     # with --no-huge an object may not cross a 4 KiB page, so each takes a
-    # page (2,300 B a flow left the 1,000,000-flow pool short)
-    return max(1024, (flows * 4200 >> 20) + 1024)
+    # page (2,300 B a flow left the 1,000,000-flow pool short). The MAC
+    # table (--macs) takes 64 B a bucket, a bucket per two entries of its
+    # power-of-two size, and 5 B a slot of writer state: under 100 B a MAC.
+    return max(1024, (flows * 4200 >> 20) + 1024 + (macs * 100 >> 20))
 
 
 def testpmd(pcap, flows, secs):
@@ -217,8 +299,13 @@ vnis:
 """
 
 
-def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000):
-    if mode.startswith("exc"):
+def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000, macs=0):
+    if macs and mode == "decap":
+        # h0 reads the warm-up capture once; net_pcap drops what it sends
+        src = (f'{{ name: up0, role: underlay, mac: "02:00:00:00:00:01", '
+               f'devargs: "net_pcap0,rx_pcap={pcap},infinite_rx=1" }}')
+        sink = f'{{ name: h0, role: access, devargs: "net_pcap1,rx_pcap={learn_pcap(macs)}" }}'
+    elif mode.startswith("exc"):
         src = '{ name: h0, role: access, devargs: "net_null1,no-rx=1" }'
         sink = '{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "net_null0,no-rx=1" }'
     elif mode.startswith("encap"):
@@ -243,14 +330,20 @@ def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000):
         up1 = (f'  - {{ name: up1, role: underlay, mac: "02:00:00:00:00:02", kernel_iface: {TAP}, '
                f'kernel_rate_pps: {rate}, devargs: "{dev}" }}\n')
     hist = ", residence_histogram: true" if mode.endswith("-hist") else ""
+    ctl = ""
+    if macs:
+        size = 1 << (macs + 16 - 1).bit_length()
+        hist += (f", mac_table_size: {size}, mac_limit: {macs + 16}, mac_age_s: 86400")
+        ctl = (f"control: {{ cli_socket: {OUT}/{mode}-cli.sock, feed_socket: {OUT}/{mode}-feed.sock, "
+               f"feed_init_timeout_s: 0, feed_idle_timeout_s: 0, feed_stale_s: 86400 }}\n")
     return f"""
-eal: [ "--no-huge", "--no-pci", "-m", "{eal_mem(flows)}", "-l", "0-1", "--file-prefix",
+eal: [ "--no-huge", "--no-pci", "-m", "{eal_mem(flows, macs)}", "-l", "0-1", "--file-prefix",
        "bench-vt{os.getpid()}", "--log-level", "pmd.net.pcap:warning" ]
 vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}{hist} }}
 ports:
   - {src}
   - {sink}
-{up1}{FORWARDING}{cls}"""
+{up1}{ctl}{FORWARDING}{cls}"""
 
 
 def vtepd(mode, pcap, flows, secs, kern=None, kernel_rate=10000):
@@ -291,6 +384,244 @@ def vtepd(mode, pcap, flows, secs, kern=None, kernel_rate=10000):
     else:
         pps = extra["to_kernel_pps"]
     return pps, w["cycles_per_packet"], drops, extra
+
+
+def metrics(sock, timeout=30):
+    """vtepd's Prometheus counters over its CLI: {name: {labels: value}};
+    asked again (up to 5 times) when vtepd dropped the connection: under
+    callgrind the control thread can be too slow for the CLI's own timeout."""
+    for _ in range(4):
+        try:
+            return metrics_once(sock, timeout)
+        except ConnectionError:
+            time.sleep(1)
+    return metrics_once(sock, timeout)
+
+
+def metrics_once(sock, timeout):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    try:
+        s.connect(sock)
+        s.sendall(b"show metrics\n")
+        data = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            data += b
+    finally:
+        s.close()
+    out = {}
+    for line in data.decode(errors="replace").splitlines():
+        m = re.match(r"^([a-z_]+)(\{[^}]*\})?\s+(\S+)$", line)
+        if m:
+            out.setdefault(m.group(1), {})[m.group(2) or ""] = float(m.group(3))
+    return out
+
+
+def msum(m, name, labels=None):
+    """Sum of a family's samples (those whose labels contain labels)."""
+    return sum(v for k, v in m.get(name, {}).items() if labels is None or labels in k)
+
+
+class MacsStop(Exception):
+    pass
+
+
+def pwait2_shim():
+    """valgrind 3.19 does not know epoll_pwait2 (syscall 441, the control
+    loop's wait, which the CLI and the feed need): a preloaded wrapper
+    turns it into epoll_pwait with the timeout rounded up to ms."""
+    src, so = os.path.join(OUT, "pwait2.c"), os.path.join(OUT, "pwait2.so")
+    if not os.path.exists(so):
+        with open(src, "w") as f:
+            f.write("#define _GNU_SOURCE\n#include <signal.h>\n#include <sys/epoll.h>\n"
+                    "#include <time.h>\n"
+                    "int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,\n"
+                    "                 const struct timespec *timeout, const sigset_t *sigmask)\n"
+                    "{\n    int ms = -1;\n"
+                    "    if (timeout)\n"
+                    "        ms = (int)(timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000);\n"
+                    "    return epoll_pwait(epfd, events, maxevents, ms, sigmask);\n}\n")
+        subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-o", so, src], check=True)
+    return so
+
+
+def vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=None):
+    """Start vtepd (under callgrind with insn_prefix), install the MACs,
+    wait until VNI 100 holds them, then measure over secs seconds with the
+    metrics before and after. Returns the counters' deltas and the time."""
+    conf = os.path.join(OUT, f"{mode}.yaml")
+    cli_sock = os.path.join(OUT, f"{mode}-cli.sock")
+    feed_sock = os.path.join(OUT, f"{mode}-feed.sock")
+    for f in (cli_sock, feed_sock, stats):
+        if os.path.exists(f):
+            os.unlink(f)
+    with open(conf, "w") as f:
+        f.write(vtepd_conf(mode, pcap, flows, macs=macs))
+    data = feed_stream(macs) if mode == "encap" else None
+    cmd = [VTEPD, "-c", conf, "--duration", str(3600 * 1000), "--stats-json", stats]
+    slow, env = 1, None
+    if insn_prefix:
+        cmd = VALGRIND + [f"--callgrind-out-file={insn_prefix}"] + cmd
+        env = dict(os.environ, LD_PRELOAD=pwait2_shim())
+        slow = 20
+    p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                         env=env)
+    feed = None
+    try:
+        t0 = time.monotonic()
+        while not os.path.exists(cli_sock):
+            if p.poll() is not None or time.monotonic() - t0 > 300 * slow:
+                raise MacsStop(f"vtepd {mode} did not start: see {log.name}")
+            time.sleep(0.2)
+        t_up = time.monotonic()
+        if data is not None:
+            feed = socket.socket(socket.AF_UNIX)
+            feed.connect(feed_sock)
+            feed.sendall(data)      # kept open: a closed feed's routes go stale
+        # the table holds every MAC: remote ones in the VNI's count (with the
+        # two static MACs), learned ones in its learned count
+        want, fam = (macs + 2, "vtepd_vni_macs") if mode == "encap" else \
+            (macs, "vtepd_vni_macs_learned")
+        last, h0_at_full = -1, None
+        while True:
+            m = metrics(cli_sock, 30 * slow)
+            have = msum(m, fam, 'vni="100"')
+            h0_rx = msum(m, "vtepd_port_rx_packets_total", 'port="h0"')
+            if have >= want and h0_at_full is None:
+                h0_at_full, t_full = h0_rx, time.monotonic() - t_up
+            # decap: also until h0 has read the whole warm-up capture, so
+            # that the measured window holds the VXLAN stream alone
+            if have >= want and (mode == "encap" or h0_rx >= LEARN_PASSES * macs):
+                break
+            if p.poll() is not None:
+                raise MacsStop(f"vtepd {mode} ended while the MACs went in: see {log.name}")
+            if time.monotonic() - t_up > 600 * slow:
+                raise MacsStop(f"vtepd {mode}: VNI 100 holds {have:.0f} of {want} MACs after "
+                               f"{time.monotonic() - t_up:.0f} s (learning events lost: "
+                               f"{msum(m, 'vtepd_learn_events_lost_total'):.0f})")
+            if mode == "decap" and have == last and h0_rx >= LEARN_PASSES * macs:
+                raise MacsStop(f"vtepd decap: the warm-up capture is read and VNI 100 has "
+                               f"learned {have:.0f} of {macs} MACs (learning events lost: "
+                               f"{msum(m, 'vtepd_learn_events_lost_total'):.0f}); raise "
+                               f"LEARN_PASSES")
+            last = have
+            time.sleep(0.5)
+        time.sleep(0.5)             # the bursts of the warm-up are through
+        if insn_prefix:
+            m1 = metrics(cli_sock, 30 * slow)
+            t1 = time.monotonic()
+            subprocess.run(["callgrind_control", "-z", str(p.pid)], capture_output=True)
+        else:
+            t1 = time.monotonic()
+            m1 = metrics(cli_sock, 30 * slow)
+        time.sleep(secs)
+        if insn_prefix:
+            m2 = metrics(cli_sock, 30 * slow)
+            t2 = time.monotonic()
+            subprocess.run(["callgrind_control", "-d", str(p.pid)], capture_output=True)
+        else:
+            t2 = time.monotonic()
+            m2 = metrics(cli_sock, 30 * slow)
+        d = {}
+        for name, lab in (("packets", "vtepd_worker_packets_total"),
+                          ("busy_s", "vtepd_worker_busy_seconds_total"),
+                          ("encap", "vtepd_vni_encap_packets_total"),
+                          ("decap", "vtepd_vni_decap_packets_total"),
+                          ("flood", "vtepd_vni_flood_packets_total"),
+                          ("drops", "vtepd_drops_total"),
+                          ("learn_lost", "vtepd_learn_events_lost_total")):
+            d[name] = msum(m2, lab) - msum(m1, lab)
+        d["seconds"] = t2 - t1
+        d["fill_seconds"] = t_full
+        d["warmup_frames_when_full"] = h0_at_full
+        d["learn_lost_total"] = msum(m1, "vtepd_learn_events_lost_total")
+        d["macs_in_table"] = msum(m2, "vtepd_vni_macs", 'vni="100"')
+    finally:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(300 * slow)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        if feed:
+            feed.close()
+    return d
+
+
+def stats_fields(path):
+    """The mempool's in_use and tsc_hz of a stats JSON: with a million MACs
+    (and the EVPN RIB) the file is hundreds of MB, so they are read with
+    grep from its top-level lines (the writer puts one key a line)."""
+    if not os.path.exists(path):
+        return None
+    mp = subprocess.run(["grep", "-m1", "-A4", '^  "mempool": {', path],
+                        capture_output=True, text=True).stdout
+    hz = subprocess.run(["grep", "-m1", '^  "tsc_hz": ', path], capture_output=True,
+                        text=True).stdout
+    m1, m2 = re.search(r'"in_use": (\d+)', mp), re.search(r'"tsc_hz": (\d+)', hz)
+    if not m1 or not m2:
+        return None
+    return {"in_use": int(m1.group(1)), "tsc_hz": int(m2.group(1))}
+
+
+def check_forwarding(mode, d, macs):
+    """Fail loudly unless vtepd forwarded (not flooded, not dropped)."""
+    n = d["packets"]
+    done = d["encap"] if mode == "encap" else d["decap"]
+    if n <= 0:
+        sys.exit(f"vtepd {mode} --macs {macs}: no packets in the measured window")
+    bad = d["flood"] + d["drops"]
+    if bad > 0.01 * n or done < 0.99 * n:
+        sys.exit(f"vtepd {mode} --macs {macs}: of {n:.0f} packets {done:.0f} {mode}sulated, "
+                 f"{d['flood']:.0f} flooded (unknown unicast), {d['drops']:.0f} dropped: more "
+                 f"than 1 % not forwarded")
+
+
+def vtepd_macs(mode, pcap, flows, secs, macs):
+    """(packets/s, cycles/packet, drops, extra) of the measured window."""
+    stats = os.path.join(OUT, f"{mode}.json")
+    with open(os.path.join(OUT, f"{mode}.log"), "w") as log:
+        try:
+            d = vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats)
+        except MacsStop as e:
+            sys.exit(str(e))
+    check_forwarding(mode, d, macs)
+    s = stats_fields(stats)
+    if s is None:
+        sys.exit(f"vtepd {mode} wrote no stats: see {OUT}/{mode}.log")
+    if s["in_use"] != 0:
+        sys.exit(f"vtepd {mode}: {s['in_use']} mbufs leaked")
+    cpp = d["busy_s"] * s["tsc_hz"] / d["packets"]
+    extra = {"fill_seconds": round(d["fill_seconds"], 1), "flooded": d["flood"],
+             "warmup_frames_when_full": d["warmup_frames_when_full"],
+             "learn_lost_total": d["learn_lost_total"],
+             "dropped": d["drops"], "packets": d["packets"],
+             "macs_in_table": d["macs_in_table"]}
+    return d["packets"] / d["seconds"], cpp, d["drops"], extra
+
+
+def vtepd_macs_insn(mode, pcap, flows, secs, macs):
+    prefix = os.path.join(OUT, f"cg-{mode}-m{macs}")
+    clean_callgrind(prefix)
+    stats = os.path.join(OUT, f"{mode}-insn.json")
+    with open(os.path.join(OUT, f"{mode}-insn.log"), "w") as log:
+        try:
+            d = vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=prefix)
+        except MacsStop as e:
+            sys.exit(str(e))
+    check_forwarding(mode, d, macs)
+    # the dump after the measured window is part 1 of each thread's profile
+    fn = os.environ.get("VTEPD_WORKER_FN", "dp_worker_main")
+    d_, base = os.path.split(prefix)
+    part = base + ".1"
+    ir = callgrind_thread_ir(os.path.join(d_, part), fn)
+    io = callgrind_io_ir(os.path.join(d_, part), fn)
+    pkts = d["packets"]
+    return (ir / pkts if pkts else 0), (io / pkts if pkts else 0), int(pkts)
 
 
 def callgrind_thread_ir(prefix, fn_name):
@@ -395,19 +726,26 @@ def main():
                     help="kernel_rate_pps of the exception-path modes (not exc-max)")
     ap.add_argument("--insn", action="store_true", help="instructions per packet (callgrind)")
     ap.add_argument("--insn-seconds", type=int, default=3)
+    ap.add_argument("--macs", type=int, default=0,
+                    help="MACs in the table, the frames' destinations spread over them "
+                         "(modes encap and decap only; see above)")
     a = ap.parse_args()
     VTEPD = os.path.abspath(a.vtepd)
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(VTEPD):
         subprocess.run(["bash", os.path.join(ROOT, "scripts", "build")], check=True)
     modes = a.modes.split(",")
+    if a.macs and (a.macs < 1 or a.macs > (1 << 24) - 16 or
+                   [m for m in modes if m not in ("encap", "decap")]):
+        sys.exit("--macs takes 1 to 16,777,200 MACs and the modes encap and decap only")
     kernel = [m for m in modes if m in KERNEL_MODES]
     if kernel and os.geteuid() != 0:
         sys.exit(f"modes {','.join(kernel)} need root (a network namespace for the TAP)")
     load0 = os.getloadavg()
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": "),
-              "cores": os.cpu_count(), "runs": a.runs, "seconds": a.seconds, "results": []}
+              "cores": os.cpu_count(), "runs": a.runs, "seconds": a.seconds, "macs": a.macs,
+              "results": []}
     with bench_netns(bool(kernel)):
         run_all(a, modes, report)
     report["loadavg_start"] = [round(x, 2) for x in load0]
@@ -419,6 +757,10 @@ def main():
           f"{' '.join('%.2f' % x for x in report['loadavg_end'])} at end")
     print(f"# {a.runs} rounds x {a.seconds} s, 64-byte inner frames; median (min-max); "
           f"ratio = vtepd / testpmd of the same round")
+    if a.macs:
+        print(f"# {a.macs} MACs in VNI 100 (encap: remote, over the EVPN feed; decap: local, "
+              f"learned on h0); flow i to MAC i mod {a.macs}; vtepd measured over {a.seconds} s "
+              f"once the table was full")
     for r in report["results"]:
         if "instructions_per_packet" in r:
             i = r["instructions_per_packet"]
@@ -455,7 +797,7 @@ INSN_MODES = ("encap", "encap-cls", "decap", "encap-hist", "decap-hist")
 
 def run_all(a, modes, report):
     for flows in (int(x) for x in a.flows.split(",")):
-        enc, dec, kern = pcaps(flows)
+        enc, dec, kern = pcaps(flows, a.macs)
         rows = {m: {"pps": [], "cpp": [], "ratio": [], "ceiling": [], "extra": []} for m in modes}
         for r in range(1, a.runs + 1):
             for direction, pcap in (("encap", enc), ("decap", dec), ("exc", kern)):
@@ -464,7 +806,21 @@ def run_all(a, modes, report):
                     continue
                 ceil = testpmd(pcap, flows, a.seconds)
                 for m in todo:
-                    pps, cpp, drops, extra = vtepd(m, pcap, flows, a.seconds, kern, a.kernel_rate)
+                    if a.macs:
+                        pps, cpp, drops, extra = vtepd_macs(m, pcap, flows, a.seconds, a.macs)
+                        print(f"flows {flows} run {r} {m}: {a.macs} MACs in after "
+                              f"{extra['fill_seconds']} s" +
+                              (f" ({extra['warmup_frames_when_full']:.0f} warm-up frames read, "
+                               f"{extra['learn_lost_total']:.0f} learning events lost)"
+                               if m == "decap" else "") +
+                              f"; {extra['packets']:.0f} packets measured, "
+                              f"{extra['flooded']:.0f} flooded, {extra['dropped']:.0f} dropped",
+                              file=sys.stderr, flush=True)
+                        rows[m].setdefault("macs_runs", []).append(extra)
+                        extra = {}
+                    else:
+                        pps, cpp, drops, extra = vtepd(m, pcap, flows, a.seconds, kern,
+                                                       a.kernel_rate)
                     rows[m]["pps"].append(pps)
                     rows[m]["cpp"].append(cpp)
                     rows[m]["ceiling"].append(ceil)
@@ -484,7 +840,10 @@ def run_all(a, modes, report):
             for direction, pcap in (("encap", enc), ("decap", dec)):
                 for m in [m for m in modes if m in INSN_MODES and
                           m.startswith(direction)]:
-                    vi, io, v_pkts = vtepd_insn(m, pcap, flows, a.insn_seconds)
+                    if a.macs:
+                        vi, io, v_pkts = vtepd_macs_insn(m, pcap, flows, a.insn_seconds, a.macs)
+                    else:
+                        vi, io, v_pkts = vtepd_insn(m, pcap, flows, a.insn_seconds)
                     insn[m] = {"worker": round(vi, 1), "pmd_io": round(io, 1),
                                "vtepd_own": round(vi - io, 1), "packets": v_pkts,
                                "io_share": round(io / vi, 3) if vi else 0}
@@ -492,7 +851,7 @@ def run_all(a, modes, report):
                           f"PMD I/O {io:.1f} ({v_pkts} pkts)", file=sys.stderr, flush=True)
         for m in modes:
             x = rows[m]
-            res = {"flows": flows, "mode": m,
+            res = {"flows": flows, "mode": m, "macs": a.macs,
                    "testpmd_mpps": [round(v / 1e6, 2) for v in med(x["ceiling"])] if x["ceiling"] else None,
                    "vtepd_mpps": [round(v / 1e6, 2) for v in med(x["pps"])] if x["pps"] else None,
                    "ratio": [round(v, 3) for v in med(x["ratio"])] if x["ratio"] else None,
@@ -501,6 +860,8 @@ def run_all(a, modes, report):
                                "ratio": x["ratio"]}}
             if m in insn:
                 res["instructions_per_packet"] = insn[m]
+            if x.get("macs_runs"):
+                res["per_run"]["macs"] = x["macs_runs"]
             if m == "encap-cls" and "encap" in rows and x["pps"]:
                 # classifier on / off, each run against its own round
                 rel = [c / o for c, o in zip(x["pps"], rows["encap"]["pps"])]

@@ -18,7 +18,12 @@
  * otherwise it says so and runs on 4 KiB pages. The pages used are printed.
  *
  * Built by meson, not run as a test:
- *   build/tests/bench/bench_mac_table [--runs N] [--lookups N] [--macs N] [--vnis N] [--huge]
+ * --burst N (1-64, default 32) looks up N keys per bulk call instead: with
+ * 1, nothing overlaps and the large case shows the memory latency of one
+ * lookup.
+ *
+ *   build/tests/bench/bench_mac_table [--runs N] [--lookups N] [--macs N] [--vnis N]
+ *                                     [--burst N] [--huge]
  */
 #include <stdbool.h>
 #include <stdio.h>
@@ -125,6 +130,30 @@ static __attribute__((noinline)) uint64_t lookup_loop(const struct mac_table *t,
     return missed;
 }
 
+/* The same with bursts of n (1-64) keys: --burst, to see how much of the
+ * memory latency the bursts of 32 hide (n = 1: one lookup at a time). */
+static __attribute__((noinline)) uint64_t lookup_loop_n(const struct mac_table *t,
+                                                        const struct mac_key *stream,
+                                                        uint32_t n_stream, uint64_t lookups,
+                                                        unsigned n)
+{
+    const struct mac_key *kp[64];
+    uint64_t vals[64], missed = 0;
+    uint32_t at = 0;
+
+    for (uint64_t done = 0; done < lookups; done += n) {
+        for (unsigned j = 0; j < n; j++)
+            kp[j] = &stream[at + j];
+        at = at + 2 * n <= n_stream ? at + n : 0;
+        mac_table_lookup_bulk(t, kp, n, vals);
+        for (unsigned j = 0; j < n; j++)
+            missed += vals[j] == 0;
+    }
+    return missed;
+}
+
+static unsigned burst = BURST;
+
 static void mac_of(uint32_t i, uint8_t mac[6])
 {
     mac[0] = 0x02;
@@ -174,8 +203,8 @@ static int run(uint32_t n_macs, uint32_t n_vnis, unsigned runs, uint64_t lookups
     }
     res->bytes = heap_used() - before;
     n_stream -= n_stream % BURST;
-    if (n_stream < BURST)
-        n_stream = BURST;
+    if (n_stream < 64)
+        n_stream = 64;
     stream = malloc((size_t)n_stream * sizeof(*stream));
     if (!stream) {
         free(keys);
@@ -188,7 +217,10 @@ static int run(uint32_t n_macs, uint32_t n_vnis, unsigned runs, uint64_t lookups
         uint64_t t0, t1;
 
         t0 = cpu_ns();
-        sink += lookup_loop(t, stream, n_stream, lookups);
+        if (burst == BURST)
+            sink += lookup_loop(t, stream, n_stream, lookups);
+        else
+            sink += lookup_loop_n(t, stream, n_stream, lookups, burst);
         t1 = cpu_ns();
         per[r] = (double)(t1 - t0) / (double)lookups;
     }
@@ -224,16 +256,19 @@ int main(int argc, char **argv)
             macs = (uint32_t)strtoul(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--vnis") && i + 1 < argc)
             vnis = (uint32_t)strtoul(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--burst") && i + 1 < argc)
+            burst = (unsigned)atoi(argv[++i]);
         else if (!strcmp(argv[i], "--huge"))
             huge = true;
         else {
-            fprintf(stderr, "usage: %s [--runs N] [--lookups N] [--macs N] [--vnis N] [--huge]\n",
-                    argv[0]);
+            fprintf(stderr, "usage: %s [--runs N] [--lookups N] [--macs N] [--vnis N] "
+                    "[--burst N] [--huge]\n", argv[0]);
             return 2;
         }
     }
-    if (runs < 1 || runs > MAX_RUNS || macs < 1024 || vnis < 4) {
-        fprintf(stderr, "bench_mac_table: runs 1-%d, macs >= 1024, vnis >= 4\n", MAX_RUNS);
+    if (runs < 1 || runs > MAX_RUNS || macs < 1024 || vnis < 4 || burst < 1 || burst > 64) {
+        fprintf(stderr, "bench_mac_table: runs 1-%d, macs >= 1024, vnis >= 4, burst 1-64\n",
+                MAX_RUNS);
         return 2;
     }
     snprintf(prefix, sizeof(prefix), "bench-mac%d", (int)getpid());
@@ -267,7 +302,7 @@ int main(int argc, char **argv)
            (double)big.bytes / macs, big.ns, big.ns_min);
     printf("rate ratio large/small: %.2f, of the fastest runs %.2f (%d runs x %llu lookups, "
            "bursts of %u, median)\n", small.ns / big.ns, small.ns_min / big.ns_min, runs,
-           (unsigned long long)lookups, BURST);
+           (unsigned long long)lookups, burst);
     rte_eal_cleanup();
     return 0;
 }
