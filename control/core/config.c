@@ -435,6 +435,8 @@ static int parse_ports(struct pctx *p, yaml_node_t *n, const char *path)
 
     if (len < 0)
         return -1;
+    if (len == 0)
+        return fail(p, n, path, "at least one port is needed");
     for (int i = 0; i < len; i++) {
         yaml_node_t *it = seq_item(p, n, i);
         struct cfg_port *pt = &c->ports[i];

@@ -78,6 +78,8 @@ control:
                   + "vnis: *v\n",
     "duplicate-key.yaml": HEAD + "vtep: { local_ip: 192.0.2.2 }\n",
     "broken.yaml": HEAD + "vnis:\n  - vni: [100\n",
+    # found by fuzz-config: an empty port list was once accepted
+    "empty-ports.yaml": "vtep: { local_ip: 192.0.2.1 }\nports: [  ]\n",
     "classifier-metrics.yaml": HEAD.replace("{ local_ip: 192.0.2.1 }",
                                              "{ local_ip: 192.0.2.1, mempool_mbufs: 8192, "
                                              "residence_histogram: true }") + """underlay:

@@ -230,6 +230,8 @@ static void test_misc_errors(void **state)
                  3, 22, "ports[0].role", "expected 'access' or 'underlay'");
     expect_error(GOOD_HEAD "  - { name: h0, role: access, devargs: y }\n",
                  6, 13, "ports[3].name", "duplicate port name 'h0'");
+    expect_error("vtep: { local_ip: 192.0.2.1 }\nports: [  ]\n",
+                 2, 8, "ports", "at least one port is needed");
     expect_error("vtep: { local_ip: 192.0.2.1, ttl: 0 }\nports: []\n",
                  1, 35, "vtep.ttl", "from 1 to 255");
     expect_error("vtep: { local_ip: 192.0.2.1, ttl: -1 }\nports: []\n",
