@@ -4,24 +4,14 @@
 #include "vxlan.h"
 
 /* One's-complement sum of an IPv4 header is 0xffff when its checksum is
- * valid. The usual 20-byte header is summed as two 64-bit words and one
- * 32-bit word with end-around carries, then folded to 16 bits (2^64 = 1
- * modulo 0xffff, so the wide sum folds to the same 16-bit sum); options
- * take rte_raw_cksum. */
+ * valid. The usual 20-byte header is summed 64 bits at a time
+ * (ipv4_hdr20_sum), then folded to 16 bits; options take rte_raw_cksum. */
 static inline int ipv4_hdr_csum_ok(const struct rte_ipv4_hdr *ip, uint32_t ihl)
 {
     if (likely(ihl == sizeof(*ip))) {
-        const uint8_t *b = (const uint8_t *)ip;
-        uint64_t a, c, s;
-        uint32_t d, t, hi;
+        uint64_t s = ipv4_hdr20_sum((const uint8_t *)ip);
+        uint32_t t, hi;
 
-        memcpy(&a, b, 8);
-        memcpy(&c, b + 8, 8);
-        memcpy(&d, b + 16, 4);
-        s = a + c;
-        s += s < c;             /* end-around carry: cannot carry again */
-        s += d;
-        s += s < d;
         hi = (uint32_t)(s >> 32);
         t = (uint32_t)s + hi;
         t += t < hi;

@@ -175,6 +175,25 @@ static inline void underlay_fast_init(struct underlay_fast *f, const struct unde
     f->dport = vxlan_be16(p->udp_port);
 }
 
+/* One's-complement sum of the 20 bytes at h (an IPv4 header without
+ * options) as two 64-bit words and one 32-bit word with end-around
+ * carries. 2^64 = 1 modulo 0xffff, so it folds to the header's 16-bit sum:
+ * a valid header's sum is 0 modulo 0xffff (0xffff once folded). */
+static inline uint64_t ipv4_hdr20_sum(const uint8_t *h)
+{
+    uint64_t a, c, s;
+    uint32_t d;
+
+    memcpy(&a, h, 8);
+    memcpy(&c, h + 8, 8);
+    memcpy(&d, h + 16, 4);
+    s = a + c;
+    s += s < c;                 /* end-around carry: cannot carry again */
+    s += d;
+    s += s < d;
+    return s;
+}
+
 /* True when the frame is the common VXLAN frame that underlay_classify_seg
  * accepts as UL_VXLAN with inner_off UNDERLAY_FAST_INNER_OFF: to our MAC,
  * IPv4 without options to our address (checksum valid, or ip_csum_good),
@@ -193,7 +212,7 @@ static inline bool underlay_rx_fast(const uint8_t *pkt, uint32_t seg_len, uint32
                                     uint32_t *vni, uint32_t *outer_src, uint32_t *inner_len)
 {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint64_t w0, q14, q22, s;
+    uint64_t w0;
     uint32_t w12, w20, d30, vx;
     uint16_t dport, be;
     uint32_t ip_len, udp_len;
@@ -226,16 +245,8 @@ static inline bool underlay_rx_fast(const uint8_t *pkt, uint32_t seg_len, uint32
                          RTE_ETHER_HDR_LEN || udp_len + sizeof(struct rte_ipv4_hdr) > ip_len ||
                          RTE_ETHER_HDR_LEN + ip_len > pkt_len, 0))
         return false;
-    if (!ip_csum_good) {
-        memcpy(&q14, pkt + 14, 8);
-        memcpy(&q22, pkt + 22, 8);
-        s = q14 + q22;
-        s += s < q22;           /* end-around carry: cannot carry again */
-        s += d30;
-        s += s < d30;
-        if (__builtin_expect(s % 0xffff != 0, 0))
-            return false;
-    }
+    if (!ip_csum_good && __builtin_expect(ipv4_hdr20_sum(pkt + 14) % 0xffff != 0, 0))
+        return false;
     memcpy(&vx, pkt + 46, 4);
     *vni = __builtin_bswap32(vx) >> 8;
     memcpy(outer_src, pkt + 26, 4);

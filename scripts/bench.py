@@ -96,6 +96,8 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
+import vtepdtest  # noqa: E402  (tests/lib: the CLI client the tests use)
 VTEPD = os.environ.get("VTEPD", os.path.join(ROOT, "build", "vtepd"))   # or --vtepd
 OUT = os.environ.get("BENCH_OUT", os.path.join(ROOT, "build", "bench"))   # captures, configs, logs
 HOST, REMOTE = bytes.fromhex("02000000aa01"), bytes.fromhex("02000000aa02")
@@ -184,7 +186,6 @@ def feed_stream(macs):
     path = os.path.join(OUT, f"feed-m{macs}.bmp")
     if os.path.exists(path):
         return open(path, "rb").read()
-    sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
     import bmp_build as B
     peer = dict(peer="198.51.100.250", bgp_id="198.51.100.250")
     out = [B.initiation("bench-feed")]
@@ -399,19 +400,7 @@ def metrics(sock, timeout=30):
 
 
 def metrics_once(sock, timeout):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(timeout)
-    try:
-        s.connect(sock)
-        s.sendall(b"show metrics\n")
-        data = b""
-        while True:
-            b = s.recv(65536)
-            if not b:
-                break
-            data += b
-    finally:
-        s.close()
+    data = vtepdtest.cli_raw(sock, "show metrics", timeout)
     out = {}
     for line in data.decode(errors="replace").splitlines():
         m = re.match(r"^([a-z_]+)(\{[^}]*\})?\s+(\S+)$", line)
