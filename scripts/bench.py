@@ -499,21 +499,20 @@ def vtepd_macs_run(mode, pcap, flows, macs, secs, log, stats, insn_prefix=None):
             last = have
             time.sleep(0.5)
         time.sleep(0.5)             # the bursts of the warm-up are through
-        if insn_prefix:
-            m1 = metrics(cli_sock, 30 * slow)
-            t1 = time.monotonic()
-            subprocess.run(["callgrind_control", "-z", str(p.pid)], capture_output=True)
-        else:
-            t1 = time.monotonic()
-            m1 = metrics(cli_sock, 30 * slow)
+        def window_edge(ctl):
+            """Counters and time at one edge of the measured window; under
+            callgrind, the counters first, then its -z (start) or -d (end)."""
+            if not insn_prefix:
+                t = time.monotonic()
+                return metrics(cli_sock, 30 * slow), t
+            m = metrics(cli_sock, 30 * slow)
+            t = time.monotonic()
+            subprocess.run(["callgrind_control", ctl, str(p.pid)], capture_output=True)
+            return m, t
+
+        m1, t1 = window_edge("-z")
         time.sleep(secs)
-        if insn_prefix:
-            m2 = metrics(cli_sock, 30 * slow)
-            t2 = time.monotonic()
-            subprocess.run(["callgrind_control", "-d", str(p.pid)], capture_output=True)
-        else:
-            t2 = time.monotonic()
-            m2 = metrics(cli_sock, 30 * slow)
+        m2, t2 = window_edge("-d")
         d = {}
         for name, lab in (("packets", "vtepd_worker_packets_total"),
                           ("busy_s", "vtepd_worker_busy_seconds_total"),

@@ -47,18 +47,16 @@ def write_run(base, name, mode, t, seed, rpc_ms, bulk_ms, high_pkts):
     rows = ["proto,sport,dport,first_a_ns,last_b_ns,skipped,packets,lost,jitter_ns,dscp_b_set"]
     with open(os.path.join(d, "flows.jsonl"), "w") as f:
         # 9 RPCs of 5 segments (fit T = 20) and 3 bulk transfers
-        for i in range(9):
-            sport = 20000 + i
-            f.write(json.dumps({"kind": "rpc", "sport": sport, "dport": 5001, "packets": 5,
-                                "ok": True, "done_ns": int(rpc_ms * 1e6)}) + "\n")
-            dscp = "0" if mode == "ecmp" else "46"
-            rows.append("tcp,%d,5001,%d,%d,0,6,0,1000,%s" % (sport, 10 ** 9, 10 ** 9 + int(rpc_ms * 1e6), dscp))
-        for i in range(3):
-            sport = 50000 + i
-            f.write(json.dumps({"kind": "bulk", "sport": sport, "dport": 5002, "packets": 1200,
-                                "ok": True, "done_ns": int(bulk_ms * 1e6)}) + "\n")
-            dscp = "0" if mode == "ecmp" else "46|10"
-            rows.append("tcp,%d,5002,%d,%d,0,1201,0,1000,%s" % (sport, 10 ** 9, 10 ** 9 + int(bulk_ms * 1e6), dscp))
+        # (kind, count, first source port, server port, segments, FCT ms, DSCP seen when classified)
+        for kind, n, sport0, dport, segs, ms, dscp_cls in (("rpc", 9, 20000, 5001, 5, rpc_ms, "46"),
+                                                           ("bulk", 3, 50000, 5002, 1200, bulk_ms, "46|10")):
+            dscp = "0" if mode == "ecmp" else dscp_cls
+            for i in range(n):
+                sport = sport0 + i
+                f.write(json.dumps({"kind": kind, "sport": sport, "dport": dport, "packets": segs,
+                                    "ok": True, "done_ns": int(ms * 1e6)}) + "\n")
+                rows.append("tcp,%d,%d,%d,%d,0,%d,0,1000,%s" % (sport, dport, 10 ** 9, 10 ** 9 + int(ms * 1e6),
+                                                               segs + 1, dscp))
     with open(os.path.join(d, "meter", "flows.csv"), "w") as f:
         f.write("\n".join(rows) + "\n")
     tc = []
