@@ -249,6 +249,23 @@ enum learn_result {
     LEARN_FULL,             /* refused: the table is full */
 };
 
+/* Hint only: bring the home bucket of (vni_idx, mac) and its last-seen
+ * times toward the cache, for the writer that will set the entry soon.
+ * Changes nothing; an unknown VNI slot is ignored. */
+static inline void mac_table_prefetch(const struct mac_table *t, uint32_t vni_idx,
+                                      const uint8_t mac[6])
+{
+    struct mac_key k;
+    uint32_t b;
+
+    if (vni_idx >= t->n_vnis)
+        return;
+    mac_key_set(&k, vni_idx, mac);
+    b = mac_key_bucket(t, mac_key_word(&k));
+    rte_prefetch0(&t->bkt[b]);
+    rte_prefetch0(&t->last_seen[b * MAC_BUCKET_SLOTS]);
+}
+
 /* A worker saw mac as source on attachment attach of vni_idx at time now
  * (seconds, monotonic). Static entries never move. */
 enum learn_result mac_table_learn(struct mac_table *t, uint32_t vni_idx,

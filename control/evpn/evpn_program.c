@@ -5,7 +5,6 @@
 #include <time.h>
 
 #include <rte_malloc.h>
-#include <rte_prefetch.h>
 
 #include "control.h"
 #include "dp.h"
@@ -74,18 +73,11 @@ static void mac_changed(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t 
  * reads it soon (rib_prefetch). */
 static void prefetch_mac(void *ctx, uint32_t vni, const uint8_t mac[6])
 {
-    const struct mac_table *t = g_dp.macs;
     int vi = dp_conf_vni_slot(g_dp.conf, vni);
-    struct mac_key k;
-    uint32_t b;
     (void)ctx;
 
-    if (vi < 0 || (uint32_t)vi >= t->n_vnis)
-        return;
-    mac_key_set(&k, (uint32_t)vi, mac);
-    b = mac_key_bucket(t, mac_key_word(&k));
-    rte_prefetch0(&t->bkt[b]);
-    rte_prefetch0(&t->last_seen[b * MAC_BUCKET_SLOTS]);
+    if (vi >= 0)
+        mac_table_prefetch(g_dp.macs, (uint32_t)vi, mac);
 }
 
 void evpn_program_replay(void *ctx, uint32_t vni, const uint8_t mac[6], uint32_t vtep)
