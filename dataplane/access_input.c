@@ -186,6 +186,11 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                     access_send(w, rm[j], to);
         } else {
             uint32_t vtep = mac_val_vtep(v);
+
+            if (likely(c->cls == NULL || !c->vnis[vni_idx].classify)) {
+                encap_run(w, rm, len, vni_idx, vtep);
+                continue;
+            }
             for (unsigned j = 0; j < len; j++) {
                 enc[n_enc] = rm[j];
                 enc_vni[n_enc] = vni_idx;

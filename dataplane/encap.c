@@ -71,6 +71,58 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     return 0;
 }
 
+void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
+               uint32_t vtep_be)
+{
+    const struct dp_conf *c = w->conf;
+    const struct dp_group *grp = c->routes == NULL ? &c->groups[0] :
+                                 nexthop_group(c, -1, vtep_be);
+    const bool dflt = grp->hash.fields == FH_DEFAULT_FIELDS;
+    const uint32_t vni = c->vnis[vni_idx].vni;
+    const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
+    struct vni_stats *vs = &w->pub.st.vni[vni_idx];
+    struct txbuf *b = NULL;
+    uint16_t port = UINT16_MAX;     /* of the previous frame sent */
+    bool tx_ip_csum = false;
+    uint64_t pk = 0, by = 0;
+
+    for (unsigned i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+        uint32_t len = rte_pktmbuf_pkt_len(m);
+        const struct dp_nexthop *nh;
+        uint32_t h;
+
+        if (unlikely(len > lim)) {
+            wk_drop(w, m, DROP_MTU_EXCEEDED);
+            continue;
+        }
+        if (!likely(dflt && flow_hash_ipv4_fast(&grp->hash, f, rte_pktmbuf_data_len(m), &h)))
+            h = flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
+        nh = nexthop_pick(c, grp, h);
+        if (unlikely(nh == NULL)) {
+            wk_drop(w, m, DROP_NO_NEXTHOP);
+            continue;
+        }
+        if (nh->port != port) {
+            port = nh->port;
+            b = &w->tx[port];
+            tx_ip_csum = g_dp.ports[port].tx_ip_csum;
+        }
+        if (unlikely(encap_write(m, nh, vtep_be, h, vni, len, 0, tx_ip_csum) != 0)) {
+            wk_drop(w, m, DROP_NO_HEADROOM);
+            continue;
+        }
+        if (unlikely(b->n == DP_TXBUF))
+            tx_flush_port(w, port);
+        b->pkts[b->n++] = m;
+        pk++;
+        by += len;
+    }
+    vs->encap_packets += pk;
+    vs->encap_bytes += by;
+}
+
 /* Per-VNI counters of a run of frames of one VNI, added once per run:
  * [0] encap packets, [1] encap bytes, [2..3] class packets, [4..5] class
  * bytes (short, long). */

@@ -113,6 +113,14 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
 void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
                  const uint32_t *vtep_be, unsigned n);
 
+/* encap.c: a run of n known-unicast frames of one VNI, whose classifier
+ * is off, to one remote VTEP: each encapsulated toward the next hop ECMP
+ * picks (the VTEP's route group), outer TOS 0, and queued in order;
+ * counts encap_packets/bytes of the VNI. The same frames on the wire as
+ * encap_burst() of them. Consumes the mbufs. */
+void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
+               uint32_t vtep_be);
+
 /* nexthop.c: the next hop for a frame of VNI vni to vtep in group `group`
  * (-1: by the VTEP's route), and the flow hash that chose it (for the UDP
  * source port); NULL when the group has no live member. */

@@ -256,12 +256,14 @@ static void test_short_frames(void **state)
  * default policy on the frame, for every frame that fc_extract() keys:
  * IPv4 (with options) and IPv6, TCP and UDP, tagged or not, random
  * addresses, ports and seeds, every truncation; frames it does not key
- * (fragments, ICMP, short ones) are left to flow_hash(). */
+ * (fragments, ICMP, short ones) are left to flow_hash(). The same for
+ * flow_hash_ipv4_fast(), which must hash every untagged IPv4 TCP/UDP
+ * frame without options of 38 bytes or more, and nothing else. */
 static void test_5tuple_key_equals_flow_hash(void **state)
 {
     struct flow_hash_policy p;
     uint64_t x = 0x9d2c5680a5a5a5a5ull;
-    unsigned keyed = 0, not_keyed = 0;
+    unsigned keyed = 0, not_keyed = 0, fast_hits = 0;
     (void)state;
 
     flow_hash_policy_init(&p, NULL, 0);
@@ -297,6 +299,17 @@ static void test_5tuple_key_equals_flow_hash(void **state)
         }
         len = l4 + (tcp ? 20 : 8) + (it % 5);
         for (uint32_t l = len; l + 24 >= len && l >= 14; l -= 3) {
+            uint32_t fast;
+
+            /* the access fast path's hash: flow_hash()'s value or nothing */
+            if (flow_hash_ipv4_fast(&p, f, l, &fast)) {
+                assert_int_equal(fast, flow_hash(&p, f, l, 7, 1, 2));
+                assert_false(tag || v6 || opt);
+                fast_hits++;
+            } else if (!tag && !v6 && !opt && l >= 38 && (it % 7) && (it % 11)) {
+                fail_msg("frame %u, %u bytes: plain IPv4 %s not hashed fast", it, l,
+                         tcp ? "TCP" : "UDP");
+            }
             if (fc_extract(f, f + l, 7, FC_PROTO_TCP | FC_PROTO_UDP, &k, &m) != FC_OK) {
                 not_keyed++;
                 continue;
@@ -309,6 +322,7 @@ static void test_5tuple_key_equals_flow_hash(void **state)
      * ICMP) */
     assert_true(keyed > 5000);
     assert_true(not_keyed > 5000);
+    assert_true(fast_hits > 500);
 }
 
 int main(void)

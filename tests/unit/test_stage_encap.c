@@ -498,12 +498,94 @@ static void test_burst_longer_than_dp_burst(void **state)
     assert_int_equal(H.pub->st.vni[h_slot(16777215)].encap_packets, N);
 }
 
+/* encap_run (the access path's run of frames of a VNI without the
+ * classifier) sends the same frames, in the same order, on the same ports
+ * as encap_burst, with the same drops and counters: toward a VTEP of each
+ * group (default 5-tuple policy, inner_src_ip, inner_dst_port), frames
+ * that the fast hash takes (IPv4 UDP and TCP) and that it leaves to
+ * flow_hash (ICMP, a fragment, IPv4 options, IPv6, short, non-IP), one
+ * over the MTU and one without headroom. */
+static void test_run_equals_burst(void **state)
+{
+    enum { N = 12 };
+    static const char *const vt[] = {"198.51.100.130", "198.51.100.2", "203.0.113.7"};
+    const uint32_t slot = h_slot(16777215);
+    (void)state;
+
+    for (unsigned g = 0; g < 3; g++) {
+        uint8_t f[N][1500];
+        uint16_t len[N], room[N];
+        struct rte_mbuf *m[N], *out[2][2][N];
+        uint32_t vi[N], vtep[N];
+        unsigned got[2][2];
+        uint64_t drops[2], pk[2], by[2];
+
+        for (unsigned i = 0; i < N; i++) {
+            len[i] = (uint16_t)(64 + 7 * i);
+            room[i] = RTE_PKTMBUF_HEADROOM;
+            h_udp4(f[i], host_b, host_a, -1, 0x0a000001 + 3 * i, 0x0a000102 + i,
+                   (uint16_t)(5000 + 11 * i), (uint16_t)(53 + i), len[i]);
+            vi[i] = slot;
+            vtep[i] = inet_addr(vt[g]);
+        }
+        f[1][23] = 6;                   /* TCP */
+        f[2][23] = 1;                   /* ICMP */
+        f[3][20] = 0x20;                /* first fragment */
+        f[4][14] = 0x46;                /* IPv4 options */
+        f[5][12] = 0x86; f[5][13] = 0xdd;   /* IPv6 (random header) */
+        f[5][14] = 0x60;
+        len[6] = 36;                    /* too short for ports */
+        f[7][12] = 0x08; f[7][13] = 0x06;   /* ARP */
+        len[8] = 1400 - VXLAN_OUTER_IP_OVERHEAD + 1;   /* over the underlay MTU */
+        h_udp4(f[8], host_b, host_a, -1, 0x0a000001, 0x0a000002, 1, 2, len[8]);
+        room[9] = 48;                   /* no headroom for the outer header */
+        for (unsigned pass = 0; pass < 2; pass++) {
+            uint64_t d0 = h_drops_total();
+            uint64_t p0 = H.pub->st.vni[slot].encap_packets;
+            uint64_t b0 = H.pub->st.vni[slot].encap_bytes;
+
+            for (unsigned i = 0; i < N; i++)
+                m[i] = h_mbuf_at(f[i], len[i], room[i]);
+            if (pass == 0)
+                encap_burst(H.w, m, vi, vtep, N);
+            else
+                encap_run(H.w, m, N, slot, vtep[0]);
+            got[pass][0] = h_take(P_UP0, out[pass][0], N);
+            got[pass][1] = h_take(P_UP1, out[pass][1], N);
+            drops[pass] = h_drops_total() - d0;
+            pk[pass] = H.pub->st.vni[slot].encap_packets - p0;
+            by[pass] = H.pub->st.vni[slot].encap_bytes - b0;
+        }
+        assert_int_equal(drops[0], 2);
+        assert_int_equal(drops[1], drops[0]);
+        assert_int_equal(pk[0], N - 2);
+        assert_int_equal(pk[1], pk[0]);
+        assert_int_equal(by[1], by[0]);
+        for (unsigned p = 0; p < 2; p++) {
+            assert_int_equal(got[1][p], got[0][p]);
+            for (unsigned i = 0; i < got[0][p]; i++) {
+                const struct rte_mbuf *a = out[0][p][i], *b = out[1][p][i];
+
+                assert_int_equal(rte_pktmbuf_pkt_len(b), rte_pktmbuf_pkt_len(a));
+                assert_int_equal(b->ol_flags, a->ol_flags);
+                assert_memory_equal(rte_pktmbuf_mtod(b, const uint8_t *),
+                                    rte_pktmbuf_mtod(a, const uint8_t *),
+                                    rte_pktmbuf_data_len(a));
+            }
+            h_free(out[0][p], got[0][p]);
+            h_free(out[1][p], got[1][p]);
+        }
+        assert_int_equal(got[0][0] + got[0][1], N - 2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_headers, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_burst_mixed, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_burst_longer_than_dp_burst, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_run_equals_burst, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_queued_until_flush, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_mtu, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_headroom, h_setup, h_teardown),
