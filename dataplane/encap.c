@@ -14,12 +14,13 @@
 _Static_assert(DP_BURST <= 64, "one bit per frame of a burst");
 _Static_assert(DP_BURST <= FLOW_TABLE_BURST_MAX, "a burst is one classifier call");
 
-/* Prepend and fill the outer headers of m (inner_len bytes) toward nh, with
- * the TX offload flags for its port (tx_ip_csum: the NIC fills the outer
- * IPv4 checksum). Returns 0, or -1 when m has no headroom (m untouched). */
-static inline int encap_write(struct rte_mbuf *m, const struct dp_nexthop *nh, uint32_t vtep_be,
-                              uint32_t h, uint32_t vni, uint32_t inner_len, uint8_t tos,
-                              bool tx_ip_csum)
+/* Prepend and fill the outer headers of m (inner_len bytes) of run r
+ * toward nh, with the TX offload flags for its port (tx_ip_csum: the NIC
+ * fills the outer IPv4 checksum). Returns 0, or -1 when m has no headroom
+ * (m untouched). */
+static inline int encap_write_run(struct rte_mbuf *m, const struct dp_nexthop *nh,
+                                  const struct vxlan_run *r, uint32_t h, uint32_t inner_len,
+                                  bool tx_ip_csum)
 {
     void *hdr;
 
@@ -29,8 +30,8 @@ static inline int encap_write(struct rte_mbuf *m, const struct dp_nexthop *nh, u
     m->data_len = (uint16_t)(m->data_len + VXLAN_ENCAP_LEN);
     m->pkt_len += VXLAN_ENCAP_LEN;
     hdr = rte_pktmbuf_mtod(m, void *);
-    vxlan_encap_write(hdr, dp_nexthop_tmpl(nh), vtep_be, flow_hash_udp_sport(h), vni,
-                      (uint16_t)inner_len, tos);
+    vxlan_encap_write_run(hdr, dp_nexthop_tmpl(nh), r, flow_hash_udp_sport(h),
+                          (uint16_t)inner_len);
     if (tx_ip_csum) {
         /* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
         ((struct vxlan_outer *)hdr)->ip.hdr_checksum = 0;
@@ -41,6 +42,17 @@ static inline int encap_write(struct rte_mbuf *m, const struct dp_nexthop *nh, u
         m->ol_flags = 0;
     }
     return 0;
+}
+
+/* encap_write_run for one packet toward vtep_be, VNI vni, TOS tos. */
+static inline int encap_write(struct rte_mbuf *m, const struct dp_nexthop *nh, uint32_t vtep_be,
+                              uint32_t h, uint32_t vni, uint32_t inner_len, uint8_t tos,
+                              bool tx_ip_csum)
+{
+    struct vxlan_run r;
+
+    vxlan_run_init(&r, vtep_be, vni, tos);
+    return encap_write_run(m, nh, &r, h, inner_len, tx_ip_csum);
 }
 
 int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be, int group,
@@ -85,6 +97,9 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
     uint16_t port = UINT16_MAX;     /* of the previous frame sent */
     bool tx_ip_csum = false;
     uint64_t pk = 0, by = 0;
+    struct vxlan_run r;
+
+    vxlan_run_init(&r, vtep_be, vni, 0);
 
     for (unsigned i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
@@ -109,7 +124,7 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
             b = &w->tx[port];
             tx_ip_csum = g_dp.ports[port].tx_ip_csum;
         }
-        if (unlikely(encap_write(m, nh, vtep_be, h, vni, len, 0, tx_ip_csum) != 0)) {
+        if (unlikely(encap_write_run(m, nh, &r, h, len, tx_ip_csum) != 0)) {
             wk_drop(w, m, DROP_NO_HEADROOM);
             continue;
         }

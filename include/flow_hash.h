@@ -122,7 +122,8 @@ static inline int flow_hash_ipv4_fast(const struct flow_hash_policy *p, const ui
     memcpy(&w, f + 12, 4);                  /* ethertype, version/IHL, TOS */
     memcpy(&frag, f + 20, 2);
     proto = f[23];
-    if ((w & FC_BE32(0xffffff00u)) != FC_BE32(0x08004500u) || (frag & FC_BE16(0x3fff)) ||
+    /* one test for "IPv4, no options, not a fragment" */
+    if ((((w & FC_BE32(0xffffff00u)) ^ FC_BE32(0x08004500u)) | (frag & FC_BE16(0x3fff))) != 0 ||
         (proto != FC_IPPROTO_TCP && proto != FC_IPPROTO_UDP))
         return 0;
     memcpy(&addrs, f + 26, 8);              /* source, destination */

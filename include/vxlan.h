@@ -70,6 +70,52 @@ static inline uint32_t vxlan_be32(uint32_t x)
 #endif
 }
 
+/* The outer header fields that are the same for every packet toward one
+ * remote VTEP, VNI and TOS, worked out once for a run of such packets. */
+struct vxlan_run {
+    uint32_t dst_ip_be;
+    uint32_t vni_be;    /* the VXLAN header's VNI word */
+    uint32_t sum;       /* their share of the IPv4 header sum */
+    uint8_t tos;
+};
+
+/* Fill r for remote VTEP dst_ip_be, VNI vni and TOS byte tos (DSCP << 2 |
+ * ECN). */
+static inline void vxlan_run_init(struct vxlan_run *r, uint32_t dst_ip_be, uint32_t vni,
+                                  uint8_t tos)
+{
+    r->dst_ip_be = dst_ip_be;
+    r->vni_be = vxlan_be32(vni << 8);
+    r->tos = tos;
+    /* the words that change, as they will lie in memory: [0, tos], the
+     * destination's two halves (the total length is per packet) */
+    r->sum = (uint32_t)vxlan_be16(tos) + (dst_ip_be & 0xffff) + (dst_ip_be >> 16);
+}
+
+/* Write the 50 outer bytes at out for one packet of run r: template t (the
+ * next hop), UDP source port sport (host order), an inner frame of
+ * inner_len bytes. The IPv4 checksum is valid (incremental from the
+ * template's sum); the UDP checksum is 0. */
+static inline void vxlan_encap_write_run(void *out, const struct vxlan_tmpl *t,
+                                         const struct vxlan_run *r, uint16_t sport,
+                                         uint16_t inner_len)
+{
+    struct vxlan_outer *h = out;
+    uint16_t ip_len_be = vxlan_be16((uint16_t)(inner_len + VXLAN_OUTER_IP_OVERHEAD));
+    uint32_t sum = t->sum + r->sum + ip_len_be;
+
+    memcpy(h, &t->hdr, VXLAN_ENCAP_LEN);
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    h->ip.type_of_service = r->tos;
+    h->ip.total_length = ip_len_be;
+    h->ip.hdr_checksum = (uint16_t)~sum;
+    h->ip.dst_addr = r->dst_ip_be;
+    h->udp.src_port = vxlan_be16(sport);
+    h->udp.dgram_len = vxlan_be16((uint16_t)(inner_len + 16));
+    h->vx.vx_vni = r->vni_be;
+}
+
 /* Write the 50 outer bytes at out for one packet: remote VTEP dst_ip_be,
  * UDP source port sport (host order), VNI vni, TOS byte tos (DSCP << 2 |
  * ECN) and an inner frame of inner_len bytes. The IPv4 checksum is valid
@@ -79,23 +125,10 @@ static inline void vxlan_encap_write(void *out, const struct vxlan_tmpl *t,
                                      uint32_t vni, uint16_t inner_len,
                                      uint8_t tos)
 {
-    struct vxlan_outer *h = out;
-    uint16_t ip_len_be = vxlan_be16((uint16_t)(inner_len + VXLAN_OUTER_IP_OVERHEAD));
-    /* the words that change, as they will lie in memory: [0, tos],
-     * total length, the destination's two halves */
-    uint32_t sum = t->sum + vxlan_be16(tos) + ip_len_be + (dst_ip_be & 0xffff) +
-                   (dst_ip_be >> 16);
+    struct vxlan_run r;
 
-    memcpy(h, &t->hdr, VXLAN_ENCAP_LEN);
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    h->ip.type_of_service = tos;
-    h->ip.total_length = ip_len_be;
-    h->ip.hdr_checksum = (uint16_t)~sum;
-    h->ip.dst_addr = dst_ip_be;
-    h->udp.src_port = vxlan_be16(sport);
-    h->udp.dgram_len = vxlan_be16((uint16_t)(inner_len + 16));
-    h->vx.vx_vni = vxlan_be32(vni << 8);
+    vxlan_run_init(&r, dst_ip_be, vni, tos);
+    vxlan_encap_write_run(out, t, &r, sport, inner_len);
 }
 
 /* What a received underlay frame is. */
