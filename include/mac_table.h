@@ -203,25 +203,44 @@ static inline uint64_t mac_bucket_find(const struct mac_table *t, uint32_t b, ui
     return 0;
 }
 
+/* A lookup in two halves, for callers that overlap the memory latency of
+ * a bucket with other work (parsing the rest of a burst, comparing the
+ * previous burst): mac_lookup_start() hashes the key and prefetches its
+ * home bucket; mac_lookup_finish() reads and compares, with the same
+ * guarantees as a lookup made at that moment. */
+struct mac_lookup {
+    uint64_t kw;        /* packed key */
+    uint32_t b;         /* home bucket */
+};
+
+static inline void mac_lookup_start(const struct mac_table *t, const struct mac_key *k,
+                                    struct mac_lookup *l)
+{
+    l->kw = mac_key_word(k);
+    l->b = mac_key_bucket(t, l->kw);
+    rte_prefetch0(&t->bkt[l->b]);
+}
+
+/* The value of the key given to mac_lookup_start(l), or 0 when absent. */
+static inline uint64_t mac_lookup_finish(const struct mac_table *t, const struct mac_lookup *l)
+{
+    return mac_bucket_find(t, l->b, l->kw);
+}
+
 /* Look up n (<= 64) keys; vals[i] is the packed value or 0 when absent.
  * Hashes every key and prefetches every home bucket first, then compares,
  * so the cache misses of a burst overlap. */
 static inline void mac_table_lookup_bulk(const struct mac_table *t, const struct mac_key **keys,
                                          unsigned n, uint64_t *vals)
 {
-    const struct mac_bucket *bkt = t->bkt;
-    uint64_t kw[64];
-    uint32_t b[64];
+    struct mac_lookup l[64];
 
     if (n > 64)
         n = 64;
-    for (unsigned i = 0; i < n; i++) {
-        kw[i] = mac_key_word(keys[i]);
-        b[i] = mac_key_bucket(t, kw[i]);
-        rte_prefetch0(&bkt[b[i]]);
-    }
     for (unsigned i = 0; i < n; i++)
-        vals[i] = mac_bucket_find(t, b[i], kw[i]);
+        mac_lookup_start(t, keys[i], &l[i]);
+    for (unsigned i = 0; i < n; i++)
+        vals[i] = mac_lookup_finish(t, &l[i]);
 }
 
 /* Value for one key, or 0 when absent. */
