@@ -46,6 +46,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     const struct dp_conf *c = w->conf;
     struct port_stats *ps = &w->pub.st.port[port];
     struct mac_key keys[DP_BURST];      /* one per run */
+    struct mac_lookup lk[DP_BURST];     /* its lookup, started at once */
     uint16_t run_attach[DP_BURST];
     uint8_t run_start[DP_BURST + 1];    /* run r: uc[run_start[r] .. run_start[r + 1]) */
     struct rte_mbuf *uc[DP_BURST];
@@ -87,6 +88,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                        et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != slow_et)) {
                 if (id != run_id) {
                     mac_key_set(&keys[n_runs], ua_vni, d);
+                    l2_lookup_start(&keys[n_runs], &lk[n_runs]);
                     run_attach[n_runs] = ua;
                     run_start[n_runs++] = (uint8_t)n_uc;
                     run_id = id;
@@ -141,6 +143,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             id = eth_dst48((const uint8_t *)eth) | (uint64_t)a << 48;
             if (id != run_id) {
                 mac_key_set(&keys[n_runs], vni_idx, eth->dst_addr.addr_bytes);
+                l2_lookup_start(&keys[n_runs], &lk[n_runs]);
                 run_attach[n_runs] = a;
                 run_start[n_runs++] = (uint8_t)n_uc;
                 run_id = id;
@@ -158,7 +161,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     uint32_t enc_vni[DP_BURST], enc_vtep[DP_BURST];
     unsigned n_enc = 0;
 
-    l2_lookup_runs(keys, n_runs, vals);
+    l2_lookup_runs(lk, n_runs, vals);
     for (unsigned r = 0; r < n_runs; r++) {
         struct rte_mbuf **rm = &uc[run_start[r]];
         unsigned len = (unsigned)(run_start[r + 1] - run_start[r]);

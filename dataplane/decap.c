@@ -37,6 +37,7 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
     struct underlay_params up = {.local_ip = g_dp.local_ip, .udp_port = c->udp_port};
     struct underlay_fast fp;
     struct mac_key keys[DP_BURST];      /* one per run */
+    struct mac_lookup lk[DP_BURST];     /* its lookup, started at once */
     uint8_t run_start[DP_BURST + 1];    /* run r: dm[run_start[r] .. run_start[r + 1]) */
     struct rte_mbuf *dm[DP_BURST];
     uint64_t vals[DP_BURST];
@@ -161,6 +162,7 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
         id = eth_dst_hi48(in) | (uint64_t)cur_idx;
         if (id != run_id) {
             mac_key_set(&keys[n_runs], (uint32_t)cur_idx, in);
+            l2_lookup_start(&keys[n_runs], &lk[n_runs]);
             run_start[n_runs++] = (uint8_t)nd;
             run_id = id;
         }
@@ -176,7 +178,7 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
         return;
     run_start[n_runs] = (uint8_t)nd;
 
-    l2_lookup_runs(keys, n_runs, vals);
+    l2_lookup_runs(lk, n_runs, vals);
     for (unsigned r = 0; r < n_runs; r++) {
         struct rte_mbuf **rm = &dm[run_start[r]];
         unsigned len = (unsigned)(run_start[r + 1] - run_start[r]);

@@ -1,7 +1,9 @@
 /* MAC table lookups for a burst: consecutive frames to one (VNI, MAC) -
- * the common case of a bulk transfer - share one lookup, and the distinct
- * keys go to the MAC table in one bulk call (which hashes them all and
- * prefetches their buckets before comparing). */
+ * the common case of a bulk transfer - share one lookup. The parse loops
+ * start each run's lookup as soon as they have its key (hash, prefetch of
+ * the bucket: l2_lookup_start) and finish them all after the loop
+ * (l2_lookup_runs), so the buckets' cache misses overlap the parsing.
+ * l2_lookup_burst does both for a burst of keys in one call. */
 #include "worker_priv.h"
 
 void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals)
@@ -24,20 +26,10 @@ void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals)
         vals[i] = uvals[uidx[i]];
 }
 
-void l2_lookup_runs(const struct mac_key *keys, unsigned n, uint64_t *vals)
+void l2_lookup_runs(const struct mac_lookup *lk, unsigned n, uint64_t *vals)
 {
-    const struct mac_key *kp[DP_BURST];
+    const struct mac_table *t = g_dp.macs;
 
-    if (n == 1) {
-        /* a burst of one run (a bulk transfer): the single lookup costs
-         * far less than the bulk one's set-up for one key */
-        const struct mac_table *t = g_dp.macs;
-        uint64_t kw = mac_key_word(&keys[0]);
-
-        vals[0] = mac_bucket_find(t, mac_key_bucket(t, kw), kw);
-        return;
-    }
     for (unsigned i = 0; i < n; i++)
-        kp[i] = &keys[i];
-    mac_table_lookup_bulk(g_dp.macs, kp, n, vals);
+        vals[i] = mac_lookup_finish(t, &lk[i]);
 }

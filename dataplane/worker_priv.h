@@ -86,9 +86,17 @@ void underlay_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_
 /* l2_lookup.c: look up n (<= DP_BURST) keys; vals[i] is key i's packed
  * value (0 when absent). Runs of equal keys cost one lookup. */
 void l2_lookup_burst(const struct mac_key *keys, unsigned n, uint64_t *vals);
-/* l2_lookup.c: the same for keys the caller already made distinct (one
- * per run of equal keys): every key is looked up. */
-void l2_lookup_runs(const struct mac_key *keys, unsigned n, uint64_t *vals);
+/* The first half of a run's MAC lookup, as soon as the parse loop has its
+ * key: hash it and prefetch its bucket, so that the bucket arrives while
+ * the loop parses the rest of the burst. */
+static inline void l2_lookup_start(const struct mac_key *key, struct mac_lookup *lk)
+{
+    mac_lookup_start(g_dp.macs, key, lk);
+}
+/* l2_lookup.c: the second half for n (<= DP_BURST) lookups started with
+ * l2_lookup_start (one per run of equal keys): vals[i] is the packed
+ * value of lk[i]'s key as the table holds it now (0 when absent). */
+void l2_lookup_runs(const struct mac_lookup *lk, unsigned n, uint64_t *vals);
 
 /* learn.c: mac was seen as a source on attachment a of VNI slot vni_idx. */
 void learn_source(struct wk *w, uint32_t vni_idx, const uint8_t *mac, uint16_t a);

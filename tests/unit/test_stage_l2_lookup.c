@@ -1,8 +1,8 @@
 /* Unit tests: MAC table lookups for a burst (dataplane/l2_lookup.c):
  * every key gets its own value, whether it repeats the one before it, one
- * further back, or is absent; the VNI is part of the key. l2_lookup_runs
- * (keys already one per run) the same, for one key (its single-lookup
- * path) and for many. */
+ * further back, or is absent; the VNI is part of the key. The two halves
+ * of a run's lookup (l2_lookup_start, then l2_lookup_runs) the same, for
+ * one key and for many, and a change made between the halves is seen. */
 #include <arpa/inet.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -132,6 +132,7 @@ static void test_empty_burst(void **state)
 static void test_lookup_runs(void **state)
 {
     struct mac_key k[DP_BURST];
+    struct mac_lookup lk[DP_BURST];
     uint64_t v[DP_BURST];
     uint8_t m[6];
     (void)state;
@@ -141,25 +142,35 @@ static void test_lookup_runs(void **state)
     for (unsigned i = 0; i < 4; i++) {
         mac_of(m, i);
         mac_key_set(&k[0], 1, m);
+        l2_lookup_start(&k[0], &lk[0]);
         v[0] = 0xa5a5;
-        l2_lookup_runs(k, 1, v);
+        l2_lookup_runs(lk, 1, v);
         assert_int_equal(v[0], val_of(1, i));
     }
     /* a burst of distinct keys in both VNIs */
     for (unsigned i = 0; i < DP_BURST; i++) {
         mac_of(m, i);
         mac_key_set(&k[i], i % 3 ? 0 : 1, m);
+        l2_lookup_start(&k[i], &lk[i]);
     }
     memset(v, 0xa5, sizeof(v));
-    l2_lookup_runs(k, DP_BURST, v);
+    l2_lookup_runs(lk, DP_BURST, v);
     for (unsigned i = 0; i < DP_BURST; i++)
         assert_int_equal(v[i], val_of(i % 3 ? 0 : 1, i));
     /* a change is seen by the next lookup */
     mac_of(m, 1);
     mac_key_set(&k[0], 0, m);
     assert_int_equal(mac_table_set(g_dp.macs, 0, m, mac_val_local(MAC_LOCAL_STATIC, 7), 0), 0);
-    l2_lookup_runs(k, 1, v);
+    l2_lookup_start(&k[0], &lk[0]);
+    l2_lookup_runs(lk, 1, v);
     assert_int_equal(v[0], mac_val_local(MAC_LOCAL_STATIC, 7));
+    /* and a change between the two halves: the value at the second */
+    assert_int_equal(mac_table_set(g_dp.macs, 0, m, mac_val_local(MAC_LOCAL_STATIC, 9), 0), 0);
+    l2_lookup_runs(lk, 1, v);
+    assert_int_equal(v[0], mac_val_local(MAC_LOCAL_STATIC, 9));
+    assert_int_equal(mac_table_del(g_dp.macs, 0, m), 0);
+    l2_lookup_runs(lk, 1, v);
+    assert_int_equal(v[0], 0);
 }
 
 int main(void)
