@@ -104,7 +104,10 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     uint8_t iecn[DP_BURST];     /* inner ECN bits, of classified frames */
     uint8_t res[DP_BURST];      /* FC_R_* of classified frames */
     uint8_t keyed[DP_BURST];    /* keys[i] is frame i's 5-tuple (FC_OK) */
+    uint32_t crc[DP_BURST];     /* flow_hash_5tuple_crc(), of keyed classified frames */
     uint64_t cls_mask = 0;      /* bit i: frame i's VNI has the classifier */
+    uint64_t cnt_mask = 0;      /* bit i: ... and the classifier counts frame i */
+    unsigned uncounted = 0;     /* classified frames it does not count */
     uint32_t run_vni;
     uint64_t run_pk = 0, run_by = 0, run_cpk[2] = {0, 0}, run_cby[2] = {0, 0};
     struct rte_mbuf *out[DP_BURST];
@@ -114,6 +117,7 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     bool one_port = true, tx_ip_csum = false;
     uint8_t cls_tos[2] = {0, 0};            /* class DSCP << 2: [0] short, [1] long */
     const struct dp_group *cls_grp[2] = {NULL, NULL};
+    bool cls_crc[2] = {false, false};       /* cls_grp[l]'s flow hash is of crc[] */
 
     if (n == 0)
         return;
@@ -132,18 +136,32 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
             continue;
         cls_mask |= 1ull << i;
         iecn[i] = fc_inner_tos(f, &meta[i]) & 3;
+        if (unlikely(!keyed[i])) {
+            /* not IP, a fragment, ...: short, uncounted */
+            res[i] = 0;
+            uncounted++;
+            continue;
+        }
+        /* one CRC for the table and the flow hash */
+        crc[i] = flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[i]);
         /* a protocol the classifier does not count: short, uncounted (the
          * key still serves the hash) */
-        if (unlikely(protos != FC_ALL_PROTOS) && keyed[i] &&
-            !(fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos))
-            meta[i].verdict = FC_PROTO_OFF;
+        if (unlikely(protos != FC_ALL_PROTOS) &&
+            !(fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos)) {
+            res[i] = 0;
+            uncounted++;
+            continue;
+        }
+        cnt_mask |= 1ull << i;
     }
     /* the classifier, for the whole burst in one call */
     if (cls_mask != 0) {
-        flow_table_classify_mask(ft, keys, meta, n, cls_mask, now, res);
+        flow_table_classify_hashed(ft, keys, meta, crc, cnt_mask, uncounted, now, res);
         for (unsigned l = 0; l < 2; l++) {
             cls_tos[l] = (uint8_t)(c->cls_act[l].dscp << 2);
             cls_grp[l] = &c->groups[c->cls_act[l].group];
+            cls_crc[l] = cls_grp[l]->hash.fields == FH_DEFAULT_FIELDS &&
+                         cls_grp[l]->hash.seed == FLOW_HASH_SEED;
         }
     }
 
@@ -182,6 +200,15 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
             grp = cls_grp[l];
             run_cpk[l]++;
             run_cby[l] += len;
+            if (likely(cls_crc[l] && keyed[i])) {
+                /* the flow hash from the CRC the classifier used */
+                if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
+                    wk_drop(w, m, DROP_MTU_EXCEEDED);
+                    continue;
+                }
+                h = flow_hash_mix(crc[i]);
+                goto pick;
+            }
         }
         if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
             wk_drop(w, m, DROP_MTU_EXCEEDED);
@@ -194,6 +221,7 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         else
             h = flow_hash(&grp->hash, rte_pktmbuf_mtod(m, const uint8_t *),
                           rte_pktmbuf_data_len(m), vni[i], g_dp.local_ip, vtep_be[i]);
+pick:
         nh = nexthop_pick(c, grp, h);
         if (unlikely(nh == NULL)) {
             wk_drop(w, m, DROP_NO_NEXTHOP);

@@ -13,6 +13,11 @@
  * non-zero). Buckets are at most half full at capacity, so "table full"
  * means `capacity` live flows, not an unlucky bucket. Bytes per flow: 64
  * (entry) + 16 (bucket share) = 80; 20 MiB at the default 262144 flows.
+ * Each key also has a home entry, picked by its hash: a new flow takes it
+ * when it is free (else any free entry), and a lookup reads it before the
+ * buckets, so a packet of a flow that lives at home touches one cache line
+ * (the entry), and others the home entry, a bucket and their entry.
+ * Entries never move while their flow lives.
  *
  * Time: opaque ticks chosen by the caller (vtepd: TSC; tests: a fake clock),
  * hz ticks per second (used only to report ages).
@@ -112,6 +117,17 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
 void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
                               const struct fc_meta *meta, unsigned n, uint64_t mask,
                               uint64_t now, uint8_t *res);
+
+/* flow_table_classify_mask() for a caller that has sorted the burst out
+ * itself: each packet i whose bit is set in mask has verdict FC_OK and
+ * crc[i] == flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[i]) (include/
+ * flow_hash.h; the encap path computes it once for this and the flow hash);
+ * uncounted is the number of the burst's other packets that the caller
+ * made short and uncounted (added to not_counted). res[i] of the packets
+ * not in mask is left as it was. Worker thread only. */
+void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
+                                const struct fc_meta *meta, const uint32_t *crc,
+                                uint64_t mask, unsigned uncounted, uint64_t now, uint8_t *res);
 
 /* One packet; same rules. */
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,
