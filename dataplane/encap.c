@@ -71,19 +71,36 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     return 0;
 }
 
-/* Per-VNI counters of a run of frames of one VNI, added once per run:
- * [0] encap packets, [1] encap bytes, [2..3] class packets, [4..5] class
- * bytes (short, long). */
-static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, uint64_t *r)
+/* A classified frame's class code, res & 3 (FC_R_COUNTED | FC_R_LONG):
+ * 0 short, not counted; 1 short, not counted and not keyed (no 5-tuple: set
+ * by encap_burst_one, never by the classifier); 2 short; 3 long. */
+#define CLS_UNKEYED 1u
+#define CLS_CODES 4u
+
+/* Counters of a run of frames of one VNI, added once per run to the VNI's
+ * and, for counted frames (codes 2, 3), to the burst's totals for the
+ * classifier table. */
+struct vni_run {
+    uint64_t pk, by;                        /* encapsulated */
+    uint64_t cpk[CLS_CODES], cby[CLS_CODES];    /* classified, by code */
+};
+
+static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, struct vni_run *r,
+                                 uint64_t *tpk, uint64_t *tby)
 {
     struct vni_stats *vs = &w->pub.st.vni[vni_idx];
 
-    vs->encap_packets += r[0];
-    vs->encap_bytes += r[1];
-    vs->cls_packets[0] += r[2];
-    vs->cls_packets[1] += r[3];
-    vs->cls_bytes[0] += r[4];
-    vs->cls_bytes[1] += r[5];
+    vs->encap_packets += r->pk;
+    vs->encap_bytes += r->by;
+    vs->cls_packets[0] += r->cpk[0] + r->cpk[1] + r->cpk[2];
+    vs->cls_packets[1] += r->cpk[3];
+    vs->cls_bytes[0] += r->cby[0] + r->cby[1] + r->cby[2];
+    vs->cls_bytes[1] += r->cby[3];
+    tpk[0] += r->cpk[2];
+    tpk[1] += r->cpk[3];
+    tby[0] += r->cby[2];
+    tby[1] += r->cby[3];
+    *r = (struct vni_run){0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
 }
 
 /* encap_burst for n <= DP_BURST frames. */
@@ -102,22 +119,27 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     struct fc_meta meta[DP_BURST];
     uint32_t vni[DP_BURST];
     uint8_t iecn[DP_BURST];     /* inner ECN bits, of classified frames */
-    uint8_t res[DP_BURST];      /* FC_R_* of classified frames */
+    uint8_t res[DP_BURST];      /* FC_R_* of classified frames (or CLS_UNKEYED) */
     uint8_t keyed[DP_BURST];    /* keys[i] is frame i's 5-tuple (FC_OK) */
     uint32_t crc[DP_BURST];     /* flow_hash_5tuple_crc(), of keyed classified frames */
     uint64_t cls_mask = 0;      /* bit i: frame i's VNI has the classifier */
     uint64_t cnt_mask = 0;      /* bit i: ... and the classifier counts frame i */
     unsigned uncounted = 0;     /* classified frames it does not count */
     uint32_t run_vni;
-    uint64_t run_pk = 0, run_by = 0, run_cpk[2] = {0, 0}, run_cby[2] = {0, 0};
+    struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
     struct rte_mbuf *out[DP_BURST];
     uint16_t out_port[DP_BURST];
     unsigned n_out = 0;
     uint16_t port = UINT16_MAX;     /* of the previous frame sent */
     bool one_port = true, tx_ip_csum = false;
-    uint8_t cls_tos[2] = {0, 0};            /* class DSCP << 2: [0] short, [1] long */
-    const struct dp_group *cls_grp[2] = {NULL, NULL};
-    bool cls_crc[2] = {false, false};       /* cls_grp[l]'s flow hash is of crc[] */
+    /* by class code: the class DSCP << 2, the class group, and whether
+     * the frame's flow hash is flow_hash_mix(crc[i]) with nothing else to
+     * do (a keyed frame, a group hashing the 5-tuple with FLOW_HASH_SEED,
+     * no inner rewrite) */
+    uint8_t cls_tos[CLS_CODES] = {0, 0, 0, 0};
+    const struct dp_group *cls_grp[CLS_CODES] = {NULL, NULL, NULL, NULL};
+    bool cls_fast[CLS_CODES] = {false, false, false, false};
 
     if (n == 0)
         return;
@@ -138,7 +160,7 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         iecn[i] = fc_inner_tos(f, &meta[i]) & 3;
         if (unlikely(!keyed[i])) {
             /* not IP, a fragment, ...: short, uncounted */
-            res[i] = 0;
+            res[i] = CLS_UNKEYED;
             uncounted++;
             continue;
         }
@@ -157,11 +179,14 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     /* the classifier, for the whole burst in one call */
     if (cls_mask != 0) {
         flow_table_classify_hashed(ft, keys, meta, crc, cnt_mask, uncounted, now, res);
-        for (unsigned l = 0; l < 2; l++) {
-            cls_tos[l] = (uint8_t)(c->cls_act[l].dscp << 2);
-            cls_grp[l] = &c->groups[c->cls_act[l].group];
-            cls_crc[l] = cls_grp[l]->hash.fields == FH_DEFAULT_FIELDS &&
-                         cls_grp[l]->hash.seed == FLOW_HASH_SEED;
+        for (unsigned code = 0; code < CLS_CODES; code++) {
+            const struct dp_class_action *a = &c->cls_act[code == 3];
+
+            cls_tos[code] = (uint8_t)(a->dscp << 2);
+            cls_grp[code] = &c->groups[a->group];
+            cls_fast[code] = code != CLS_UNKEYED && !rewrite_inner &&
+                             cls_grp[code]->hash.fields == FH_DEFAULT_FIELDS &&
+                             cls_grp[code]->hash.seed == FLOW_HASH_SEED;
         }
     }
 
@@ -175,32 +200,21 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         uint32_t h;
 
         if (unlikely(vni_idx[i] != run_vni)) {
-            uint64_t r[6] = {run_pk, run_by, run_cpk[0], run_cpk[1], run_cby[0], run_cby[1]};
-
-            vni_run_flush(w, run_vni, r);
+            vni_run_flush(w, run_vni, &run, tot_pk, tot_by);
             run_vni = vni_idx[i];
-            run_pk = run_by = run_cpk[0] = run_cpk[1] = run_cby[0] = run_cby[1] = 0;
         }
         if (cls_mask & (1ull << i)) {
             /* the classifier's verdict: class group and outer TOS (class
              * DSCP, inner ECN copied: RFC 6040 normal mode); frames it does
              * not count (not IP, fragments, protocols not enabled) go as
              * short */
-            unsigned l = res[i] & FC_R_LONG;
+            unsigned code = res[i] & 3u;
 
-            if (unlikely(rewrite_inner)) {
-                /* the IPv4 checksum is fixed incrementally */
-                uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-                if (meta[i].flags & FC_M_IPV4)
-                    fc_ipv4_set_dscp(f + meta[i].l3_off, c->cls_act[l].dscp);
-                else if (meta[i].flags & FC_M_IPV6)
-                    fc_ipv6_set_dscp(f + meta[i].l3_off, c->cls_act[l].dscp);
-            }
-            tos = cls_tos[l] | iecn[i];
-            grp = cls_grp[l];
-            run_cpk[l]++;
-            run_cby[l] += len;
-            if (likely(cls_crc[l] && keyed[i])) {
+            tos = cls_tos[code] | iecn[i];
+            grp = cls_grp[code];
+            run.cpk[code]++;
+            run.cby[code] += len;
+            if (likely(cls_fast[code])) {
                 /* the flow hash from the CRC the classifier used */
                 if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
                     wk_drop(w, m, DROP_MTU_EXCEEDED);
@@ -208,6 +222,16 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
                 }
                 h = flow_hash_mix(crc[i]);
                 goto pick;
+            }
+            if (unlikely(rewrite_inner)) {
+                /* the IPv4 checksum is fixed incrementally */
+                uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+                uint8_t dscp = c->cls_act[code == 3].dscp;
+
+                if (meta[i].flags & FC_M_IPV4)
+                    fc_ipv4_set_dscp(f + meta[i].l3_off, dscp);
+                else if (meta[i].flags & FC_M_IPV6)
+                    fc_ipv6_set_dscp(f + meta[i].l3_off, dscp);
             }
         }
         if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
@@ -238,14 +262,12 @@ pick:
         }
         out[n_out] = m;
         out_port[n_out++] = port;
-        run_pk++;
-        run_by += len;
+        run.pk++;
+        run.by += len;
     }
-    {
-        uint64_t r[6] = {run_pk, run_by, run_cpk[0], run_cpk[1], run_cby[0], run_cby[1]};
-
-        vni_run_flush(w, run_vni, r);
-    }
+    vni_run_flush(w, run_vni, &run, tot_pk, tot_by);
+    if (cls_mask != 0)
+        flow_table_add_counted(ft, tot_pk, tot_by);
     /* to the TX buffers: in one copy when every frame takes the same port */
     if (n_out == 0)
         return;

@@ -102,9 +102,11 @@ static inline void place(const struct flow_table *t, uint32_t h, uint32_t *prim,
 /* The entry a key prefers (its home): a new flow takes it when it is free,
  * and a lookup checks it first, which touches one cache line when the flow
  * lives there. From the low 32 bits of place()'s product. */
+#define HOME_MUL 0x7F4A7C15u
+
 static inline uint32_t home_entry(const struct flow_table *t, uint32_t h)
 {
-    return (h * 0x7F4A7C15u) >> t->eshift;
+    return (h * HOME_MUL) >> t->eshift;
 }
 
 static inline uint32_t alt_bucket(const struct flow_table *t, uint32_t prim, uint16_t sig)
@@ -345,9 +347,8 @@ struct ft_burst {
  * is fc_account_live(); every other case is fc_account(). */
 static inline uint32_t account_one(struct flow_table *t, struct ft_entry *e, uint32_t h,
                                    const struct fc_key *key, const struct fc_meta *meta,
-                                   uint64_t now, struct ft_burst *bs)
+                                   uint64_t now, struct ft_burst *bs, bool count)
 {
-    uint32_t len = meta->len;
     uint32_t r;
     int found;
 
@@ -367,9 +368,20 @@ static inline uint32_t account_one(struct flow_table *t, struct ft_entry *e, uin
     }
     account_stats(t, r);
 counted:
-    bs->pkts[r & FC_R_LONG]++;
-    bs->bytes[r & FC_R_LONG] += len;
+    if (count) {
+        bs->pkts[r & FC_R_LONG]++;
+        bs->bytes[r & FC_R_LONG] += meta->len;
+    }
     return r;
+}
+
+/* account_one() out of line: the cases the one-pass loop does not finish
+ * itself (a flow not at home, new, ending, restarting, becoming long). */
+static __attribute__((noinline)) uint32_t
+account_rare(struct flow_table *t, struct ft_entry *e, uint32_t h, const struct fc_key *key,
+             const struct fc_meta *meta, uint64_t now, struct ft_burst *bs, bool count)
+{
+    return account_one(t, e, h, key, meta, now, bs, count);
 }
 
 static inline void burst_end(struct flow_table *t, const struct ft_burst *bs)
@@ -393,21 +405,46 @@ static inline struct ft_entry *candidate(struct flow_table *t, const struct ft_b
     return likely(m != 0) ? &t->entries[b->idx[__builtin_ctz(m)]] : NULL;
 }
 
-void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
-                                const struct fc_meta *meta, const uint32_t *crc,
-                                uint64_t mask, unsigned uncounted, uint64_t now, uint8_t *res)
+/* flow_table_classify_hashed(); count: add the counted packets to
+ * pkts_short/long, bytes_short/long. */
+static inline void classify_hashed(struct flow_table *t, const struct fc_key *keys,
+                                   const struct fc_meta *meta, const uint32_t *crc,
+                                   uint64_t mask, unsigned uncounted, uint64_t now,
+                                   uint8_t *res, bool count)
 {
     struct ft_burst bs = {{0, 0}, {0, 0}, uncounted, 0};
 
     if (likely(t->st.live < t->direct_lim)) {
         /* few flows, whose entries stay in cache: one pass, each packet's
-         * home entry first */
+         * home entry first. The table's fields are copied into locals: the
+         * stores to res (bytes) could alias them. */
+        struct ft_entry *const ents = t->entries;
+        const uint64_t seed_hi = t->seed_hi;
+        const uint32_t eshift = t->eshift;
+        const struct fc_params fp = t->fp;
+
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
-            uint32_t h = table_hash(t, crc[i], keys[i].vni_proto);
+            const struct fc_key *k = &keys[i];
+            uint32_t h = (uint32_t)_mm_crc32_u64(crc[i], seed_hi | k->vni_proto);
+            struct ft_entry *e = &ents[(h * HOME_MUL) >> eshift];
+            uint32_t r;
 
-            res[i] = (uint8_t)account_one(t, &t->entries[home_entry(t, h)], h, &keys[i],
-                                          &meta[i], now, &bs);
+            __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)e),
+                                      _mm_loadu_si128((const __m128i *)(const void *)k));
+
+            /* key_eq_fc(), the IPv6 test after the first 16 bytes matched */
+            if (likely(_mm_testz_si128(x, x)) &&
+                likely(!(k->vni_proto & FC_KEY_V6) || key_eq(&e->key, k)) &&
+                likely((r = fc_account_live(&e->c, now, &meta[i], &fp)) != 0)) {
+                if (count) {
+                    bs.pkts[r & FC_R_LONG]++;
+                    bs.bytes[r & FC_R_LONG] += meta[i].len;
+                }
+            } else {
+                r = account_rare(t, e, h, k, &meta[i], now, &bs, count);
+            }
+            res[i] = (uint8_t)r;
         }
     } else {
         /* many flows: the home entries of the burst are prefetched first;
@@ -455,9 +492,25 @@ void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
 
-            res[i] = (uint8_t)account_one(t, cand[i], h[i], &keys[i], &meta[i], now, &bs);
+            res[i] = (uint8_t)account_one(t, cand[i], h[i], &keys[i], &meta[i], now, &bs,
+                                          count);
         }
     }
+    burst_end(t, &bs);
+}
+
+void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
+                                const struct fc_meta *meta, const uint32_t *crc,
+                                uint64_t mask, unsigned uncounted, uint64_t now, uint8_t *res)
+{
+    classify_hashed(t, keys, meta, crc, mask, uncounted, now, res, false);
+}
+
+void flow_table_add_counted(struct flow_table *t, const uint64_t pkts[2],
+                            const uint64_t bytes[2])
+{
+    struct ft_burst bs = {{pkts[0], pkts[1]}, {bytes[0], bytes[1]}, 0, 0};
+
     burst_end(t, &bs);
 }
 
@@ -485,7 +538,7 @@ void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
         crc[i] = flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[i]);
         ok |= 1ull << i;
     }
-    flow_table_classify_hashed(t, keys, meta, crc, ok, uncounted, now, res);
+    classify_hashed(t, keys, meta, crc, ok, uncounted, now, res, true);
 }
 
 void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,

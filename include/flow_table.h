@@ -124,10 +124,19 @@ void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
  * flow_hash.h; the encap path computes it once for this and the flow hash);
  * uncounted is the number of the burst's other packets that the caller
  * made short and uncounted (added to not_counted). res[i] of the packets
- * not in mask is left as it was. Worker thread only. */
+ * not in mask is left as it was. Unlike flow_table_classify_mask(), it
+ * leaves pkts_short/long and bytes_short/long to the caller, who counts
+ * the classes anyway: flow_table_add_counted() once per burst. Worker
+ * thread only. */
 void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
                                 const struct fc_meta *meta, const uint32_t *crc,
                                 uint64_t mask, unsigned uncounted, uint64_t now, uint8_t *res);
+
+/* Add the counted packets ([0] short, [1] long: those whose res has
+ * FC_R_COUNTED) and their bytes (meta len) of flow_table_classify_hashed()
+ * calls to the counters. Worker thread only. */
+void flow_table_add_counted(struct flow_table *t, const uint64_t pkts[2],
+                            const uint64_t bytes[2]);
 
 /* One packet; same rules. */
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,
