@@ -123,8 +123,7 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     uint8_t keyed[DP_BURST];    /* keys[i] is frame i's 5-tuple (FC_OK) */
     uint32_t crc[DP_BURST];     /* flow_hash_5tuple_crc(), of keyed classified frames */
     uint64_t cls_mask = 0;      /* bit i: frame i's VNI has the classifier */
-    uint64_t cnt_mask = 0;      /* bit i: ... and the classifier counts frame i */
-    unsigned uncounted = 0;     /* classified frames it does not count */
+    uint64_t skip_mask = 0;     /* bit i: ... but the classifier does not count frame i */
     uint32_t run_vni;
     struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
@@ -161,7 +160,7 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         if (unlikely(!keyed[i])) {
             /* not IP, a fragment, ...: short, uncounted */
             res[i] = CLS_UNKEYED;
-            uncounted++;
+            skip_mask |= 1ull << i;
             continue;
         }
         /* one CRC for the table and the flow hash */
@@ -171,14 +170,13 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         if (unlikely(protos != FC_ALL_PROTOS) &&
             !(fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos)) {
             res[i] = 0;
-            uncounted++;
-            continue;
+            skip_mask |= 1ull << i;
         }
-        cnt_mask |= 1ull << i;
     }
     /* the classifier, for the whole burst in one call */
     if (cls_mask != 0) {
-        flow_table_classify_hashed(ft, keys, meta, crc, cnt_mask, uncounted, now, res);
+        flow_table_classify_hashed(ft, keys, meta, crc, cls_mask & ~skip_mask,
+                                   (unsigned)__builtin_popcountll(skip_mask), now, res);
         for (unsigned code = 0; code < CLS_CODES; code++) {
             const struct dp_class_action *a = &c->cls_act[code == 3];
 
