@@ -103,15 +103,18 @@ static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, struct vni_run 
     *r = (struct vni_run){0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
 }
 
-/* encap_burst for n <= DP_BURST frames. */
-static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                            const uint32_t *vtep_be, unsigned n)
+/* encap_burst for n <= DP_BURST frames; with_cls: the configuration has a
+ * classifier (compiled twice, so that a configuration without one runs
+ * none of its code). */
+static inline __attribute__((always_inline)) void
+encap_burst_tmpl(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                 const uint32_t *vtep_be, unsigned n, const bool with_cls)
 {
     const struct dp_conf *c = w->conf;
     const struct dp_vni *vnis = c->vnis;
     const struct dp_group *grp0 = c->routes == NULL ? &c->groups[0] : NULL;
     const uint32_t mtu = c->underlay_mtu;
-    struct flow_table *ft = c->cls ? c->cls->ft[w->pub.id] : NULL;
+    struct flow_table *ft = with_cls ? c->cls->ft[w->pub.id] : NULL;
     const uint32_t protos = c->cls_protocols;
     const bool rewrite_inner = c->cls_rewrite_inner;
     const uint64_t now = w->now_tsc;
@@ -277,6 +280,27 @@ pick:
         for (unsigned i = 0; i < n_out; i++)
             tx_enqueue(w, out_port[i], out[i]);
     }
+}
+
+static void encap_burst_cls(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                            const uint32_t *vtep_be, unsigned n)
+{
+    encap_burst_tmpl(w, pkts, vni_idx, vtep_be, n, true);
+}
+
+static void encap_burst_plain(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                              const uint32_t *vtep_be, unsigned n)
+{
+    encap_burst_tmpl(w, pkts, vni_idx, vtep_be, n, false);
+}
+
+static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                            const uint32_t *vtep_be, unsigned n)
+{
+    if (w->conf->cls != NULL)
+        encap_burst_cls(w, pkts, vni_idx, vtep_be, n);
+    else
+        encap_burst_plain(w, pkts, vni_idx, vtep_be, n);
 }
 
 void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,

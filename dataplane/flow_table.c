@@ -56,6 +56,7 @@ struct flow_table {
     uint32_t capacity;
     uint32_t free_head;
     uint64_t direct_lim;    /* one-pass bursts while live < this */
+    uint64_t home_lim;      /* new flows take their home entry while live < this */
     struct fc_params fp;
     struct flow_table_stats st;
     /* sweep */
@@ -266,7 +267,12 @@ static struct ft_entry *table_insert(struct flow_table *t, uint32_t prim, uint16
             b = &t->buckets[a];
         }
     }
-    idx = t->entries[home].c.packets == 0 ? home : t->free_head;
+    /* home entries serve the one-pass loop (few flows); in a table more
+     * than a quarter full, a new flow's home is often taken and reading
+     * one more random line per new flow would not pay. (A rule of the
+     * table's own state: the placement, and so the sweep's order, does not
+     * depend on direct_flows.) */
+    idx = t->st.live < t->home_lim && t->entries[home].c.packets == 0 ? home : t->free_head;
     free_unlink(t, idx);
     e = &t->entries[idx];
     e->key = *k;
@@ -447,47 +453,34 @@ static inline void classify_hashed(struct flow_table *t, const struct fc_key *ke
             res[i] = (uint8_t)r;
         }
     } else {
-        /* many flows: the home entries of the burst are prefetched first;
-         * then the buckets of the packets whose flow does not live at home
-         * (a new flow, or one whose home was taken), then their candidate
-         * entries; then the packets are classified in order, so that
-         * repeats of a flow in the burst see the previous packets' updates
-         * (an entry never moves, so a candidate stays valid) */
+        /* many flows: the buckets of the burst are prefetched first (hash),
+         * then the candidate entries (signature match), then the packets
+         * are classified in order, so that repeats of a flow in the burst
+         * see the previous packets' updates. Home entries are not read
+         * here: with many flows a good share of them lives elsewhere, and
+         * a third dependent read (home, bucket, entry) costs more than the
+         * one it saves for the others. */
         uint32_t h[FLOW_TABLE_BURST_MAX];
+        uint32_t prim[FLOW_TABLE_BURST_MAX];
+        uint16_t sig[FLOW_TABLE_BURST_MAX];
         struct ft_entry *cand[FLOW_TABLE_BURST_MAX];
-        uint64_t away = 0;      /* not at home */
 
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
 
             h[i] = table_hash(t, crc[i], keys[i].vni_proto);
-            cand[i] = &t->entries[home_entry(t, h[i])];
-            __builtin_prefetch(cand[i]);
+            place(t, h[i], &prim[i], &sig[i]);
+            __builtin_prefetch(&t->buckets[prim[i]]);
         }
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
-            uint32_t prim;
-            uint16_t sig;
+            const struct ft_bucket *b = &t->buckets[prim[i]];
 
-            if (likely(key_eq_fc(&cand[i]->key, &keys[i])))
-                continue;
-            away |= 1ull << i;
-            place(t, h[i], &prim, &sig);
-            __builtin_prefetch(&t->buckets[prim]);
-        }
-        for (uint64_t m = away; m; m &= m - 1) {
-            unsigned i = (unsigned)__builtin_ctzll(m);
-            uint32_t prim;
-            uint16_t sig;
-            const struct ft_bucket *b;
-
-            place(t, h[i], &prim, &sig);
-            b = &t->buckets[prim];
-            cand[i] = candidate(t, b, sig);
-            if (cand[i] != NULL)
+            cand[i] = candidate(t, b, sig[i]);
+            if (likely(cand[i] != NULL))
                 __builtin_prefetch(cand[i]);
             if (unlikely(b->spill))
-                __builtin_prefetch(&t->buckets[alt_bucket(t, prim, sig)]);
+                __builtin_prefetch(&t->buckets[alt_bucket(t, prim[i], sig[i])]);
         }
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
@@ -757,6 +750,7 @@ struct flow_table *flow_table_init(void *mem, size_t len, const struct flow_tabl
               (uint32_t)(__builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull >> 32) | 1u;
     t->seed_hi = (uint64_t)t->seed << 32;
     t->eshift = 32 - (uint32_t)__builtin_ctz(p->capacity);
+    t->home_lim = p->capacity / 4;
     t->fp.idle = p->idle;
     t->fp.threshold = p->threshold;
     t->fp.age_shift = fc_age_shift(p->hz);
