@@ -13,11 +13,18 @@
  * non-zero). Buckets are at most half full at capacity, so "table full"
  * means `capacity` live flows, not an unlucky bucket. Bytes per flow: 64
  * (entry) + 16 (bucket share) = 80; 20 MiB at the default 262144 flows.
- * Each key also has a home entry, picked by its hash: a new flow takes it
- * when it is free (else any free entry), and a lookup reads it before the
- * buckets, so a packet of a flow that lives at home touches one cache line
- * (the entry), and others the home entry, a bucket and their entry.
- * Entries never move while their flow lives.
+ * Each key also has a home entry, picked by its hash: while the table is
+ * less than a quarter full a new flow takes its home when that is free
+ * (else, and in fuller tables, the first free entry). The one-pass loop
+ * (few flows, see direct_flows) reads the home entry first and finds most
+ * flows there without the bucket (fewer instructions); a flow living
+ * elsewhere costs the home entry, the bucket and its entry. The staged
+ * loop (many flows) reads bucket, then entry, as the home would often be
+ * taken there. Entries never move while their flow lives.
+ *
+ * Hash: flow_hash_5tuple_crc(FLOW_HASH_SEED, key) (include/flow_hash.h,
+ * the CRC the encap path also makes its flow hash of), then one CRC step
+ * over the VNI/protocol word and the table's seed.
  *
  * Time: opaque ticks chosen by the caller (vtepd: TSC; tests: a fake clock),
  * hz ticks per second (used only to report ages).
