@@ -73,7 +73,7 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
 
 /* A classified frame's class code, res & 3 (FC_R_COUNTED | FC_R_LONG):
  * 0 short, not counted; 1 short, not counted and not keyed (no 5-tuple: set
- * by encap_burst_one, never by the classifier); 2 short; 3 long. */
+ * by the parse loop, never by the classifier); 2 short; 3 long. */
 #define CLS_UNKEYED 1u
 #define CLS_CODES 4u
 
