@@ -138,30 +138,50 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
     vs->encap_bytes += by;
 }
 
-/* Per-VNI counters of a run of frames of one VNI, added once per run:
- * [0] encap packets, [1] encap bytes, [2..3] class packets, [4..5] class
- * bytes (short, long). */
-static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, uint64_t *r)
+/* A classified frame's class code, res & 3 (FC_R_COUNTED | FC_R_LONG):
+ * 0 short, not counted; 1 short, not counted and not keyed (no 5-tuple: set
+ * by the parse loop, never by the classifier); 2 short; 3 long. */
+#define CLS_UNKEYED 1u
+#define CLS_CODES 4u
+
+/* Counters of a run of frames of one VNI, added once per run to the VNI's
+ * and, for counted frames (codes 2, 3), to the burst's totals for the
+ * classifier table. */
+struct vni_run {
+    uint64_t pk, by;                        /* encapsulated */
+    uint64_t cpk[CLS_CODES], cby[CLS_CODES];    /* classified, by code */
+};
+
+static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, struct vni_run *r,
+                                 uint64_t *tpk, uint64_t *tby)
 {
     struct vni_stats *vs = &w->pub.st.vni[vni_idx];
 
-    vs->encap_packets += r[0];
-    vs->encap_bytes += r[1];
-    vs->cls_packets[0] += r[2];
-    vs->cls_packets[1] += r[3];
-    vs->cls_bytes[0] += r[4];
-    vs->cls_bytes[1] += r[5];
+    vs->encap_packets += r->pk;
+    vs->encap_bytes += r->by;
+    vs->cls_packets[0] += r->cpk[0] + r->cpk[1] + r->cpk[2];
+    vs->cls_packets[1] += r->cpk[3];
+    vs->cls_bytes[0] += r->cby[0] + r->cby[1] + r->cby[2];
+    vs->cls_bytes[1] += r->cby[3];
+    tpk[0] += r->cpk[2];
+    tpk[1] += r->cpk[3];
+    tby[0] += r->cby[2];
+    tby[1] += r->cby[3];
+    *r = (struct vni_run){0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
 }
 
-/* encap_burst for n <= DP_BURST frames. */
-static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                            const uint32_t *vtep_be, unsigned n)
+/* encap_burst for n <= DP_BURST frames; with_cls: the configuration has a
+ * classifier (compiled twice, so that a configuration without one runs
+ * none of its code). */
+static inline __attribute__((always_inline)) void
+encap_burst_tmpl(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                 const uint32_t *vtep_be, unsigned n, const bool with_cls)
 {
     const struct dp_conf *c = w->conf;
     const struct dp_vni *vnis = c->vnis;
     const struct dp_group *grp0 = c->routes == NULL ? &c->groups[0] : NULL;
     const uint32_t mtu = c->underlay_mtu;
-    struct flow_table *ft = c->cls ? c->cls->ft[w->pub.id] : NULL;
+    struct flow_table *ft = with_cls ? c->cls->ft[w->pub.id] : NULL;
     const uint32_t protos = c->cls_protocols;
     const bool rewrite_inner = c->cls_rewrite_inner;
     const uint64_t now = w->now_tsc;
@@ -169,18 +189,26 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
     struct fc_meta meta[DP_BURST];
     uint32_t vni[DP_BURST];
     uint8_t iecn[DP_BURST];     /* inner ECN bits, of classified frames */
-    uint8_t res[DP_BURST];      /* FC_R_* of classified frames */
+    uint8_t res[DP_BURST];      /* FC_R_* of classified frames (or CLS_UNKEYED) */
     uint8_t keyed[DP_BURST];    /* keys[i] is frame i's 5-tuple (FC_OK) */
+    uint32_t crc[DP_BURST];     /* flow_hash_5tuple_crc(), of keyed classified frames */
     uint64_t cls_mask = 0;      /* bit i: frame i's VNI has the classifier */
+    uint64_t skip_mask = 0;     /* bit i: ... but the classifier does not count frame i */
     uint32_t run_vni;
-    uint64_t run_pk = 0, run_by = 0, run_cpk[2] = {0, 0}, run_cby[2] = {0, 0};
+    struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
     struct rte_mbuf *out[DP_BURST];
     uint16_t out_port[DP_BURST];
     unsigned n_out = 0;
     uint16_t port = UINT16_MAX;     /* of the previous frame sent */
     bool one_port = true, tx_ip_csum = false;
-    uint8_t cls_tos[2] = {0, 0};            /* class DSCP << 2: [0] short, [1] long */
-    const struct dp_group *cls_grp[2] = {NULL, NULL};
+    /* by class code: the class DSCP << 2, the class group, and whether
+     * the frame's flow hash is flow_hash_mix(crc[i]) with nothing else to
+     * do (a keyed frame, a group hashing the 5-tuple with FLOW_HASH_SEED,
+     * no inner rewrite) */
+    uint8_t cls_tos[CLS_CODES] = {0, 0, 0, 0};
+    const struct dp_group *cls_grp[CLS_CODES] = {NULL, NULL, NULL, NULL};
+    bool cls_fast[CLS_CODES] = {false, false, false, false};
 
     if (n == 0)
         return;
@@ -199,18 +227,34 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
             continue;
         cls_mask |= 1ull << i;
         iecn[i] = fc_inner_tos(f, &meta[i]) & 3;
+        if (unlikely(!keyed[i])) {
+            /* not IP, a fragment, ...: short, uncounted */
+            res[i] = CLS_UNKEYED;
+            skip_mask |= 1ull << i;
+            continue;
+        }
+        /* one CRC for the table and the flow hash */
+        crc[i] = flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[i]);
         /* a protocol the classifier does not count: short, uncounted (the
          * key still serves the hash) */
-        if (unlikely(protos != FC_ALL_PROTOS) && keyed[i] &&
-            !(fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos))
-            meta[i].verdict = FC_PROTO_OFF;
+        if (unlikely(protos != FC_ALL_PROTOS) &&
+            !(fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos)) {
+            res[i] = 0;
+            skip_mask |= 1ull << i;
+        }
     }
     /* the classifier, for the whole burst in one call */
     if (cls_mask != 0) {
-        flow_table_classify_mask(ft, keys, meta, n, cls_mask, now, res);
-        for (unsigned l = 0; l < 2; l++) {
-            cls_tos[l] = (uint8_t)(c->cls_act[l].dscp << 2);
-            cls_grp[l] = &c->groups[c->cls_act[l].group];
+        flow_table_classify_hashed(ft, keys, meta, crc, cls_mask & ~skip_mask,
+                                   (unsigned)__builtin_popcountll(skip_mask), now, res);
+        for (unsigned code = 0; code < CLS_CODES; code++) {
+            const struct dp_class_action *a = &c->cls_act[code == 3];
+
+            cls_tos[code] = (uint8_t)(a->dscp << 2);
+            cls_grp[code] = &c->groups[a->group];
+            cls_fast[code] = code != CLS_UNKEYED && !rewrite_inner &&
+                             cls_grp[code]->hash.fields == FH_DEFAULT_FIELDS &&
+                             cls_grp[code]->hash.seed == FLOW_HASH_SEED;
         }
     }
 
@@ -224,31 +268,39 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         uint32_t h;
 
         if (unlikely(vni_idx[i] != run_vni)) {
-            uint64_t r[6] = {run_pk, run_by, run_cpk[0], run_cpk[1], run_cby[0], run_cby[1]};
-
-            vni_run_flush(w, run_vni, r);
+            vni_run_flush(w, run_vni, &run, tot_pk, tot_by);
             run_vni = vni_idx[i];
-            run_pk = run_by = run_cpk[0] = run_cpk[1] = run_cby[0] = run_cby[1] = 0;
         }
         if (cls_mask & (1ull << i)) {
             /* the classifier's verdict: class group and outer TOS (class
              * DSCP, inner ECN copied: RFC 6040 normal mode); frames it does
              * not count (not IP, fragments, protocols not enabled) go as
              * short */
-            unsigned l = res[i] & FC_R_LONG;
+            unsigned code = res[i] & 3u;
 
+            tos = cls_tos[code] | iecn[i];
+            grp = cls_grp[code];
+            run.cpk[code]++;
+            run.cby[code] += len;
+            if (likely(cls_fast[code])) {
+                /* the flow hash from the CRC the classifier used */
+                if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
+                    wk_drop(w, m, DROP_MTU_EXCEEDED);
+                    continue;
+                }
+                h = flow_hash_mix(crc[i]);
+                goto pick;
+            }
             if (unlikely(rewrite_inner)) {
                 /* the IPv4 checksum is fixed incrementally */
                 uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+                uint8_t dscp = c->cls_act[code == 3].dscp;
+
                 if (meta[i].flags & FC_M_IPV4)
-                    fc_ipv4_set_dscp(f + meta[i].l3_off, c->cls_act[l].dscp);
+                    fc_ipv4_set_dscp(f + meta[i].l3_off, dscp);
                 else if (meta[i].flags & FC_M_IPV6)
-                    fc_ipv6_set_dscp(f + meta[i].l3_off, c->cls_act[l].dscp);
+                    fc_ipv6_set_dscp(f + meta[i].l3_off, dscp);
             }
-            tos = cls_tos[l] | iecn[i];
-            grp = cls_grp[l];
-            run_cpk[l]++;
-            run_cby[l] += len;
         }
         if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
             wk_drop(w, m, DROP_MTU_EXCEEDED);
@@ -261,6 +313,7 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         else
             h = flow_hash(&grp->hash, rte_pktmbuf_mtod(m, const uint8_t *),
                           rte_pktmbuf_data_len(m), vni[i], g_dp.local_ip, vtep_be[i]);
+pick:
         nh = nexthop_pick(c, grp, h);
         if (unlikely(nh == NULL)) {
             wk_drop(w, m, DROP_NO_NEXTHOP);
@@ -277,14 +330,12 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         }
         out[n_out] = m;
         out_port[n_out++] = port;
-        run_pk++;
-        run_by += len;
+        run.pk++;
+        run.by += len;
     }
-    {
-        uint64_t r[6] = {run_pk, run_by, run_cpk[0], run_cpk[1], run_cby[0], run_cby[1]};
-
-        vni_run_flush(w, run_vni, r);
-    }
+    vni_run_flush(w, run_vni, &run, tot_pk, tot_by);
+    if (cls_mask != 0)
+        flow_table_add_counted(ft, tot_pk, tot_by);
     /* to the TX buffers: in one copy when every frame takes the same port */
     if (n_out == 0)
         return;
@@ -296,6 +347,27 @@ static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t
         for (unsigned i = 0; i < n_out; i++)
             tx_enqueue(w, out_port[i], out[i]);
     }
+}
+
+static void encap_burst_cls(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                            const uint32_t *vtep_be, unsigned n)
+{
+    encap_burst_tmpl(w, pkts, vni_idx, vtep_be, n, true);
+}
+
+static void encap_burst_plain(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                              const uint32_t *vtep_be, unsigned n)
+{
+    encap_burst_tmpl(w, pkts, vni_idx, vtep_be, n, false);
+}
+
+static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                            const uint32_t *vtep_be, unsigned n)
+{
+    if (w->conf->cls != NULL)
+        encap_burst_cls(w, pkts, vni_idx, vtep_be, n);
+    else
+        encap_burst_plain(w, pkts, vni_idx, vtep_be, n);
 }
 
 void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,

@@ -47,7 +47,7 @@ const char *flow_hash_field_name(enum flow_hash_field f)
 int flow_hash_policy_init(struct flow_hash_policy *p, const char fields[][32], int n)
 {
     p->fields = n ? 0 : FH_DEFAULT_FIELDS;
-    p->seed = 0x5eed1234u;
+    p->seed = FLOW_HASH_SEED;
     for (int i = 0; i < n; i++) {
         int f = flow_hash_field_from_name(fields[i]);
         if (f < 0)

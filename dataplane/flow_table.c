@@ -7,10 +7,14 @@
 #include <nmmintrin.h>  /* SSE4.2 CRC32C, SSE2 compares (-march=corei7) */
 #include <smmintrin.h>
 
+#include "flow_hash.h"
 #include "flow_table.h"
 
 #define SLOTS 8u
 #define FREE_END UINT32_MAX
+/* vni_proto of a free entry's key: protocol byte 0x7f | FC_KEY_V6, which
+ * fc_extract() never makes, so a free entry never matches a key */
+#define FREE_VNI_PROTO 0xffu
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -22,7 +26,8 @@ struct ft_bucket {
     uint32_t pad[3];
 } __attribute__((aligned(64)));
 
-/* packets == 0: free; then c.bytes holds the next free index */
+/* packets == 0: free; then key.vni_proto is FREE_VNI_PROTO, c.bytes holds
+ * the next free index and c.last_seen the previous one (FREE_END: none) */
 struct ft_entry {
     struct fc_key key;
     struct fc_counts c;
@@ -45,10 +50,13 @@ struct flow_table {
     struct ft_entry *entries;
     uint32_t bmask;
     uint32_t bshift;        /* 64 - log2(buckets) */
+    uint32_t eshift;        /* 32 - log2(capacity) */
     uint32_t seed;
+    uint64_t seed_hi;       /* seed << 32 */
     uint32_t capacity;
     uint32_t free_head;
     uint64_t direct_lim;    /* one-pass bursts while live < this */
+    uint64_t home_lim;      /* new flows take their home entry while live < this */
     struct fc_params fp;
     struct flow_table_stats st;
     /* sweep */
@@ -67,25 +75,18 @@ static inline void ctr_add(uint64_t *c, uint64_t v)
     __atomic_store_n(c, *c + v, __ATOMIC_RELAXED);
 }
 
-/* CRC32-C of the key; an IPv4 key is all zero past its first 16 bytes, so
- * its hash stops there (a different but equally deterministic function). */
-static inline uint32_t key_hash(const struct fc_key *k, uint32_t seed)
+/* The table's hash of a key from its 5-tuple CRC (crc =
+ * flow_hash_5tuple_crc(FLOW_HASH_SEED, key), which the encap path also uses
+ * for the flow hash): one more CRC step folds in the VNI, the protocol (the
+ * IPv6 mark among them) and the table's seed. */
+static inline uint32_t table_hash(const struct flow_table *t, uint32_t crc, uint32_t vni_proto)
 {
-    uint64_t w0, w1;
-    uint32_t h;
+    return (uint32_t)_mm_crc32_u64(crc, t->seed_hi | vni_proto);
+}
 
-    memcpy(&w0, k, 8);
-    memcpy(&w1, (const uint8_t *)k + 8, 8);
-    h = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(seed, w0), w1);
-    if (unlikely(k->vni_proto & FC_KEY_V6)) {
-        uint64_t v[3];
-
-        memcpy(v, (const uint8_t *)k + 16, sizeof(v));
-        /* a second chain hides part of the CRC latency */
-        uint32_t g = (uint32_t)_mm_crc32_u64(_mm_crc32_u64(~seed, v[0]), v[1]);
-        h = (uint32_t)_mm_crc32_u64(h, v[2]) ^ (g * 0x9E3779B1u);
-    }
-    return h;
+static inline uint32_t key_hash(const struct flow_table *t, const struct fc_key *k)
+{
+    return table_hash(t, flow_hash_5tuple_crc(FLOW_HASH_SEED, k), k->vni_proto);
 }
 
 /* CRC is linear: structured keys (consecutive ports, addresses) would land
@@ -97,6 +98,16 @@ static inline void place(const struct flow_table *t, uint32_t h, uint32_t *prim,
 
     *prim = (uint32_t)(x >> t->bshift);
     *sig = (uint16_t)((x >> 16) | 1);     /* 15 bits of signature, never 0 */
+}
+
+/* The entry a key prefers (its home): a new flow takes it when it is free,
+ * and a lookup checks it first, which touches one cache line when the flow
+ * lives there. From the low 32 bits of place()'s product. */
+#define HOME_MUL 0x7F4A7C15u
+
+static inline uint32_t home_entry(const struct flow_table *t, uint32_t h)
+{
+    return (h * HOME_MUL) >> t->eshift;
 }
 
 static inline uint32_t alt_bucket(const struct flow_table *t, uint32_t prim, uint16_t sig)
@@ -181,7 +192,7 @@ static int make_room(struct flow_table *t, uint32_t bi)
         uint16_t sg;
         uint32_t m;
 
-        place(t, key_hash(&e->key, t->seed), &p, &sg);
+        place(t, key_hash(t, &e->key), &p, &sg);
         to = p == bi ? alt_bucket(t, p, sg) : p;
         m = sig_match(&t->buckets[to], 0);
         if (m == 0)
@@ -198,9 +209,39 @@ static int make_room(struct flow_table *t, uint32_t bi)
     return -1;
 }
 
-/* A fresh entry for k, or NULL when the table (or the bucket pair) is full. */
+/* Take free entry idx off the free list (doubly linked: any free entry can
+ * be taken, the home entry of a new flow among them). */
+static inline void free_unlink(struct flow_table *t, uint32_t idx)
+{
+    struct ft_entry *e = &t->entries[idx];
+    uint32_t next = (uint32_t)e->c.bytes, prev = (uint32_t)e->c.last_seen;
+
+    if (prev == FREE_END)
+        t->free_head = next;
+    else
+        t->entries[prev].c.bytes = next;
+    if (next != FREE_END)
+        t->entries[next].c.last_seen = prev;
+}
+
+/* Put entry idx (not in use) at the head of the free list. */
+static inline void free_push(struct flow_table *t, uint32_t idx)
+{
+    struct ft_entry *e = &t->entries[idx];
+
+    e->key.vni_proto = FREE_VNI_PROTO;
+    e->c.packets = 0;
+    e->c.bytes = t->free_head;
+    e->c.last_seen = FREE_END;
+    if (t->free_head != FREE_END)
+        t->entries[t->free_head].c.last_seen = idx;
+    t->free_head = idx;
+}
+
+/* A fresh entry for k (its home entry home when that one is free), or NULL
+ * when the table (or the bucket pair) is full. */
 static struct ft_entry *table_insert(struct flow_table *t, uint32_t prim, uint16_t sig,
-                                     const struct fc_key *k)
+                                     uint32_t home, const struct fc_key *k)
 {
     struct ft_bucket *b = &t->buckets[prim];
     struct ft_entry *e;
@@ -226,9 +267,14 @@ static struct ft_entry *table_insert(struct flow_table *t, uint32_t prim, uint16
             b = &t->buckets[a];
         }
     }
-    idx = t->free_head;
+    /* home entries serve the one-pass loop (few flows); in a table more
+     * than a quarter full, a new flow's home is often taken and reading
+     * one more random line per new flow would not pay. (A rule of the
+     * table's own state: the placement, and so the sweep's order, does not
+     * depend on direct_flows.) */
+    idx = t->st.live < t->home_lim && t->entries[home].c.packets == 0 ? home : t->free_head;
+    free_unlink(t, idx);
     e = &t->entries[idx];
-    t->free_head = (uint32_t)e->c.bytes;
     e->key = *k;
     b->idx[slot] = idx;
     b->sig[slot] = sig;
@@ -245,7 +291,7 @@ static void table_remove(struct flow_table *t, uint32_t idx)
     struct ft_bucket *b;
     int done = 0;
 
-    place(t, key_hash(&e->key, t->seed), &prim, &sig);
+    place(t, key_hash(t, &e->key), &prim, &sig);
     b = &t->buckets[prim];
 
     for (unsigned s = 0; s < SLOTS && !done; s++)
@@ -262,20 +308,22 @@ static void table_remove(struct flow_table *t, uint32_t idx)
                 done = 1;
             }
     }
-    e->c.packets = 0;
-    e->c.bytes = t->free_head;
-    t->free_head = idx;
+    free_push(t, idx);
     ctr_add(&t->st.live, (uint64_t)-1);
 }
 
-/* Not the candidate: look in the buckets, insert when absent. */
+/* Not in the candidate entry: look in the buckets, insert when absent. */
 static __attribute__((noinline)) struct ft_entry *
-lookup_slow(struct flow_table *t, uint32_t prim, uint16_t sig, const struct fc_key *k, int *found)
+lookup_slow(struct flow_table *t, uint32_t h, const struct fc_key *k, int *found)
 {
-    struct ft_entry *e = table_find(t, prim, sig, k);
+    uint32_t prim;
+    uint16_t sig;
+    struct ft_entry *e;
 
+    place(t, h, &prim, &sig);
+    e = table_find(t, prim, sig, k);
     *found = e != NULL;
-    return e ? e : table_insert(t, prim, sig, k);
+    return e ? e : table_insert(t, prim, sig, home_entry(t, h), k);
 }
 
 static inline void account_stats(struct flow_table *t, uint32_t r)
@@ -298,16 +346,15 @@ struct ft_burst {
     uint32_t not_counted, table_full;
 };
 
-/* The classification of one FC_OK packet whose candidate entry (the first
- * signature match in its primary bucket) is e, or NULL. The common case
- * (the candidate holds the key, a live flow that neither ends, restarts,
- * becomes long nor saturates here) is fc_account_live(); every other case
- * is fc_account(). */
-static inline uint32_t account_one(struct flow_table *t, struct ft_entry *e, uint32_t prim,
-                                   uint16_t sig, const struct fc_key *key,
-                                   const struct fc_meta *meta, uint64_t now, struct ft_burst *bs)
+/* The classification of one FC_OK packet with table hash h whose candidate
+ * entry (its home entry, or the first signature match in its primary
+ * bucket) is e, or NULL. The common case (the candidate holds the key, a
+ * live flow that neither ends, restarts, becomes long nor saturates here)
+ * is fc_account_live(); every other case is fc_account(). */
+static inline uint32_t account_one(struct flow_table *t, struct ft_entry *e, uint32_t h,
+                                   const struct fc_key *key, const struct fc_meta *meta,
+                                   uint64_t now, struct ft_burst *bs, bool count)
 {
-    uint32_t len = meta->len;
     uint32_t r;
     int found;
 
@@ -317,7 +364,7 @@ static inline uint32_t account_one(struct flow_table *t, struct ft_entry *e, uin
             goto counted;
         r = fc_account(&e->c, 1, now, meta, &t->fp);
     } else {
-        e = lookup_slow(t, prim, sig, key, &found);
+        e = lookup_slow(t, h, key, &found);
         if (unlikely(e == NULL)) {
             bs->table_full++;
             bs->not_counted++;
@@ -327,9 +374,20 @@ static inline uint32_t account_one(struct flow_table *t, struct ft_entry *e, uin
     }
     account_stats(t, r);
 counted:
-    bs->pkts[r & FC_R_LONG]++;
-    bs->bytes[r & FC_R_LONG] += len;
+    if (count) {
+        bs->pkts[r & FC_R_LONG]++;
+        bs->bytes[r & FC_R_LONG] += meta->len;
+    }
     return r;
+}
+
+/* account_one() out of line: the cases the one-pass loop does not finish
+ * itself (a flow not at home, new, ending, restarting, becoming long). */
+static __attribute__((noinline)) uint32_t
+account_rare(struct flow_table *t, struct ft_entry *e, uint32_t h, const struct fc_key *key,
+             const struct fc_meta *meta, uint64_t now, struct ft_burst *bs, bool count)
+{
+    return account_one(t, e, h, key, meta, now, bs, count);
 }
 
 static inline void burst_end(struct flow_table *t, const struct ft_burst *bs)
@@ -353,57 +411,68 @@ static inline struct ft_entry *candidate(struct flow_table *t, const struct ft_b
     return likely(m != 0) ? &t->entries[b->idx[__builtin_ctz(m)]] : NULL;
 }
 
-void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
-                              const struct fc_meta *meta, unsigned n, uint64_t mask,
-                              uint64_t now, uint8_t *res)
+/* flow_table_classify_hashed(); count: add the counted packets to
+ * pkts_short/long, bytes_short/long. */
+static inline void classify_hashed(struct flow_table *t, const struct fc_key *keys,
+                                   const struct fc_meta *meta, const uint32_t *crc,
+                                   uint64_t mask, unsigned uncounted, uint64_t now,
+                                   uint8_t *res, bool count)
 {
-    struct ft_burst bs = {{0, 0}, {0, 0}, 0, 0};
+    struct ft_burst bs = {{0, 0}, {0, 0}, uncounted, 0};
 
-    if (n > FLOW_TABLE_BURST_MAX)
-        n = FLOW_TABLE_BURST_MAX;
-    if (n < 64)
-        mask &= (1ull << n) - 1;
     if (likely(t->st.live < t->direct_lim)) {
-        /* few flows, whose entries and buckets stay in cache: one pass */
+        /* few flows, whose entries stay in cache: one pass, each packet's
+         * home entry first. The table's fields are copied into locals: the
+         * stores to res (bytes) could alias them. */
+        struct ft_entry *const ents = t->entries;
+        const uint64_t seed_hi = t->seed_hi;
+        const uint32_t eshift = t->eshift;
+        const struct fc_params fp = t->fp;
+
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
-            uint32_t prim;
-            uint16_t sig;
+            const struct fc_key *k = &keys[i];
+            uint32_t h = (uint32_t)_mm_crc32_u64(crc[i], seed_hi | k->vni_proto);
+            struct ft_entry *e = &ents[(h * HOME_MUL) >> eshift];
+            uint32_t r;
 
-            if (unlikely(meta[i].verdict != FC_OK)) {
-                /* short, not counted (the key is not even read) */
-                res[i] = 0;
-                bs.not_counted++;
-                continue;
+            __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)e),
+                                      _mm_loadu_si128((const __m128i *)(const void *)k));
+
+            /* key_eq_fc(), the IPv6 test after the first 16 bytes matched */
+            if (likely(_mm_testz_si128(x, x)) &&
+                likely(!(k->vni_proto & FC_KEY_V6) || key_eq(&e->key, k)) &&
+                likely((r = fc_account_live(&e->c, now, &meta[i], &fp)) != 0)) {
+                if (count) {
+                    bs.pkts[r & FC_R_LONG]++;
+                    bs.bytes[r & FC_R_LONG] += meta[i].len;
+                }
+            } else {
+                r = account_rare(t, e, h, k, &meta[i], now, &bs, count);
             }
-            place(t, key_hash(&keys[i], t->seed), &prim, &sig);
-            res[i] = (uint8_t)account_one(t, candidate(t, &t->buckets[prim], sig), prim, sig,
-                                          &keys[i], &meta[i], now, &bs);
+            res[i] = (uint8_t)r;
         }
     } else {
         /* many flows: the buckets of the burst are prefetched first (hash),
-         * then the candidate entries (signature match), then the packets are
-         * classified in order, so that repeats of a flow in the burst see
-         * the previous packets' updates */
+         * then the candidate entries (signature match), then the packets
+         * are classified in order, so that repeats of a flow in the burst
+         * see the previous packets' updates. Home entries are not read
+         * here: with many flows a good share of them lives elsewhere, and
+         * a third dependent read (home, bucket, entry) costs more than the
+         * one it saves for the others. */
+        uint32_t h[FLOW_TABLE_BURST_MAX];
         uint32_t prim[FLOW_TABLE_BURST_MAX];
         uint16_t sig[FLOW_TABLE_BURST_MAX];
         struct ft_entry *cand[FLOW_TABLE_BURST_MAX];
 
-        uint64_t todo = mask;
-
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
 
-            if (unlikely(meta[i].verdict != FC_OK)) {
-                res[i] = 0;
-                bs.not_counted++;
-                todo &= ~(1ull << i);
-                continue;
-            }
-            place(t, key_hash(&keys[i], t->seed), &prim[i], &sig[i]);
+            h[i] = table_hash(t, crc[i], keys[i].vni_proto);
+            place(t, h[i], &prim[i], &sig[i]);
             __builtin_prefetch(&t->buckets[prim[i]]);
         }
-        for (uint64_t m = todo; m; m &= m - 1) {
+        for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
             const struct ft_bucket *b = &t->buckets[prim[i]];
 
@@ -413,14 +482,56 @@ void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
             if (unlikely(b->spill))
                 __builtin_prefetch(&t->buckets[alt_bucket(t, prim[i], sig[i])]);
         }
-        for (uint64_t m = todo; m; m &= m - 1) {
+        for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
 
-            res[i] = (uint8_t)account_one(t, cand[i], prim[i], sig[i], &keys[i], &meta[i],
-                                          now, &bs);
+            res[i] = (uint8_t)account_one(t, cand[i], h[i], &keys[i], &meta[i], now, &bs,
+                                          count);
         }
     }
     burst_end(t, &bs);
+}
+
+void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
+                                const struct fc_meta *meta, const uint32_t *crc,
+                                uint64_t mask, unsigned uncounted, uint64_t now, uint8_t *res)
+{
+    classify_hashed(t, keys, meta, crc, mask, uncounted, now, res, false);
+}
+
+void flow_table_add_counted(struct flow_table *t, const uint64_t pkts[2],
+                            const uint64_t bytes[2])
+{
+    struct ft_burst bs = {{pkts[0], pkts[1]}, {bytes[0], bytes[1]}, 0, 0};
+
+    burst_end(t, &bs);
+}
+
+void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
+                              const struct fc_meta *meta, unsigned n, uint64_t mask,
+                              uint64_t now, uint8_t *res)
+{
+    uint32_t crc[FLOW_TABLE_BURST_MAX];
+    uint64_t ok = 0;
+    unsigned uncounted = 0;
+
+    if (n > FLOW_TABLE_BURST_MAX)
+        n = FLOW_TABLE_BURST_MAX;
+    if (n < 64)
+        mask &= (1ull << n) - 1;
+    for (uint64_t m = mask; m; m &= m - 1) {
+        unsigned i = (unsigned)__builtin_ctzll(m);
+
+        if (unlikely(meta[i].verdict != FC_OK)) {
+            /* short, not counted (the key is not even read) */
+            res[i] = 0;
+            uncounted++;
+            continue;
+        }
+        crc[i] = flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[i]);
+        ok |= 1ull << i;
+    }
+    classify_hashed(t, keys, meta, crc, ok, uncounted, now, res, true);
 }
 
 void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
@@ -574,7 +685,7 @@ int flow_table_lookup(const struct flow_table *t, const struct fc_key *key,
     uint16_t sig;
     struct ft_entry *e;
 
-    place(t, key_hash(key, t->seed), &prim, &sig);
+    place(t, key_hash(t, key), &prim, &sig);
     e = table_find((struct flow_table *)(uintptr_t)t, prim, sig, key);
 
     if (e == NULL)
@@ -637,18 +748,19 @@ struct flow_table *flow_table_init(void *mem, size_t len, const struct flow_tabl
     t->capacity = p->capacity;
     t->seed = p->seed ? p->seed :
               (uint32_t)(__builtin_ia32_rdtsc() * 0x9E3779B97F4A7C15ull >> 32) | 1u;
+    t->seed_hi = (uint64_t)t->seed << 32;
+    t->eshift = 32 - (uint32_t)__builtin_ctz(p->capacity);
+    t->home_lim = p->capacity / 4;
     t->fp.idle = p->idle;
     t->fp.threshold = p->threshold;
     t->fp.age_shift = fc_age_shift(p->hz);
     t->direct_lim = p->direct_flows == FLOW_TABLE_NEVER_DIRECT ? 0 :
                     (uint64_t)(p->direct_flows ? p->direct_flows : FLOW_TABLE_DIRECT_FLOWS) + 1;
     memset(t->buckets, 0, (size_t)nb * sizeof(struct ft_bucket));
-    for (uint32_t i = 0; i < p->capacity; i++) {
-        struct ft_entry *e = &t->entries[i];
-        memset(e, 0, sizeof(*e));
-        e->c.bytes = i + 1 < p->capacity ? i + 1 : FREE_END;
-    }
-    t->free_head = 0;
+    memset(t->entries, 0, (size_t)p->capacity * sizeof(struct ft_entry));
+    t->free_head = FREE_END;
+    for (uint32_t i = p->capacity; i-- > 0;)
+        free_push(t, i);
     return t;
 }
 

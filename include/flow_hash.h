@@ -72,14 +72,17 @@ static inline uint32_t flow_hash_mix(uint32_t h)
     return h ^ (h >> 15);
 }
 
-/* flow_hash() under a policy whose fields are FH_DEFAULT_FIELDS (the inner
- * 5-tuple), from the key fc_extract() made of the same frame with verdict
- * FC_OK (protocols TCP and UDP): the same value, without parsing the frame
- * again. */
-static inline uint32_t flow_hash_5tuple_key(const struct flow_hash_policy *p,
-                                            const struct fc_key *k)
+/* The seed flow_hash_policy_init() gives every policy. */
+#define FLOW_HASH_SEED 0x5eed1234u
+
+/* The CRC part of flow_hash_5tuple_key(), seeded with seed: a function of
+ * the key's addresses, IP protocol and ports (not of its VNI). The encap
+ * path computes it once per frame (seed FLOW_HASH_SEED) for both the flow
+ * hash (flow_hash_mix() of it) and the classifier's table, which folds in
+ * the VNI and its own seed (flow_table_classify_hashed()). */
+static inline uint32_t flow_hash_5tuple_crc(uint32_t seed, const struct fc_key *k)
 {
-    uint32_t h = p->seed;
+    uint32_t h = seed;
     uint32_t ports;
 
     if (__builtin_expect(!(k->vni_proto & FC_KEY_V6), 1)) {
@@ -100,7 +103,17 @@ static inline uint32_t flow_hash_5tuple_key(const struct flow_hash_policy *p,
     }
     h = crc32c_u8((uint8_t)(k->vni_proto & 0x7fu), h);
     memcpy(&ports, &k->sport, 4);           /* sport, dport */
-    return flow_hash_mix(crc32c_u32(ports, h));
+    return crc32c_u32(ports, h);
+}
+
+/* flow_hash() under a policy whose fields are FH_DEFAULT_FIELDS (the inner
+ * 5-tuple), from the key fc_extract() made of the same frame with verdict
+ * FC_OK (protocols TCP and UDP): the same value, without parsing the frame
+ * again. */
+static inline uint32_t flow_hash_5tuple_key(const struct flow_hash_policy *p,
+                                            const struct fc_key *k)
+{
+    return flow_hash_mix(flow_hash_5tuple_crc(p->seed, k));
 }
 
 /* flow_hash() under a policy whose fields are FH_DEFAULT_FIELDS, for the

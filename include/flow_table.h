@@ -13,6 +13,18 @@
  * non-zero). Buckets are at most half full at capacity, so "table full"
  * means `capacity` live flows, not an unlucky bucket. Bytes per flow: 64
  * (entry) + 16 (bucket share) = 80; 20 MiB at the default 262144 flows.
+ * Each key also has a home entry, picked by its hash: while the table is
+ * less than a quarter full a new flow takes its home when that is free
+ * (else, and in fuller tables, the first free entry). The one-pass loop
+ * (few flows, see direct_flows) reads the home entry first and finds most
+ * flows there without the bucket (fewer instructions); a flow living
+ * elsewhere costs the home entry, the bucket and its entry. The staged
+ * loop (many flows) reads bucket, then entry, as the home would often be
+ * taken there. Entries never move while their flow lives.
+ *
+ * Hash: flow_hash_5tuple_crc(FLOW_HASH_SEED, key) (include/flow_hash.h,
+ * the CRC the encap path also makes its flow hash of), then one CRC step
+ * over the VNI/protocol word and the table's seed.
  *
  * Time: opaque ticks chosen by the caller (vtepd: TSC; tests: a fake clock),
  * hz ticks per second (used only to report ages).
@@ -112,6 +124,26 @@ void flow_table_classify_bulk(struct flow_table *t, const struct fc_key *keys,
 void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,
                               const struct fc_meta *meta, unsigned n, uint64_t mask,
                               uint64_t now, uint8_t *res);
+
+/* flow_table_classify_mask() for a caller that has sorted the burst out
+ * itself: each packet i whose bit is set in mask has verdict FC_OK and
+ * crc[i] == flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[i]) (include/
+ * flow_hash.h; the encap path computes it once for this and the flow hash);
+ * uncounted is the number of the burst's other packets that the caller
+ * made short and uncounted (added to not_counted). res[i] of the packets
+ * not in mask is left as it was. Unlike flow_table_classify_mask(), it
+ * leaves pkts_short/long and bytes_short/long to the caller, who counts
+ * the classes anyway: flow_table_add_counted() once per burst. Worker
+ * thread only. */
+void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
+                                const struct fc_meta *meta, const uint32_t *crc,
+                                uint64_t mask, unsigned uncounted, uint64_t now, uint8_t *res);
+
+/* Add the counted packets ([0] short, [1] long: those whose res has
+ * FC_R_COUNTED) and their bytes (meta len) of flow_table_classify_hashed()
+ * calls to the counters. Worker thread only. */
+void flow_table_add_counted(struct flow_table *t, const uint64_t pkts[2],
+                            const uint64_t bytes[2]);
 
 /* One packet; same rules. */
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,

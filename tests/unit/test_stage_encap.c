@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "flow_table.h"
 #include "stage_harness.h"
 
 static const char conf[] =
@@ -388,6 +389,73 @@ static void test_classifier(void **state)
     assert_int_equal(h_drops_total(), 0);
 }
 
+/* One burst of a classified VNI mixing a UDP flow (5 packets, threshold 3)
+ * with frames the classifier does not count (ICMP, a first fragment): each
+ * frame leaves by its class group with its class DSCP and the UDP source
+ * port flow_hash() gives under that group's policy (the long group's
+ * default policy is the path that reuses the classifier's CRC); the VNI's
+ * class counters and the table's counters (counted packets by class,
+ * uncounted ones) add up. */
+static void test_classifier_mixed_burst(void **state)
+{
+    enum { N = 7 };
+    /* U: the UDP flow; I: ICMP; F: a first fragment */
+    static const char kind[N] = {'U', 'I', 'U', 'U', 'F', 'U', 'U'};
+    static const unsigned long_at[N] = {0, 0, 0, 0, 0, 1, 1};
+    uint8_t f[N][120];
+    struct rte_mbuf *m[N], *out[2][N];
+    uint32_t vi[N], vt[N];
+    uint32_t vtep = inet_addr("192.0.2.77");
+    uint32_t s1 = h_slot(1);
+    struct flow_table *ft = h_conf()->cls->ft[H.w->pub.id];
+    struct flow_table_stats st0, st1;
+    uint64_t cls0[2] = {H.pub->st.vni[s1].cls_packets[0], H.pub->st.vni[s1].cls_packets[1]};
+    unsigned got[2], used[2] = {0, 0};
+    (void)state;
+
+    flow_table_stats(ft, &st0);
+    for (unsigned i = 0; i < N; i++) {
+        h_udp4(f[i], host_b, host_a, -1, 0x0a000031, 0x0a000032, 7300, 53, 120);
+        f[i][15] = 1;                       /* ECN ECT(1) */
+        if (kind[i] == 'I')
+            f[i][23] = 1;
+        if (kind[i] == 'F')
+            f[i][20] = 0x20;                /* MF */
+        m[i] = h_mbuf(f[i], 120);
+        vi[i] = s1;
+        vt[i] = vtep;
+    }
+    encap_burst(H.w, m, vi, vt, N);
+    got[0] = h_take(P_UP0, out[0], N);
+    got[1] = h_take(P_UP1, out[1], N);
+    assert_int_equal(got[0], 5);
+    assert_int_equal(got[1], 2);
+    for (unsigned i = 0; i < N; i++) {
+        const char *g = long_at[i] ? "right" : "left";
+        unsigned p = long_at[i];
+        uint8_t tos = (uint8_t)((long_at[i] ? 10 : 46) << 2 | 1);
+        uint16_t sport;
+
+        assert_true(used[p] < got[p]);
+        sport = h_assert_vxlan_tos(out[p][used[p]++], p ? P_UP1 : P_UP0, p ? spine2 : spine1,
+                                   vtep, 1, 4790, 17, tos, f[i], 120);
+        assert_int_equal(sport, sport_of(g, f[i], 120, 1, vtep));
+    }
+    h_free(out[0], got[0]);
+    h_free(out[1], got[1]);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[0] - cls0[0], 5);
+    assert_int_equal(H.pub->st.vni[s1].cls_packets[1] - cls0[1], 2);
+    flow_table_stats(ft, &st1);
+    assert_int_equal(st1.pkts_short - st0.pkts_short, 3);
+    assert_int_equal(st1.pkts_long - st0.pkts_long, 2);
+    assert_int_equal(st1.bytes_short - st0.bytes_short, 3 * 120);
+    assert_int_equal(st1.bytes_long - st0.bytes_long, 2 * 120);
+    assert_int_equal(st1.not_counted - st0.not_counted, 2);
+    assert_int_equal(st1.inserts - st0.inserts, 1);
+    assert_int_equal(st1.promotions - st0.promotions, 1);
+    assert_int_equal(h_drops_total(), 0);
+}
+
 /* A burst of mixed frames through encap_burst (one parse per frame): each
  * leaves by the next hop and with the UDP source port that nexthop_select()
  * and flow_hash() give for its group (by route, or the classifier's short
@@ -595,6 +663,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_nexthop_select, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_group_and_tos_given, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_classifier, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_classifier_mixed_burst, h_setup, h_teardown),
     };
 
     if (h_init("stage_encap") != 0 || h_load(conf) != 0)
