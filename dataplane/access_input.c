@@ -9,7 +9,11 @@
  * checked and learned) - takes a short path; every other frame the full
  * checks. Consecutive unicast frames to one (VNI, MAC) from one attachment
  * form a run: one MAC table lookup, one decision, and to an untagged local
- * attachment one copy into the TX buffer. */
+ * attachment one copy into the TX buffer. Runs to a remote VTEP are
+ * encapsulated a run at a time (encap_run), or, in VNIs with the
+ * classifier, gathered and classified together after the other runs
+ * (encap_runs_cls): frames to different destinations may leave in another
+ * order than they came, each flow's frames in theirs. */
 #include <rte_prefetch.h>
 
 #include "access_classify.h"
@@ -157,9 +161,9 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         return;
     run_start[n_runs] = (uint8_t)n_uc;
 
-    struct rte_mbuf *enc[DP_BURST];
-    uint32_t enc_vni[DP_BURST], enc_vtep[DP_BURST];
-    unsigned n_enc = 0;
+    struct rte_mbuf *cls[DP_BURST];         /* frames of classifier VNIs, run after run */
+    struct encap_cls_run cr[DP_BURST];
+    unsigned n_cls = 0, n_cr = 0;
 
     l2_lookup_runs(lk, n_runs, vals);
     for (unsigned r = 0; r < n_runs; r++) {
@@ -194,14 +198,11 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                 encap_run(w, rm, len, vni_idx, vtep);
                 continue;
             }
-            for (unsigned j = 0; j < len; j++) {
-                enc[n_enc] = rm[j];
-                enc_vni[n_enc] = vni_idx;
-                enc_vtep[n_enc] = vtep;
-                n_enc++;
-            }
+            memcpy(&cls[n_cls], rm, len * sizeof(rm[0]));
+            n_cls += len;
+            cr[n_cr++] = (struct encap_cls_run){len, vni_idx, vtep};
         }
     }
-    if (n_enc)
-        encap_burst(w, enc, enc_vni, enc_vtep, n_enc);
+    if (n_cr)
+        encap_runs_cls(w, cls, cr, n_cr);
 }

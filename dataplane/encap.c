@@ -170,216 +170,212 @@ static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, struct vni_run 
     *r = (struct vni_run){0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
 }
 
-/* encap_burst for n <= DP_BURST frames; with_cls: the configuration has a
- * classifier (compiled twice, so that a configuration without one runs
- * none of its code). */
-static inline __attribute__((always_inline)) void
-encap_burst_tmpl(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                 const uint32_t *vtep_be, unsigned n, const bool with_cls)
+/* Class code tables of one burst (see CLS_UNKEYED): the class DSCP << 2,
+ * the class group, and whether the frame's flow hash is flow_hash_mix()
+ * of the CRC the classifier used, with nothing else to do (a keyed frame,
+ * a group hashing the 5-tuple with FLOW_HASH_SEED, no inner rewrite). */
+struct cls_codes {
+    uint8_t tos[CLS_CODES];
+    const struct dp_group *grp[CLS_CODES];
+    bool fast[CLS_CODES];
+};
+
+static void cls_codes_init(const struct dp_conf *c, struct cls_codes *t)
+{
+    for (unsigned code = 0; code < CLS_CODES; code++) {
+        const struct dp_class_action *a = &c->cls_act[code == 3];
+
+        t->tos[code] = (uint8_t)(a->dscp << 2);
+        t->grp[code] = &c->groups[a->group];
+        t->fast[code] = code != CLS_UNKEYED && !c->cls_rewrite_inner &&
+                        t->grp[code]->hash.fields == FH_DEFAULT_FIELDS &&
+                        t->grp[code]->hash.seed == FLOW_HASH_SEED;
+    }
+}
+
+/* The flow hash of a classified frame whose class code is not fast: the
+ * inner DSCP rewritten first when asked (the IPv4 checksum fixed
+ * incrementally), then the group's policy over the key or the frame. */
+static __attribute__((noinline)) uint32_t cls_slow_hash(const struct dp_conf *c,
+                                                        struct rte_mbuf *m, unsigned code,
+                                                        const struct dp_group *grp,
+                                                        const struct fc_key *key,
+                                                        const struct fc_meta *meta,
+                                                        uint32_t vni, uint32_t vtep_be)
+{
+    uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
+
+    if (c->cls_rewrite_inner) {
+        uint8_t dscp = c->cls_act[code == 3].dscp;
+
+        if (meta->flags & FC_M_IPV4)
+            fc_ipv4_set_dscp(f + meta->l3_off, dscp);
+        else if (meta->flags & FC_M_IPV6)
+            fc_ipv6_set_dscp(f + meta->l3_off, dscp);
+    }
+    if (grp->hash.fields == FH_DEFAULT_FIELDS && code != CLS_UNKEYED)
+        return flow_hash_5tuple_key(&grp->hash, key);
+    return flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
+}
+
+void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls_run *runs,
+                    unsigned n_runs)
 {
     const struct dp_conf *c = w->conf;
-    const struct dp_vni *vnis = c->vnis;
-    const struct dp_group *grp0 = c->routes == NULL ? &c->groups[0] : NULL;
-    const uint32_t mtu = c->underlay_mtu;
-    struct flow_table *ft = with_cls ? c->cls->ft[w->pub.id] : NULL;
+    struct flow_table *ft = c->cls->ft[w->pub.id];
     const uint32_t protos = c->cls_protocols;
-    const bool rewrite_inner = c->cls_rewrite_inner;
-    const uint64_t now = w->now_tsc;
+    const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct fc_key keys[DP_BURST];
     struct fc_meta meta[DP_BURST];
-    uint32_t vni[DP_BURST];
-    uint8_t iecn[DP_BURST];     /* inner ECN bits, of classified frames */
-    uint8_t res[DP_BURST];      /* FC_R_* of classified frames (or CLS_UNKEYED) */
-    uint8_t keyed[DP_BURST];    /* keys[i] is frame i's 5-tuple (FC_OK) */
-    uint32_t crc[DP_BURST];     /* flow_hash_5tuple_crc(), of keyed classified frames */
-    uint64_t cls_mask = 0;      /* bit i: frame i's VNI has the classifier */
-    uint64_t skip_mask = 0;     /* bit i: ... but the classifier does not count frame i */
-    uint32_t run_vni;
-    struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    uint8_t iecn[DP_BURST];     /* inner ECN bits */
+    uint8_t res[DP_BURST];      /* FC_R_* (or CLS_UNKEYED): res & 3 is the class code */
+    uint32_t crc[DP_BURST];     /* flow_hash_5tuple_crc(), of keyed frames */
+    uint64_t skip_mask = 0;     /* bit k: the classifier does not count frame k */
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
-    struct rte_mbuf *out[DP_BURST];
-    uint16_t out_port[DP_BURST];
-    unsigned n_out = 0;
+    struct cls_codes cc;
+    struct txbuf *b = NULL;
     uint16_t port = UINT16_MAX;     /* of the previous frame sent */
-    bool one_port = true, tx_ip_csum = false;
-    /* by class code: the class DSCP << 2, the class group, and whether
-     * the frame's flow hash is flow_hash_mix(crc[i]) with nothing else to
-     * do (a keyed frame, a group hashing the 5-tuple with FLOW_HASH_SEED,
-     * no inner rewrite) */
-    uint8_t cls_tos[CLS_CODES] = {0, 0, 0, 0};
-    const struct dp_group *cls_grp[CLS_CODES] = {NULL, NULL, NULL, NULL};
-    bool cls_fast[CLS_CODES] = {false, false, false, false};
+    bool tx_ip_csum = false;
+    unsigned n = 0;
 
+    /* one parse per frame: the 5-tuple for the classifier and the hash */
+    for (unsigned r = 0; r < n_runs; r++) {
+        const uint32_t vni = c->vnis[runs[r].vni_idx].vni;
+
+        for (unsigned j = 0; j < runs[r].n; j++, n++) {
+            const uint8_t *f = rte_pktmbuf_mtod(pkts[n], const uint8_t *);
+            const uint8_t *end = f + rte_pktmbuf_data_len(pkts[n]);
+            bool keyed = likely(fc_extract_fast(f, end, vni, FC_ALL_PROTOS, &keys[n],
+                                                &meta[n]) == FC_OK) ||
+                         fc_extract(f, end, vni, FC_ALL_PROTOS, &keys[n], &meta[n]) == FC_OK;
+
+            meta[n].len = rte_pktmbuf_pkt_len(pkts[n]);
+            iecn[n] = fc_inner_tos(f, &meta[n]) & 3;
+            if (unlikely(!keyed)) {
+                /* not IP, a fragment, ...: short, uncounted */
+                res[n] = CLS_UNKEYED;
+                skip_mask |= 1ull << n;
+                continue;
+            }
+            /* one CRC for the table and the flow hash */
+            crc[n] = flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[n]);
+            /* a protocol the classifier does not count: short, uncounted
+             * (the key still serves the hash) */
+            if (unlikely(protos != FC_ALL_PROTOS) &&
+                !(fc_proto_bit((uint8_t)(keys[n].vni_proto & 0x7fu)) & protos)) {
+                res[n] = 0;
+                skip_mask |= 1ull << n;
+            }
+        }
+    }
     if (n == 0)
         return;
-    /* one parse per frame: the 5-tuple for the classifier and the hash */
-    for (unsigned i = 0; i < n; i++) {
-        const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-        const uint8_t *end = f + rte_pktmbuf_data_len(pkts[i]);
-        const struct dp_vni *v = &vnis[vni_idx[i]];
-
-        vni[i] = v->vni;
-        keyed[i] = likely(fc_extract_fast(f, end, vni[i], FC_ALL_PROTOS, &keys[i],
-                                          &meta[i]) == FC_OK) ||
-                   fc_extract(f, end, vni[i], FC_ALL_PROTOS, &keys[i], &meta[i]) == FC_OK;
-        meta[i].len = rte_pktmbuf_pkt_len(pkts[i]);
-        if (ft == NULL || !v->classify)
-            continue;
-        cls_mask |= 1ull << i;
-        iecn[i] = fc_inner_tos(f, &meta[i]) & 3;
-        if (unlikely(!keyed[i])) {
-            /* not IP, a fragment, ...: short, uncounted */
-            res[i] = CLS_UNKEYED;
-            skip_mask |= 1ull << i;
-            continue;
-        }
-        /* one CRC for the table and the flow hash */
-        crc[i] = flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[i]);
-        /* a protocol the classifier does not count: short, uncounted (the
-         * key still serves the hash) */
-        if (unlikely(protos != FC_ALL_PROTOS) &&
-            !(fc_proto_bit((uint8_t)(keys[i].vni_proto & 0x7fu)) & protos)) {
-            res[i] = 0;
-            skip_mask |= 1ull << i;
-        }
-    }
     /* the classifier, for the whole burst in one call */
-    if (cls_mask != 0) {
-        flow_table_classify_hashed(ft, keys, meta, crc, cls_mask & ~skip_mask,
-                                   (unsigned)__builtin_popcountll(skip_mask), now, res);
-        for (unsigned code = 0; code < CLS_CODES; code++) {
-            const struct dp_class_action *a = &c->cls_act[code == 3];
+    flow_table_classify_hashed(ft, keys, meta, crc, (~0ull >> (64 - n)) & ~skip_mask,
+                               (unsigned)__builtin_popcountll(skip_mask), w->now_tsc, res);
+    cls_codes_init(c, &cc);
 
-            cls_tos[code] = (uint8_t)(a->dscp << 2);
-            cls_grp[code] = &c->groups[a->group];
-            cls_fast[code] = code != CLS_UNKEYED && !rewrite_inner &&
-                             cls_grp[code]->hash.fields == FH_DEFAULT_FIELDS &&
-                             cls_grp[code]->hash.seed == FLOW_HASH_SEED;
-        }
-    }
+    /* per run: its VNI and VTEP's outer fields for either class; per
+     * frame: the class's group and TOS (class DSCP, inner ECN copied: RFC
+     * 6040 normal mode), the hash, the next hop, the header, the TX buffer */
+    n = 0;
+    for (unsigned r = 0; r < n_runs; r++) {
+        const uint32_t vni_idx = runs[r].vni_idx, vtep_be = runs[r].vtep_be;
+        const uint32_t vni = c->vnis[vni_idx].vni;
+        struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
+        struct vxlan_run vr[2];
 
-    run_vni = vni_idx[0];
-    for (unsigned i = 0; i < n; i++) {
-        struct rte_mbuf *m = pkts[i];
-        uint32_t len = meta[i].len;
-        const struct dp_group *grp = grp0;
-        const struct dp_nexthop *nh;
-        uint8_t tos = 0;
-        uint32_t h;
+        vxlan_run_init(&vr[0], vtep_be, vni, cc.tos[0]);
+        vxlan_run_init(&vr[1], vtep_be, vni, cc.tos[3]);
+        for (unsigned j = 0; j < runs[r].n; j++, n++) {
+            struct rte_mbuf *m = pkts[n];
+            const uint32_t len = meta[n].len;
+            const unsigned code = res[n] & 3u;
+            const struct dp_group *grp = cc.grp[code];
+            const struct vxlan_run *vrp = &vr[code == 3];
+            struct vxlan_run ecn;
+            const struct dp_nexthop *nh;
+            uint32_t h;
 
-        if (unlikely(vni_idx[i] != run_vni)) {
-            vni_run_flush(w, run_vni, &run, tot_pk, tot_by);
-            run_vni = vni_idx[i];
-        }
-        if (cls_mask & (1ull << i)) {
-            /* the classifier's verdict: class group and outer TOS (class
-             * DSCP, inner ECN copied: RFC 6040 normal mode); frames it does
-             * not count (not IP, fragments, protocols not enabled) go as
-             * short */
-            unsigned code = res[i] & 3u;
-
-            tos = cls_tos[code] | iecn[i];
-            grp = cls_grp[code];
             run.cpk[code]++;
             run.cby[code] += len;
-            if (likely(cls_fast[code])) {
-                /* the flow hash from the CRC the classifier used */
-                if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
-                    wk_drop(w, m, DROP_MTU_EXCEEDED);
-                    continue;
-                }
-                h = flow_hash_mix(crc[i]);
-                goto pick;
+            if (unlikely(len > lim)) {
+                wk_drop(w, m, DROP_MTU_EXCEEDED);
+                continue;
             }
-            if (unlikely(rewrite_inner)) {
-                /* the IPv4 checksum is fixed incrementally */
-                uint8_t *f = rte_pktmbuf_mtod(m, uint8_t *);
-                uint8_t dscp = c->cls_act[code == 3].dscp;
-
-                if (meta[i].flags & FC_M_IPV4)
-                    fc_ipv4_set_dscp(f + meta[i].l3_off, dscp);
-                else if (meta[i].flags & FC_M_IPV6)
-                    fc_ipv6_set_dscp(f + meta[i].l3_off, dscp);
+            if (likely(cc.fast[code]))
+                h = flow_hash_mix(crc[n]);
+            else
+                h = cls_slow_hash(c, m, code, grp, &keys[n], &meta[n], vni, vtep_be);
+            nh = nexthop_pick(c, grp, h);
+            if (unlikely(nh == NULL)) {
+                wk_drop(w, m, DROP_NO_NEXTHOP);
+                continue;
             }
+            if (nh->port != port) {
+                port = nh->port;
+                b = &w->tx[port];
+                tx_ip_csum = g_dp.ports[port].tx_ip_csum;
+            }
+            if (iecn[n]) {
+                vxlan_run_init(&ecn, vtep_be, vni, (uint8_t)(cc.tos[code] | iecn[n]));
+                vrp = &ecn;
+            }
+            if (unlikely(encap_write_run(m, nh, vrp, h, len, tx_ip_csum) != 0)) {
+                wk_drop(w, m, DROP_NO_HEADROOM);
+                continue;
+            }
+            if (unlikely(b->n == DP_TXBUF))
+                tx_flush_port(w, port);
+            b->pkts[b->n++] = m;
+            run.pk++;
+            run.by += len;
         }
-        if (unlikely(len + VXLAN_OUTER_IP_OVERHEAD > mtu)) {
-            wk_drop(w, m, DROP_MTU_EXCEEDED);
-            continue;
-        }
-        if (unlikely(grp == NULL))
-            grp = nexthop_group(c, -1, vtep_be[i]);
-        if (likely(grp->hash.fields == FH_DEFAULT_FIELDS && keyed[i]))
-            h = flow_hash_5tuple_key(&grp->hash, &keys[i]);
-        else
-            h = flow_hash(&grp->hash, rte_pktmbuf_mtod(m, const uint8_t *),
-                          rte_pktmbuf_data_len(m), vni[i], g_dp.local_ip, vtep_be[i]);
-pick:
-        nh = nexthop_pick(c, grp, h);
-        if (unlikely(nh == NULL)) {
-            wk_drop(w, m, DROP_NO_NEXTHOP);
-            continue;
-        }
-        if (nh->port != port) {
-            port = nh->port;
-            one_port = n_out == 0;
-            tx_ip_csum = g_dp.ports[port].tx_ip_csum;
-        }
-        if (unlikely(encap_write(m, nh, vtep_be[i], h, vni[i], len, tos, tx_ip_csum) != 0)) {
-            wk_drop(w, m, DROP_NO_HEADROOM);
-            continue;
-        }
-        out[n_out] = m;
-        out_port[n_out++] = port;
-        run.pk++;
-        run.by += len;
+        vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     }
-    vni_run_flush(w, run_vni, &run, tot_pk, tot_by);
-    if (cls_mask != 0)
-        flow_table_add_counted(ft, tot_pk, tot_by);
-    /* to the TX buffers: in one copy when every frame takes the same port */
-    if (n_out == 0)
-        return;
-    struct txbuf *b = &w->tx[port];
-    if (one_port && b->n + n_out <= DP_TXBUF) {
-        memcpy(&b->pkts[b->n], out, n_out * sizeof(out[0]));
-        b->n = (uint16_t)(b->n + n_out);
-    } else {
-        for (unsigned i = 0; i < n_out; i++)
-            tx_enqueue(w, out_port[i], out[i]);
-    }
-}
-
-static void encap_burst_cls(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                            const uint32_t *vtep_be, unsigned n)
-{
-    encap_burst_tmpl(w, pkts, vni_idx, vtep_be, n, true);
-}
-
-static void encap_burst_plain(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                              const uint32_t *vtep_be, unsigned n)
-{
-    encap_burst_tmpl(w, pkts, vni_idx, vtep_be, n, false);
-}
-
-static void encap_burst_one(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                            const uint32_t *vtep_be, unsigned n)
-{
-    if (w->conf->cls != NULL)
-        encap_burst_cls(w, pkts, vni_idx, vtep_be, n);
-    else
-        encap_burst_plain(w, pkts, vni_idx, vtep_be, n);
+    flow_table_add_counted(ft, tot_pk, tot_by);
 }
 
 void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
                  const uint32_t *vtep_be, unsigned n)
 {
-    /* in order, a burst's worth of frames at a time */
-    while (unlikely(n > DP_BURST)) {
-        encap_burst_one(w, pkts, vni_idx, vtep_be, DP_BURST);
-        pkts += DP_BURST;
-        vni_idx += DP_BURST;
-        vtep_be += DP_BURST;
-        n -= DP_BURST;
+    const struct dp_conf *c = w->conf;
+    struct rte_mbuf *cls[DP_BURST];
+    struct encap_cls_run cr[DP_BURST];
+    unsigned n_cls = 0, n_cr = 0;
+    unsigned i = 0;
+
+    /* runs of one (VNI, VTEP), in order: those of VNIs without the
+     * classifier one by one, the others gathered (up to a burst) until a
+     * run without the classifier comes */
+    while (i < n) {
+        unsigned j = i + 1;
+
+        while (j < n && vni_idx[j] == vni_idx[i] && vtep_be[j] == vtep_be[i])
+            j++;
+        if (c->cls == NULL || !c->vnis[vni_idx[i]].classify) {
+            if (n_cls) {
+                /* the classified frames before it go first */
+                encap_runs_cls(w, cls, cr, n_cr);
+                n_cls = n_cr = 0;
+            }
+            encap_run(w, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
+            i = j;
+            continue;
+        }
+        while (i < j) {
+            unsigned k = RTE_MIN(j - i, (unsigned)DP_BURST - n_cls);
+
+            cr[n_cr++] = (struct encap_cls_run){k, vni_idx[i], vtep_be[i]};
+            memcpy(&cls[n_cls], &pkts[i], k * sizeof(pkts[0]));
+            n_cls += k;
+            i += k;
+            if (n_cls == DP_BURST) {
+                encap_runs_cls(w, cls, cr, n_cr);
+                n_cls = n_cr = 0;
+            }
+        }
     }
-    encap_burst_one(w, pkts, vni_idx, vtep_be, n);
+    if (n_cls)
+        encap_runs_cls(w, cls, cr, n_cr);
 }

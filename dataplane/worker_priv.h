@@ -115,9 +115,11 @@ void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t fro
 int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be, int group,
                uint8_t tos);
 
-/* encap.c: a burst of known-unicast frames to remote VTEPs: through the
- * short/long classifier when it is on (class group and DSCP), then
- * encap_send; counts encap_packets/bytes per VNI. Consumes the mbufs. */
+/* encap.c: known-unicast frames to remote VTEPs, in order: runs of one
+ * (VNI, VTEP) of VNIs without the classifier by encap_run, the others
+ * through the short/long classifier (class group and DSCP) by
+ * encap_runs_cls, a burst at a time; counts encap_packets/bytes per VNI.
+ * Consumes the mbufs. */
 void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
                  const uint32_t *vtep_be, unsigned n);
 
@@ -128,6 +130,22 @@ void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
  * encap_burst() of them. Consumes the mbufs. */
 void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
                uint32_t vtep_be);
+
+/* A run of n frames of one VNI (slot vni_idx) to one remote VTEP. */
+struct encap_cls_run {
+    uint32_t n;
+    uint32_t vni_idx;
+    uint32_t vtep_be;
+};
+
+/* encap.c: n_runs runs of frames of VNIs with the classifier, at most
+ * DP_BURST frames in all, laid out in pkts run after run: each frame
+ * parsed once (the 5-tuple for the classifier and the flow hash), the
+ * whole set classified in one flow-table call, then each frame sent in
+ * its class's group with its class DSCP and inner ECN, in order; counts
+ * encap and class packets/bytes per VNI. Consumes the mbufs. */
+void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls_run *runs,
+                    unsigned n_runs);
 
 /* nexthop.c: the next hop for a frame of VNI vni to vtep in group `group`
  * (-1: by the VTEP's route), and the flow hash that chose it (for the UDP
