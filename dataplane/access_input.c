@@ -78,8 +78,6 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         struct rte_mbuf *m = pkts[i];
         uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
         const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)d;
-        uint32_t vni_idx;
-        uint16_t a;
 
         if (i + 1 < n)
             rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
@@ -105,6 +103,8 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             struct access_result r;
             enum access_class cls;
             uint64_t src, id;
+            uint32_t vni_idx;
+            uint16_t a;
 
             cls = access_classify(d, rte_pktmbuf_data_len(m), ua, vmap, &r);
             if (unlikely(cls == AC_DROP)) {

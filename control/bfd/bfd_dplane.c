@@ -149,7 +149,7 @@ void bfd_dplane_handover(int slot, uint64_t now_ns)
  * reason. Says what happened when it differs from before. */
 static void place(struct lid_rec *l, bool is_new, uint64_t now_ns)
 {
-    char peer[INET_ADDRSTRLEN], src[INET_ADDRSTRLEN], why[160];
+    char peer[INET_ADDRSTRLEN], why[160];
     struct bfddp_target t;
     enum bfddp_map_result r = bfddp_map_session(&env, &l->req, &t, why, sizeof(why));
     int slot;
@@ -188,6 +188,8 @@ static void place(struct lid_rec *l, bool is_new, uint64_t now_ns)
                 return;
             }
         }
+        char src[INET_ADDRSTRLEN];
+
         l->slot = slot;
         bfd_sess[slot].n_lids++;
         bfd_sess[slot].orphan_since_ns = 0;
@@ -494,13 +496,14 @@ void bfd_dplane_dump_json(struct json *j)
     for (int i = 0; i < MAX_LIDS; i++) {
         const struct lid_rec *l = &lids[i];
         bool v6 = l->req.flags & BFDDP_SF_IPV6;
-        char src6[64], dst6[64];
 
         if (!l->used)
             continue;
         json_obj(j, NULL);
         json_u64(j, "lid", l->lid);
         if (v6) {
+            char src6[64], dst6[64];
+
             inet_ntop(AF_INET6, l->req.src, src6, sizeof(src6));
             inet_ntop(AF_INET6, l->req.dst, dst6, sizeof(dst6));
             json_str(j, "peer", dst6);

@@ -29,9 +29,9 @@ static enum bfddp_map_result refuse(enum bfddp_map_result r, char *why, size_t w
 static enum bfddp_map_result refuse(enum bfddp_map_result r, char *why, size_t whylen,
                                     const char *fmt, ...)
 {
-    va_list ap;
-
     if (why && whylen) {
+        va_list ap;
+
         va_start(ap, fmt);
         vsnprintf(why, whylen, fmt, ap);
         va_end(ap);
@@ -113,8 +113,6 @@ enum bfddp_map_result bfddp_map_session(const struct bfddp_map_env *env,
         nh = nexthop_on(env, port, peer_be);
         by = "interface";
     } else {
-        int n_ul = 0, only_ul = -1;
-
         for (int i = 0; i < env->n_nexthops; i++)
             if (env->nexthops[i].ip_be == peer_be) {
                 if (nh >= 0 && env->nexthops[i].port != env->nexthops[nh].port)
@@ -127,6 +125,8 @@ enum bfddp_map_result bfddp_map_session(const struct bfddp_map_env *env,
             port = env->nexthops[nh].port;
             by = "next hop";
         } else {
+            int n_ul = 0, only_ul = -1;
+
             for (int i = 0; i < env->n_ports; i++)
                 if (env->ports[i].underlay) {
                     n_ul++;

@@ -1366,9 +1366,9 @@ void rib_prefetch(struct evpn_rib *r, const struct rib_source *src, const struct
     /* then the entries the buckets point to (the first of each chain) */
     for (unsigned i = 0; i < n; i++) {
         if (pb[i] && *pb[i])
-            __builtin_prefetch(*pb[i]);
+            __builtin_prefetch((const void *)*pb[i]);
         if (mb[i] && *mb[i])
-            __builtin_prefetch(*mb[i]);
+            __builtin_prefetch((const void *)*mb[i]);
     }
 }
 

@@ -85,7 +85,7 @@ void metrics_write_residence(FILE *f, const struct metrics_ctx *m)
             unsigned k = 0;
             while (k < NB && hi > le[k])
                 k++;
-            count[k] += h.bucket[b];
+            count[k] += h.bucket[b];   /* cppcheck-suppress unreadVariable ; read through ph.count */
         }
         snprintf(w, sizeof(w), "%u", i);
         prom_histogram(f, "vtepd_packet_residence_seconds", &ph, "worker", w, PROM_END);

@@ -62,7 +62,7 @@ int reload_restart_needed(const struct vtepd_config *a, const struct vtepd_confi
         return differs(b, err, errlen, "control.realtime_priority");
     if (a->metrics_ip != b->metrics_ip || a->metrics_port != b->metrics_port)
         return differs(b, err, errlen, "control.metrics_listen");
-    if (strcmp(a->bfdd_dplane, b->bfdd_dplane))
+    if (strcmp(a->bfdd_dplane, b->bfdd_dplane) != 0)
         return differs(b, err, errlen, "control.bfdd_dplane");
     return 0;
 }
