@@ -83,6 +83,43 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     return 0;
 }
 
+/* The TX side of a run: the port of the frame before, its buffer and
+ * whether the NIC fills the outer IPv4 checksum. */
+struct run_tx {
+    struct txbuf *b;
+    uint16_t port;
+    bool tx_ip_csum;
+};
+
+/* The common end of both run paths: the next hop ECMP picks in grp for
+ * flow hash h, m's outer header (run fields r, inner length len), and m
+ * into that port's TX buffer. Returns true when queued, false when
+ * dropped (and counted). */
+static inline __attribute__((always_inline)) bool
+encap_pick_send(struct wk *w, const struct dp_conf *c, struct run_tx *tx, struct rte_mbuf *m,
+                const struct dp_group *grp, uint32_t h, const struct vxlan_run *r, uint32_t len)
+{
+    const struct dp_nexthop *nh = nexthop_pick(c, grp, h);
+
+    if (unlikely(nh == NULL)) {
+        wk_drop(w, m, DROP_NO_NEXTHOP);
+        return false;
+    }
+    if (nh->port != tx->port) {
+        tx->port = nh->port;
+        tx->b = &w->tx[tx->port];
+        tx->tx_ip_csum = g_dp.ports[tx->port].tx_ip_csum;
+    }
+    if (unlikely(encap_write_run(m, nh, r, h, len, tx->tx_ip_csum) != 0)) {
+        wk_drop(w, m, DROP_NO_HEADROOM);
+        return false;
+    }
+    if (unlikely(tx->b->n == DP_TXBUF))
+        tx_flush_port(w, tx->port);
+    tx->b->pkts[tx->b->n++] = m;
+    return true;
+}
+
 void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
                uint32_t vtep_be)
 {
@@ -93,9 +130,7 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
     const uint32_t vni = c->vnis[vni_idx].vni;
     const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct vni_stats *vs = &w->pub.st.vni[vni_idx];
-    struct txbuf *b = NULL;
-    uint16_t port = UINT16_MAX;     /* of the previous frame sent */
-    bool tx_ip_csum = false;
+    struct run_tx tx = {NULL, UINT16_MAX, false};
     uint64_t pk = 0, by = 0;
     struct vxlan_run r;
 
@@ -105,7 +140,6 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
         struct rte_mbuf *m = pkts[i];
         const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
         uint32_t len = rte_pktmbuf_pkt_len(m);
-        const struct dp_nexthop *nh;
         uint32_t h;
 
         if (unlikely(len > lim)) {
@@ -114,25 +148,10 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
         }
         if (!likely(dflt && flow_hash_ipv4_fast(&grp->hash, f, rte_pktmbuf_data_len(m), &h)))
             h = flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
-        nh = nexthop_pick(c, grp, h);
-        if (unlikely(nh == NULL)) {
-            wk_drop(w, m, DROP_NO_NEXTHOP);
-            continue;
+        if (likely(encap_pick_send(w, c, &tx, m, grp, h, &r, len))) {
+            pk++;
+            by += len;
         }
-        if (nh->port != port) {
-            port = nh->port;
-            b = &w->tx[port];
-            tx_ip_csum = g_dp.ports[port].tx_ip_csum;
-        }
-        if (unlikely(encap_write_run(m, nh, &r, h, len, tx_ip_csum) != 0)) {
-            wk_drop(w, m, DROP_NO_HEADROOM);
-            continue;
-        }
-        if (unlikely(b->n == DP_TXBUF))
-            tx_flush_port(w, port);
-        b->pkts[b->n++] = m;
-        pk++;
-        by += len;
     }
     vs->encap_packets += pk;
     vs->encap_bytes += by;
@@ -233,9 +252,7 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
     uint64_t skip_mask = 0;     /* bit k: the classifier does not count frame k */
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
     struct cls_codes cc;
-    struct txbuf *b = NULL;
-    uint16_t port = UINT16_MAX;     /* of the previous frame sent */
-    bool tx_ip_csum = false;
+    struct run_tx tx = {NULL, UINT16_MAX, false};
     unsigned n = 0;
 
     /* one parse per frame: the 5-tuple for the classifier and the hash */
@@ -294,7 +311,6 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
             const struct dp_group *grp = cc.grp[code];
             const struct vxlan_run *vrp = &vr[code == 3];
             struct vxlan_run ecn;
-            const struct dp_nexthop *nh;
             uint32_t h;
 
             run.cpk[code]++;
@@ -307,29 +323,14 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
                 h = flow_hash_mix(crc[n]);
             else
                 h = cls_slow_hash(c, m, code, grp, &keys[n], &meta[n], vni, vtep_be);
-            nh = nexthop_pick(c, grp, h);
-            if (unlikely(nh == NULL)) {
-                wk_drop(w, m, DROP_NO_NEXTHOP);
-                continue;
-            }
-            if (nh->port != port) {
-                port = nh->port;
-                b = &w->tx[port];
-                tx_ip_csum = g_dp.ports[port].tx_ip_csum;
-            }
             if (iecn[n]) {
                 vxlan_run_init(&ecn, vtep_be, vni, (uint8_t)(cc.tos[code] | iecn[n]));
                 vrp = &ecn;
             }
-            if (unlikely(encap_write_run(m, nh, vrp, h, len, tx_ip_csum) != 0)) {
-                wk_drop(w, m, DROP_NO_HEADROOM);
-                continue;
+            if (likely(encap_pick_send(w, c, &tx, m, grp, h, vrp, len))) {
+                run.pk++;
+                run.by += len;
             }
-            if (unlikely(b->n == DP_TXBUF))
-                tx_flush_port(w, port);
-            b->pkts[b->n++] = m;
-            run.pk++;
-            run.by += len;
         }
         vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     }
