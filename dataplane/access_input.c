@@ -194,7 +194,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         } else {
             uint32_t vtep = mac_val_vtep(v);
 
-            if (likely(c->cls == NULL || !c->vnis[vni_idx].classify)) {
+            if (likely(!encap_vni_classified(c, vni_idx))) {
                 encap_run(w, rm, len, vni_idx, vtep);
                 continue;
             }

@@ -1,9 +1,11 @@
 /* VXLAN encapsulation: prepend the next hop's 50-byte outer header
  * template, with this packet's lengths, destination VTEP, VNI, UDP source
- * port, TOS and an incrementally updated IPv4 checksum. A burst of unicast
- * frames is parsed once (fc_extract: the inner 5-tuple), which serves both
- * the short/long classifier, when it is on, and the flow hash of the
- * default (5-tuple) policy. */
+ * port, TOS and an incrementally updated IPv4 checksum. Access frames come
+ * in runs of one VNI to one VTEP: encap_run for VNIs without the
+ * classifier (the 5-tuple hash read straight from the header), and
+ * encap_runs_cls for the others (each frame parsed once, fc_extract: the
+ * inner 5-tuple and its CRC serve both the short/long classifier and the
+ * flow hash). encap_send is the one-frame path (flooding). */
 #include "flow_class.h"
 #include "flow_hash.h"
 #include "flow_table.h"
@@ -44,17 +46,6 @@ static inline int encap_write_run(struct rte_mbuf *m, const struct dp_nexthop *n
     return 0;
 }
 
-/* encap_write_run for one packet toward vtep_be, VNI vni, TOS tos. */
-static inline int encap_write(struct rte_mbuf *m, const struct dp_nexthop *nh, uint32_t vtep_be,
-                              uint32_t h, uint32_t vni, uint32_t inner_len, uint8_t tos,
-                              bool tx_ip_csum)
-{
-    struct vxlan_run r;
-
-    vxlan_run_init(&r, vtep_be, vni, tos);
-    return encap_write_run(m, nh, &r, h, inner_len, tx_ip_csum);
-}
-
 int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be, int group,
                uint8_t tos)
 {
@@ -62,6 +53,7 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     uint32_t vni = c->vnis[vni_idx].vni;
     uint32_t inner_len = rte_pktmbuf_pkt_len(m);
     const struct dp_nexthop *nh;
+    struct vxlan_run r;
     uint32_t h;
 
     if (unlikely(inner_len + VXLAN_OUTER_IP_OVERHEAD > c->underlay_mtu)) {
@@ -74,8 +66,8 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
         wk_drop(w, m, DROP_NO_NEXTHOP);
         return -1;
     }
-    if (unlikely(encap_write(m, nh, vtep_be, h, vni, inner_len, tos,
-                             g_dp.ports[nh->port].tx_ip_csum) != 0)) {
+    vxlan_run_init(&r, vtep_be, vni, tos);
+    if (unlikely(encap_write_run(m, nh, &r, h, inner_len, g_dp.ports[nh->port].tx_ip_csum) != 0)) {
         wk_drop(w, m, DROP_NO_HEADROOM);
         return -1;
     }
@@ -163,15 +155,15 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
 #define CLS_UNKEYED 1u
 #define CLS_CODES 4u
 
-/* Counters of a run of frames of one VNI, added once per run to the VNI's
- * and, for counted frames (codes 2, 3), to the burst's totals for the
- * classifier table. */
+/* Counters of a run of frames of one VNI, added once at the end of the run
+ * to the VNI's and, for counted frames (codes 2, 3), to the burst's totals
+ * for the classifier table. */
 struct vni_run {
     uint64_t pk, by;                        /* encapsulated */
     uint64_t cpk[CLS_CODES], cby[CLS_CODES];    /* classified, by code */
 };
 
-static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, struct vni_run *r,
+static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, const struct vni_run *r,
                                  uint64_t *tpk, uint64_t *tby)
 {
     struct vni_stats *vs = &w->pub.st.vni[vni_idx];
@@ -186,7 +178,6 @@ static inline void vni_run_flush(struct wk *w, uint32_t vni_idx, struct vni_run 
     tpk[1] += r->cpk[3];
     tby[0] += r->cby[2];
     tby[1] += r->cby[3];
-    *r = (struct vni_run){0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
 }
 
 /* Class code tables of one burst (see CLS_UNKEYED): the class DSCP << 2,
@@ -335,48 +326,4 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
         vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     }
     flow_table_add_counted(ft, tot_pk, tot_by);
-}
-
-void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                 const uint32_t *vtep_be, unsigned n)
-{
-    const struct dp_conf *c = w->conf;
-    struct rte_mbuf *cls[DP_BURST];
-    struct encap_cls_run cr[DP_BURST];
-    unsigned n_cls = 0, n_cr = 0;
-    unsigned i = 0;
-
-    /* runs of one (VNI, VTEP), in order: those of VNIs without the
-     * classifier one by one, the others gathered (up to a burst) until a
-     * run without the classifier comes */
-    while (i < n) {
-        unsigned j = i + 1;
-
-        while (j < n && vni_idx[j] == vni_idx[i] && vtep_be[j] == vtep_be[i])
-            j++;
-        if (c->cls == NULL || !c->vnis[vni_idx[i]].classify) {
-            if (n_cls) {
-                /* the classified frames before it go first */
-                encap_runs_cls(w, cls, cr, n_cr);
-                n_cls = n_cr = 0;
-            }
-            encap_run(w, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
-            i = j;
-            continue;
-        }
-        while (i < j) {
-            unsigned k = RTE_MIN(j - i, (unsigned)DP_BURST - n_cls);
-
-            cr[n_cr++] = (struct encap_cls_run){k, vni_idx[i], vtep_be[i]};
-            memcpy(&cls[n_cls], &pkts[i], k * sizeof(pkts[0]));
-            n_cls += k;
-            i += k;
-            if (n_cls == DP_BURST) {
-                encap_runs_cls(w, cls, cr, n_cr);
-                n_cls = n_cr = 0;
-            }
-        }
-    }
-    if (n_cls)
-        encap_runs_cls(w, cls, cr, n_cr);
 }

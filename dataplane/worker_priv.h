@@ -115,19 +115,18 @@ void flood_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint16_t fro
 int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep_be, int group,
                uint8_t tos);
 
-/* encap.c: known-unicast frames to remote VTEPs, in order: runs of one
- * (VNI, VTEP) of VNIs without the classifier by encap_run, the others
- * through the short/long classifier (class group and DSCP) by
- * encap_runs_cls, a burst at a time; counts encap_packets/bytes per VNI.
- * Consumes the mbufs. */
-void encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
-                 const uint32_t *vtep_be, unsigned n);
+/* Whether frames of VNI slot vni_idx go through the short/long classifier
+ * (encap_runs_cls) rather than encap_run. */
+static inline bool encap_vni_classified(const struct dp_conf *c, uint32_t vni_idx)
+{
+    return c->cls != NULL && c->vnis[vni_idx].classify;
+}
 
 /* encap.c: a run of n known-unicast frames of one VNI, whose classifier
  * is off, to one remote VTEP: each encapsulated toward the next hop ECMP
  * picks (the VTEP's route group), outer TOS 0, and queued in order;
  * counts encap_packets/bytes of the VNI. The same frames on the wire as
- * encap_burst() of them. Consumes the mbufs. */
+ * encap_send() of each. Consumes the mbufs. */
 void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
                uint32_t vtep_be);
 

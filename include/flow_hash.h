@@ -75,6 +75,14 @@ static inline uint32_t flow_hash_mix(uint32_t h)
 /* The seed flow_hash_policy_init() gives every policy. */
 #define FLOW_HASH_SEED 0x5eed1234u
 
+/* The CRC steps of an IPv4 5-tuple, in flow_hash()'s order: both addresses
+ * (as they lie in the header), the protocol, both ports. */
+static inline uint32_t flow_hash_v4_crc(uint32_t seed, uint64_t addrs, uint8_t proto,
+                                        uint32_t ports)
+{
+    return crc32c_u32(ports, crc32c_u8(proto, crc32c_u64(addrs, seed)));
+}
+
 /* The CRC part of flow_hash_5tuple_key(), seeded with seed: a function of
  * the key's addresses, IP protocol and ports (not of its VNI). The encap
  * path computes it once per frame (seed FLOW_HASH_SEED) for both the flow
@@ -82,14 +90,16 @@ static inline uint32_t flow_hash_mix(uint32_t h)
  * the VNI and its own seed (flow_table_classify_hashed()). */
 static inline uint32_t flow_hash_5tuple_crc(uint32_t seed, const struct fc_key *k)
 {
+    const uint8_t proto = (uint8_t)(k->vni_proto & 0x7fu);
     uint32_t h = seed;
     uint32_t ports;
 
+    memcpy(&ports, &k->sport, 4);           /* sport, dport */
     if (__builtin_expect(!(k->vni_proto & FC_KEY_V6), 1)) {
         uint64_t both;
 
         memcpy(&both, &k->saddr, 8);        /* saddr, daddr */
-        h = crc32c_u64(both, h);
+        return flow_hash_v4_crc(seed, both, proto, ports);
     } else {
         /* the address words in wire order: bytes 0-11, then 12-15 */
         h = crc32c_u32(k->saddr_hi[0], h);
@@ -101,9 +111,7 @@ static inline uint32_t flow_hash_5tuple_crc(uint32_t seed, const struct fc_key *
         h = crc32c_u32(k->daddr_hi[2], h);
         h = crc32c_u32(k->daddr, h);
     }
-    h = crc32c_u8((uint8_t)(k->vni_proto & 0x7fu), h);
-    memcpy(&ports, &k->sport, 4);           /* sport, dport */
-    return crc32c_u32(ports, h);
+    return crc32c_u32(ports, crc32c_u8(proto, h));
 }
 
 /* flow_hash() under a policy whose fields are FH_DEFAULT_FIELDS (the inner
@@ -126,7 +134,7 @@ static inline int flow_hash_ipv4_fast(const struct flow_hash_policy *p, const ui
                                       uint32_t len, uint32_t *out)
 {
     uint64_t addrs;
-    uint32_t w, ports, h;
+    uint32_t w, ports;
     uint16_t frag;
     uint8_t proto;
 
@@ -141,9 +149,7 @@ static inline int flow_hash_ipv4_fast(const struct flow_hash_policy *p, const ui
         return 0;
     memcpy(&addrs, f + 26, 8);              /* source, destination */
     memcpy(&ports, f + 34, 4);              /* source port, destination port */
-    h = crc32c_u64(addrs, p->seed);
-    h = crc32c_u8(proto, h);
-    *out = flow_hash_mix(crc32c_u32(ports, h));
+    *out = flow_hash_mix(flow_hash_v4_crc(p->seed, addrs, proto, ports));
     return 1;
 }
 

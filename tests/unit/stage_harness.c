@@ -519,3 +519,47 @@ void h_assert_silent(int except)
         if (p != except)
             assert_int_equal(h_drain((uint16_t)p), 0);
 }
+
+void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                 const uint32_t *vtep_be, unsigned n)
+{
+    const struct dp_conf *c = w->conf;
+    struct rte_mbuf *cls[DP_BURST];
+    struct encap_cls_run cr[DP_BURST];
+    unsigned n_cls = 0, n_cr = 0;
+    unsigned i = 0;
+
+    /* runs of one (VNI, VTEP), in order: those of VNIs without the
+     * classifier one by one, the others gathered (up to a burst) until a
+     * run without the classifier comes */
+    while (i < n) {
+        unsigned j = i + 1;
+
+        while (j < n && vni_idx[j] == vni_idx[i] && vtep_be[j] == vtep_be[i])
+            j++;
+        if (!encap_vni_classified(c, vni_idx[i])) {
+            if (n_cls) {
+                /* the classified frames before it go first */
+                encap_runs_cls(w, cls, cr, n_cr);
+                n_cls = n_cr = 0;
+            }
+            encap_run(w, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
+            i = j;
+            continue;
+        }
+        while (i < j) {
+            unsigned k = RTE_MIN(j - i, (unsigned)DP_BURST - n_cls);
+
+            cr[n_cr++] = (struct encap_cls_run){k, vni_idx[i], vtep_be[i]};
+            memcpy(&cls[n_cls], &pkts[i], k * sizeof(pkts[0]));
+            n_cls += k;
+            i += k;
+            if (n_cls == DP_BURST) {
+                encap_runs_cls(w, cls, cr, n_cr);
+                n_cls = n_cr = 0;
+            }
+        }
+    }
+    if (n_cls)
+        encap_runs_cls(w, cls, cr, n_cr);
+}

@@ -159,6 +159,14 @@ uint16_t h_assert_vxlan_tos(const struct rte_mbuf *m, uint16_t port, const uint8
                             uint32_t vtep_be, uint32_t vni, uint16_t udp_dport, uint8_t ttl,
                             uint8_t tos, const uint8_t *inner, uint16_t inner_len);
 
+/* Known-unicast frames i of VNI slot vni_idx[i] to VTEP vtep_be[i], in
+ * order, the way access_input hands them over: runs of one (VNI, VTEP) of
+ * VNIs without the classifier to encap_run, the others gathered (up to a
+ * burst, until a run without the classifier comes) to encap_runs_cls.
+ * Consumes the mbufs. */
+void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
+                   const uint32_t *vtep_be, unsigned n);
+
 /* The next hop, port and UDP source port encap_send must pick for inner
  * (len bytes) of vni toward vtep_be by the VTEP's route (nexthop_select of
  * the generation, no classifier group). */

@@ -2,7 +2,7 @@
  * choice (dataplane/nexthop.c): exact outer headers from the generation's
  * TTL, UDP port and templates, MTU and headroom limits, routes to ECMP
  * groups with their own hash policies, no live next hop; a group and TOS
- * given by the caller; the short/long classifier of encap_burst (VNI 1:
+ * given by the caller; the short/long classifier of encap_runs_cls (VNI 1:
  * 3 packets short to group left with DSCP 46, then long to group right
  * with DSCP 10; VNI 16777215 not classified). */
 #include <arpa/inet.h>
@@ -326,7 +326,7 @@ static void test_group_and_tos_given(void **state)
     }
 }
 
-/* n packets of one UDP flow (inner TOS ECN ect) through encap_burst. */
+/* n packets of one UDP flow (inner TOS ECN ect) through h_encap_burst. */
 static void burst_of_flow(uint32_t vni, uint16_t sport, unsigned n, uint8_t ecn,
                           const char *vtep)
 {
@@ -341,7 +341,7 @@ static void burst_of_flow(uint32_t vni, uint16_t sport, unsigned n, uint8_t ecn,
         vi[i] = h_slot(vni);
         vt[i] = inet_addr(vtep);
     }
-    encap_burst(H.w, m, vi, vt, n);
+    h_encap_burst(H.w, m, vi, vt, n);
 }
 
 static void test_classifier(void **state)
@@ -425,7 +425,7 @@ static void test_classifier_mixed_burst(void **state)
         vi[i] = s1;
         vt[i] = vtep;
     }
-    encap_burst(H.w, m, vi, vt, N);
+    h_encap_burst(H.w, m, vi, vt, N);
     got[0] = h_take(P_UP0, out[0], N);
     got[1] = h_take(P_UP1, out[1], N);
     assert_int_equal(got[0], 5);
@@ -456,7 +456,7 @@ static void test_classifier_mixed_burst(void **state)
     assert_int_equal(h_drops_total(), 0);
 }
 
-/* A burst of mixed frames through encap_burst (one parse per frame): each
+/* A burst of mixed frames through h_encap_burst (one parse per frame): each
  * leaves by the next hop and with the UDP source port that nexthop_select()
  * and flow_hash() give for its group (by route, or the classifier's short
  * group), whatever path computed it: UDP, TCP and IPv6 keys under the
@@ -499,7 +499,7 @@ static void test_burst_mixed(void **state)
     f[6][14 + 6] = 0x20;    /* a first fragment (MF): not keyed */
     for (unsigned i = 0; i < N; i++)
         m[i] = h_mbuf(f[i], len[i]);
-    encap_burst(H.w, m, vi, vtep, N);
+    h_encap_burst(H.w, m, vi, vtep, N);
     got[0] = h_take(P_UP0, out[0], N);
     got[1] = h_take(P_UP1, out[1], N);
     assert_int_equal(got[0] + got[1], N);
@@ -534,7 +534,7 @@ static void test_burst_mixed(void **state)
     assert_int_equal(h_drops_total(), 0);
 }
 
-/* More frames than one burst (DP_BURST) in one encap_burst call: all sent,
+/* More frames than one burst (DP_BURST) in one h_encap_burst call: all sent,
  * in order. */
 static void test_burst_longer_than_dp_burst(void **state)
 {
@@ -552,7 +552,7 @@ static void test_burst_longer_than_dp_burst(void **state)
         vi[i] = h_slot(16777215);
         vt[i] = inet_addr("192.0.2.77");
     }
-    encap_burst(H.w, m, vi, vt, N);
+    h_encap_burst(H.w, m, vi, vt, N);
     got[0] = h_take(P_UP0, out[0], N);
     got[1] = h_take(P_UP1, out[1], N);
     assert_int_equal(got[0] + got[1], N);
