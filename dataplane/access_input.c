@@ -11,9 +11,10 @@
  * form a run: one MAC table lookup, one decision, and to an untagged local
  * attachment one copy into the TX buffer. Runs to a remote VTEP are
  * encapsulated a run at a time (encap_run), or, in VNIs with the
- * classifier, gathered and classified together after the other runs
- * (encap_runs_cls): frames to different destinations may leave in another
- * order than they came, each flow's frames in theirs. */
+ * classifier, a run at a time too while the worker's classifier table is
+ * small (encap_run_cls), else gathered and classified together after the
+ * other runs (encap_runs_cls): frames to different destinations may leave
+ * in another order than they came, each flow's frames in theirs. */
 #include <rte_prefetch.h>
 
 #include "access_classify.h"
@@ -164,6 +165,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     struct rte_mbuf *cls[DP_BURST];         /* frames of classifier VNIs, run after run */
     struct encap_cls_run cr[DP_BURST];
     unsigned n_cls = 0, n_cr = 0;
+    int by_run = -1;            /* encap_cls_by_run(), once a classified run comes */
 
     l2_lookup_runs(lk, n_runs, vals);
     for (unsigned r = 0; r < n_runs; r++) {
@@ -196,6 +198,12 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
 
             if (likely(!encap_vni_classified(c, vni_idx))) {
                 encap_run(w, rm, len, vni_idx, vtep);
+                continue;
+            }
+            if (by_run < 0)
+                by_run = encap_cls_by_run(c, w);
+            if (by_run) {
+                encap_run_cls(w, rm, len, vni_idx, vtep);
                 continue;
             }
             memcpy(&cls[n_cls], rm, len * sizeof(rm[0]));

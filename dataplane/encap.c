@@ -205,7 +205,8 @@ static void cls_codes_init(const struct dp_conf *c, struct cls_codes *t)
 
 /* The flow hash of a classified frame whose class code is not fast: the
  * inner DSCP rewritten first when asked (the IPv4 checksum fixed
- * incrementally), then the group's policy over the key or the frame. */
+ * incrementally), then the group's policy over the key (when the caller
+ * has it in memory) or the frame. */
 static __attribute__((noinline)) uint32_t cls_slow_hash(const struct dp_conf *c,
                                                         struct rte_mbuf *m, unsigned code,
                                                         const struct dp_group *grp,
@@ -223,9 +224,168 @@ static __attribute__((noinline)) uint32_t cls_slow_hash(const struct dp_conf *c,
         else if (meta->flags & FC_M_IPV6)
             fc_ipv6_set_dscp(f + meta->l3_off, dscp);
     }
-    if (grp->hash.fields == FH_DEFAULT_FIELDS && code != CLS_UNKEYED)
+    if (key != NULL && grp->hash.fields == FH_DEFAULT_FIELDS && code != CLS_UNKEYED)
         return flow_hash_5tuple_key(&grp->hash, key);
     return flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
+}
+
+/* A class code for the key the classifier would count */
+#define CLS_TO_COUNT 2u
+
+/* Parse one frame of a classified VNI (vni) for the classifier: key and
+ * meta (meta->len = len), the inner ECN bits in *iecn and, for a keyed
+ * frame, the 5-tuple CRC shared by the table and the flow hash in *crc.
+ * Returns CLS_UNKEYED (no 5-tuple: not IP, a fragment, ...), 0 (keyed, a
+ * protocol the classifier does not count) or CLS_TO_COUNT. */
+static inline unsigned cls_parse(const uint8_t *f, uint32_t dlen, uint32_t len, uint32_t vni,
+                                 uint32_t protos, struct fc_key *key, struct fc_meta *meta,
+                                 uint32_t *crc, uint8_t *iecn)
+{
+    const uint8_t *end = f + dlen;
+    bool keyed = likely(fc_extract_fast(f, end, vni, FC_ALL_PROTOS, key, meta) == FC_OK) ||
+                 fc_extract(f, end, vni, FC_ALL_PROTOS, key, meta) == FC_OK;
+
+    meta->len = len;
+    *iecn = fc_inner_tos(f, meta) & 3;
+    if (unlikely(!keyed))
+        return CLS_UNKEYED;
+    /* one CRC for the table and the flow hash */
+    *crc = flow_hash_5tuple_crc(FLOW_HASH_SEED, key);
+    /* a protocol the classifier does not count: short, uncounted (the key
+     * still serves the hash) */
+    if (unlikely(protos != FC_ALL_PROTOS) &&
+        !(fc_proto_bit((uint8_t)(key->vni_proto & 0x7fu)) & protos))
+        return 0;
+    return CLS_TO_COUNT;
+}
+
+/* The send step of a classified frame m (class code, len bytes, crc its
+ * 5-tuple CRC when keyed, iecn its inner ECN bits) of a run of VNI vni
+ * toward vtep_be, whose outer fields per class are vr ([0] short, [1]
+ * long): the run's class counters, the MTU, the flow hash, the TOS (class
+ * DSCP, inner ECN copied: RFC 6040 normal mode), the next hop, the header,
+ * the TX buffer. key (NULL: not at hand) and meta serve the rare cases. */
+static inline __attribute__((always_inline)) void
+cls_send(struct wk *w, const struct dp_conf *c, const struct cls_codes *cc, struct run_tx *tx,
+         struct vni_run *run, const struct vxlan_run vr[2], struct rte_mbuf *m, unsigned code,
+         uint32_t len, uint32_t crc, uint8_t iecn, const struct fc_key *key,
+         const struct fc_meta *meta, uint32_t vni, uint32_t vtep_be)
+{
+    const struct dp_group *grp = cc->grp[code];
+    const struct vxlan_run *vrp = &vr[code == 3];
+    struct vxlan_run ecn;
+    uint32_t h;
+
+    run->cpk[code]++;
+    run->cby[code] += len;
+    if (unlikely(len > (uint32_t)c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD)) {
+        wk_drop(w, m, DROP_MTU_EXCEEDED);
+        return;
+    }
+    if (likely(cc->fast[code]))
+        h = flow_hash_mix(crc);
+    else
+        h = cls_slow_hash(c, m, code, grp, key, meta, vni, vtep_be);
+    if (iecn) {
+        vxlan_run_init(&ecn, vtep_be, vni, (uint8_t)(cc->tos[code] | iecn));
+        vrp = &ecn;
+    }
+    if (likely(encap_pick_send(w, c, tx, m, grp, h, vrp, len))) {
+        run->pk++;
+        run->by += len;
+    }
+}
+
+/* One keyed frame classified alone (the rare cases of encap_run_cls);
+ * returns its FC_R_* bits. */
+static __attribute__((noinline)) uint32_t cls_one(struct flow_table *ft,
+                                                  const struct fc_key *key,
+                                                  const struct fc_meta *meta, uint32_t crc,
+                                                  uint64_t now)
+{
+    uint8_t r;
+
+    flow_table_classify_hashed(ft, key, meta, &crc, 1, 0, now, &r);
+    return r;
+}
+
+/* cls_one() of the common frame (fc_fast_flags()) from its key's fields
+ * (see flow_table_classify_v4_home()). */
+static __attribute__((noinline)) uint32_t cls_one_v4(struct flow_table *ft, uint64_t key_lo,
+                                                     uint64_t key_hi, uint8_t flags,
+                                                     uint32_t len, uint32_t crc, uint64_t now)
+{
+    struct fc_key key;
+    struct fc_meta meta = {len, 14, FC_OK, flags};
+
+    memset(&key, 0, sizeof(key));
+    memcpy(&key, &key_lo, 8);
+    memcpy((uint8_t *)&key + 8, &key_hi, 8);
+    return cls_one(ft, &key, &meta, crc, now);
+}
+
+void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
+                   uint32_t vtep_be)
+{
+    const struct dp_conf *c = w->conf;
+    struct flow_table *ft = c->cls->ft[w->pub.id];
+    const uint32_t protos = c->cls_protocols;
+    const uint32_t vni = c->vnis[vni_idx].vni;
+    const uint64_t vni_key = (uint64_t)((vni & 0xffffffu) << 8);
+    const uint64_t now = w->now_tsc;
+    struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
+    struct run_tx tx = {NULL, UINT16_MAX, false};
+    unsigned uncounted = 0;
+    struct flow_table_home home;
+    struct vxlan_run vr[2];
+    struct cls_codes cc;
+
+    flow_table_home_init(ft, &home);
+    cls_codes_init(c, &cc);
+    vxlan_run_init(&vr[0], vtep_be, vni, cc.tos[0]);
+    vxlan_run_init(&vr[1], vtep_be, vni, cc.tos[3]);
+    for (unsigned i = 0; i < n; i++) {
+        struct rte_mbuf *m = pkts[i];
+        const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+        const uint32_t dlen = rte_pktmbuf_data_len(m), len = rte_pktmbuf_pkt_len(m);
+        const uint8_t flags = fc_fast_flags(f, f + dlen, protos);
+        struct fc_key key;
+        struct fc_meta meta;
+        uint32_t crc = 0;
+        uint8_t iecn;
+        unsigned code;
+
+        if (likely(flags != 0)) {
+            /* the common frame, classified from its fields in place */
+            uint64_t hi, lo;
+            uint32_t ports, r;
+
+            memcpy(&hi, f + 26, 8);             /* saddr, daddr */
+            memcpy(&ports, f + 34, 4);          /* sport, dport */
+            lo = vni_key | f[23] | (uint64_t)ports << 32;
+            crc = flow_hash_v4_crc(FLOW_HASH_SEED, hi, f[23], ports);
+            iecn = f[15] & 3;
+            r = flow_table_classify_v4_home(&home, crc, lo, hi, flags, len, now);
+            if (unlikely(r == 0))
+                r = cls_one_v4(ft, lo, hi, flags, len, crc, now);
+            code = r & 3;
+            if (unlikely(!likely(cc.fast[code]))) {
+                /* the rare hashes and rewrites need key and meta */
+                fc_extract_fast(f, f + dlen, vni, protos, &key, &meta);
+                meta.len = len;
+            }
+        } else {
+            code = cls_parse(f, dlen, len, vni, protos, &key, &meta, &crc, &iecn);
+            if (likely(code == CLS_TO_COUNT))
+                code = cls_one(ft, &key, &meta, crc, now) & 3;
+            else
+                uncounted++;
+        }
+        cls_send(w, c, &cc, &tx, &run, vr, m, code, len, crc, iecn, &key, &meta, vni, vtep_be);
+    }
+    vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
+    flow_table_add_counted(ft, tot_pk, tot_by, uncounted);
 }
 
 void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls_run *runs,
@@ -234,7 +394,6 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
     const struct dp_conf *c = w->conf;
     struct flow_table *ft = c->cls->ft[w->pub.id];
     const uint32_t protos = c->cls_protocols;
-    const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct fc_key keys[DP_BURST];
     struct fc_meta meta[DP_BURST];
     uint8_t iecn[DP_BURST];     /* inner ECN bits */
@@ -251,27 +410,13 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
         const uint32_t vni = c->vnis[runs[r].vni_idx].vni;
 
         for (unsigned j = 0; j < runs[r].n; j++, n++) {
-            const uint8_t *f = rte_pktmbuf_mtod(pkts[n], const uint8_t *);
-            const uint8_t *end = f + rte_pktmbuf_data_len(pkts[n]);
-            bool keyed = likely(fc_extract_fast(f, end, vni, FC_ALL_PROTOS, &keys[n],
-                                                &meta[n]) == FC_OK) ||
-                         fc_extract(f, end, vni, FC_ALL_PROTOS, &keys[n], &meta[n]) == FC_OK;
+            unsigned code = cls_parse(rte_pktmbuf_mtod(pkts[n], const uint8_t *),
+                                      rte_pktmbuf_data_len(pkts[n]),
+                                      rte_pktmbuf_pkt_len(pkts[n]), vni, protos, &keys[n],
+                                      &meta[n], &crc[n], &iecn[n]);
 
-            meta[n].len = rte_pktmbuf_pkt_len(pkts[n]);
-            iecn[n] = fc_inner_tos(f, &meta[n]) & 3;
-            if (unlikely(!keyed)) {
-                /* not IP, a fragment, ...: short, uncounted */
-                res[n] = CLS_UNKEYED;
-                skip_mask |= 1ull << n;
-                continue;
-            }
-            /* one CRC for the table and the flow hash */
-            crc[n] = flow_hash_5tuple_crc(FLOW_HASH_SEED, &keys[n]);
-            /* a protocol the classifier does not count: short, uncounted
-             * (the key still serves the hash) */
-            if (unlikely(protos != FC_ALL_PROTOS) &&
-                !(fc_proto_bit((uint8_t)(keys[n].vni_proto & 0x7fu)) & protos)) {
-                res[n] = 0;
+            if (unlikely(code != CLS_TO_COUNT)) {
+                res[n] = (uint8_t)code;
                 skip_mask |= 1ull << n;
             }
         }
@@ -284,8 +429,7 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
     cls_codes_init(c, &cc);
 
     /* per run: its VNI and VTEP's outer fields for either class; per
-     * frame: the class's group and TOS (class DSCP, inner ECN copied: RFC
-     * 6040 normal mode), the hash, the next hop, the header, the TX buffer */
+     * frame: the send step */
     n = 0;
     for (unsigned r = 0; r < n_runs; r++) {
         const uint32_t vni_idx = runs[r].vni_idx, vtep_be = runs[r].vtep_be;
@@ -295,35 +439,10 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
 
         vxlan_run_init(&vr[0], vtep_be, vni, cc.tos[0]);
         vxlan_run_init(&vr[1], vtep_be, vni, cc.tos[3]);
-        for (unsigned j = 0; j < runs[r].n; j++, n++) {
-            struct rte_mbuf *m = pkts[n];
-            const uint32_t len = meta[n].len;
-            const unsigned code = res[n] & 3u;
-            const struct dp_group *grp = cc.grp[code];
-            const struct vxlan_run *vrp = &vr[code == 3];
-            struct vxlan_run ecn;
-            uint32_t h;
-
-            run.cpk[code]++;
-            run.cby[code] += len;
-            if (unlikely(len > lim)) {
-                wk_drop(w, m, DROP_MTU_EXCEEDED);
-                continue;
-            }
-            if (likely(cc.fast[code]))
-                h = flow_hash_mix(crc[n]);
-            else
-                h = cls_slow_hash(c, m, code, grp, &keys[n], &meta[n], vni, vtep_be);
-            if (iecn[n]) {
-                vxlan_run_init(&ecn, vtep_be, vni, (uint8_t)(cc.tos[code] | iecn[n]));
-                vrp = &ecn;
-            }
-            if (likely(encap_pick_send(w, c, &tx, m, grp, h, vrp, len))) {
-                run.pk++;
-                run.by += len;
-            }
-        }
+        for (unsigned j = 0; j < runs[r].n; j++, n++)
+            cls_send(w, c, &cc, &tx, &run, vr, pkts[n], res[n] & 3u, meta[n].len, crc[n],
+                     iecn[n], &keys[n], &meta[n], vni, vtep_be);
         vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     }
-    flow_table_add_counted(ft, tot_pk, tot_by);
+    flow_table_add_counted(ft, tot_pk, tot_by, 0);
 }

@@ -110,6 +110,15 @@ static inline uint32_t home_entry(const struct flow_table *t, uint32_t h)
     return (h * HOME_MUL) >> t->eshift;
 }
 
+/* table_hash() and home_entry() from the table's fields as a caller holds
+ * them in registers: the home entry of a key (its table hash in *h). */
+static inline struct ft_entry *home_of(struct ft_entry *ents, uint64_t seed_hi, uint32_t eshift,
+                                       uint32_t crc, uint32_t vni_proto, uint32_t *h)
+{
+    *h = (uint32_t)_mm_crc32_u64(crc, seed_hi | vni_proto);
+    return &ents[(*h * HOME_MUL) >> eshift];
+}
+
 static inline uint32_t alt_bucket(const struct flow_table *t, uint32_t prim, uint16_t sig)
 {
     uint32_t a = (prim ^ ((uint32_t)sig * 0x5bd1e995u >> 7)) & t->bmask;
@@ -432,9 +441,8 @@ static inline void classify_hashed(struct flow_table *t, const struct fc_key *ke
         for (uint64_t m = mask; m; m &= m - 1) {
             unsigned i = (unsigned)__builtin_ctzll(m);
             const struct fc_key *k = &keys[i];
-            uint32_t h = (uint32_t)_mm_crc32_u64(crc[i], seed_hi | k->vni_proto);
-            struct ft_entry *e = &ents[(h * HOME_MUL) >> eshift];
-            uint32_t r;
+            uint32_t h, r;
+            struct ft_entry *e = home_of(ents, seed_hi, eshift, crc[i], k->vni_proto, &h);
 
             __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)e),
                                       _mm_loadu_si128((const __m128i *)(const void *)k));
@@ -500,11 +508,44 @@ void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
 }
 
 void flow_table_add_counted(struct flow_table *t, const uint64_t pkts[2],
-                            const uint64_t bytes[2])
+                            const uint64_t bytes[2], unsigned uncounted)
 {
-    struct ft_burst bs = {{pkts[0], pkts[1]}, {bytes[0], bytes[1]}, 0, 0};
+    struct ft_burst bs = {{pkts[0], pkts[1]}, {bytes[0], bytes[1]}, uncounted, 0};
 
     burst_end(t, &bs);
+}
+
+int flow_table_direct(const struct flow_table *t)
+{
+    return t->st.live < t->direct_lim;
+}
+
+void flow_table_home_init(const struct flow_table *t, struct flow_table_home *h)
+{
+    h->entries = t->entries;
+    h->seed_hi = t->seed_hi;
+    h->idle = t->fp.idle;
+    h->eshift = t->eshift;
+    h->threshold = t->fp.threshold;
+}
+
+uint32_t flow_table_classify_v4_home(const struct flow_table_home *h, uint32_t crc,
+                                     uint64_t key_lo, uint64_t key_hi, uint8_t flags,
+                                     uint32_t len, uint64_t now)
+{
+    uint32_t th;
+    struct ft_entry *e = home_of(h->entries, h->seed_hi, h->eshift, crc, (uint32_t)key_lo, &th);
+    /* the key's first 16 bytes; an IPv4 key is zero past them, and an
+     * entry whose first 16 bytes match is an IPv4 key too (the protocol
+     * byte's FC_KEY_V6) */
+    __m128i x = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)e),
+                              _mm_set_epi64x((long long)key_hi, (long long)key_lo));
+    const struct fc_meta m = {len, 14, FC_OK, flags};
+    const struct fc_params fp = {h->idle, h->threshold, 0};
+
+    if (!_mm_testz_si128(x, x))
+        return 0;
+    return fc_account_live(&e->c, now, &m, &fp);
 }
 
 void flow_table_classify_mask(struct flow_table *t, const struct fc_key *keys,

@@ -26,6 +26,7 @@
 
 #include "dp.h"
 #include "dp_worker.h"
+#include "flow_table.h"
 #include "mac_table.h"
 
 #define DP_TXBUF 64
@@ -129,6 +130,25 @@ static inline bool encap_vni_classified(const struct dp_conf *c, uint32_t vni_id
  * encap_send() of each. Consumes the mbufs. */
 void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
                uint32_t vtep_be);
+
+/* encap.c: a run of n known-unicast frames of one VNI with the
+ * classifier to one remote VTEP, frame by frame: each classified (the
+ * common frame from its header fields, in its home entry), then sent in
+ * its class's group with its class DSCP and inner ECN, in order; counts
+ * encap and class packets/bytes per VNI. The same frames, classes and
+ * counters as encap_runs_cls() of the run. Fastest while the worker's
+ * classifier table is small (encap_cls_by_run()). Consumes the mbufs. */
+void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
+                   uint32_t vtep_be);
+
+/* Whether this burst's runs of classified VNIs go run by run through
+ * encap_run_cls() (the worker's table is small: its flows are found in
+ * their home entries) rather than gathered for encap_runs_cls() (a large
+ * table, whose reads are prefetched a burst at a time). c->cls != NULL. */
+static inline bool encap_cls_by_run(const struct dp_conf *c, const struct wk *w)
+{
+    return flow_table_direct(c->cls->ft[w->pub.id]);
+}
 
 /* A run of n frames of one VNI (slot vni_idx) to one remote VTEP. */
 struct encap_cls_run {

@@ -141,9 +141,44 @@ void flow_table_classify_hashed(struct flow_table *t, const struct fc_key *keys,
 
 /* Add the counted packets ([0] short, [1] long: those whose res has
  * FC_R_COUNTED) and their bytes (meta len) of flow_table_classify_hashed()
- * calls to the counters. Worker thread only. */
+ * and flow_table_classify_v4_home() calls to the counters, and uncounted
+ * packets the caller made short itself (not_counted). Worker thread only. */
 void flow_table_add_counted(struct flow_table *t, const uint64_t pkts[2],
-                            const uint64_t bytes[2]);
+                            const uint64_t bytes[2], unsigned uncounted);
+
+/* Whether the table is in its one-pass mode (it holds at most direct_flows
+ * flows): most flows then live in their home entry, where
+ * flow_table_classify_v4_home() finds them. Worker thread only. */
+int flow_table_direct(const struct flow_table *t);
+
+/* What flow_table_classify_v4_home() reads of a table (fixed at init), as
+ * a caller's local copy the compiler can keep in registers. */
+struct flow_table_home {
+    void *entries;
+    uint64_t seed_hi;
+    uint64_t idle;
+    uint32_t eshift;
+    uint32_t threshold;
+};
+
+/* Fill h for table t (valid for t's lifetime). */
+void flow_table_home_init(const struct flow_table *t, struct flow_table_home *h);
+
+/* The common case of one FC_OK IPv4 packet, from the key's fields as they
+ * lie in the frame: key_lo = vni_proto | sport/dport (4 bytes as in the
+ * header) << 32, key_hi = saddr/daddr (8 bytes as in the header), crc =
+ * flow_hash_5tuple_crc(FLOW_HASH_SEED, key), flags its fc_meta flags
+ * (FC_M_IPV4, FC_M_SYN), len its byte count; h from flow_table_home_init().
+ * When the flow is live in its home entry and the packet neither ends,
+ * restarts, promotes nor saturates it, counts it exactly as
+ * flow_table_classify_hashed() would and returns the same bits
+ * (FC_R_COUNTED, FC_R_LONG); pkts/bytes by class are left to the caller
+ * (flow_table_add_counted()). Otherwise changes nothing and returns 0:
+ * classify the packet with flow_table_classify_hashed() then. Worker
+ * thread only. */
+uint32_t flow_table_classify_v4_home(const struct flow_table_home *h, uint32_t crc,
+                                     uint64_t key_lo, uint64_t key_hi, uint8_t flags,
+                                     uint32_t len, uint64_t now);
 
 /* One packet; same rules. */
 uint8_t flow_table_classify(struct flow_table *t, const struct fc_key *key,

@@ -537,6 +537,12 @@ void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx
 
         while (j < n && vni_idx[j] == vni_idx[i] && vtep_be[j] == vtep_be[i])
             j++;
+        if (encap_vni_classified(c, vni_idx[i]) && encap_cls_by_run(c, w)) {
+            /* a small classifier table: run by run, as access_input */
+            encap_run_cls(w, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
+            i = j;
+            continue;
+        }
         if (!encap_vni_classified(c, vni_idx[i])) {
             if (n_cls) {
                 /* the classified frames before it go first */

@@ -161,7 +161,8 @@ uint16_t h_assert_vxlan_tos(const struct rte_mbuf *m, uint16_t port, const uint8
 
 /* Known-unicast frames i of VNI slot vni_idx[i] to VTEP vtep_be[i], in
  * order, the way access_input hands them over: runs of one (VNI, VTEP) of
- * VNIs without the classifier to encap_run, the others gathered (up to a
+ * VNIs without the classifier to encap_run; the others to encap_run_cls
+ * while encap_cls_by_run() holds (a small table), else gathered (up to a
  * burst, until a run without the classifier comes) to encap_runs_cls.
  * Consumes the mbufs. */
 void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx,
