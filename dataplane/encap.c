@@ -259,41 +259,57 @@ static inline unsigned cls_parse(const uint8_t *f, uint32_t dlen, uint32_t len, 
     return CLS_TO_COUNT;
 }
 
-/* The send step of a classified frame m (class code, len bytes, crc its
- * 5-tuple CRC when keyed, iecn its inner ECN bits) of a run of VNI vni
- * toward vtep_be, whose outer fields per class are vr ([0] short, [1]
- * long): the run's class counters, the MTU, the flow hash, the TOS (class
- * DSCP, inner ECN copied: RFC 6040 normal mode), the next hop, the header,
- * the TX buffer. key (NULL: not at hand) and meta serve the rare cases. */
+/* The flow hash of a classified frame of class code: flow_hash_mix() of
+ * its 5-tuple CRC crc when the code is fast, else cls_slow_hash(). */
+static inline __attribute__((always_inline)) uint32_t
+cls_hash(const struct dp_conf *c, const struct cls_codes *cc, struct rte_mbuf *m, unsigned code,
+         uint32_t crc, const struct fc_key *key, const struct fc_meta *meta, uint32_t vni,
+         uint32_t vtep_be)
+{
+    if (likely(cc->fast[code]))
+        return flow_hash_mix(crc);
+    return cls_slow_hash(c, m, code, cc->grp[code], key, meta, vni, vtep_be);
+}
+
+/* The send step of a classified frame m (class code, len bytes, flow hash
+ * h, iecn its inner ECN bits) of a run of VNI vni toward vtep_be, whose
+ * outer fields per class code are vrc[code]: the run's class counters, the
+ * MTU (lim: the largest inner frame), the TOS (class DSCP, inner ECN
+ * copied: RFC 6040 normal mode), the next hop, the header, the TX buffer. */
 static inline __attribute__((always_inline)) void
 cls_send(struct wk *w, const struct dp_conf *c, const struct cls_codes *cc, struct run_tx *tx,
-         struct vni_run *run, const struct vxlan_run vr[2], struct rte_mbuf *m, unsigned code,
-         uint32_t len, uint32_t crc, uint8_t iecn, const struct fc_key *key,
-         const struct fc_meta *meta, uint32_t vni, uint32_t vtep_be)
+         struct vni_run *run, const struct vxlan_run *const vrc[CLS_CODES], struct rte_mbuf *m,
+         unsigned code, uint32_t len, uint32_t lim, uint32_t h, uint8_t iecn, uint32_t vni,
+         uint32_t vtep_be)
 {
-    const struct dp_group *grp = cc->grp[code];
-    const struct vxlan_run *vrp = &vr[code == 3];
+    const struct vxlan_run *vrp = vrc[code];
     struct vxlan_run ecn;
-    uint32_t h;
 
     run->cpk[code]++;
     run->cby[code] += len;
-    if (unlikely(len > (uint32_t)c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD)) {
+    if (unlikely(len > lim)) {
         wk_drop(w, m, DROP_MTU_EXCEEDED);
         return;
     }
-    if (likely(cc->fast[code]))
-        h = flow_hash_mix(crc);
-    else
-        h = cls_slow_hash(c, m, code, grp, key, meta, vni, vtep_be);
     if (iecn) {
         vxlan_run_init(&ecn, vtep_be, vni, (uint8_t)(cc->tos[code] | iecn));
         vrp = &ecn;
     }
-    if (likely(encap_pick_send(w, c, tx, m, grp, h, vrp, len))) {
+    if (likely(encap_pick_send(w, c, tx, m, cc->grp[code], h, vrp, len))) {
         run->pk++;
         run->by += len;
     }
+}
+
+/* The outer fields of a run toward vtep_be in VNI vni for each class code:
+ * vr[0] short, vr[1] long, and vrc[code] pointing at its class's. */
+static inline void cls_run_init(const struct cls_codes *cc, uint32_t vtep_be, uint32_t vni,
+                                struct vxlan_run vr[2], const struct vxlan_run *vrc[CLS_CODES])
+{
+    vxlan_run_init(&vr[0], vtep_be, vni, cc->tos[0]);
+    vxlan_run_init(&vr[1], vtep_be, vni, cc->tos[3]);
+    for (unsigned code = 0; code < CLS_CODES; code++)
+        vrc[code] = &vr[code == 3];
 }
 
 /* One keyed frame classified alone (the rare cases of encap_run_cls);
@@ -337,14 +353,15 @@ void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vn
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
     struct run_tx tx = {NULL, UINT16_MAX, false};
     unsigned uncounted = 0;
+    const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct flow_table_home home;
     struct vxlan_run vr[2];
+    const struct vxlan_run *vrc[CLS_CODES];
     struct cls_codes cc;
 
     flow_table_home_init(ft, &home);
     cls_codes_init(c, &cc);
-    vxlan_run_init(&vr[0], vtep_be, vni, cc.tos[0]);
-    vxlan_run_init(&vr[1], vtep_be, vni, cc.tos[3]);
+    cls_run_init(&cc, vtep_be, vni, vr, vrc);
     for (unsigned i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -352,7 +369,7 @@ void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vn
         const uint8_t flags = fc_fast_flags(f, f + dlen, protos);
         struct fc_key key;
         struct fc_meta meta;
-        uint32_t crc = 0;
+        uint32_t crc = 0, h;
         uint8_t iecn;
         unsigned code;
 
@@ -370,10 +387,13 @@ void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vn
             if (unlikely(r == 0))
                 r = cls_one_v4(ft, lo, hi, flags, len, crc, now);
             code = r & 3;
-            if (unlikely(!likely(cc.fast[code]))) {
+            if (likely(cc.fast[code])) {
+                h = flow_hash_mix(crc);
+            } else {
                 /* the rare hashes and rewrites need key and meta */
                 fc_extract_fast(f, f + dlen, vni, protos, &key, &meta);
                 meta.len = len;
+                h = cls_slow_hash(c, m, code, cc.grp[code], &key, &meta, vni, vtep_be);
             }
         } else {
             code = cls_parse(f, dlen, len, vni, protos, &key, &meta, &crc, &iecn);
@@ -381,8 +401,9 @@ void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vn
                 code = cls_one(ft, &key, &meta, crc, now) & 3;
             else
                 uncounted++;
+            h = cls_hash(c, &cc, m, code, crc, &key, &meta, vni, vtep_be);
         }
-        cls_send(w, c, &cc, &tx, &run, vr, m, code, len, crc, iecn, &key, &meta, vni, vtep_be);
+        cls_send(w, c, &cc, &tx, &run, vrc, m, code, len, lim, h, iecn, vni, vtep_be);
     }
     vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     flow_table_add_counted(ft, tot_pk, tot_by, uncounted);
@@ -394,6 +415,7 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
     const struct dp_conf *c = w->conf;
     struct flow_table *ft = c->cls->ft[w->pub.id];
     const uint32_t protos = c->cls_protocols;
+    const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct fc_key keys[DP_BURST];
     struct fc_meta meta[DP_BURST];
     uint8_t iecn[DP_BURST];     /* inner ECN bits */
@@ -436,12 +458,16 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
         const uint32_t vni = c->vnis[vni_idx].vni;
         struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
         struct vxlan_run vr[2];
+        const struct vxlan_run *vrc[CLS_CODES];
 
-        vxlan_run_init(&vr[0], vtep_be, vni, cc.tos[0]);
-        vxlan_run_init(&vr[1], vtep_be, vni, cc.tos[3]);
-        for (unsigned j = 0; j < runs[r].n; j++, n++)
-            cls_send(w, c, &cc, &tx, &run, vr, pkts[n], res[n] & 3u, meta[n].len, crc[n],
-                     iecn[n], &keys[n], &meta[n], vni, vtep_be);
+        cls_run_init(&cc, vtep_be, vni, vr, vrc);
+        for (unsigned j = 0; j < runs[r].n; j++, n++) {
+            const unsigned code = res[n] & 3u;
+
+            cls_send(w, c, &cc, &tx, &run, vrc, pkts[n], code, meta[n].len, lim,
+                     cls_hash(c, &cc, pkts[n], code, crc[n], &keys[n], &meta[n], vni, vtep_be),
+                     iecn[n], vni, vtep_be);
+        }
         vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     }
     flow_table_add_counted(ft, tot_pk, tot_by, 0);
