@@ -652,6 +652,179 @@ static void test_run_equals_send(void **state)
     }
 }
 
+/* What one pass of test_run_cls_equals_gathered saw. */
+#define RCG_MAX 1400
+struct rcg_out {
+    unsigned n;
+    uint8_t port[RCG_MAX];
+    uint16_t len[RCG_MAX];
+    uint64_t ol[RCG_MAX];
+    uint8_t bytes[RCG_MAX][160];
+};
+
+/* Frame k of the sequence: flows of VNI 1 (classified) and VNI 16777215
+ * (not) to two VTEPs; 300 UDP flows, each sent twice (past a quarter of the
+ * table, new flows no longer get their home entry), TCP with SYN in the
+ * middle of a flow, ICMP, fragments, IPv4 options, IPv6 UDP, a short UDP
+ * frame, ECN marks, one frame over the MTU, long flows. */
+static uint16_t rcg_frame(unsigned k, uint8_t *f, uint32_t *vni, uint32_t *vtep)
+{
+    unsigned flow = k < 600 ? k % 300 : (k * 7) % 13;
+    uint16_t len = (uint16_t)(64 + (k % 5) * 9);
+
+    *vni = (k % 11 == 3) ? 16777215 : 1;
+    *vtep = inet_addr(k % 3 ? "192.0.2.77" : "198.51.100.130");
+    h_udp4(f, host_b, host_a, -1, 0x0a000100 + flow, 0x0a000200 + (flow >> 3),
+           (uint16_t)(7000 + flow), 53, len);
+    f[15] = (uint8_t)(k % 4);                  /* ECN */
+    switch (k % 17) {
+    case 1:
+        f[23] = 6;                              /* TCP ... */
+        f[47] = (k % 34 == 1) ? 0x02 : 0x10;    /* ... SYN or ACK */
+        break;
+    case 5:
+        f[23] = 1;                              /* ICMP */
+        break;
+    case 7:
+        f[20] = 0x20;                           /* first fragment */
+        break;
+    case 9:
+        f[14] = 0x46;                           /* IPv4 options */
+        break;
+    case 12:
+        f[12] = 0x86;                           /* IPv6 UDP */
+        f[13] = 0xdd;
+        f[14] = 0x60;
+        f[20] = 17;
+        break;
+    case 14:
+        len = 44;                               /* UDP, shorter than 48 bytes */
+        break;
+    default:
+        break;
+    }
+    if (k == 640)
+        len = 1400 - VXLAN_OUTER_IP_OVERHEAD + 1;  /* over the underlay MTU */
+    return len;
+}
+
+static void rcg_pass(struct rcg_out *o, struct flow_table_stats *st, uint64_t vc[6],
+                     uint64_t *drops)
+{
+    static uint8_t f[32][1500];
+    const uint32_t s1 = h_slot(1), sx = h_slot(16777215);
+    struct flow_table *ft = h_conf()->cls->ft[H.w->pub.id];
+    const uint64_t hz = rte_get_tsc_hz();
+    uint64_t d0 = h_drops_total();
+    const uint64_t v0[6] = {
+        H.pub->st.vni[s1].encap_packets, H.pub->st.vni[s1].encap_bytes,
+        H.pub->st.vni[s1].cls_packets[0], H.pub->st.vni[s1].cls_packets[1],
+        H.pub->st.vni[s1].cls_bytes[1], H.pub->st.vni[sx].encap_packets,
+    };
+    unsigned k = 0, b = 0;
+
+    o->n = 0;
+    while (k < 800) {
+        struct rte_mbuf *m[32], *out[64];
+        uint32_t vi[32], vt[32];
+        unsigned n = 1 + (b * 13) % 32;
+
+        for (unsigned i = 0; i < n; i++, k++) {
+            uint32_t vni;
+            uint16_t len = rcg_frame(k, f[i], &vni, &vt[i]);
+
+            vi[i] = h_slot(vni);
+            m[i] = h_mbuf(f[i], len);
+        }
+        /* the clock: ticks apart, and once past the idle time */
+        H.w->now_tsc = 1000000 + (uint64_t)b * 1000 + (k >= 700 ? 31 * hz : 0);
+        h_encap_burst(H.w, m, vi, vt, n);
+        b++;
+        for (uint16_t p = P_UP0; p <= P_UP1; p += P_UP1 - P_UP0) {
+            unsigned got = h_take(p, out, 64);
+
+            for (unsigned i = 0; i < got; i++) {
+                assert_true(o->n < RCG_MAX);
+                assert_true(rte_pktmbuf_data_len(out[i]) <= 160);
+                o->port[o->n] = (uint8_t)p;
+                o->len[o->n] = rte_pktmbuf_data_len(out[i]);
+                o->ol[o->n] = out[i]->ol_flags;
+                memcpy(o->bytes[o->n], rte_pktmbuf_mtod(out[i], const uint8_t *), o->len[o->n]);
+                o->n++;
+            }
+            h_free(out, got);
+        }
+    }
+    flow_table_stats(ft, st);
+    vc[0] = H.pub->st.vni[s1].encap_packets - v0[0];
+    vc[1] = H.pub->st.vni[s1].encap_bytes - v0[1];
+    vc[2] = H.pub->st.vni[s1].cls_packets[0] - v0[2];
+    vc[3] = H.pub->st.vni[s1].cls_packets[1] - v0[3];
+    vc[4] = H.pub->st.vni[s1].cls_bytes[1] - v0[4];
+    vc[5] = H.pub->st.vni[sx].encap_packets - v0[5];
+    *drops = h_drops_total() - d0;
+}
+
+/* encap_run_cls (runs of classified VNIs frame by frame, while the table
+ * is small) and encap_runs_cls (gathered, classified a burst at a time in
+ * prefetched stages, for a large table) send the same frames in the same
+ * order on the same ports, and leave the same counters: the same 800
+ * frames (see rcg_frame) through a fresh table of each kind. The short
+ * group hashes on the inner source (the slow hash), the long group on the
+ * 5-tuple (the classifier's CRC). */
+static void test_run_cls_equals_gathered(void **state)
+{
+    struct dp_classifier *cls = h_conf()->cls;
+    struct flow_table *orig = cls->ft[H.w->pub.id];
+    const struct flow_table_params *op = flow_table_params(orig);
+    static struct rcg_out o[2];
+    struct flow_table_stats st[2];
+    uint64_t vc[2][6], drops[2];
+    (void)state;
+
+    for (unsigned pass = 0; pass < 2; pass++) {
+        struct flow_table_params p = *op;
+
+        p.direct_flows = pass == 0 ? 0 : FLOW_TABLE_NEVER_DIRECT;
+        cls->ft[H.w->pub.id] = flow_table_create(&p);
+        assert_non_null(cls->ft[H.w->pub.id]);
+        assert_int_equal(encap_cls_by_run(h_conf(), H.w), pass == 0);
+        rcg_pass(&o[pass], &st[pass], vc[pass], &drops[pass]);
+        flow_table_destroy(cls->ft[H.w->pub.id]);
+        cls->ft[H.w->pub.id] = orig;
+    }
+    /* the sequence did what it is for */
+    assert_true(st[0].inserts > 300);
+    assert_true(st[0].promotions > 0);
+    assert_true(st[0].restarts > 0);
+    assert_true(st[0].evictions > 0);
+    assert_true(st[0].not_counted > 0);
+    assert_true(vc[0][2] > 0 && vc[0][3] > 0 && vc[0][5] > 0);
+    assert_int_equal(drops[0], 1);
+    /* and both paths agree on everything */
+    assert_int_equal(drops[1], drops[0]);
+    assert_memory_equal(vc[1], vc[0], sizeof(vc[0]));
+    assert_int_equal(st[1].live, st[0].live);
+    assert_int_equal(st[1].inserts, st[0].inserts);
+    assert_int_equal(st[1].promotions, st[0].promotions);
+    assert_int_equal(st[1].evictions, st[0].evictions);
+    assert_int_equal(st[1].restarts, st[0].restarts);
+    assert_int_equal(st[1].table_full, st[0].table_full);
+    assert_int_equal(st[1].pkts_short, st[0].pkts_short);
+    assert_int_equal(st[1].pkts_long, st[0].pkts_long);
+    assert_int_equal(st[1].bytes_short, st[0].bytes_short);
+    assert_int_equal(st[1].bytes_long, st[0].bytes_long);
+    assert_int_equal(st[1].not_counted, st[0].not_counted);
+    assert_int_equal(o[1].n, o[0].n);
+    for (unsigned i = 0; i < o[0].n; i++) {
+        assert_int_equal(o[1].port[i], o[0].port[i]);
+        assert_int_equal(o[1].len[i], o[0].len[i]);
+        assert_int_equal(o[1].ol[i], o[0].ol[i]);
+        assert_memory_equal(o[1].bytes[i], o[0].bytes[i], o[0].len[i]);
+    }
+    h_assert_no_leak();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -669,6 +842,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_and_tos_given, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_classifier, h_setup, h_teardown),
         cmocka_unit_test_setup_teardown(test_classifier_mixed_burst, h_setup, h_teardown),
+        cmocka_unit_test_setup_teardown(test_run_cls_equals_gathered, h_setup, h_teardown),
     };
 
     if (h_init("stage_encap") != 0 || h_load(conf) != 0)
