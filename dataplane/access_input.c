@@ -73,6 +73,12 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
      * untagged attachment */
     uint64_t last_src = UINT64_MAX, fast_src = UINT64_MAX;
     uint16_t last_attach = DP_NO_ATTACH;
+    /* the first 8 bytes of a short-path frame of the open run (destination
+     * and 2 bytes of the source), while that run is (its destination, the
+     * untagged attachment): a frame whose first 8 bytes are the same joins
+     * it without building its run id. UINT64_MAX (a multicast destination,
+     * never on the short path): no such frame */
+    uint64_t run_w0 = UINT64_MAX;
 
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
@@ -84,16 +90,22 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         rx_bytes += rte_pktmbuf_pkt_len(m);
         if (likely(rte_pktmbuf_data_len(m) >= sizeof(struct rte_ether_hdr))) {
             uint16_t et = eth->ether_type;
-            uint64_t id = eth_dst48(d) | ua_tag;
+            uint64_t w0;
 
+            memcpy(&w0, d, 8);
             if (likely(eth_src48(d) == fast_src && !(d[0] & 1) &&
                        et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != slow_et)) {
-                if (id != run_id) {
-                    mac_key_set(&keys[n_runs], ua_vni, d);
-                    l2_lookup_start(&keys[n_runs], &lk[n_runs]);
-                    run_attach[n_runs] = ua;
-                    run_start[n_runs++] = (uint8_t)n_uc;
-                    run_id = id;
+                if (w0 != run_w0) {
+                    uint64_t id = eth_dst48(d) | ua_tag;
+
+                    if (id != run_id) {
+                        mac_key_set(&keys[n_runs], ua_vni, d);
+                        l2_lookup_start(&keys[n_runs], &lk[n_runs]);
+                        run_attach[n_runs] = ua;
+                        run_start[n_runs++] = (uint8_t)n_uc;
+                        run_id = id;
+                    }
+                    run_w0 = w0;
                 }
                 uc[n_uc++] = m;
                 continue;
@@ -151,6 +163,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                 run_attach[n_runs] = a;
                 run_start[n_runs++] = (uint8_t)n_uc;
                 run_id = id;
+                run_w0 = UINT64_MAX;
             }
         }
         uc[n_uc++] = m;
