@@ -76,8 +76,9 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     /* the first 8 bytes of a short-path frame of the open run (destination
      * and 2 bytes of the source), while that run is (its destination, the
      * untagged attachment): a frame whose first 8 bytes are the same joins
-     * it without building its run id. UINT64_MAX (a multicast destination,
-     * never on the short path): no such frame */
+     * it without building its run id or testing its destination again.
+     * UINT64_MAX: no such frame (a frame with these bytes has a multicast
+     * source, never fast_src) */
     uint64_t run_w0 = UINT64_MAX;
 
     for (uint16_t i = 0; i < n; i++) {
@@ -93,7 +94,8 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             uint64_t w0;
 
             memcpy(&w0, d, 8);
-            if (likely(eth_src48(d) == fast_src && !(d[0] & 1) &&
+            /* a frame with run_w0's bytes has its unicast destination */
+            if (likely(eth_src48(d) == fast_src && (w0 == run_w0 || !(d[0] & 1)) &&
                        et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != slow_et)) {
                 if (w0 != run_w0) {
                     uint64_t id = eth_dst48(d) | ua_tag;
