@@ -319,6 +319,33 @@ static void test_arp_suppression(void **state)
     h_assert_silent(-1);
 }
 
+/* In a burst, a unicast ARP frame from the station and to the destination
+ * of the short-path frames before it still takes the full path in a VNI
+ * that suppresses ARP: its copy is punted to be snooped. */
+static void test_arp_snoop_in_burst(void **state)
+{
+    struct rte_mbuf *in[4], *got;
+    uint8_t f[4][60];
+    (void)state;
+
+    set_remote(100, host_b, VTEP_B);
+    for (unsigned i = 0; i < 4; i++) {
+        h_eth(f[i], host_b, host_a, -1, i == 2 ? 0x0806 : 0x0800, 60);
+        in[i] = h_mbuf(f[i], 60);
+    }
+    access_input(H.w, P_H0, in, 4);
+    assert_int_equal(rte_ring_dequeue(H.pub->punt_ring, (void **)&got), 0);
+    assert_int_equal(got->hash.usr, h_attach(P_H0, 0) | DP_PUNT_SNOOP);
+    h_assert_bytes(got, f[2], 60);
+    rte_pktmbuf_free(got);
+    assert_int_equal(rte_ring_count(H.pub->punt_ring), 0);
+    assert_int_equal(H.pub->st.vni[h_slot(100)].encap_packets, 4);
+    for (unsigned u = 0; u < 2; u++)
+        h_drain(underlay_ports[u]);
+    assert_int_equal(h_drops_total(), 0);
+    expect_learn(100, h_attach(P_H0, 0), host_a);
+}
+
 static void test_drops(void **state)
 {
     static const struct {
@@ -645,6 +672,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unicast_to_remote, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_tagged_to_remote, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_priority_tag, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arp_snoop_in_burst, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_runs_around_full_path, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_switch, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_attachment_and_stale, h_setup, teardown),
