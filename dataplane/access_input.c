@@ -198,9 +198,9 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     struct rte_mbuf *cls[DP_BURST];         /* frames of classifier VNIs, run after run */
     struct encap_cls_run cr[DP_BURST];
     unsigned n_cls = 0, n_cr = 0;
-    struct encap_cache ec;
+    struct encap_cache *ec = &w->enc;
 
-    encap_cache_init(&ec);
+    encap_cache_init(ec);
 
     l2_lookup_runs(lk, n_runs, vals);
     for (unsigned r = 0; r < n_runs; r++) {
@@ -232,7 +232,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             uint32_t vtep = mac_val_vtep(v);
 
             if (likely(!encap_vni_classified(c, vni_idx))) {
-                encap_run(w, &ec, rm, len, vni_idx, vtep);
+                encap_run(w, ec, rm, len, vni_idx, vtep);
                 continue;
             }
             memcpy(&cls[n_cls], rm, len * sizeof(rm[0]));

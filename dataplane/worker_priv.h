@@ -51,6 +51,27 @@ struct learn_slot {
     uint64_t tsc;
 };
 
+/* What encap_run keeps from run to run of one burst (one configuration
+ * generation, one loop turn): for the (VNI, VTEP) of the last run, its
+ * route's group and, per ECMP member met so far, the outer header toward
+ * that member's next hop (read from its template once), its port and TX
+ * buffer. */
+struct encap_member {
+    struct vxlan_prep hdr;
+    uint16_t port;
+    bool tx_ip_csum;
+    struct txbuf *b;
+} __rte_cache_aligned;      /* one line each: its header's 16-byte loads never split */
+
+struct encap_cache {
+    uint32_t vni_idx;           /* DP_NO_VNI: nothing kept yet */
+    uint32_t vtep_be;
+    const struct dp_group *grp;
+    uint64_t made;              /* bit i: mem[i] made */
+    struct vxlan_run r;
+    struct encap_member mem[ECMP_MAX_MEMBERS];
+};
+
 struct wk {
     struct worker pub;          /* first: what the control side sees */
     const struct dp_conf *conf; /* the generation of this loop turn */
@@ -65,6 +86,7 @@ struct wk {
     struct rxq_ref rxq[DP_MAX_PORTS * 4];
     struct txbuf tx[DP_MAX_PORTS];
     struct learn_slot learn_cache[LEARN_CACHE_SLOTS];
+    struct encap_cache enc;     /* access_input's, for the burst in hand */
 } __rte_cache_aligned;
 
 static inline struct wk *wk_of(struct worker *w)
@@ -121,27 +143,6 @@ static inline bool encap_vni_classified(const struct dp_conf *c, uint32_t vni_id
 {
     return c->cls != NULL && c->vnis[vni_idx].classify;
 }
-
-/* What encap_run keeps from run to run of one burst (one configuration
- * generation, one loop turn): for the (VNI, VTEP) of the last run, its
- * route's group and, per ECMP member met so far, the outer header toward
- * that member's next hop (read from its template once), its port and TX
- * buffer. */
-struct encap_member {
-    struct vxlan_prep hdr;
-    uint16_t port;
-    bool tx_ip_csum;
-    struct txbuf *b;
-};
-
-struct encap_cache {
-    uint32_t vni_idx;           /* DP_NO_VNI: nothing kept yet */
-    uint32_t vtep_be;
-    const struct dp_group *grp;
-    uint64_t made;              /* bit i: mem[i] made */
-    struct vxlan_run r;
-    struct encap_member mem[ECMP_MAX_MEMBERS];
-};
 
 /* An empty cache, for a burst's first run. */
 static inline void encap_cache_init(struct encap_cache *ec)
