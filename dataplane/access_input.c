@@ -46,6 +46,9 @@ static inline uint64_t eth_src48(const uint8_t *d)
 #endif
 }
 
+/* access_input's fast_w1 when no frame gave it (see there) */
+#define FAST_W1_NONE 1ull
+
 void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t n)
 {
     const struct dp_conf *c = w->conf;
@@ -74,6 +77,22 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
      * untagged attachment */
     uint64_t last_src = UINT64_MAX, fast_src = UINT64_MAX;
     uint16_t last_attach = DP_NO_ATTACH;
+    /* the first 8 bytes of a short-path frame of the open run (destination
+     * and 2 bytes of the source), while that run is (its destination, the
+     * untagged attachment): a frame whose first 8 bytes are the same joins
+     * it without building its run id or testing its destination again.
+     * UINT64_MAX: no such frame (a frame with these bytes has a multicast
+     * source, never fast_src) */
+    uint64_t run_w0 = UINT64_MAX;
+    /* bytes 6-13 (source, ethertype) of the last short-path frame while
+     * fast_src is its source: a frame with the same bytes passes the
+     * source and ethertype tests, and with run_w0's first 8 bytes as well
+     * joins the open run at once. FAST_W1_NONE: no such frame. Byte 6
+     * tells the sentinels apart from real bytes and from each other: a
+     * short-path frame's is fast_src's first (group bit clear); in
+     * FAST_W1_NONE it is 0x01, in run_w0's UINT64_MAX 0xff, so no frame
+     * matches both unless both are real */
+    uint64_t fast_w1 = FAST_W1_NONE;
 
     for (uint16_t i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
@@ -85,16 +104,29 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         rx_bytes += rte_pktmbuf_pkt_len(m);
         if (likely(rte_pktmbuf_data_len(m) >= sizeof(struct rte_ether_hdr))) {
             uint16_t et = eth->ether_type;
-            uint64_t id = eth_dst48(d) | ua_tag;
+            uint64_t w0, w1;
 
-            if (likely(eth_src48(d) == fast_src && !(d[0] & 1) &&
+            memcpy(&w0, d, 8);
+            memcpy(&w1, d + 6, 8);
+            if (likely(w1 == fast_w1 && w0 == run_w0)) {
+                uc[n_uc++] = m;
+                continue;
+            }
+            /* a frame with run_w0's bytes has its unicast destination */
+            if (likely(eth_src48(d) == fast_src && (w0 == run_w0 || !(d[0] & 1)) &&
                        et != RTE_BE16(RTE_ETHER_TYPE_VLAN) && et != slow_et)) {
-                if (id != run_id) {
-                    mac_key_set(&keys[n_runs], ua_vni, d);
-                    l2_lookup_start(&keys[n_runs], &lk[n_runs]);
-                    run_attach[n_runs] = ua;
-                    run_start[n_runs++] = (uint8_t)n_uc;
-                    run_id = id;
+                fast_w1 = w1;
+                if (w0 != run_w0) {
+                    uint64_t id = eth_dst48(d) | ua_tag;
+
+                    if (id != run_id) {
+                        mac_key_set(&keys[n_runs], ua_vni, d);
+                        l2_lookup_start(&keys[n_runs], &lk[n_runs]);
+                        run_attach[n_runs] = ua;
+                        run_start[n_runs++] = (uint8_t)n_uc;
+                        run_id = id;
+                    }
+                    run_w0 = w0;
                 }
                 uc[n_uc++] = m;
                 continue;
@@ -125,6 +157,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                 last_src = src;
                 last_attach = a;
                 fast_src = a == ua ? src : UINT64_MAX;
+                fast_w1 = FAST_W1_NONE;
             }
             if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_ARP) && c->vnis[vni_idx].arp_suppress) {
                 /* ARP suppression: the control thread answers a request
@@ -152,6 +185,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
                 run_attach[n_runs] = a;
                 run_start[n_runs++] = (uint8_t)n_uc;
                 run_id = id;
+                run_w0 = UINT64_MAX;
             }
         }
         uc[n_uc++] = m;
@@ -166,6 +200,9 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     struct encap_cls_run cr[DP_BURST];
     unsigned n_cls = 0, n_cr = 0;
     int by_run = -1;            /* encap_cls_by_run(), once a classified run comes */
+    struct encap_cache *ec = &w->enc;
+
+    encap_cache_init(ec);
 
     l2_lookup_runs(lk, n_runs, vals);
     for (unsigned r = 0; r < n_runs; r++) {
@@ -197,7 +234,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             uint32_t vtep = mac_val_vtep(v);
 
             if (likely(!encap_vni_classified(c, vni_idx))) {
-                encap_run(w, rm, len, vni_idx, vtep);
+                encap_run(w, ec, rm, len, vni_idx, vtep);
                 continue;
             }
             if (by_run < 0)

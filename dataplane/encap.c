@@ -2,7 +2,9 @@
  * template, with this packet's lengths, destination VTEP, VNI, UDP source
  * port, TOS and an incrementally updated IPv4 checksum. Access frames come
  * in runs of one VNI to one VTEP: encap_run for VNIs without the
- * classifier (the 5-tuple hash read straight from the header), and
+ * classifier (the 5-tuple hash read straight from the header; the outer
+ * header prepared once per (VNI, VTEP) and ECMP member in a burst, so a
+ * frame's costs a copy, its lengths, checksum and UDP port), and
  * encap_runs_cls for the others (each frame parsed once, fc_extract: the
  * inner 5-tuple and its CRC serve both the short/long classifier and the
  * flow hash). encap_send is the one-frame path (flooding). */
@@ -16,6 +18,37 @@
 _Static_assert(DP_BURST <= 64, "one bit per frame of a burst");
 _Static_assert(DP_BURST <= FLOW_TABLE_BURST_MAX, "a burst is one classifier call");
 
+/* Whether m has headroom for the outer headers. */
+static inline bool encap_room(const struct rte_mbuf *m)
+{
+    return m->data_off >= VXLAN_ENCAP_LEN;
+}
+
+/* Make room for the outer headers in front of m (encap_room): their
+ * address. */
+static inline void *encap_prepend(struct rte_mbuf *m)
+{
+    m->data_off = (uint16_t)(m->data_off - VXLAN_ENCAP_LEN);
+    m->data_len = (uint16_t)(m->data_len + VXLAN_ENCAP_LEN);
+    m->pkt_len += VXLAN_ENCAP_LEN;
+    return rte_pktmbuf_mtod(m, void *);
+}
+
+/* The TX offload flags of m, outer headers hdr, for its port (tx_ip_csum:
+ * the NIC fills the outer IPv4 checksum). */
+static inline void encap_tx_flags(struct rte_mbuf *m, void *hdr, bool tx_ip_csum)
+{
+    if (tx_ip_csum) {
+        /* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
+        ((struct vxlan_outer *)hdr)->ip.hdr_checksum = 0;
+        m->l2_len = sizeof(struct rte_ether_hdr);
+        m->l3_len = sizeof(struct rte_ipv4_hdr);
+        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+    } else {
+        m->ol_flags = 0;
+    }
+}
+
 /* Prepend and fill the outer headers of m (inner_len bytes) of run r
  * toward nh, with the TX offload flags for its port (tx_ip_csum: the NIC
  * fills the outer IPv4 checksum). Returns 0, or -1 when m has no headroom
@@ -26,23 +59,12 @@ static inline int encap_write_run(struct rte_mbuf *m, const struct dp_nexthop *n
 {
     void *hdr;
 
-    if (unlikely(m->data_off < VXLAN_ENCAP_LEN))
+    if (unlikely(!encap_room(m)))
         return -1;
-    m->data_off = (uint16_t)(m->data_off - VXLAN_ENCAP_LEN);
-    m->data_len = (uint16_t)(m->data_len + VXLAN_ENCAP_LEN);
-    m->pkt_len += VXLAN_ENCAP_LEN;
-    hdr = rte_pktmbuf_mtod(m, void *);
+    hdr = encap_prepend(m);
     vxlan_encap_write_run(hdr, dp_nexthop_tmpl(nh), r, flow_hash_udp_sport(h),
                           (uint16_t)inner_len);
-    if (tx_ip_csum) {
-        /* RTE_ETH_TX_OFFLOAD_IPV4_CKSUM */
-        ((struct vxlan_outer *)hdr)->ip.hdr_checksum = 0;
-        m->l2_len = sizeof(struct rte_ether_hdr);
-        m->l3_len = sizeof(struct rte_ipv4_hdr);
-        m->ol_flags = RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
-    } else {
-        m->ol_flags = 0;
-    }
+    encap_tx_flags(m, hdr, tx_ip_csum);
     return 0;
 }
 
@@ -112,27 +134,53 @@ encap_pick_send(struct wk *w, const struct dp_conf *c, struct run_tx *tx, struct
     return true;
 }
 
-void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
-               uint32_t vtep_be)
+/* Make ec's member mi (of ec->grp); false when mi is no live member. */
+static bool encap_member_init(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
+                              uint16_t mi)
+{
+    const struct dp_nexthop *nh = nexthop_member(c, ec->grp, mi);
+    struct encap_member *e = &ec->mem[mi];
+
+    if (unlikely(nh == NULL))
+        return false;
+    vxlan_prep_init(&e->hdr, dp_nexthop_tmpl(nh), &ec->r);
+    e->port = nh->port;
+    e->tx_ip_csum = g_dp.ports[nh->port].tx_ip_csum;
+    e->b = &w->tx[nh->port];
+    ec->made |= 1ull << mi;
+    return true;
+}
+
+void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, unsigned n,
+               uint32_t vni_idx, uint32_t vtep_be)
 {
     const struct dp_conf *c = w->conf;
-    const struct dp_group *grp = c->routes == NULL ? &c->groups[0] :
-                                 nexthop_group(c, -1, vtep_be);
-    const bool dflt = grp->hash.fields == FH_DEFAULT_FIELDS;
     const uint32_t vni = c->vnis[vni_idx].vni;
     const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct vni_stats *vs = &w->pub.st.vni[vni_idx];
-    struct run_tx tx = {NULL, UINT16_MAX, false};
+    const struct dp_group *grp;
+    bool dflt;
     uint64_t pk = 0, by = 0;
-    struct vxlan_run r;
 
-    vxlan_run_init(&r, vtep_be, vni, 0);
+    _Static_assert(ECMP_MAX_MEMBERS <= 64, "one bit per member");
+    if (ec->vni_idx != vni_idx || ec->vtep_be != vtep_be) {
+        ec->vni_idx = vni_idx;
+        ec->vtep_be = vtep_be;
+        ec->grp = c->routes == NULL ? &c->groups[0] : nexthop_group(c, -1, vtep_be);
+        ec->made = 0;
+        vxlan_run_init(&ec->r, vtep_be, vni, 0);
+    }
+    grp = ec->grp;
+    dflt = grp->hash.fields == FH_DEFAULT_FIELDS;
 
     for (unsigned i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
         uint32_t len = rte_pktmbuf_pkt_len(m);
+        const struct encap_member *e;
+        uint16_t mi;
         uint32_t h;
+        void *hdr;
 
         if (unlikely(len > lim)) {
             wk_drop(w, m, DROP_MTU_EXCEEDED);
@@ -140,10 +188,25 @@ void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_id
         }
         if (!likely(dflt && flow_hash_ipv4_fast(&grp->hash, f, rte_pktmbuf_data_len(m), &h)))
             h = flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
-        if (likely(encap_pick_send(w, c, &tx, m, grp, h, &r, len))) {
-            pk++;
-            by += len;
+        mi = ecmp_pick(&grp->ecmp, h);
+        if (unlikely(mi >= ECMP_MAX_MEMBERS || !((ec->made >> mi) & 1)) &&
+            (mi >= ECMP_MAX_MEMBERS || !encap_member_init(w, c, ec, mi))) {
+            wk_drop(w, m, DROP_NO_NEXTHOP);
+            continue;
         }
+        if (unlikely(!encap_room(m))) {
+            wk_drop(w, m, DROP_NO_HEADROOM);
+            continue;
+        }
+        e = &ec->mem[mi];
+        hdr = encap_prepend(m);
+        vxlan_encap_write_prep(hdr, &e->hdr, flow_hash_udp_sport(h), (uint16_t)len);
+        encap_tx_flags(m, hdr, e->tx_ip_csum);
+        if (unlikely(e->b->n == DP_TXBUF))
+            tx_flush_port(w, e->port);
+        e->b->pkts[e->b->n++] = m;
+        pk++;
+        by += len;
     }
     vs->encap_packets += pk;
     vs->encap_bytes += by;

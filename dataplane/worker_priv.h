@@ -52,6 +52,27 @@ struct learn_slot {
     uint64_t tsc;
 };
 
+/* What encap_run keeps from run to run of one burst (one configuration
+ * generation, one loop turn): for the (VNI, VTEP) of the last run, its
+ * route's group and, per ECMP member met so far, the outer header toward
+ * that member's next hop (read from its template once), its port and TX
+ * buffer. */
+struct encap_member {
+    struct vxlan_prep hdr;
+    uint16_t port;
+    bool tx_ip_csum;
+    struct txbuf *b;
+} __rte_cache_aligned;      /* one line each: its header's 16-byte loads never split */
+
+struct encap_cache {
+    uint32_t vni_idx;           /* DP_NO_VNI: nothing kept yet */
+    uint32_t vtep_be;
+    const struct dp_group *grp;
+    uint64_t made;              /* bit i: mem[i] made */
+    struct vxlan_run r;
+    struct encap_member mem[ECMP_MAX_MEMBERS];
+};
+
 struct wk {
     struct worker pub;          /* first: what the control side sees */
     const struct dp_conf *conf; /* the generation of this loop turn */
@@ -66,6 +87,7 @@ struct wk {
     struct rxq_ref rxq[DP_MAX_PORTS * 4];
     struct txbuf tx[DP_MAX_PORTS];
     struct learn_slot learn_cache[LEARN_CACHE_SLOTS];
+    struct encap_cache enc;     /* access_input's, for the burst in hand */
 } __rte_cache_aligned;
 
 static inline struct wk *wk_of(struct worker *w)
@@ -123,13 +145,21 @@ static inline bool encap_vni_classified(const struct dp_conf *c, uint32_t vni_id
     return c->cls != NULL && c->vnis[vni_idx].classify;
 }
 
+/* An empty cache, for a burst's first run. */
+static inline void encap_cache_init(struct encap_cache *ec)
+{
+    ec->vni_idx = DP_NO_VNI;
+}
+
 /* encap.c: a run of n known-unicast frames of one VNI, whose classifier
  * is off, to one remote VTEP: each encapsulated toward the next hop ECMP
  * picks (the VTEP's route group), outer TOS 0, and queued in order;
  * counts encap_packets/bytes of the VNI. The same frames on the wire as
- * encap_send() of each. Consumes the mbufs. */
-void encap_run(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
-               uint32_t vtep_be);
+ * encap_send() of each. ec: the burst's cache (encap_cache_init before
+ * its first run; valid for one configuration generation, one loop turn).
+ * Consumes the mbufs. */
+void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, unsigned n,
+               uint32_t vni_idx, uint32_t vtep_be);
 
 /* encap.c: a run of n known-unicast frames of one VNI with the
  * classifier to one remote VTEP, frame by frame: each classified (the
@@ -177,15 +207,21 @@ const struct dp_nexthop *nexthop_select(const struct dp_conf *c, int group, cons
  * the one the VTEP's route names, else the default group). */
 const struct dp_group *nexthop_group(const struct dp_conf *c, int group, uint32_t vtep_be);
 
+/* The next hop of member mi (an ecmp_pick() of grp); NULL when mi is no
+ * member (ECMP_NONE: none is live). */
+static inline const struct dp_nexthop *nexthop_member(const struct dp_conf *c,
+                                                      const struct dp_group *grp, uint16_t mi)
+{
+    if (unlikely(mi >= grp->ecmp.n_members))
+        return NULL;
+    return &c->nexthops[grp->member_nh[mi]];
+}
+
 /* The next hop of group grp for flow hash h; NULL when no member is live. */
 static inline const struct dp_nexthop *nexthop_pick(const struct dp_conf *c,
                                                     const struct dp_group *grp, uint32_t h)
 {
-    uint16_t mi = ecmp_pick(&grp->ecmp, h);
-
-    if (unlikely(mi >= grp->ecmp.n_members))
-        return NULL;
-    return &c->nexthops[grp->member_nh[mi]];
+    return nexthop_member(c, grp, ecmp_pick(&grp->ecmp, h));
 }
 
 /* punt.c: hand m (from dp port `port`) to another thread through ring r,

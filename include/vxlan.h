@@ -6,6 +6,7 @@
 #define VTEPD_VXLAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -114,6 +115,50 @@ static inline void vxlan_encap_write_run(void *out, const struct vxlan_tmpl *t,
     h->udp.src_port = vxlan_be16(sport);
     h->udp.dgram_len = vxlan_be16((uint16_t)(inner_len + 16));
     h->vx.vx_vni = r->vni_be;
+}
+
+/* The outer header of every packet of one run (r) toward one next hop
+ * (template t), made once for the run and next hop: the template with the
+ * run's TOS, destination and VNI written, and the sum of every IPv4 header
+ * word but the total length, folded to 16 bits. */
+struct vxlan_prep {
+    struct vxlan_outer hdr;
+    uint16_t sum;
+} __rte_aligned(2);
+
+static inline void vxlan_prep_init(struct vxlan_prep *p, const struct vxlan_tmpl *t,
+                                   const struct vxlan_run *r)
+{
+    uint32_t sum = t->sum + r->sum;
+
+    p->hdr = t->hdr;
+    p->hdr.ip.type_of_service = r->tos;
+    p->hdr.ip.dst_addr = r->dst_ip_be;
+    p->hdr.vx.vx_vni = r->vni_be;
+    sum = (sum & 0xffff) + (sum >> 16);
+    sum = (sum & 0xffff) + (sum >> 16);
+    p->sum = (uint16_t)sum;
+}
+
+/* The same 50 bytes at out as vxlan_encap_write_run() with p's template
+ * and run: p's header, then this packet's lengths, checksum and UDP source
+ * port. The copy leaves out the IPv4 total length (bytes 16-17), written
+ * after it: 16 + 32 bytes are three 16-byte moves. Two 16-bit numbers sum
+ * to at most 0x1fffe: one end-around carry folds them. */
+static inline void vxlan_encap_write_prep(void *out, const struct vxlan_prep *p, uint16_t sport,
+                                          uint16_t inner_len)
+{
+    struct vxlan_outer *h = out;
+    uint16_t ip_len_be = vxlan_be16((uint16_t)(inner_len + VXLAN_OUTER_IP_OVERHEAD));
+    uint32_t sum = (uint32_t)p->sum + ip_len_be;
+
+    _Static_assert(offsetof(struct vxlan_outer, ip.total_length) == 16, "total length at 16");
+    memcpy(h, &p->hdr, 16);
+    memcpy((uint8_t *)h + 18, (const uint8_t *)&p->hdr + 18, VXLAN_ENCAP_LEN - 18);
+    h->ip.total_length = ip_len_be;
+    h->ip.hdr_checksum = (uint16_t)~(sum + (sum >> 16));
+    h->udp.src_port = vxlan_be16(sport);
+    h->udp.dgram_len = vxlan_be16((uint16_t)(inner_len + 16));
 }
 
 /* Write the 50 outer bytes at out for one packet: remote VTEP dst_ip_be,

@@ -528,6 +528,9 @@ void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx
     struct encap_cls_run cr[DP_BURST];
     unsigned n_cls = 0, n_cr = 0;
     unsigned i = 0;
+    struct encap_cache ec;
+
+    encap_cache_init(&ec);
 
     /* runs of one (VNI, VTEP), in order: those of VNIs without the
      * classifier one by one, the others gathered (up to a burst) until a
@@ -549,7 +552,7 @@ void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx
                 encap_runs_cls(w, cls, cr, n_cr);
                 n_cls = n_cr = 0;
             }
-            encap_run(w, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
+            encap_run(w, &ec, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
             i = j;
             continue;
         }

@@ -319,6 +319,33 @@ static void test_arp_suppression(void **state)
     h_assert_silent(-1);
 }
 
+/* In a burst, a unicast ARP frame from the station and to the destination
+ * of the short-path frames before it still takes the full path in a VNI
+ * that suppresses ARP: its copy is punted to be snooped. */
+static void test_arp_snoop_in_burst(void **state)
+{
+    struct rte_mbuf *in[4], *got;
+    uint8_t f[4][60];
+    (void)state;
+
+    set_remote(100, host_b, VTEP_B);
+    for (unsigned i = 0; i < 4; i++) {
+        h_eth(f[i], host_b, host_a, -1, i == 2 ? 0x0806 : 0x0800, 60);
+        in[i] = h_mbuf(f[i], 60);
+    }
+    access_input(H.w, P_H0, in, 4);
+    assert_int_equal(rte_ring_dequeue(H.pub->punt_ring, (void **)&got), 0);
+    assert_int_equal(got->hash.usr, h_attach(P_H0, 0) | DP_PUNT_SNOOP);
+    h_assert_bytes(got, f[2], 60);
+    rte_pktmbuf_free(got);
+    assert_int_equal(rte_ring_count(H.pub->punt_ring), 0);
+    assert_int_equal(H.pub->st.vni[h_slot(100)].encap_packets, 4);
+    for (unsigned u = 0; u < 2; u++)
+        h_drain(underlay_ports[u]);
+    assert_int_equal(h_drops_total(), 0);
+    expect_learn(100, h_attach(P_H0, 0), host_a);
+}
+
 static void test_drops(void **state)
 {
     static const struct {
@@ -438,6 +465,52 @@ static void test_burst(void **state)
     /* one station, one event, however many frames */
     assert_int_equal(h_learn_events(ev, 8), 1);
     h_assert_silent(-1);
+}
+
+/* A run on the full path between two short-path frames to one
+ * destination: the second frame opens a run of its own. From host_a on
+ * h0 (VNI 100): two frames to host_b, one priority-tagged to host_d (the
+ * full path, same attachment), one to host_b, one to host_d; host_b is
+ * behind 198.51.100.2, host_d behind .3. */
+static void test_runs_around_full_path(void **state)
+{
+    static const uint8_t host_d[6] = {0x02, 0, 0, 0, 0xdd, 0x01};
+    static const char *const want[5] = {VTEP_B, VTEP_B, "198.51.100.3", VTEP_B,
+                                        "198.51.100.3"};
+    struct rte_mbuf *in[5], *out[5];
+    uint8_t f[5][84];
+    unsigned got = 0;
+    (void)state;
+
+    set_remote(100, host_b, VTEP_B);
+    set_remote(100, host_d, "198.51.100.3");
+    for (unsigned i = 0; i < 5; i++) {
+        const uint8_t *dst = i == 2 || i == 4 ? host_d : host_b;
+
+        h_eth(f[i], dst, host_a, i == 2 ? 0x6000 : -1, 0x0800, 84);
+        f[i][i == 2 ? 64 : 60] = (uint8_t)(0xe0 + i);    /* byte 60 once untagged */
+        in[i] = h_mbuf(f[i], 84);
+    }
+    access_input(H.w, P_H0, in, 5);
+    for (unsigned u = 0; u < 2; u++) {
+        unsigned n = h_take(underlay_ports[u], out, 5);
+
+        for (unsigned k = 0; k < n; k++) {
+            const uint8_t *o = rte_pktmbuf_mtod(out[k], const uint8_t *);
+            unsigned i = o[VXLAN_ENCAP_LEN + 60] - 0xe0u;
+            uint32_t dst;
+
+            assert_true(i <= 4);
+            memcpy(&dst, o + 30, 4);
+            assert_int_equal(dst, inet_addr(want[i]));
+        }
+        got += n;
+        h_free(out, n);
+    }
+    assert_int_equal(got, 5);
+    assert_int_equal(H.pub->st.vni[h_slot(100)].encap_packets, 5);
+    assert_int_equal(h_drops_total(), 0);
+    expect_learn(100, h_attach(P_H0, 0), host_a);
 }
 
 static void test_learn_per_burst_and_move(void **state)
@@ -599,6 +672,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unicast_to_remote, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_tagged_to_remote, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_priority_tag, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arp_snoop_in_burst, h_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_runs_around_full_path, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_switch, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_attachment_and_stale, h_setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_unicast_floods, h_setup, teardown),

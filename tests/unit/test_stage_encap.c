@@ -243,6 +243,18 @@ static void test_no_nexthop(void **state)
     h_eth(f, host_b, host_a, -1, 0x0800, 80);
     assert_int_equal(send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "198.51.100.200", &sport, -1), -1);
     assert_int_equal(H.pub->st.drops[DROP_NO_NEXTHOP], 1);
+    /* the same through encap_run: dropped, not counted as encapsulated */
+    {
+        struct rte_mbuf *m[2] = {h_mbuf(f, 80), h_mbuf(f, 80)};
+        struct encap_cache ec;
+
+        encap_cache_init(&ec);
+        encap_run(H.w, &ec, m, 2, h_slot(1), inet_addr("198.51.100.200"));
+        assert_int_equal(H.pub->st.drops[DROP_NO_NEXTHOP], 3);
+        assert_int_equal(H.pub->st.vni[h_slot(1)].encap_packets, 0);
+        for (uint16_t p = 0; p < H_PORTS; p++)
+            assert_int_equal(h_drain(p), 0);
+    }
     /* the default group keeps both: spine2 is still there */
     for (int i = 0; i < 64; i++) {
         h_udp4(f, host_b, host_a, -1, 1, 2, (uint16_t)(5000 + i), 80, 80);
@@ -259,8 +271,8 @@ static void test_no_nexthop(void **state)
     }
     ecmp_set_live(&dflt->ecmp, 1, 0);
     assert_int_equal(send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &sport, -1), -1);
-    assert_int_equal(H.pub->st.drops[DROP_NO_NEXTHOP], 2);
-    assert_int_equal(h_drops_total(), 2);
+    assert_int_equal(H.pub->st.drops[DROP_NO_NEXTHOP], 4);
+    assert_int_equal(h_drops_total(), 4);
     /* and back */
     ecmp_set_live(&dflt->ecmp, 0, 1);
     assert_int_equal(send1(f, 80, RTE_PKTMBUF_HEADROOM, 1, "192.0.2.77", &sport, 0), P_UP0);
@@ -573,14 +585,17 @@ static void test_burst_longer_than_dp_burst(void **state)
  * group (default 5-tuple policy, inner_src_ip, inner_dst_port), frames
  * that the fast hash takes (IPv4 UDP and TCP) and that it leaves to
  * flow_hash (ICMP, a fragment, IPv4 options, IPv6, short, non-IP), one
- * over the MTU and one without headroom. */
+ * over the MTU and one without headroom; as two runs, one VTEP after the
+ * other, with one encap_cache. */
 static void test_run_equals_send(void **state)
 {
     enum { N = 12 };
     static const char *const vt[] = {"198.51.100.130", "198.51.100.2", "203.0.113.7"};
     const uint32_t slot = h_slot(16777215);
+    struct encap_cache ec;      /* one for all: runs of one burst */
     (void)state;
 
+    encap_cache_init(&ec);
     for (unsigned g = 0; g < 3; g++) {
         uint8_t f[N][1500];
         uint16_t len[N], room[N];
@@ -621,7 +636,9 @@ static void test_run_equals_send(void **state)
                         H.pub->st.vni[slot].encap_bytes += len[i];
                     }
             } else {
-                encap_run(H.w, m, N, slot, vtep[0]);
+                /* two runs: the second one reuses what the first made */
+                encap_run(H.w, &ec, m, 5, slot, vtep[0]);
+                encap_run(H.w, &ec, m + 5, N - 5, slot, vtep[0]);
             }
             got[pass][0] = h_take(P_UP0, out[pass][0], N);
             got[pass][1] = h_take(P_UP1, out[pass][1], N);
