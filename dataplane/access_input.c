@@ -200,9 +200,11 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
     struct encap_cls_run cr[DP_BURST];
     unsigned n_cls = 0, n_cr = 0;
     int by_run = -1;            /* encap_cls_by_run(), once a classified run comes */
-    struct encap_cache *ec = &w->enc;
+    struct encap_cache *ec = &w->enc, *ecc = w->encc;  /* encap_run's; encap_run_cls's */
 
     encap_cache_init(ec);
+    encap_cache_init(&ecc[0]);
+    encap_cache_init(&ecc[1]);
 
     l2_lookup_runs(lk, n_runs, vals);
     for (unsigned r = 0; r < n_runs; r++) {
@@ -240,7 +242,7 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
             if (by_run < 0)
                 by_run = encap_cls_by_run(c, w);
             if (by_run) {
-                encap_run_cls(w, rm, len, vni_idx, vtep);
+                encap_run_cls(w, ecc, rm, len, vni_idx, vtep);
                 continue;
             }
             memcpy(&cls[n_cls], rm, len * sizeof(rm[0]));

@@ -151,6 +151,51 @@ static bool encap_member_init(struct wk *w, const struct dp_conf *c, struct enca
     return true;
 }
 
+/* m (len bytes, flow hash h) toward the member of ec's group that ECMP
+ * picks for h: its prepared outer header, then its port's TX buffer.
+ * Returns true when queued, false when dropped (and counted). */
+static inline __attribute__((always_inline)) bool
+encap_cached_send(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
+                  struct rte_mbuf *m, uint32_t h, uint32_t len)
+{
+    const uint16_t mi = ecmp_pick(&ec->grp->ecmp, h);
+    const struct encap_member *e;
+    void *hdr;
+
+    if (unlikely(mi >= ECMP_MAX_MEMBERS || !((ec->made >> mi) & 1)) &&
+        (mi >= ECMP_MAX_MEMBERS || !encap_member_init(w, c, ec, mi))) {
+        wk_drop(w, m, DROP_NO_NEXTHOP);
+        return false;
+    }
+    if (unlikely(!encap_room(m))) {
+        wk_drop(w, m, DROP_NO_HEADROOM);
+        return false;
+    }
+    e = &ec->mem[mi];
+    hdr = encap_prepend(m);
+    vxlan_encap_write_prep(hdr, &e->hdr, flow_hash_udp_sport(h), (uint16_t)len);
+    encap_tx_flags(m, hdr, e->tx_ip_csum);
+    if (unlikely(e->b->n == DP_TXBUF))
+        tx_flush_port(w, e->port);
+    e->b->pkts[e->b->n++] = m;
+    return true;
+}
+
+/* Key ec to the run of VNI slot vni_idx (VNI vni) toward vtep_be in group
+ * grp with outer TOS tos: kept as it is when it already serves them. */
+static inline void encap_cache_key(struct encap_cache *ec, uint32_t vni_idx, uint32_t vni,
+                                   uint32_t vtep_be, const struct dp_group *grp, uint8_t tos)
+{
+    if (ec->vni_idx != vni_idx || ec->vtep_be != vtep_be || ec->grp != grp ||
+        ec->r.tos != tos) {
+        ec->vni_idx = vni_idx;
+        ec->vtep_be = vtep_be;
+        ec->grp = grp;
+        ec->made = 0;
+        vxlan_run_init(&ec->r, vtep_be, vni, tos);
+    }
+}
+
 void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, unsigned n,
                uint32_t vni_idx, uint32_t vtep_be)
 {
@@ -177,10 +222,7 @@ void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, uns
         struct rte_mbuf *m = pkts[i];
         const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
         uint32_t len = rte_pktmbuf_pkt_len(m);
-        const struct encap_member *e;
-        uint16_t mi;
         uint32_t h;
-        void *hdr;
 
         if (unlikely(len > lim)) {
             wk_drop(w, m, DROP_MTU_EXCEEDED);
@@ -188,25 +230,10 @@ void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, uns
         }
         if (!likely(dflt && flow_hash_ipv4_fast(&grp->hash, f, rte_pktmbuf_data_len(m), &h)))
             h = flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
-        mi = ecmp_pick(&grp->ecmp, h);
-        if (unlikely(mi >= ECMP_MAX_MEMBERS || !((ec->made >> mi) & 1)) &&
-            (mi >= ECMP_MAX_MEMBERS || !encap_member_init(w, c, ec, mi))) {
-            wk_drop(w, m, DROP_NO_NEXTHOP);
-            continue;
+        if (likely(encap_cached_send(w, c, ec, m, h, len))) {
+            pk++;
+            by += len;
         }
-        if (unlikely(!encap_room(m))) {
-            wk_drop(w, m, DROP_NO_HEADROOM);
-            continue;
-        }
-        e = &ec->mem[mi];
-        hdr = encap_prepend(m);
-        vxlan_encap_write_prep(hdr, &e->hdr, flow_hash_udp_sport(h), (uint16_t)len);
-        encap_tx_flags(m, hdr, e->tx_ip_csum);
-        if (unlikely(e->b->n == DP_TXBUF))
-            tx_flush_port(w, e->port);
-        e->b->pkts[e->b->n++] = m;
-        pk++;
-        by += len;
     }
     vs->encap_packets += pk;
     vs->encap_bytes += by;
@@ -335,18 +362,18 @@ cls_hash(const struct dp_conf *c, const struct cls_codes *cc, struct rte_mbuf *m
 }
 
 /* The send step of a classified frame m (class code, len bytes, flow hash
- * h, iecn its inner ECN bits) of a run of VNI vni toward vtep_be, whose
- * outer fields per class code are vrc[code]: the run's class counters, the
- * MTU (lim: the largest inner frame), the TOS (class DSCP, inner ECN
- * copied: RFC 6040 normal mode), the next hop, the header, the TX buffer. */
+ * h, iecn its inner ECN bits) of a run of VNI vni toward vtep_be: the
+ * run's class counters, the MTU (lim: the largest inner frame), then the
+ * outer header of its class (ecs[0] short, ecs[1] long: class group and
+ * DSCP, keyed to the run) and its port's TX buffer; a frame with inner ECN
+ * bits gets them copied into its outer TOS (RFC 6040 normal mode) and its
+ * header written whole (encap_pick_send). */
 static inline __attribute__((always_inline)) void
 cls_send(struct wk *w, const struct dp_conf *c, const struct cls_codes *cc, struct run_tx *tx,
-         struct vni_run *run, const struct vxlan_run *const vrc[CLS_CODES], struct rte_mbuf *m,
-         unsigned code, uint32_t len, uint32_t lim, uint32_t h, uint8_t iecn, uint32_t vni,
-         uint32_t vtep_be)
+         struct encap_cache ecs[2], struct vni_run *run, struct rte_mbuf *m, unsigned code,
+         uint32_t len, uint32_t lim, uint32_t h, uint8_t iecn, uint32_t vni, uint32_t vtep_be)
 {
-    const struct vxlan_run *vrp = vrc[code];
-    struct vxlan_run ecn;
+    bool sent;
 
     run->cpk[code]++;
     run->cby[code] += len;
@@ -354,25 +381,27 @@ cls_send(struct wk *w, const struct dp_conf *c, const struct cls_codes *cc, stru
         wk_drop(w, m, DROP_MTU_EXCEEDED);
         return;
     }
-    if (iecn) {
+    if (likely(iecn == 0)) {
+        sent = encap_cached_send(w, c, &ecs[code == 3], m, h, len);
+    } else {
+        struct vxlan_run ecn;
+
         vxlan_run_init(&ecn, vtep_be, vni, (uint8_t)(cc->tos[code] | iecn));
-        vrp = &ecn;
+        sent = encap_pick_send(w, c, tx, m, cc->grp[code], h, &ecn, len);
     }
-    if (likely(encap_pick_send(w, c, tx, m, cc->grp[code], h, vrp, len))) {
+    if (likely(sent)) {
         run->pk++;
         run->by += len;
     }
 }
 
-/* The outer fields of a run toward vtep_be in VNI vni for each class code:
- * vr[0] short, vr[1] long, and vrc[code] pointing at its class's. */
-static inline void cls_run_init(const struct cls_codes *cc, uint32_t vtep_be, uint32_t vni,
-                                struct vxlan_run vr[2], const struct vxlan_run *vrc[CLS_CODES])
+/* Key a run's class caches (ecs[0] short, ecs[1] long) to VNI slot
+ * vni_idx toward vtep_be. */
+static inline void cls_cache_key(struct encap_cache ecs[2], const struct cls_codes *cc,
+                                 uint32_t vni_idx, uint32_t vni, uint32_t vtep_be)
 {
-    vxlan_run_init(&vr[0], vtep_be, vni, cc->tos[0]);
-    vxlan_run_init(&vr[1], vtep_be, vni, cc->tos[3]);
-    for (unsigned code = 0; code < CLS_CODES; code++)
-        vrc[code] = &vr[code == 3];
+    encap_cache_key(&ecs[0], vni_idx, vni, vtep_be, cc->grp[0], cc->tos[0]);
+    encap_cache_key(&ecs[1], vni_idx, vni, vtep_be, cc->grp[3], cc->tos[3]);
 }
 
 /* One keyed frame classified alone (the rare cases of encap_run_cls);
@@ -403,8 +432,8 @@ static __attribute__((noinline)) uint32_t cls_one_v4(struct flow_table *ft, uint
     return cls_one(ft, &key, &meta, crc, now);
 }
 
-void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
-                   uint32_t vtep_be)
+void encap_run_cls(struct wk *w, struct encap_cache ecs[2], struct rte_mbuf **pkts, unsigned n,
+                   uint32_t vni_idx, uint32_t vtep_be)
 {
     const struct dp_conf *c = w->conf;
     struct flow_table *ft = c->cls->ft[w->pub.id];
@@ -418,13 +447,11 @@ void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vn
     unsigned uncounted = 0;
     const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct flow_table_home home;
-    struct vxlan_run vr[2];
-    const struct vxlan_run *vrc[CLS_CODES];
     struct cls_codes cc;
 
     flow_table_home_init(ft, &home);
     cls_codes_init(c, &cc);
-    cls_run_init(&cc, vtep_be, vni, vr, vrc);
+    cls_cache_key(ecs, &cc, vni_idx, vni, vtep_be);
     for (unsigned i = 0; i < n; i++) {
         struct rte_mbuf *m = pkts[i];
         const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -466,7 +493,7 @@ void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vn
                 uncounted++;
             h = cls_hash(c, &cc, m, code, crc, &key, &meta, vni, vtep_be);
         }
-        cls_send(w, c, &cc, &tx, &run, vrc, m, code, len, lim, h, iecn, vni, vtep_be);
+        cls_send(w, c, &cc, &tx, ecs, &run, m, code, len, lim, h, iecn, vni, vtep_be);
     }
     vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     flow_table_add_counted(ft, tot_pk, tot_by, uncounted);
@@ -488,7 +515,11 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
     struct cls_codes cc;
     struct run_tx tx = {NULL, UINT16_MAX, false};
+    struct encap_cache *ecs = w->encc;
     unsigned n = 0;
+
+    encap_cache_init(&ecs[0]);
+    encap_cache_init(&ecs[1]);
 
     /* one parse per frame: the 5-tuple for the classifier and the hash */
     for (unsigned r = 0; r < n_runs; r++) {
@@ -520,14 +551,12 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
         const uint32_t vni_idx = runs[r].vni_idx, vtep_be = runs[r].vtep_be;
         const uint32_t vni = c->vnis[vni_idx].vni;
         struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
-        struct vxlan_run vr[2];
-        const struct vxlan_run *vrc[CLS_CODES];
 
-        cls_run_init(&cc, vtep_be, vni, vr, vrc);
+        cls_cache_key(ecs, &cc, vni_idx, vni, vtep_be);
         for (unsigned j = 0; j < runs[r].n; j++, n++) {
             const unsigned code = res[n] & 3u;
 
-            cls_send(w, c, &cc, &tx, &run, vrc, pkts[n], code, meta[n].len, lim,
+            cls_send(w, c, &cc, &tx, ecs, &run, pkts[n], code, meta[n].len, lim,
                      cls_hash(c, &cc, pkts[n], code, crc[n], &keys[n], &meta[n], vni, vtep_be),
                      iecn[n], vni, vtep_be);
         }

@@ -88,6 +88,7 @@ struct wk {
     struct txbuf tx[DP_MAX_PORTS];
     struct learn_slot learn_cache[LEARN_CACHE_SLOTS];
     struct encap_cache enc;     /* access_input's, for the burst in hand */
+    struct encap_cache encc[2]; /* the same for encap_run_cls: short, long */
 } __rte_cache_aligned;
 
 static inline struct wk *wk_of(struct worker *w)
@@ -167,9 +168,11 @@ void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, uns
  * its class's group with its class DSCP and inner ECN, in order; counts
  * encap and class packets/bytes per VNI. The same frames, classes and
  * counters as encap_runs_cls() of the run. Fastest while the worker's
- * classifier table is small (encap_cls_by_run()). Consumes the mbufs. */
-void encap_run_cls(struct wk *w, struct rte_mbuf **pkts, unsigned n, uint32_t vni_idx,
-                   uint32_t vtep_be);
+ * classifier table is small (encap_cls_by_run()). ecs: the burst's caches
+ * of the short and the long class (encap_cache_init before its first run;
+ * never shared with encap_run). Consumes the mbufs. */
+void encap_run_cls(struct wk *w, struct encap_cache ecs[2], struct rte_mbuf **pkts, unsigned n,
+                   uint32_t vni_idx, uint32_t vtep_be);
 
 /* Whether this burst's runs of classified VNIs go run by run through
  * encap_run_cls() (the worker's table is small: its flows are found in

@@ -528,9 +528,11 @@ void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx
     struct encap_cls_run cr[DP_BURST];
     unsigned n_cls = 0, n_cr = 0;
     unsigned i = 0;
-    struct encap_cache ec;
+    struct encap_cache ec, ecc[2];
 
     encap_cache_init(&ec);
+    encap_cache_init(&ecc[0]);
+    encap_cache_init(&ecc[1]);
 
     /* runs of one (VNI, VTEP), in order: those of VNIs without the
      * classifier one by one, the others gathered (up to a burst) until a
@@ -542,7 +544,7 @@ void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx
             j++;
         if (encap_vni_classified(c, vni_idx[i]) && encap_cls_by_run(c, w)) {
             /* a small classifier table: run by run, as access_input */
-            encap_run_cls(w, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
+            encap_run_cls(w, ecc, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
             i = j;
             continue;
         }
