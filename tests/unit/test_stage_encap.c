@@ -402,7 +402,8 @@ static void test_classifier(void **state)
 }
 
 /* One burst of a classified VNI mixing a UDP flow (5 packets, threshold 3)
- * with frames the classifier does not count (ICMP, a first fragment): each
+ * with frames the classifier does not count (ICMP, a first fragment),
+ * every other frame with an inner ECN mark (the two header paths): each
  * frame leaves by its class group with its class DSCP and the UDP source
  * port flow_hash() gives under that group's policy (the long group's
  * default policy is the path that reuses the classifier's CRC); the VNI's
@@ -428,7 +429,7 @@ static void test_classifier_mixed_burst(void **state)
     flow_table_stats(ft, &st0);
     for (unsigned i = 0; i < N; i++) {
         h_udp4(f[i], host_b, host_a, -1, 0x0a000031, 0x0a000032, 7300, 53, 120);
-        f[i][15] = 1;                       /* ECN ECT(1) */
+        f[i][15] = (uint8_t)(i & 1);        /* ECN ECT(1) on every other frame */
         if (kind[i] == 'I')
             f[i][23] = 1;
         if (kind[i] == 'F')
@@ -445,7 +446,7 @@ static void test_classifier_mixed_burst(void **state)
     for (unsigned i = 0; i < N; i++) {
         const char *g = long_at[i] ? "right" : "left";
         unsigned p = long_at[i];
-        uint8_t tos = (uint8_t)((long_at[i] ? 10 : 46) << 2 | 1);
+        uint8_t tos = (uint8_t)((long_at[i] ? 10 : 46) << 2 | (i & 1));
         uint16_t sport;
 
         assert_true(used[p] < got[p]);
