@@ -151,14 +151,15 @@ static bool encap_member_init(struct wk *w, const struct dp_conf *c, struct enca
     return true;
 }
 
-/* m (len bytes, flow hash h) toward the member of ec's group that ECMP
- * picks for h: its prepared outer header, then its port's TX buffer.
- * Returns true when queued, false when dropped (and counted). */
+/* m (len bytes, flow hash h) toward the member of ec's group (grp, as
+ * the caller holds it) that ECMP picks for h: its prepared outer header,
+ * then its port's TX buffer. Returns true when queued, false when dropped
+ * (and counted). */
 static inline __attribute__((always_inline)) bool
 encap_cached_send(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
-                  struct rte_mbuf *m, uint32_t h, uint32_t len)
+                  const struct dp_group *grp, struct rte_mbuf *m, uint32_t h, uint32_t len)
 {
-    const uint16_t mi = ecmp_pick(&ec->grp->ecmp, h);
+    const uint16_t mi = ecmp_pick(&grp->ecmp, h);
     const struct encap_member *e;
     void *hdr;
 
@@ -230,7 +231,7 @@ void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, uns
         }
         if (!likely(dflt && flow_hash_ipv4_fast(&grp->hash, f, rte_pktmbuf_data_len(m), &h)))
             h = flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
-        if (likely(encap_cached_send(w, c, ec, m, h, len))) {
+        if (likely(encap_cached_send(w, c, ec, grp, m, h, len))) {
             pk++;
             by += len;
         }
@@ -382,7 +383,9 @@ cls_send(struct wk *w, const struct dp_conf *c, const struct cls_codes *cc, stru
         return;
     }
     if (likely(iecn == 0)) {
-        sent = encap_cached_send(w, c, &ecs[code == 3], m, h, len);
+        struct encap_cache *ec = &ecs[code == 3];
+
+        sent = encap_cached_send(w, c, ec, ec->grp, m, h, len);
     } else {
         struct vxlan_run ecn;
 
