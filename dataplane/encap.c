@@ -442,7 +442,7 @@ void encap_run_cls(struct wk *w, struct encap_cache ecs[2], struct rte_mbuf **pk
     struct flow_table *ft = c->cls->ft[w->pub.id];
     const uint32_t protos = c->cls_protocols;
     const uint32_t vni = c->vnis[vni_idx].vni;
-    const uint64_t vni_key = (uint64_t)((vni & 0xffffffu) << 8);
+    const uint64_t vni_key = (uint64_t)(vni & 0xffffffu) << 8;
     const uint64_t now = w->now_tsc;
     struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
