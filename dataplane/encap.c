@@ -4,10 +4,15 @@
  * in runs of one VNI to one VTEP: encap_run for VNIs without the
  * classifier (the 5-tuple hash read straight from the header; the outer
  * header prepared once per (VNI, VTEP) and ECMP member in a burst, so a
- * frame's costs a copy, its lengths, checksum and UDP port), and
- * encap_runs_cls for the others (each frame parsed once, fc_extract: the
- * inner 5-tuple and its CRC serve both the short/long classifier and the
- * flow hash). encap_send is the one-frame path (flooding). */
+ * frame's costs a copy, its lengths, checksum and UDP port); for VNIs
+ * with the classifier, encap_run_cls while the worker's table is small
+ * (frame by frame: the common IPv4 frame classified from its header
+ * fields in its home entry) and encap_runs_cls for a large one (each frame
+ * parsed once, fc_extract, and the burst classified in prefetched
+ * stages). In both the inner 5-tuple's CRC serves the short/long
+ * classifier and the flow hash, and a frame without inner ECN bits gets
+ * its class's prepared header. encap_send is the one-frame path
+ * (flooding). */
 #include "flow_class.h"
 #include "flow_hash.h"
 #include "flow_table.h"
@@ -547,8 +552,8 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
                                (unsigned)__builtin_popcountll(skip_mask), w->now_tsc, res);
     cls_codes_init(c, &cc);
 
-    /* per run: its VNI and VTEP's outer fields for either class; per
-     * frame: the send step */
+    /* per run: the class caches keyed to its VNI and VTEP; per frame: the
+     * send step */
     n = 0;
     for (unsigned r = 0; r < n_runs; r++) {
         const uint32_t vni_idx = runs[r].vni_idx, vtep_be = runs[r].vtep_be;
