@@ -251,5 +251,5 @@ void access_input(struct wk *w, uint16_t port, struct rte_mbuf **pkts, uint16_t 
         }
     }
     if (n_cr)
-        encap_runs_cls(w, cls, cr, n_cr);
+        encap_runs_cls(w, ecc, cls, cr, n_cr);
 }

@@ -102,43 +102,6 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     return 0;
 }
 
-/* The TX side of a run: the port of the frame before, its buffer and
- * whether the NIC fills the outer IPv4 checksum. */
-struct run_tx {
-    struct txbuf *b;
-    uint16_t port;
-    bool tx_ip_csum;
-};
-
-/* The common end of both run paths: the next hop ECMP picks in grp for
- * flow hash h, m's outer header (run fields r, inner length len), and m
- * into that port's TX buffer. Returns true when queued, false when
- * dropped (and counted). */
-static inline __attribute__((always_inline)) bool
-encap_pick_send(struct wk *w, const struct dp_conf *c, struct run_tx *tx, struct rte_mbuf *m,
-                const struct dp_group *grp, uint32_t h, const struct vxlan_run *r, uint32_t len)
-{
-    const struct dp_nexthop *nh = nexthop_pick(c, grp, h);
-
-    if (unlikely(nh == NULL)) {
-        wk_drop(w, m, DROP_NO_NEXTHOP);
-        return false;
-    }
-    if (nh->port != tx->port) {
-        tx->port = nh->port;
-        tx->b = &w->tx[tx->port];
-        tx->tx_ip_csum = g_dp.ports[tx->port].tx_ip_csum;
-    }
-    if (unlikely(encap_write_run(m, nh, r, h, len, tx->tx_ip_csum) != 0)) {
-        wk_drop(w, m, DROP_NO_HEADROOM);
-        return false;
-    }
-    if (unlikely(tx->b->n == DP_TXBUF))
-        tx_flush_port(w, tx->port);
-    tx->b->pkts[tx->b->n++] = m;
-    return true;
-}
-
 /* Make ec's member mi (of ec->grp); false when mi is no live member. */
 static bool encap_member_init(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
                               uint16_t mi)
@@ -156,13 +119,28 @@ static bool encap_member_init(struct wk *w, const struct dp_conf *c, struct enca
     return true;
 }
 
-/* m (len bytes, flow hash h) toward the member of ec's group (grp, as
- * the caller holds it) that ECMP picks for h: its prepared outer header,
- * then its port's TX buffer. Returns true when queued, false when dropped
- * (and counted). */
+/* Set ECN bits ecn in the outer TOS of the header at hdr, its IPv4
+ * checksum updated incrementally (RFC 6040 normal mode: the inner ECN
+ * copied out). */
+static __attribute__((noinline)) void encap_outer_ecn(void *hdr, uint8_t ecn)
+{
+    struct vxlan_outer *o = hdr;
+    uint16_t old, new_;
+
+    memcpy(&old, &o->ip, 2);                /* version/IHL, TOS */
+    o->ip.type_of_service |= ecn;
+    memcpy(&new_, &o->ip, 2);
+    o->ip.hdr_checksum = fc_csum_replace16(o->ip.hdr_checksum, old, new_);
+}
+
+/* m (len bytes, flow hash h, inner ECN bits ecn to copy into the outer
+ * TOS) toward the member of ec's group (grp, as the caller holds it) that
+ * ECMP picks for h: its prepared outer header, then its port's TX buffer.
+ * Returns true when queued, false when dropped (and counted). */
 static inline __attribute__((always_inline)) bool
 encap_cached_send(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
-                  const struct dp_group *grp, struct rte_mbuf *m, uint32_t h, uint32_t len)
+                  const struct dp_group *grp, struct rte_mbuf *m, uint32_t h, uint32_t len,
+                  uint8_t ecn)
 {
     const uint16_t mi = ecmp_pick(&grp->ecmp, h);
     const struct encap_member *e;
@@ -180,6 +158,8 @@ encap_cached_send(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
     e = &ec->mem[mi];
     hdr = encap_prepend(m);
     vxlan_encap_write_prep(hdr, &e->hdr, flow_hash_udp_sport(h), (uint16_t)len);
+    if (unlikely(ecn != 0))
+        encap_outer_ecn(hdr, ecn);
     encap_tx_flags(m, hdr, e->tx_ip_csum);
     if (unlikely(e->b->n == DP_TXBUF))
         tx_flush_port(w, e->port);
@@ -187,19 +167,25 @@ encap_cached_send(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
     return true;
 }
 
-/* Key ec to the run of VNI slot vni_idx (VNI vni) toward vtep_be in group
- * grp with outer TOS tos: kept as it is when it already serves them. */
+/* Empty ec's members and key it to the run of VNI slot vni_idx (VNI vni)
+ * toward vtep_be in group grp with outer TOS tos. */
+static void encap_cache_set(struct encap_cache *ec, uint32_t vni_idx, uint32_t vni,
+                            uint32_t vtep_be, const struct dp_group *grp, uint8_t tos)
+{
+    ec->vni_idx = vni_idx;
+    ec->vtep_be = vtep_be;
+    ec->grp = grp;
+    ec->made = 0;
+    vxlan_run_init(&ec->r, vtep_be, vni, tos);
+}
+
+/* encap_cache_set() unless ec already serves that run. */
 static inline void encap_cache_key(struct encap_cache *ec, uint32_t vni_idx, uint32_t vni,
                                    uint32_t vtep_be, const struct dp_group *grp, uint8_t tos)
 {
     if (ec->vni_idx != vni_idx || ec->vtep_be != vtep_be || ec->grp != grp ||
-        ec->r.tos != tos) {
-        ec->vni_idx = vni_idx;
-        ec->vtep_be = vtep_be;
-        ec->grp = grp;
-        ec->made = 0;
-        vxlan_run_init(&ec->r, vtep_be, vni, tos);
-    }
+        ec->r.tos != tos)
+        encap_cache_set(ec, vni_idx, vni, vtep_be, grp, tos);
 }
 
 void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, unsigned n,
@@ -214,13 +200,10 @@ void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, uns
     uint64_t pk = 0, by = 0;
 
     _Static_assert(ECMP_MAX_MEMBERS <= 64, "one bit per member");
-    if (ec->vni_idx != vni_idx || ec->vtep_be != vtep_be) {
-        ec->vni_idx = vni_idx;
-        ec->vtep_be = vtep_be;
-        ec->grp = c->routes == NULL ? &c->groups[0] : nexthop_group(c, -1, vtep_be);
-        ec->made = 0;
-        vxlan_run_init(&ec->r, vtep_be, vni, 0);
-    }
+    /* the route's group is looked up only when the (VNI, VTEP) changes */
+    if (ec->vni_idx != vni_idx || ec->vtep_be != vtep_be)
+        encap_cache_set(ec, vni_idx, vni, vtep_be,
+                        c->routes == NULL ? &c->groups[0] : nexthop_group(c, -1, vtep_be), 0);
     grp = ec->grp;
     dflt = grp->hash.fields == FH_DEFAULT_FIELDS;
 
@@ -236,7 +219,7 @@ void encap_run(struct wk *w, struct encap_cache *ec, struct rte_mbuf **pkts, uns
         }
         if (!likely(dflt && flow_hash_ipv4_fast(&grp->hash, f, rte_pktmbuf_data_len(m), &h)))
             h = flow_hash(&grp->hash, f, rte_pktmbuf_data_len(m), vni, g_dp.local_ip, vtep_be);
-        if (likely(encap_cached_send(w, c, ec, grp, m, h, len))) {
+        if (likely(encap_cached_send(w, c, ec, grp, m, h, len, 0))) {
             pk++;
             by += len;
         }
@@ -368,18 +351,16 @@ cls_hash(const struct dp_conf *c, const struct cls_codes *cc, struct rte_mbuf *m
 }
 
 /* The send step of a classified frame m (class code, len bytes, flow hash
- * h, iecn its inner ECN bits) of a run of VNI vni toward vtep_be: the
- * run's class counters, the MTU (lim: the largest inner frame), then the
- * outer header of its class (ecs[0] short, ecs[1] long: class group and
- * DSCP, keyed to the run) and its port's TX buffer; a frame with inner ECN
- * bits gets them copied into its outer TOS (RFC 6040 normal mode) and its
- * header written whole (encap_pick_send). */
+ * h, iecn its inner ECN bits) of a run: the run's class counters, the MTU
+ * (lim: the largest inner frame), then the prepared outer header of its
+ * class (ecs[0] short, ecs[1] long: class group and DSCP, keyed to the
+ * run) with the inner ECN copied out (RFC 6040 normal mode), and its
+ * port's TX buffer. */
 static inline __attribute__((always_inline)) void
-cls_send(struct wk *w, const struct dp_conf *c, const struct cls_codes *cc, struct run_tx *tx,
-         struct encap_cache ecs[2], struct vni_run *run, struct rte_mbuf *m, unsigned code,
-         uint32_t len, uint32_t lim, uint32_t h, uint8_t iecn, uint32_t vni, uint32_t vtep_be)
+cls_send(struct wk *w, const struct dp_conf *c, struct encap_cache ecs[2], struct vni_run *run,
+         struct rte_mbuf *m, unsigned code, uint32_t len, uint32_t lim, uint32_t h, uint8_t iecn)
 {
-    bool sent;
+    struct encap_cache *ec = &ecs[code == 3];
 
     run->cpk[code]++;
     run->cby[code] += len;
@@ -387,17 +368,7 @@ cls_send(struct wk *w, const struct dp_conf *c, const struct cls_codes *cc, stru
         wk_drop(w, m, DROP_MTU_EXCEEDED);
         return;
     }
-    if (likely(iecn == 0)) {
-        struct encap_cache *ec = &ecs[code == 3];
-
-        sent = encap_cached_send(w, c, ec, ec->grp, m, h, len);
-    } else {
-        struct vxlan_run ecn;
-
-        vxlan_run_init(&ecn, vtep_be, vni, (uint8_t)(cc->tos[code] | iecn));
-        sent = encap_pick_send(w, c, tx, m, cc->grp[code], h, &ecn, len);
-    }
-    if (likely(sent)) {
+    if (likely(encap_cached_send(w, c, ec, ec->grp, m, h, len, iecn))) {
         run->pk++;
         run->by += len;
     }
@@ -451,7 +422,6 @@ void encap_run_cls(struct wk *w, struct encap_cache ecs[2], struct rte_mbuf **pk
     const uint64_t now = w->now_tsc;
     struct vni_run run = {0, 0, {0, 0, 0, 0}, {0, 0, 0, 0}};
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
-    struct run_tx tx = {NULL, UINT16_MAX, false};
     unsigned uncounted = 0;
     const uint32_t lim = c->underlay_mtu - VXLAN_OUTER_IP_OVERHEAD;
     struct flow_table_home home;
@@ -501,14 +471,14 @@ void encap_run_cls(struct wk *w, struct encap_cache ecs[2], struct rte_mbuf **pk
                 uncounted++;
             h = cls_hash(c, &cc, m, code, crc, &key, &meta, vni, vtep_be);
         }
-        cls_send(w, c, &cc, &tx, ecs, &run, m, code, len, lim, h, iecn, vni, vtep_be);
+        cls_send(w, c, ecs, &run, m, code, len, lim, h, iecn);
     }
     vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     flow_table_add_counted(ft, tot_pk, tot_by, uncounted);
 }
 
-void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls_run *runs,
-                    unsigned n_runs)
+void encap_runs_cls(struct wk *w, struct encap_cache ecs[2], struct rte_mbuf **pkts,
+                    const struct encap_cls_run *runs, unsigned n_runs)
 {
     const struct dp_conf *c = w->conf;
     struct flow_table *ft = c->cls->ft[w->pub.id];
@@ -522,12 +492,7 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
     uint64_t skip_mask = 0;     /* bit k: the classifier does not count frame k */
     uint64_t tot_pk[2] = {0, 0}, tot_by[2] = {0, 0};    /* counted, for the table */
     struct cls_codes cc;
-    struct run_tx tx = {NULL, UINT16_MAX, false};
-    struct encap_cache *ecs = w->encc;
     unsigned n = 0;
-
-    encap_cache_init(&ecs[0]);
-    encap_cache_init(&ecs[1]);
 
     /* one parse per frame: the 5-tuple for the classifier and the hash */
     for (unsigned r = 0; r < n_runs; r++) {
@@ -564,9 +529,9 @@ void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls
         for (unsigned j = 0; j < runs[r].n; j++, n++) {
             const unsigned code = res[n] & 3u;
 
-            cls_send(w, c, &cc, &tx, ecs, &run, pkts[n], code, meta[n].len, lim,
+            cls_send(w, c, ecs, &run, pkts[n], code, meta[n].len, lim,
                      cls_hash(c, &cc, pkts[n], code, crc[n], &keys[n], &meta[n], vni, vtep_be),
-                     iecn[n], vni, vtep_be);
+                     iecn[n]);
         }
         vni_run_flush(w, vni_idx, &run, tot_pk, tot_by);
     }

@@ -195,9 +195,10 @@ struct encap_cls_run {
  * parsed once (the 5-tuple for the classifier and the flow hash), the
  * whole set classified in one flow-table call, then each frame sent in
  * its class's group with its class DSCP and inner ECN, in order; counts
- * encap and class packets/bytes per VNI. Consumes the mbufs. */
-void encap_runs_cls(struct wk *w, struct rte_mbuf **pkts, const struct encap_cls_run *runs,
-                    unsigned n_runs);
+ * encap and class packets/bytes per VNI. ecs: the burst's class caches,
+ * as for encap_run_cls(). Consumes the mbufs. */
+void encap_runs_cls(struct wk *w, struct encap_cache ecs[2], struct rte_mbuf **pkts,
+                    const struct encap_cls_run *runs, unsigned n_runs);
 
 /* nexthop.c: the next hop for a frame of VNI vni to vtep in group `group`
  * (-1: by the VTEP's route), and the flow hash that chose it (for the UDP

@@ -551,7 +551,7 @@ void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx
         if (!encap_vni_classified(c, vni_idx[i])) {
             if (n_cls) {
                 /* the classified frames before it go first */
-                encap_runs_cls(w, cls, cr, n_cr);
+                encap_runs_cls(w, ecc, cls, cr, n_cr);
                 n_cls = n_cr = 0;
             }
             encap_run(w, &ec, &pkts[i], j - i, vni_idx[i], vtep_be[i]);
@@ -566,11 +566,11 @@ void h_encap_burst(struct wk *w, struct rte_mbuf **pkts, const uint32_t *vni_idx
             n_cls += k;
             i += k;
             if (n_cls == DP_BURST) {
-                encap_runs_cls(w, cls, cr, n_cr);
+                encap_runs_cls(w, ecc, cls, cr, n_cr);
                 n_cls = n_cr = 0;
             }
         }
     }
     if (n_cls)
-        encap_runs_cls(w, cls, cr, n_cr);
+        encap_runs_cls(w, ecc, cls, cr, n_cr);
 }

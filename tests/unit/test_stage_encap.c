@@ -403,7 +403,7 @@ static void test_classifier(void **state)
 
 /* One burst of a classified VNI mixing a UDP flow (5 packets, threshold 3)
  * with frames the classifier does not count (ICMP, a first fragment),
- * every other frame with an inner ECN mark (the two header paths): each
+ * every other frame with an inner ECN mark (with and without the ECN step): each
  * frame leaves by its class group with its class DSCP and the UDP source
  * port flow_hash() gives under that group's policy (the long group's
  * default policy is the path that reuses the classifier's CRC); the VNI's
