@@ -10,9 +10,9 @@ typedef void (*ev_cb)(int fd, uint32_t events, void *arg);
 /* Create the loop. Returns 0 or a negative errno. */
 int ev_init(void);
 
-/* Watch fd for events (EPOLLIN, ...) and call cb(fd, events, arg) when
- * they happen. Returns 0 or a negative errno (-EMFILE: fd beyond the
- * table). */
+/* Watch fd (any number the process may open) for events (EPOLLIN, ...)
+ * and call cb(fd, events, arg) when they happen. Returns 0 or a negative
+ * errno (-EBADF, -ENOMEM, or epoll_ctl's). */
 int ev_add(int fd, uint32_t events, ev_cb cb, void *arg);
 
 /* Change the events watched on fd. */
