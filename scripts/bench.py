@@ -73,10 +73,16 @@ the table is full (callgrind_control -z) and dumps them after --insn-seconds
 (-d), over the packets the worker forwarded in between (the two windows
 line up only roughly: see docs/PERFORMANCE.md, "MAC table at scale").
 
+--huge gives testpmd and vtepd their EAL memory from hugepages (2 MiB,
+hugetlbfs; reserve them first: the bench says how many) instead of
+--no-huge, where every mbuf sits on a 4 KiB page of its own and each
+packet costs TLB misses in both programs. A production leaf runs on
+hugepages; the ratios of the two set-ups differ (docs/PERFORMANCE.md).
+
 Captures, configurations and logs go to build/bench (BENCH_OUT=DIR for
 another directory, e.g. two benchmarks at once from one worktree).
 
-    scripts/bench [--runs 5] [--seconds 5] [--flows 1024,1000000] [--macs 1000000]
+    scripts/bench [--runs 5] [--seconds 5] [--flows 1024,1000000] [--macs 1000000] [--huge]
                   [--modes encap,encap-cls,decap] [--json build/bench/bench.json]
                   [--vtepd build/vtepd] [--kernel-rate 10000] [--insn] [--insn-seconds 3]
     scripts/bench --flows 1024 --modes encap,encap-k,encap-kx,decap,decap-k,decap-kx,exc,exc-max
@@ -247,6 +253,37 @@ def eal_mem(flows, macs=0):
     return max(1024, (flows * 4200 >> 20) + 1024 + (macs * 100 >> 20))
 
 
+# --huge: the EAL's memory from hugepages (hugetlbfs), as on a production
+# leaf, instead of --no-huge's 4 KiB pages; both testpmd and vtepd
+HUGE = False
+
+
+def huge_mem(flows, macs=0):
+    """MB of hugepages for testpmd or vtepd: objects are packed there
+    (2,368 B each), the capture's mbufs and the pool's (flows + 16,384),
+    512 MB for the rest, the MAC table as in eal_mem()."""
+    return ((2 * flows + 16384) * 2368 >> 20) + 512 + (macs * 100 >> 20)
+
+
+def huge_check(flows, macs=0):
+    """Exit with a clear message when the free hugepages cannot hold
+    huge_mem()."""
+    info = dict(line.split(":", 1) for line in open("/proc/meminfo"))
+    free_mb = int(info["HugePages_Free"].split()[0]) * int(info["Hugepagesize"].split()[0]) >> 10
+    need = huge_mem(flows, macs)
+    if free_mb < need:
+        sys.exit(f"--huge at {flows} flows needs {need} MB of free hugepages, {free_mb} MB free "
+                 f"(e.g. echo {(need + 1) // 2 + 8} > /proc/sys/vm/nr_hugepages, with "
+                 "hugetlbfs mounted on /dev/hugepages)")
+
+
+def eal_mem_args(flows, macs=0):
+    """The EAL's memory options, the same for testpmd and vtepd."""
+    if HUGE:
+        return ["--huge-unlink", "-m", str(huge_mem(flows, macs))]
+    return ["--no-huge", "-m", str(eal_mem(flows, macs))]
+
+
 def testpmd(pcap, flows, secs):
     """testpmd's io forwarding rate: the median of its per-second Tx-pps on
     the sink, the first two seconds dropped. Stopped (SIGINT) once it has
@@ -254,7 +291,7 @@ def testpmd(pcap, flows, secs):
     take longer than a fixed timeout."""
     log = os.path.join(OUT, "testpmd.log")
     cmd = ["stdbuf", "-oL", "dpdk-testpmd",
-           "--no-huge", "--no-pci", "-m", str(eal_mem(flows)), "-l", "0-1",
+           *eal_mem_args(flows), "--no-pci", "-l", "0-1",
            "--file-prefix", f"bench-tp{os.getpid()}",
            "--vdev", f"net_pcap0,rx_pcap={pcap},infinite_rx=1", "--vdev", "net_null0,no-rx=1",
            "--", "--forward-mode=io", "--auto-start", "--stats-period", "1", "--nb-cores=1",
@@ -338,7 +375,7 @@ def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000, macs=0):
         ctl = (f"control: {{ cli_socket: {OUT}/{mode}-cli.sock, feed_socket: {OUT}/{mode}-feed.sock, "
                f"feed_init_timeout_s: 0, feed_idle_timeout_s: 0, feed_stale_s: 86400 }}\n")
     return f"""
-eal: [ "--no-huge", "--no-pci", "-m", "{eal_mem(flows, macs)}", "-l", "0-1", "--file-prefix",
+eal: [ {", ".join('"%s"' % x for x in eal_mem_args(flows, macs))}, "--no-pci", "-l", "0-1", "--file-prefix",
        "bench-vt{os.getpid()}", "--log-level", "pmd.net.pcap:warning" ]
 vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}{hist} }}
 ports:
@@ -702,7 +739,7 @@ def med(xs):
 
 
 def main():
-    global VTEPD
+    global VTEPD, HUGE
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=5)
@@ -714,11 +751,17 @@ def main():
                     help="kernel_rate_pps of the exception-path modes (not exc-max)")
     ap.add_argument("--insn", action="store_true", help="instructions per packet (callgrind)")
     ap.add_argument("--insn-seconds", type=int, default=3)
+    ap.add_argument("--huge", action="store_true",
+                    help="EAL memory from hugepages for testpmd and vtepd (see above)")
     ap.add_argument("--macs", type=int, default=0,
                     help="MACs in the table, the frames' destinations spread over them "
                          "(modes encap and decap only; see above)")
     a = ap.parse_args()
     VTEPD = os.path.abspath(a.vtepd)
+    if a.huge:
+        HUGE = True
+        for f in a.flows.split(","):
+            huge_check(int(f), a.macs)
     os.makedirs(OUT, exist_ok=True)
     if not os.path.exists(VTEPD):
         subprocess.run(["bash", os.path.join(ROOT, "scripts", "build")], check=True)
@@ -731,8 +774,9 @@ def main():
         sys.exit(f"modes {','.join(kernel)} need root (a network namespace for the TAP)")
     load0 = os.getloadavg()
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-              "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": "),
+              "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
               "cores": os.cpu_count(), "runs": a.runs, "seconds": a.seconds, "macs": a.macs,
+              "memory": "hugepages" if HUGE else "no-huge (4 KiB pages)",
               "results": []}
     with bench_netns(bool(kernel)):
         run_all(a, modes, report)
@@ -743,8 +787,8 @@ def main():
     print(f"# {report['date']}, {report['cores']} cores, {report['cpu']}, load average "
           f"{' '.join('%.2f' % x for x in load0)} at start, "
           f"{' '.join('%.2f' % x for x in report['loadavg_end'])} at end")
-    print(f"# {a.runs} rounds x {a.seconds} s, 64-byte inner frames; median (min-max); "
-          f"ratio = vtepd / testpmd of the same round")
+    print(f"# {a.runs} rounds x {a.seconds} s, 64-byte inner frames, EAL memory "
+          f"{report['memory']}; median (min-max); ratio = vtepd / testpmd of the same round")
     if a.macs:
         print(f"# {a.macs} MACs in VNI 100 (encap: remote, over the EVPN feed; decap: local, "
               f"learned on h0); flow i to MAC i mod {a.macs}; vtepd measured over {a.seconds} s "

@@ -41,6 +41,8 @@ def main():
     p.add_argument("--modes", default="encap,decap")
     p.add_argument("--a-drop-key", action="append", default=[])
     p.add_argument("--json", default=os.path.join(bench.OUT, "bench-ab.json"))
+    p.add_argument("--huge", action="store_true",
+                   help="EAL memory from hugepages for testpmd and both builds (as bench --huge)")
     a = p.parse_args()
     for b in (a.a, a.b):
         if not os.access(b, os.X_OK):
@@ -49,6 +51,9 @@ def main():
     for m in modes:
         if m not in ("encap", "encap-cls", "decap"):
             p.error(f"mode {m}: only encap, encap-cls and decap")
+    if a.huge:
+        bench.HUGE = True
+        bench.huge_check(a.flows)
     os.makedirs(bench.OUT, exist_ok=True)
     conf = bench.vtepd_conf
 
@@ -82,9 +87,10 @@ def main():
     bench.vtepd_conf = conf
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"# A = {a.a}\n# B = {a.b}\n# {a.runs} rounds x {a.seconds} s, {a.flows} flows, "
-          f"load average {load} at the end; median (min-max)")
+          f"EAL memory {'hugepages' if a.huge else 'no-huge'}, load average {load} at the end; "
+          "median (min-max)")
     out = {"a": a.a, "b": a.b, "flows": a.flows, "runs": a.runs, "seconds": a.seconds,
-           "results": {}}
+           "memory": "hugepages" if a.huge else "no-huge", "results": {}}
     for m, row in rows.items():
         ra = [x / t for x, t in zip(row["A"], row["testpmd"]) if t]
         rb = [x / t for x, t in zip(row["B"], row["testpmd"]) if t]
