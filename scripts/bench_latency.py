@@ -32,7 +32,7 @@ batching (from the RX burst's TSC to the TX burst that sends it).
     scripts/bench-latency [--runs 3] [--seconds 3] [--flows 1024]
                           [--fractions 10,50,90] [--directions encap,decap]
                           [--json build/bench/latency.json]
-                          [--vtepd build/vtepd] [--pktgen build/vtep-pktgen]
+                          [--vtepd build/vtepd] [--pktgen build/vtep-pktgen] [--huge]
 """
 import argparse
 import json
@@ -52,6 +52,14 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 OUT = os.path.join(BUILD, "bench", "latency")
 _seq = [0]
+# --huge: both processes take their EAL memory from hugepages (as a leaf
+# does) instead of --no-huge's 4 KiB pages
+HUGE = [False]
+
+
+def mem_args(mb):
+    """The EAL's memory options for mb MB."""
+    return ["--huge-unlink", "-m", str(mb)] if HUGE[0] else ["--no-huge", "-m", str(mb)]
 
 
 def vtepd_conf(direction, sock, prefix, flows, cli):
@@ -63,7 +71,7 @@ def vtepd_conf(direction, sock, prefix, flows, cli):
         src = f'{{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "{memif}" }}'
         sink = '{ name: h0, role: access, devargs: "net_null0,no-rx=1" }'
     return f"""
-eal: [ "--no-huge", "--no-pci", "-m", "1024", "-l", "0-1", "--file-prefix", "{prefix}" ]
+eal: [ {", ".join('"%s"' % x for x in mem_args(1024))}, "--no-pci", "-l", "0-1", "--file-prefix", "{prefix}" ]
 vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}, residence_histogram: true }}
 control: {{ cli_socket: {cli} }}
 ports:
@@ -151,7 +159,7 @@ def one_run(vtepd, pktgen, direction, pcap, rate, secs, flows=1024, out=OUT, fin
             raise RuntimeError(f"vtepd did not start forwarding: see {vlog}")
         cmd = [pktgen, "--pcap", pcap, "--seconds", str(secs), "--rate", str(int(rate)),
                "--hold", "60", "--json", gjson] + (["--finish", str(finish)] if finish else []) + ["--",
-               "--no-huge", "--no-pci", "-m", "256", "-l", "0",
+               *mem_args(256), "--no-pci", "-l", "0",
                "--file-prefix", f"vlat{os.getpid()}-g{_seq[0]}", "--log-level", "pmd.net.memif:warning",
                "--vdev", f"net_memif0,role=client,socket={sock},socket-abstract=no"]
         with open(os.path.join(out, f"{tag}-gen.log"), "w") as log:
@@ -237,7 +245,15 @@ def main():
     ap.add_argument("--json", default=os.path.join(BUILD, "bench", "latency.json"))
     ap.add_argument("--vtepd", default=os.path.join(BUILD, "vtepd"))
     ap.add_argument("--pktgen", default=os.path.join(BUILD, "vtep-pktgen"))
+    ap.add_argument("--huge", action="store_true",
+                    help="EAL memory from hugepages for vtepd and the generator (1,280 MB)")
     a = ap.parse_args()
+    if a.huge:
+        HUGE[0] = True
+        info = dict(line.split(":", 1) for line in open("/proc/meminfo"))
+        free_mb = int(info["HugePages_Free"].split()[0]) * int(info["Hugepagesize"].split()[0]) >> 10
+        if free_mb < 1280:
+            sys.exit(f"--huge needs 1280 MB of free hugepages, {free_mb} MB free")
     vtepd, pktgen = os.path.abspath(a.vtepd), os.path.abspath(a.pktgen)
     if not (os.path.exists(vtepd) and os.path.exists(pktgen)):
         subprocess.run(["bash", os.path.join(ROOT, "scripts", "build")], check=True)
@@ -248,7 +264,7 @@ def main():
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(" :\t"),
               "cores": os.cpu_count(), "runs": a.runs, "seconds": a.seconds, "flows": a.flows,
-              "results": []}
+              "memory": "hugepages" if a.huge else "no-huge", "results": []}
     for d in a.directions.split(","):
         pcap = enc if d == "encap" else dec
         runs = []
@@ -282,7 +298,8 @@ def main():
           f"{' '.join('%.2f' % x for x in load0)} at start, "
           f"{' '.join('%.2f' % x for x in report['loadavg_end'])} at end, {report['wall_seconds']} s")
     print(f"# vtep-pktgen -> net_memif -> vtepd (residence histogram on) -> net_null; "
-          f"{a.flows} flows, 64-byte inner frames; {a.runs} runs x {a.seconds} s per point; "
+          f"{a.flows} flows, 64-byte inner frames, EAL memory {report['memory']}; "
+          f"{a.runs} runs x {a.seconds} s per point; "
           f"median (min-max) over the runs; us = bucket upper bound; load = 1-min load average; "
           f"short = paced runs whose generator sent < 95 % of its schedule (left out)")
     for s in report["results"]:
