@@ -102,15 +102,18 @@ int encap_send(struct wk *w, struct rte_mbuf *m, uint32_t vni_idx, uint32_t vtep
     return 0;
 }
 
-/* Make ec's member mi (of ec->grp); false when mi is no live member. */
+/* Make ec's member mi (an ecmp_pick() of ec->grp); false when mi is no
+ * member (ECMP_NONE among them). */
 static bool encap_member_init(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
                               uint16_t mi)
 {
     const struct dp_nexthop *nh = nexthop_member(c, ec->grp, mi);
-    struct encap_member *e = &ec->mem[mi];
+    struct encap_member *e;
 
+    _Static_assert(ECMP_MAX_MEMBERS <= RTE_DIM(ec->mem), "a member of a group has its slot");
     if (unlikely(nh == NULL))
         return false;
+    e = &ec->mem[mi];
     vxlan_prep_init(&e->hdr, dp_nexthop_tmpl(nh), &ec->r);
     e->port = nh->port;
     e->tx_ip_csum = g_dp.ports[nh->port].tx_ip_csum;
@@ -147,7 +150,7 @@ encap_cached_send(struct wk *w, const struct dp_conf *c, struct encap_cache *ec,
     void *hdr;
 
     if (unlikely(mi >= ECMP_MAX_MEMBERS || !((ec->made >> mi) & 1)) &&
-        (mi >= ECMP_MAX_MEMBERS || !encap_member_init(w, c, ec, mi))) {
+        !encap_member_init(w, c, ec, mi)) {
         wk_drop(w, m, DROP_NO_NEXTHOP);
         return false;
     }

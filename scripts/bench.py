@@ -265,23 +265,31 @@ def huge_mem(flows, macs=0):
     return ((2 * flows + 16384) * 2368 >> 20) + 512 + (macs * 100 >> 20)
 
 
-def huge_check(flows, macs=0):
-    """Exit with a clear message when the free hugepages cannot hold
-    huge_mem()."""
+def huge_need(need, what):
+    """Exit with a clear message when the free hugepages cannot hold need MB
+    (for what)."""
     info = dict(line.split(":", 1) for line in open("/proc/meminfo"))
     free_mb = int(info["HugePages_Free"].split()[0]) * int(info["Hugepagesize"].split()[0]) >> 10
-    need = huge_mem(flows, macs)
     if free_mb < need:
-        sys.exit(f"--huge at {flows} flows needs {need} MB of free hugepages, {free_mb} MB free "
+        sys.exit(f"--huge {what} needs {need} MB of free hugepages, {free_mb} MB free "
                  f"(e.g. echo {(need + 1) // 2 + 8} > /proc/sys/vm/nr_hugepages, with "
                  "hugetlbfs mounted on /dev/hugepages)")
 
 
+def huge_check(flows, macs=0):
+    """huge_need() of huge_mem()."""
+    huge_need(huge_mem(flows, macs), f"at {flows} flows")
+
+
+def eal_mem_opts(mb):
+    """The EAL's memory options for mb MB: hugepages with HUGE, else
+    --no-huge."""
+    return ["--huge-unlink", "-m", str(mb)] if HUGE else ["--no-huge", "-m", str(mb)]
+
+
 def eal_mem_args(flows, macs=0):
     """The EAL's memory options, the same for testpmd and vtepd."""
-    if HUGE:
-        return ["--huge-unlink", "-m", str(huge_mem(flows, macs))]
-    return ["--no-huge", "-m", str(eal_mem(flows, macs))]
+    return eal_mem_opts(huge_mem(flows, macs) if HUGE else eal_mem(flows, macs))
 
 
 def testpmd(pcap, flows, secs):

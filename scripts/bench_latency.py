@@ -46,20 +46,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import bench    # noqa: E402  (the benchmark frames: bench.pcaps)
+import bench    # noqa: E402  (the benchmark frames, bench.pcaps; EAL memory options)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build")
 OUT = os.path.join(BUILD, "bench", "latency")
 _seq = [0]
-# --huge: both processes take their EAL memory from hugepages (as a leaf
-# does) instead of --no-huge's 4 KiB pages
-HUGE = [False]
-
-
-def mem_args(mb):
-    """The EAL's memory options for mb MB."""
-    return ["--huge-unlink", "-m", str(mb)] if HUGE[0] else ["--no-huge", "-m", str(mb)]
 
 
 def vtepd_conf(direction, sock, prefix, flows, cli):
@@ -71,7 +63,7 @@ def vtepd_conf(direction, sock, prefix, flows, cli):
         src = f'{{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "{memif}" }}'
         sink = '{ name: h0, role: access, devargs: "net_null0,no-rx=1" }'
     return f"""
-eal: [ {", ".join('"%s"' % x for x in mem_args(1024))}, "--no-pci", "-l", "0-1", "--file-prefix", "{prefix}" ]
+eal: [ {", ".join('"%s"' % x for x in bench.eal_mem_opts(1024))}, "--no-pci", "-l", "0-1", "--file-prefix", "{prefix}" ]
 vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}, residence_histogram: true }}
 control: {{ cli_socket: {cli} }}
 ports:
@@ -159,7 +151,7 @@ def one_run(vtepd, pktgen, direction, pcap, rate, secs, flows=1024, out=OUT, fin
             raise RuntimeError(f"vtepd did not start forwarding: see {vlog}")
         cmd = [pktgen, "--pcap", pcap, "--seconds", str(secs), "--rate", str(int(rate)),
                "--hold", "60", "--json", gjson] + (["--finish", str(finish)] if finish else []) + ["--",
-               *mem_args(256), "--no-pci", "-l", "0",
+               *bench.eal_mem_opts(256), "--no-pci", "-l", "0",
                "--file-prefix", f"vlat{os.getpid()}-g{_seq[0]}", "--log-level", "pmd.net.memif:warning",
                "--vdev", f"net_memif0,role=client,socket={sock},socket-abstract=no"]
         with open(os.path.join(out, f"{tag}-gen.log"), "w") as log:
@@ -249,11 +241,9 @@ def main():
                     help="EAL memory from hugepages for vtepd and the generator (1,280 MB)")
     a = ap.parse_args()
     if a.huge:
-        HUGE[0] = True
-        info = dict(line.split(":", 1) for line in open("/proc/meminfo"))
-        free_mb = int(info["HugePages_Free"].split()[0]) * int(info["Hugepagesize"].split()[0]) >> 10
-        if free_mb < 1280:
-            sys.exit(f"--huge needs 1280 MB of free hugepages, {free_mb} MB free")
+        # both processes take their EAL memory from hugepages, as a leaf does
+        bench.HUGE = True
+        bench.huge_need(1024 + 256, "for vtepd and the generator")
     vtepd, pktgen = os.path.abspath(a.vtepd), os.path.abspath(a.pktgen)
     if not (os.path.exists(vtepd) and os.path.exists(pktgen)):
         subprocess.run(["bash", os.path.join(ROOT, "scripts", "build")], check=True)
