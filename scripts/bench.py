@@ -287,6 +287,16 @@ def eal_mem_opts(mb):
     return ["--huge-unlink", "-m", str(mb)] if HUGE else ["--no-huge", "-m", str(mb)]
 
 
+def mem_label():
+    """What the EAL's memory is, for reports."""
+    return "hugepages" if HUGE else "no-huge (4 KiB pages)"
+
+
+def yaml_list(args):
+    """args as the items of a YAML flow sequence (no brackets)."""
+    return ", ".join('"%s"' % x for x in args)
+
+
 def eal_mem_args(flows, macs=0):
     """The EAL's memory options, the same for testpmd and vtepd."""
     return eal_mem_opts(huge_mem(flows, macs) if HUGE else eal_mem(flows, macs))
@@ -383,7 +393,7 @@ def vtepd_conf(mode, pcap, flows, kern=None, kernel_rate=10000, macs=0):
         ctl = (f"control: {{ cli_socket: {OUT}/{mode}-cli.sock, feed_socket: {OUT}/{mode}-feed.sock, "
                f"feed_init_timeout_s: 0, feed_idle_timeout_s: 0, feed_stale_s: 86400 }}\n")
     return f"""
-eal: [ {", ".join('"%s"' % x for x in eal_mem_args(flows, macs))}, "--no-pci", "-l", "0-1", "--file-prefix",
+eal: [ {yaml_list(eal_mem_args(flows, macs))}, "--no-pci", "-l", "0-1", "--file-prefix",
        "bench-vt{os.getpid()}", "--log-level", "pmd.net.pcap:warning" ]
 vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}{hist} }}
 ports:
@@ -784,7 +794,7 @@ def main():
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(": \t"),
               "cores": os.cpu_count(), "runs": a.runs, "seconds": a.seconds, "macs": a.macs,
-              "memory": "hugepages" if HUGE else "no-huge (4 KiB pages)",
+              "memory": mem_label(),
               "results": []}
     with bench_netns(bool(kernel)):
         run_all(a, modes, report)

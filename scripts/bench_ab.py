@@ -87,10 +87,10 @@ def main():
     bench.vtepd_conf = conf
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     print(f"# A = {a.a}\n# B = {a.b}\n# {a.runs} rounds x {a.seconds} s, {a.flows} flows, "
-          f"EAL memory {'hugepages' if a.huge else 'no-huge'}, load average {load} at the end; "
+          f"EAL memory {bench.mem_label()}, load average {load} at the end; "
           "median (min-max)")
     out = {"a": a.a, "b": a.b, "flows": a.flows, "runs": a.runs, "seconds": a.seconds,
-           "memory": "hugepages" if a.huge else "no-huge", "results": {}}
+           "memory": bench.mem_label(), "results": {}}
     for m, row in rows.items():
         ra = [x / t for x, t in zip(row["A"], row["testpmd"]) if t]
         rb = [x / t for x, t in zip(row["B"], row["testpmd"]) if t]

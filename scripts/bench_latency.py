@@ -63,7 +63,7 @@ def vtepd_conf(direction, sock, prefix, flows, cli):
         src = f'{{ name: up0, role: underlay, mac: "02:00:00:00:00:01", devargs: "{memif}" }}'
         sink = '{ name: h0, role: access, devargs: "net_null0,no-rx=1" }'
     return f"""
-eal: [ {", ".join('"%s"' % x for x in bench.eal_mem_opts(1024))}, "--no-pci", "-l", "0-1", "--file-prefix", "{prefix}" ]
+eal: [ {bench.yaml_list(bench.eal_mem_opts(1024))}, "--no-pci", "-l", "0-1", "--file-prefix", "{prefix}" ]
 vtep: {{ local_ip: 192.0.2.1, mempool_mbufs: {flows + 16384}, residence_histogram: true }}
 control: {{ cli_socket: {cli} }}
 ports:
@@ -254,7 +254,7 @@ def main():
     report = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
               "cpu": open("/proc/cpuinfo").read().split("model name")[1].split("\n")[0].strip(" :\t"),
               "cores": os.cpu_count(), "runs": a.runs, "seconds": a.seconds, "flows": a.flows,
-              "memory": "hugepages" if a.huge else "no-huge", "results": []}
+              "memory": bench.mem_label(), "results": []}
     for d in a.directions.split(","):
         pcap = enc if d == "encap" else dec
         runs = []

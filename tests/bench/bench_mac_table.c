@@ -42,6 +42,7 @@
 #include "mac_table.h"
 
 #include "bench_rand.h"
+#include "bench_time.h"
 
 #define BURST 32u
 #define MAX_RUNS 31
@@ -90,20 +91,6 @@ static bool hugetlbfs_mounted(void)
         found = strstr(line, " hugetlbfs ") != NULL;
     fclose(f);
     return found;
-}
-
-static uint64_t cpu_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
 }
 
 struct result {
@@ -248,17 +235,17 @@ static int run(uint32_t n_macs, uint32_t n_vnis, unsigned runs, uint64_t lookups
     for (unsigned r = 0; r < runs; r++) {
         uint64_t t0, t1;
 
-        t0 = cpu_ns();
+        t0 = bench_cpu_ns();
         if (ahead)
             sink += lookup_loop_ahead(t, stream, n_stream, lookups);
         else if (burst == BURST)
             sink += lookup_loop(t, stream, n_stream, lookups);
         else
             sink += lookup_loop_n(t, stream, n_stream, lookups, burst);
-        t1 = cpu_ns();
+        t1 = bench_cpu_ns();
         per[r] = (double)(t1 - t0) / (double)lookups;
     }
-    qsort(per, runs, sizeof(per[0]), cmp_d);
+    qsort(per, runs, sizeof(per[0]), bench_cmp_double);
     res->ns = per[runs / 2];
     res->ns_min = per[0];
     if (sink)

@@ -30,11 +30,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #include <x86intrin.h>
 
 #include "bench_rand.h"
+#include "bench_time.h"
 
 #define BURST 32u
 #define LINE 64u
@@ -42,24 +42,9 @@
 #define MAX_SIZES 16
 #define STREAM_MAX (1u << 22)
 
-static double thread_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, unsigned n)
 {
-    qsort(v, n, sizeof(*v), cmp_double);
+    qsort(v, n, sizeof(*v), bench_cmp_double);
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
@@ -186,7 +171,7 @@ int main(int argc, char **argv)
             stream[i] = (uint32_t)(xs() % lines);
         for (unsigned r = 0; r < runs; r++) {
             for (int mode = 0; mode < 2; mode++) {
-                double t0 = thread_ns();
+                uint64_t t0 = bench_cpu_ns();
                 uint64_t c0 = __rdtsc();
 
                 if (mode == 0)
@@ -194,7 +179,7 @@ int main(int argc, char **argv)
                 else
                     run_ahead(tab, stream, updates, slen);
                 cyc[mode][r] = (double)(__rdtsc() - c0) / (double)updates;
-                ns[mode][r] = (thread_ns() - t0) / (double)updates;
+                ns[mode][r] = (double)(bench_cpu_ns() - t0) / (double)updates;
             }
         }
         printf("  %10llu %8u %12.1f %10.2f %12.1f %10.2f\n", (unsigned long long)kib[z], lines,
